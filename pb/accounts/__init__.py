@@ -1,0 +1,1 @@
+"""People: registration, sign-in and sessions, email verification, password reset and change."""

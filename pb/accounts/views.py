@@ -1,0 +1,155 @@
+"""Routes for people's own accounts. Views parse the form, call a service and render."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pb.access import public, signed_in
+from pb.services import ServiceError
+
+from . import services, sessions
+from .forms import ChangePasswordForm, EmptyForm, ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(default: str) -> str:
+    """Only same-site paths, so a link can't bounce someone to another site after signing in."""
+    target = request.values.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(name=form.name.data, email=form.email.data, password=form.password.data,
+                                     postcode=form.postcode.data, birth_year=form.birth_year.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            sessions.start(user)
+            return redirect(url_for("accounts.registered", next=_safe_next("") or None))
+    return render_template("accounts/register.html", form=form), 400 if form.has_errors else 200
+
+
+@bp.route("/register/done")
+@signed_in
+def registered():
+    return render_template("accounts/registered.html", next=_safe_next(url_for("neighbourhoods.home")))
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+@public
+def verify_email(token):
+    # GET shows a button; only the POST uses the token, so link scanners in mail systems that
+    # fetch every link can't use it up.
+    form = EmptyForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.verify_email(token)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            flash("Your email address is confirmed.", "success")
+            return redirect(url_for("accounts.account") if current_user.is_authenticated else url_for("accounts.sign_in"))
+    return render_template("accounts/verify_email.html", form=form, error=error), 400 if error else 200
+
+
+@bp.route("/account/verify-email/resend", methods=["POST"])
+@signed_in
+def resend_verification():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.resend_verification(current_user)
+            flash(f"We have sent a new link to {current_user.email}.", "success")
+        except ServiceError as exc:
+            flash(exc.message, "info")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            sessions.start(user)
+            return redirect(_safe_next(url_for("accounts.account")))
+    return render_template("accounts/sign_in.html", form=form), 400 if form.has_errors else 200
+
+
+@bp.route("/sign-out", methods=["POST"])
+@signed_in
+def sign_out():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        sessions.end()
+        flash("You have signed out.", "success")
+    return redirect(url_for("neighbourhoods.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return render_template("accounts/reset_sent.html", email=form.email.data.strip())
+    return render_template("accounts/forgot_password.html", form=form), 400 if form.has_errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token):
+    form = ResetPasswordForm()
+    try:
+        services.check_reset_token(token)
+    except ServiceError as error:
+        return render_template("accounts/reset_password.html", form=None, link_error=error.message), 400
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            sessions.end()
+            flash("Your password has been changed. Sign in with your new password.", "success")
+            return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset_password.html", form=form, link_error=None), 400 if form.has_errors else 200
+
+
+@bp.route("/account")
+@signed_in
+def account():
+    return render_template("accounts/account.html", form=EmptyForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ended = services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            message = "Your password has been changed."
+            if ended:
+                message += f" You have been signed out on {ended} other device{'s' if ended != 1 else ''}."
+            flash(message, "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form), 400 if form.has_errors else 200

@@ -1,0 +1,1 @@
+"""Platform admins: neighbourhoods, areas and roles."""

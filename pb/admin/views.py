@@ -1,0 +1,140 @@
+"""Platform admin: create and edit neighbourhoods, their areas and who holds which role."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from pb.access import admin_only
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.ledger.services import log_for, verify_log
+from pb.ledger.views import entries_page, page_number
+from pb.neighbourhoods import services
+from pb.neighbourhoods.forms import AreaForm, GrantRoleForm, NeighbourhoodForm, RevokeRoleForm
+from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
+from pb.services import ServiceError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/")
+@admin_only
+def index():
+    hoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)).all()
+    return render_template("admin/index.html", neighbourhoods=hoods)
+
+
+@bp.route("/neighbourhoods/new", methods=["GET", "POST"])
+@admin_only
+def create():
+    form = NeighbourhoodForm(data={"min_voting_age": 16, "proposing_needs_verification": True,
+                                   "voting_needs_verification": True})
+    if form.validate_on_submit():
+        try:
+            hood = services.create_neighbourhood(slug=form.slug.data, name=form.name.data,
+                                                 description=form.description.data,
+                                                 min_voting_age=form.min_voting_age.data, actor=current_user)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"{hood.name} has been created. Now add the postcodes in its area.", "success")
+            return redirect(url_for("admin.area", slug=hood.slug))
+    return render_template("admin/neighbourhood_form.html", form=form, hood=None), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/", methods=["GET", "POST"])
+@admin_only
+def edit(slug):
+    hood = g.neighbourhood
+    form = NeighbourhoodForm(obj=hood)
+    del form.slug  # the web address is permanent: links and audit logs name it
+    if form.validate_on_submit():
+        try:
+            changed = services.update_neighbourhood(
+                hood, actor=current_user, name=form.name.data, description=form.description.data or "",
+                min_voting_age=form.min_voting_age.data,
+                proposing_needs_verification=form.proposing_needs_verification.data,
+                voting_needs_verification=form.voting_needs_verification.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Changes saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("admin.edit", slug=slug))
+    return render_template("admin/neighbourhood_form.html", form=form, hood=hood), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/area", methods=["GET", "POST"])
+@admin_only
+def area(slug):
+    hood = g.neighbourhood
+    form = AreaForm()
+    if request.method == "GET":
+        form.postcodes.data = "\n".join(p.postcode for p in hood.postcodes)
+    if form.validate_on_submit():
+        try:
+            postcodes = services.parse_postcodes(enumerate(form.postcodes.data.splitlines(), 1))
+            result = services.set_area(hood, postcodes, replace=True, actor=current_user)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"Area saved: {result['total']} postcodes ({result['added']} added, {result['removed']} removed).", "success")
+            return redirect(url_for("admin.area", slug=slug))
+    return render_template("admin/area.html", form=form, hood=hood), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/roles", methods=["GET", "POST"])
+@admin_only
+def roles(slug):
+    hood = g.neighbourhood
+    form = GrantRoleForm()
+    if form.validate_on_submit():
+        person = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        if person is None:
+            form.email.errors.append("No one has an account with that email address. Ask them to register first")
+        else:
+            try:
+                services.grant_role(person, hood, form.role.data, actor=current_user)
+            except ServiceError as error:
+                form.fail(error)
+            else:
+                flash(f"{person.name} is now a {form.role.data.replace('_', ' ')} of {hood.name}.", "success")
+                return redirect(url_for("admin.roles", slug=slug))
+    holders = db.session.execute(
+        select(Membership, User).join(User, User.id == Membership.user_id)
+        .where(Membership.neighbourhood_id == hood.id, Membership.role != RESIDENT)
+        .order_by(Membership.role, User.name)).all()
+    return render_template("admin/roles.html", form=form, hood=hood, holders=holders,
+                           revoke_form=RevokeRoleForm()), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/roles/revoke", methods=["POST"])
+@admin_only
+def revoke(slug):
+    form = RevokeRoleForm()
+    if form.validate_on_submit():
+        try:
+            member = db.session.get(Membership, int(form.membership_id.data or 0))
+        except ValueError:
+            member = None
+        if member is None or member.neighbourhood_id != g.neighbourhood.id:
+            abort(404)
+        name, role = member.user.name, member.label
+        services.revoke_role(member, actor=current_user)
+        flash(f"{name} is no longer a {role} of {g.neighbourhood.name}.", "success")
+    return redirect(url_for("admin.roles", slug=slug))
+
+
+@bp.route("/audit")
+@admin_only
+def platform_log():
+    audit_log = log_for(None)
+    page = page_number()
+    rows, total, pages = entries_page(audit_log, page)
+    result = None
+    if request.args.get("verify") == "1":
+        problem = verify_log(audit_log)
+        result = {"ok": problem is None, "problem": problem, "count": total}
+    db.session.commit()
+    return render_template("ledger/log.html", hood=None, log=audit_log, rows=rows, total=total, page=page,
+                           pages=pages, result=result)

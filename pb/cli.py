@@ -1,0 +1,185 @@
+"""Admin jobs: `flask --app pb COMMAND`. Each one goes through the same service functions as the
+web pages, so each change it makes is checked and audited the same way."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from pb.extensions import db
+
+
+def _fail(message: str):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _neighbourhood(slug: str):
+    from pb.neighbourhoods.models import Neighbourhood
+
+    hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
+    if hood is None:
+        _fail(f"no neighbourhood with the web address name {slug!r}")
+    return hood
+
+
+def _user(email: str):
+    from pb.accounts.models import User
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        _fail(f"no account with the email address {email}")
+    return user
+
+
+def register_commands(app: Flask) -> None:
+    from pb.services import ServiceError
+
+    @app.cli.command("demo")
+    def demo():
+        """Seed the fictional Eastbrook neighbourhood (safe to run again)."""
+        from pb import demo as demo_data
+
+        if demo_data.seed():
+            click.echo("Demo neighbourhood ready.")
+        else:
+            click.echo("The demo neighbourhood is already there; nothing changed.")
+        demo_data.print_logins()
+
+    neighbourhood = AppGroup("neighbourhood", help="Create neighbourhoods.")
+
+    @neighbourhood.command("create")
+    @click.argument("slug")
+    @click.argument("name")
+    @click.option("--min-voting-age", default=16, show_default=True, type=int)
+    def neighbourhood_create(slug, name, min_voting_age):
+        """Create a neighbourhood at /n/SLUG."""
+        from pb.neighbourhoods.services import create_neighbourhood
+
+        try:
+            hood = create_neighbourhood(slug=slug, name=name, min_voting_age=min_voting_age)
+        except ServiceError as error:
+            _fail(error.message)
+        click.echo(f"Created {hood.name} at /n/{hood.slug}/. Next: flask --app pb area import {hood.slug} FILE.csv")
+
+    area = AppGroup("area", help="Eligible postcodes of a neighbourhood.")
+
+    @area.command("import")
+    @click.argument("slug")
+    @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--replace", is_flag=True, help="Make the area exactly the file's postcodes (default: add them).")
+    def area_import(slug, csv_file, replace):
+        """Import postcodes from a CSV with a 'postcode' column (or one per line)."""
+        from pb.neighbourhoods.services import read_postcode_csv, set_area
+
+        hood = _neighbourhood(slug)
+        click.echo(f"Reading {csv_file} ...")
+        try:
+            codes = read_postcode_csv(csv_file.read_text(encoding="utf-8-sig"))
+        except ServiceError as error:
+            _fail(error.message)
+        except UnicodeDecodeError:
+            _fail(f"{csv_file} is not a UTF-8 text file")
+        click.echo(f"Read {len(codes):,} distinct postcodes. Saving ...")
+        try:
+            result = set_area(hood, codes, replace=replace, source=f"csv:{csv_file.name}")
+        except ServiceError as error:
+            _fail(error.message)
+        click.echo(f"{hood.name}: {result['added']:,} added, {result['removed']:,} removed, {result['total']:,} in the area.")
+
+    role = AppGroup("role", help="Give or take away roles in a neighbourhood.")
+
+    @role.command("grant")
+    @click.argument("email")
+    @click.argument("slug")
+    @click.argument("role_name", type=click.Choice(["resident", "facilitator", "board_member", "auditor"]))
+    def role_grant(email, slug, role_name):
+        """Give the person with EMAIL a role in the neighbourhood SLUG."""
+        from pb.neighbourhoods.services import grant_role
+
+        user, hood = _user(email), _neighbourhood(slug)
+        try:
+            grant_role(user, hood, role_name)
+        except ServiceError as error:
+            _fail(error.message)
+        click.echo(f"{user.name} is now a {role_name.replace('_', ' ')} of {hood.name}.")
+
+    admin = AppGroup("admin", help="Platform admins.")
+
+    @admin.command("grant")
+    @click.argument("email")
+    def admin_grant(email):
+        """Make the person with EMAIL a platform admin."""
+        from pb.accounts.services import set_admin
+
+        user = _user(email)
+        set_admin(user, True)
+        click.echo(f"{user.name} is now a platform admin.")
+
+    outbox = AppGroup("outbox", help="Emails waiting to be sent.")
+
+    @outbox.command("send")
+    def outbox_send():
+        """Send emails that are waiting (retries failures up to 5 times each)."""
+        from pb.mail import deliver_pending
+
+        total_sent = total_failed = 0
+        while True:
+            sent, failed = deliver_pending(limit=100, echo=sys.stdout)
+            total_sent, total_failed = total_sent + sent, total_failed + failed
+            if sent + failed == 0 or sent == 0:
+                break
+            click.echo(f"... {total_sent} sent so far")
+        click.echo(f"{total_sent} sent, {total_failed} failed.")
+
+    audit = AppGroup("audit", help="Check and export the audit logs.")
+
+    @audit.command("verify")
+    @click.option("--log", "log_name", help="Only this log, e.g. platform or neighbourhood/eastbrook.")
+    def audit_verify(log_name):
+        """Re-derive every hash of every audit log and report the first problem."""
+        from pb.ledger.models import AuditLog
+        from pb.ledger.services import verify_log
+
+        stmt = select(AuditLog).order_by(AuditLog.name)
+        if log_name:
+            stmt = stmt.where(AuditLog.name == log_name)
+        logs = db.session.scalars(stmt).all()
+        if not logs:
+            _fail(f"no audit log called {log_name}" if log_name else "there are no audit logs yet")
+        bad = 0
+        for log in logs:
+            problem = verify_log(log)
+            click.echo(f"{'FAIL' if problem else 'PASS'} {log.name}: {log.head_seq:,} entries" + (f": {problem}" if problem else ""))
+            bad += bool(problem)
+        sys.exit(1 if bad else 0)
+
+    @audit.command("export-chain")
+    @click.argument("log_name")
+    @click.argument("out_file", type=click.File("w", encoding="utf-8"))
+    def audit_export_chain(log_name, out_file):
+        """Write one log's entries as JSON lines, for `python -m pb.audit verify`."""
+        from pb.ledger.models import AuditLog
+        from pb.ledger.services import export_jsonl
+
+        log = db.session.scalar(select(AuditLog).where(AuditLog.name == log_name))
+        if log is None:
+            _fail(f"no audit log called {log_name}")
+        count = export_jsonl(log, out_file)
+        click.echo(f"Wrote {count:,} entries of {log_name}.", err=True)
+
+    sessions = AppGroup("sessions", help="Signed-in sessions.")
+
+    @sessions.command("purge")
+    def sessions_purge():
+        """Delete sessions past their idle or absolute limit."""
+        from pb.accounts.sessions import purge_expired
+
+        click.echo(f"Deleted {purge_expired():,} expired sessions.")
+
+    for group in (neighbourhood, area, role, admin, outbox, audit, sessions):
+        app.cli.add_command(group)

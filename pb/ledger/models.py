@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DDL, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pb.extensions import db
+
+
+class AuditLog(db.Model):
+    """One append-only chain: the platform's own, or one per neighbourhood. Holds the head so that
+    appending locks one row (SELECT ... FOR UPDATE) and sequence numbers never skip or repeat,
+    however many app servers append at once."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"), unique=True)
+    head_seq: Mapped[int] = mapped_column(default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(db.Model):
+    """An audit entry. The database refuses UPDATE and DELETE on this table (see triggers below)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (UniqueConstraint("log_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"), index=True)
+    seq: Mapped[int]
+    at: Mapped[str] = mapped_column(String(32))  # UTC, ISO 8601 with microseconds and Z, exactly as hashed
+    actor: Mapped[str] = mapped_column(String(40), index=True)  # a pseudonym, never a name or email
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def as_dict(self, log_name: str) -> dict:
+        import json
+
+        return {
+            "log": log_name,
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "subject_type": self.subject_type,
+            "subject_id": self.subject_id,
+            "payload": json.loads(self.payload),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+    @property
+    def when(self) -> datetime:
+        return datetime.strptime(self.at, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# The same statements run in the first migration; they are here too so test databases built
+# with create_all have them.
+SQLITE_TRIGGERS = [
+    "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
+    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only: UPDATE refused'); END",
+    "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
+    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only: DELETE refused'); END",
+]
+POSTGRES_TRIGGERS = [
+    "CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit entries are append-only: % refused', TG_OP; END $$",
+    "CREATE TRIGGER audit_entry_no_change BEFORE UPDATE OR DELETE ON audit_entry "
+    "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()",
+    "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only()",
+]
+for _statement in SQLITE_TRIGGERS:
+    event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRES_TRIGGERS:
+    event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))

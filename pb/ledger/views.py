@@ -1,0 +1,59 @@
+"""The auditor's view of a neighbourhood's audit log: entries, verification, download."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, render_template, request, stream_with_context
+from sqlalchemy import func, select
+
+from pb.access import roles
+from pb.neighbourhoods.models import AUDITOR
+from pb.extensions import db
+
+from .models import AuditEntry
+from .services import entries_of, log_for, verify_log
+
+bp = Blueprint("ledger", __name__)
+PAGE_SIZE = 50
+
+
+def entries_page(log, page: int):
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.log_id == log.id))
+    rows = db.session.scalars(select(AuditEntry).where(AuditEntry.log_id == log.id)
+                              .order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return rows, total, max(1, -(-total // PAGE_SIZE))
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.route("/n/<slug>/audit")
+@roles(AUDITOR)
+def log(slug):
+    audit_log = log_for(g.neighbourhood)
+    page = page_number()
+    rows, total, pages = entries_page(audit_log, page)
+    result = None
+    if request.args.get("verify") == "1":
+        problem = verify_log(audit_log)
+        result = {"ok": problem is None, "problem": problem, "count": total}
+    db.session.commit()  # log_for may have created the (empty) log for an old neighbourhood
+    return render_template("ledger/log.html", hood=g.neighbourhood, log=audit_log, rows=rows, total=total,
+                           page=page, pages=pages, result=result)
+
+
+@bp.route("/n/<slug>/audit/entries.jsonl")
+@roles(AUDITOR)
+def download(slug):
+    audit_log = log_for(g.neighbourhood)
+
+    def lines():
+        import json
+
+        for entry in entries_of(audit_log):
+            yield json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson", headers={
+        "Content-Disposition": f'attachment; filename="{g.neighbourhood.slug}-audit.jsonl"'})

@@ -1,0 +1,73 @@
+"""Emails: written to the outbox table inside the service's transaction, sent after it commits.
+Without PB_SMTP_URL they are printed to the console (development); with it, sent over SMTP."""
+from __future__ import annotations
+
+import smtplib
+import sys
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, g, has_request_context, render_template
+from sqlalchemy import select
+
+from pb.accounts.models import OutboxEmail
+from pb.extensions import db
+from pb.timeutil import utcnow
+
+MAX_ATTEMPTS = 5
+
+
+def queue_email(to: str, subject: str, template: str, **context) -> OutboxEmail:
+    """Add an email to the outbox in the caller's transaction (no commit here)."""
+    body = render_template(f"mail/{template}.txt", **context)
+    email = OutboxEmail(to_address=to, subject=subject, body=body)
+    db.session.add(email)
+    if has_request_context():
+        g.outbox_dirty = True
+    return email
+
+
+def _send_smtp(url: str, sender: str, email: OutboxEmail) -> None:
+    parts = urlsplit(url)
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message.set_content(email.body)
+    if parts.scheme == "smtps":
+        client = smtplib.SMTP_SSL(parts.hostname, parts.port or 465, timeout=10)
+    else:
+        client = smtplib.SMTP(parts.hostname, parts.port or 587, timeout=10)
+        client.starttls()
+    with client:
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.send_message(message)
+
+
+def deliver_pending(app=None, limit: int = 50, echo=None) -> tuple[int, int]:
+    """Send up to `limit` unsent emails. Returns (sent, failed). Each is marked in its own commit
+    so a crash part-way never sends one twice."""
+    app = app or current_app
+    smtp_url = app.config["PB_SMTP_URL"]
+    sent = failed = 0
+    pending = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxEmail.id).limit(limit)
+    ).all()
+    for email in pending:
+        email.attempts += 1
+        try:
+            if smtp_url:
+                _send_smtp(smtp_url, app.config["PB_MAIL_FROM"], email)
+            elif not app.config.get("TESTING"):
+                out = echo or sys.stderr
+                print(f"\n----- email to {email.to_address} -----\nSubject: {email.subject}\n\n{email.body}"
+                      "----- end of email -----\n", file=out, flush=True)
+            email.sent_at = utcnow()
+            sent += 1
+        except (OSError, smtplib.SMTPException) as exc:
+            email.last_error = str(exc)[:500]
+            failed += 1
+        db.session.commit()
+    return sent, failed

@@ -1,0 +1,1 @@
+"""Neighbourhoods, their areas (eligible postcodes), roles and residency verification."""

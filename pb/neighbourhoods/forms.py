@@ -1,0 +1,55 @@
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from pb.accounts.forms import email_field
+from pb.forms import Form, NoMarkup, WholeNumberField
+
+from .models import ROLE_LABELS, ROLES
+
+
+class LetterCodeForm(Form):
+    code = StringField("Code from your letter", validators=[InputRequired("Enter the code from your letter"),
+                                                            Length(max=40, message="Enter the 16-character code from your letter, like 7KQ2-M9XD-4HTR-0PWE")],
+                       description="16 letters and numbers, for example 7KQ2-M9XD-4HTR-0PWE. Capital or small letters both work.",
+                       render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "characters"})
+
+
+class IssueLettersForm(Form):
+    count = WholeNumberField("How many letters?", not_a_number="Number of letters must be a whole number, like 50",
+                             validators=[InputRequired("Enter how many letters to print"),
+                                         NumberRange(1, 500, "Number of letters must be between 1 and 500")],
+                             description="One letter per household. Each has its own code, which works once.",
+                             render_kw={"inputmode": "numeric", "class": "width-5"})
+
+
+class NeighbourhoodForm(Form):
+    slug = StringField("Web address name", validators=[InputRequired("Enter a web address name"),
+                                                       Length(max=60, message="Web address name must be 60 characters or fewer")],
+                       description="Lower-case letters, numbers and hyphens. Appears as /n/name.",
+                       render_kw={"spellcheck": "false"})
+    name = StringField("Name", validators=[InputRequired("Enter the neighbourhood's name"),
+                                           Length(max=120, message="Name must be 120 characters or fewer"), NoMarkup("Name")])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000, message="Description must be 2,000 characters or fewer")],
+                                description="A few sentences residents will read on the neighbourhood's page.")
+    min_voting_age = WholeNumberField("Minimum voting age", not_a_number="Minimum voting age must be a whole number, like 16",
+                                      validators=[InputRequired("Enter the minimum voting age"),
+                                                  NumberRange(11, 25, "Minimum voting age must be between 11 and 25")],
+                                      render_kw={"inputmode": "numeric", "class": "width-3"})
+    proposing_needs_verification = BooleanField("Residents must be verified to propose projects")
+    voting_needs_verification = BooleanField("Residents must be verified to vote")
+
+
+class AreaForm(Form):
+    postcodes = TextAreaField("Eligible postcodes", validators=[InputRequired("Enter at least one postcode")],
+                              description="One postcode per line. Residents living at these postcodes can take part.",
+                              render_kw={"rows": 12, "spellcheck": "false"})
+
+
+class GrantRoleForm(Form):
+    email = email_field("Email address of the person")
+    role = SelectField("Role", choices=[("", "Choose a role")] + [(r, ROLE_LABELS[r]) for r in ROLES],
+                       validators=[InputRequired("Choose a role")])
+
+
+class RevokeRoleForm(Form):
+    membership_id = HiddenField()

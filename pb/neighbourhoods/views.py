@@ -1,0 +1,175 @@
+"""Public neighbourhood pages, joining, residency verification (residents and facilitators)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from pb.access import public, roles, signed_in
+from pb.accounts.forms import EmptyForm
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.services import ServiceError
+
+from . import services
+from .forms import IssueLettersForm, LetterCodeForm
+from .models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT, Membership, Neighbourhood
+
+bp = Blueprint("neighbourhoods", __name__)
+PAGE_SIZE = 25
+
+
+@bp.route("/")
+@public
+def home():
+    hoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.name)).all()
+    counts = dict(db.session.execute(
+        select(Membership.neighbourhood_id, func.count()).where(Membership.role == RESIDENT)
+        .group_by(Membership.neighbourhood_id)).all())
+    return render_template("neighbourhoods/home.html", neighbourhoods=hoods, resident_counts=counts)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
+@bp.route("/n/<slug>/")
+@public
+def show(slug):
+    hood = g.neighbourhood
+    people = db.session.execute(
+        select(Membership.role, User.name).join(User, User.id == Membership.user_id)
+        .where(Membership.neighbourhood_id == hood.id, Membership.role.in_([BOARD_MEMBER, FACILITATOR]))
+        .order_by(User.name)).all()
+    board = [name for role, name in people if role == BOARD_MEMBER]
+    facilitators = [name for role, name in people if role == FACILITATOR]
+    residents = db.session.execute(
+        select(func.count(), func.count(Membership.verified_at))
+        .where(Membership.neighbourhood_id == hood.id, Membership.role == RESIDENT)).one()
+    mine = current_user.roles_in(hood) if current_user.is_authenticated else []
+    in_area = current_user.is_authenticated and services.postcode_in_area(hood, current_user.postcode)
+    return render_template("neighbourhoods/show.html", hood=hood, board=board, facilitators=facilitators,
+                           resident_count=residents[0], verified_count=residents[1], mine=mine,
+                           in_area=in_area, postcode_count=len(hood.postcodes), form=EmptyForm())
+
+
+@bp.route("/n/<slug>/join", methods=["POST"])
+@signed_in
+def join(slug):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.join_as_resident(current_user, g.neighbourhood)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"You have joined {g.neighbourhood.name} as a resident. Next, get verified so you can propose and vote.", "success")
+    return redirect(url_for("neighbourhoods.show", slug=slug))
+
+
+@bp.route("/n/<slug>/verify", methods=["GET", "POST"])
+@roles(RESIDENT)
+def verify_with_letter(slug):
+    hood = g.neighbourhood
+    member = services.membership(current_user, hood, RESIDENT)
+    if member.verified:
+        return render_template("neighbourhoods/verified.html", hood=hood, member=member)
+    form = LetterCodeForm()
+    if form.validate_on_submit():
+        try:
+            member = services.redeem_letter(current_user, hood, form.code.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return render_template("neighbourhoods/verified.html", hood=hood, member=member, just_now=True)
+    return render_template("neighbourhoods/verify.html", hood=hood, form=form), 400 if form.has_errors else 200
+
+
+# --- facilitators -------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/residents")
+@roles(FACILITATOR)
+def residents(slug):
+    hood = g.neighbourhood
+    query = (request.args.get("q") or "").strip()[:100]
+    status = request.args.get("status", "unverified")
+    if status not in ("unverified", "verified", "all"):
+        status = "unverified"
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    stmt = (select(Membership, User).join(User, User.id == Membership.user_id)
+            .where(Membership.neighbourhood_id == hood.id, Membership.role == RESIDENT))
+    if status == "unverified":
+        stmt = stmt.where(Membership.verified_at.is_(None))
+    elif status == "verified":
+        stmt = stmt.where(Membership.verified_at.is_not(None))
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like),
+                              func.replace(func.lower(User.postcode), " ", "").like(like.replace(" ", ""))))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.execute(stmt.order_by(User.name, User.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    in_area = {p.postcode for p in hood.postcodes}
+    template = "neighbourhoods/_resident_rows.html" if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "resident-results" else "neighbourhoods/residents.html"
+    return render_template(template, hood=hood, rows=rows, query=query, status=status, page=page,
+                           pages=max(1, -(-total // PAGE_SIZE)), total=total, in_area=in_area, form=EmptyForm())
+
+
+@bp.route("/n/<slug>/residents/<int:membership_id>/verify", methods=["POST"])
+@roles(FACILITATOR)
+def verify_resident(slug, membership_id):
+    member = db.session.get(Membership, membership_id)
+    if member is None or member.neighbourhood_id != g.neighbourhood.id or member.role != RESIDENT:
+        abort(404)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.verify_resident(member, current_user)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{member.user.name} is now a verified resident.", "success")
+    return redirect(url_for("neighbourhoods.residents", slug=slug, q=request.form.get("q") or None,
+                            status=request.form.get("status") or None))
+
+
+@bp.route("/n/<slug>/letters", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def letters(slug):
+    hood = g.neighbourhood
+    form = IssueLettersForm()
+    if form.validate_on_submit():
+        try:
+            batch, letters, expires = services.issue_letters(hood, form.count.data, current_user)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            # Shown once: only digests are stored, so this page is the only copy of the codes.
+            return render_template("neighbourhoods/letters_print.html", hood=hood, batch=batch,
+                                   letters=letters, expires=expires)
+    from .models import VerificationLetter
+
+    batches = db.session.execute(
+        select(VerificationLetter.batch, func.count(), func.count(VerificationLetter.used_at),
+               func.min(VerificationLetter.created_at), func.min(VerificationLetter.expires_at))
+        .where(VerificationLetter.neighbourhood_id == hood.id)
+        .group_by(VerificationLetter.batch).order_by(VerificationLetter.batch.desc())).all()
+    return render_template("neighbourhoods/letters.html", hood=hood, form=form, batches=batches), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/people")
+@roles(FACILITATOR, BOARD_MEMBER, AUDITOR)
+def people(slug):
+    """Who holds which role here: for the board, facilitators and auditors."""
+    hood = g.neighbourhood
+    rows = db.session.execute(
+        select(Membership.role, User.name, User.pseudonym, Membership.created_at)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.neighbourhood_id == hood.id, Membership.role != RESIDENT)
+        .order_by(Membership.role, User.name)).all()
+    return render_template("neighbourhoods/people.html", hood=hood, rows=rows)

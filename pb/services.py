@@ -1,0 +1,26 @@
+"""What every service function shares: one transaction, and a way to say no with a reason."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from pb.extensions import db
+
+
+class ServiceError(Exception):
+    """A rule refused the change. `field` names the form field the message belongs next to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@contextmanager
+def transaction():
+    """Everything inside commits together, audit entry included, or nothing does."""
+    try:
+        yield db.session
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -1,0 +1,43 @@
+"""Slows down guessing: failures are counted per key in the database (shared by every app server)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from pb.accounts.models import FailedAttempt
+from pb.extensions import db
+from pb.timeutil import utcnow
+from pb.tokens import digest
+
+LIMITS = {
+    # kind: (failures allowed, within this window)
+    "sign_in": (10, timedelta(minutes=15)),
+    "letter_code": (10, timedelta(hours=1)),
+}
+
+
+def _key(kind: str, key: str) -> str:
+    return digest(f"{kind}:{key.lower()}")
+
+
+def blocked(kind: str, key: str) -> bool:
+    limit, window = LIMITS[kind]
+    count = db.session.scalar(select(func.count()).select_from(FailedAttempt).where(
+        FailedAttempt.key_digest == _key(kind, key), FailedAttempt.at > utcnow() - window))
+    return count >= limit
+
+
+def note_failure(kind: str, key: str) -> None:
+    """Recorded in its own commit: a refused attempt must still count."""
+    db.session.rollback()
+    db.session.add(FailedAttempt(kind=kind, key_digest=_key(kind, key)))
+    db.session.commit()
+
+
+def clear(kind: str, key: str) -> None:
+    db.session.execute(delete(FailedAttempt).where(FailedAttempt.key_digest == _key(kind, key)))
+
+
+def minutes(kind: str) -> int:
+    return int(LIMITS[kind][1].total_seconds() // 60)
