@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_login import current_user
 
 from pb import config as settings
@@ -141,7 +141,7 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def globals_for_templates():
         return {"current_neighbourhood": g.get("neighbourhood"), "ROLE_LABELS": ROLE_LABELS,
-                "request_path": request.path}
+                "request_path": request.path if has_request_context() else ""}
 
     @app.template_global()
     def covering_neighbourhoods(postcode):

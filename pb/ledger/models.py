@@ -69,7 +69,7 @@ SQLITE_TRIGGERS = [
 ]
 POSTGRES_TRIGGERS = [
     "CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit entries are append-only: % refused', TG_OP; END $$",
+    "BEGIN RAISE EXCEPTION USING MESSAGE = 'audit entries are append-only: ' || TG_OP || ' refused'; END $$",
     "CREATE TRIGGER audit_entry_no_change BEFORE UPDATE OR DELETE ON audit_entry "
     "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()",
     "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "

@@ -1,4 +1,5 @@
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pb.accounts.forms import email_field
@@ -47,7 +48,7 @@ class AreaForm(Form):
 
 class GrantRoleForm(Form):
     email = email_field("Email address of the person")
-    role = SelectField("Role", choices=[("", "Choose a role")] + [(r, ROLE_LABELS[r]) for r in ROLES],
+    role = SelectField("Role", choices=[SelectChoice("", "Choose a role")] + [SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
                        validators=[InputRequired("Choose a role")])
 
 

@@ -287,3 +287,26 @@ def redeem_letter(user: User, hood: Neighbourhood, raw_code: str) -> Membership:
                payload={"person": user.pseudonym, "method": "letter", "letter_serial": letter.serial})
         throttle.clear("letter_code", throttle_key)
     return member
+
+
+# --- who may take part ----------------------------------------------------------------------------
+# Read by the proposal and voting services: one definition of eligibility for the whole app.
+
+def _resident(user: User, hood: Neighbourhood) -> Membership | None:
+    return membership(user, hood, RESIDENT) if user is not None and getattr(user, "id", None) else None
+
+
+def may_comment(user: User, hood: Neighbourhood) -> bool:
+    """Any resident, verified or not, may read and comment."""
+    return _resident(user, hood) is not None
+
+
+def may_propose(user: User, hood: Neighbourhood) -> bool:
+    member = _resident(user, hood)
+    return member is not None and (member.verified or not hood.proposing_needs_verification)
+
+
+def may_vote(user: User, hood: Neighbourhood) -> bool:
+    """Residency only: the voting service adds the age limit and the voting window."""
+    member = _resident(user, hood)
+    return member is not None and (member.verified or not hood.voting_needs_verification)

@@ -1,0 +1,125 @@
+"""Authorisation in one place: every route has a rule, and each role gets exactly what it should."""
+import pytest
+
+from pb.access import ADMIN, PUBLIC, ROLE, SIGNED_IN, rule_for
+from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT
+from tests.factories import sign_in
+
+
+def test_every_route_declares_who_may_use_it(app):
+    missing = []
+    with app.test_request_context():
+        for url_rule in app.url_map.iter_rules():
+            if rule_for(url_rule.endpoint) is None:
+                missing.append(f"{url_rule.rule} ({url_rule.endpoint})")
+    assert missing == [], "routes without an access rule: " + ", ".join(missing)
+
+
+def test_a_route_without_a_rule_is_denied(app, client):
+    @app.route("/forgotten")
+    def forgotten():
+        return "secret"
+
+    response = client.get("/forgotten")
+    assert response.status_code == 403
+    assert b"secret" not in response.data
+
+
+# Every route that takes a neighbourhood, with the roles allowed. A new route must be added here.
+ROLE_ROUTES = {
+    "/n/{slug}/residents": {FACILITATOR},
+    "/n/{slug}/letters": {FACILITATOR},
+    "/n/{slug}/people": {FACILITATOR, BOARD_MEMBER, AUDITOR},
+    "/n/{slug}/audit": {AUDITOR},
+    "/n/{slug}/audit/entries.jsonl": {AUDITOR},
+    "/n/{slug}/verify": {RESIDENT},
+}
+ADMIN_ROUTES = ["/admin/", "/admin/neighbourhoods/new", "/admin/audit", "/admin/n/{slug}/",
+                "/admin/n/{slug}/area", "/admin/n/{slug}/roles"]
+PUBLIC_ROUTES = ["/", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz"]
+SIGNED_IN_ROUTES = ["/account", "/account/password", "/register/done"]
+
+
+def test_the_role_table_covers_every_role_route(app):
+    """So a new role-restricted page cannot be added without deciding who it is for."""
+    declared = {path.replace("{slug}", "<slug>") for path in ROLE_ROUTES}
+    with app.test_request_context():
+        role_rules = {r.rule for r in app.url_map.iter_rules()
+                      if rule_for(r.endpoint).kind == ROLE and "GET" in r.methods}
+        for r in app.url_map.iter_rules():
+            kind = rule_for(r.endpoint).kind
+            if kind == ADMIN and "GET" in r.methods:
+                assert r.rule.replace("<slug>", "{slug}") in ADMIN_ROUTES, r.rule
+    assert role_rules == declared
+
+
+@pytest.mark.parametrize("role", [None, RESIDENT, FACILITATOR, BOARD_MEMBER, AUDITOR, "unverified", "admin"])
+def test_each_role_gets_its_pages_and_is_refused_the_rest(factory, client, role):
+    hood = factory.neighbourhood()
+    if role == "unverified":
+        person = factory.resident(hood, verified=False)
+    elif role == "admin":
+        person = factory.person(admin=True)
+    elif role is not None:
+        person = factory.with_role(hood, role)
+    if role is not None:
+        sign_in(client, person)
+
+    for path, allowed in ROLE_ROUTES.items():
+        response = client.get(path.format(slug=hood.slug))
+        role_held = RESIDENT if role == "unverified" else role
+        if role is None:
+            assert response.status_code == 302 and "/sign-in" in response.location, path
+        elif role_held in allowed:
+            assert response.status_code == 200, (path, role, response.status_code)
+        else:
+            assert response.status_code == 403, (path, role)
+            page = response.get_data(as_text=True)
+            assert "You cannot use this page" in page
+            assert f"of {hood.name}" in page  # says where the role is needed
+
+    for path in ADMIN_ROUTES:
+        response = client.get(path.format(slug=hood.slug))
+        if role is None:
+            assert response.status_code == 302, path
+        elif role == "admin":
+            assert response.status_code == 200, path
+        else:
+            assert response.status_code == 403, path
+            assert "platform admins" in response.get_data(as_text=True)
+
+    for path in PUBLIC_ROUTES:
+        response = client.get(path.format(slug=hood.slug))
+        assert response.status_code in (200, 302), path  # register/sign-in redirect once signed in
+
+    for path in SIGNED_IN_ROUTES:
+        response = client.get(path)
+        assert response.status_code == (302 if role is None else 200), path
+
+
+def test_the_403_page_says_which_role_is_needed_and_how_to_get_it(factory, client):
+    hood = factory.neighbourhood(name="Eastbrook")
+    person = factory.resident(hood, verified=False)
+    sign_in(client, person)
+    page = client.get(f"/n/{hood.slug}/residents").get_data(as_text=True)
+    assert "This page is for facilitators of Eastbrook." in page
+    assert "Ask them if you think you should have it" in page
+
+
+def test_roles_in_one_neighbourhood_do_not_carry_to_another(factory, client):
+    home, elsewhere = factory.neighbourhood(), factory.neighbourhood()
+    facilitator = factory.with_role(home, FACILITATOR)
+    sign_in(client, facilitator)
+    assert client.get(f"/n/{home.slug}/residents").status_code == 200
+    assert client.get(f"/n/{elsewhere.slug}/residents").status_code == 403
+
+
+def test_unknown_neighbourhood_is_not_found(factory, client):
+    assert client.get("/n/no-such-place/").status_code == 404
+    assert b"Page not found" in client.get("/n/no-such-place/residents").data
+
+
+def test_rules_are_of_known_kinds(app):
+    with app.test_request_context():
+        kinds = {rule_for(r.endpoint).kind for r in app.url_map.iter_rules()}
+    assert kinds <= {PUBLIC, SIGNED_IN, ADMIN, ROLE}

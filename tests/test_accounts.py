@@ -1,0 +1,237 @@
+"""Registering, confirming email, signing in and out, sessions, password reset and change."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from pb.accounts.models import OneTimeToken, User, UserSession
+from pb.extensions import db
+from pb.timeutil import utcnow
+from tests.conftest import link_in, outbox
+from tests.factories import PASSWORD, sign_in
+
+GOOD = {"name": "Amina Yusuf", "email": "amina@example.org", "password": "kettle orchard lantern",
+        "postcode": "eb1 1aa", "birth_year": "1990"}
+
+
+def users(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(User))
+
+
+def test_register_creates_account_signs_in_and_sends_confirmation(app, client, factory):
+    factory.neighbourhood(name="Eastbrook")
+    response = client.post("/register", data=GOOD)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Account created" in page
+    assert "Your postcode, EB1 1AA, is in" in page and "Eastbrook" in page
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert user.email == "amina@example.org" and user.postcode == "EB1 1AA"
+        assert user.password_hash.startswith("$argon2id$")
+        assert PASSWORD not in user.password_hash
+    [(to, subject, body)] = outbox(app)
+    assert to == "amina@example.org" and "Confirm" in subject
+    assert "/verify-email/" in body
+
+
+BAD_REGISTRATIONS = [
+    ({"name": ""}, "name", "Enter your full name"),
+    ({"name": "x" * 101}, "name", "Full name must be 100 characters or fewer"),
+    ({"name": "<script>alert(1)</script>"}, "name", "Full name must not contain &lt; or &gt;"),
+    ({"email": ""}, "email", "Enter your email address"),
+    ({"email": "not-an-email"}, "email", "Enter an email address in the correct format"),
+    ({"password": ""}, "password", "Create a password"),
+    ({"password": "short1"}, "password", "Password must be at least 8 characters"),
+    ({"password": "password123"}, "password", "That password is too common"),
+    ({"password": "x" * 257}, "password", "Password must be 256 characters or fewer"),
+    ({"postcode": ""}, "postcode", "Enter your postcode"),
+    ({"postcode": "NOT A CODE"}, "postcode", "Enter a real UK postcode, like E1 6AN"),
+    ({"birth_year": "nineteen"}, "birth_year", "Enter your year of birth as 4 numbers"),
+    ({"birth_year": "1850"}, "birth_year", "Enter your year of birth as 4 numbers"),
+    ({"birth_year": "2020"}, "birth_year", "You must be 13 or older"),
+]
+
+
+@pytest.mark.parametrize("change,field,message", BAD_REGISTRATIONS, ids=[f"{b[1]}-{i}" for i, b in enumerate(BAD_REGISTRATIONS)])
+def test_bad_registration_says_what_is_wrong_next_to_the_field_and_saves_nothing(app, client, change, field, message):
+    response = client.post("/register", data={**GOOD, **change})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in page
+    assert f'href="#{field}"' in page  # error summary links to the field
+    assert f'id="{field}-error"' in page  # message next to the field
+    assert message in page
+    assert "<title>Error:" in page
+    assert "<script>alert(1)</script>" not in page
+    assert users(app) == 0
+    assert outbox(app) == []
+
+
+def test_duplicate_email_is_refused(app, client, factory):
+    factory.person(email="taken@example.org")
+    response = client.post("/register", data={**GOOD, "email": "Taken@Example.org"})
+    assert response.status_code == 400
+    assert "An account with this email address already exists" in response.get_data(as_text=True)
+    assert users(app) == 1
+
+
+def test_long_pasted_passwords_are_welcome(client, app):
+    response = client.post("/register", data={**GOOD, "password": "a long passphrase pasted from a manager " * 3})
+    assert response.status_code == 302
+
+
+def test_email_confirmation_link_works_once(app, client):
+    client.post("/register", data=GOOD)
+    link = link_in(outbox(app)[0][2])
+    assert b"Confirm my email address" in client.get(link).data  # GET does not use the link up
+    response = client.post(link)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User)).email_verified_at is not None
+    again = client.post(link)
+    assert again.status_code == 400
+    assert "This link has already been used" in again.get_data(as_text=True)
+
+
+def test_expired_and_unknown_confirmation_links_are_refused(app, client):
+    client.post("/register", data=GOOD)
+    link = link_in(outbox(app)[0][2])
+    with app.app_context():
+        db.session.execute(update(OneTimeToken).values(expires_at=utcnow() - timedelta(days=1)))
+        db.session.commit()
+    assert "This link has expired" in client.post(link).get_data(as_text=True)
+    assert "This link is not valid" in client.post("/verify-email/made-up").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User)).email_verified_at is None
+
+
+def test_sign_in_wrong_password_and_unknown_email_get_the_same_message(client, factory):
+    person = factory.person()
+    wrong = client.post("/sign-in", data={"email": person.email, "password": "not the password"})
+    unknown = client.post("/sign-in", data={"email": "nobody@example.org", "password": "whatever123"})
+    for response in (wrong, unknown):
+        assert response.status_code == 400
+        assert "The email address or password is not right" in response.get_data(as_text=True)
+
+
+def test_repeated_failures_lock_sign_in_for_that_email(client, factory):
+    person = factory.person()
+    for _ in range(10):
+        client.post("/sign-in", data={"email": person.email, "password": "guess-guess"})
+    response = client.post("/sign-in", data={"email": person.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
+def test_session_identifier_changes_at_sign_in(app, client, factory):
+    person = factory.person()
+    sign_in(client, person)
+    with client.session_transaction() as session:
+        first = session["sid"]
+    sign_in(client, person)
+    with client.session_transaction() as session:
+        assert session["sid"] != first
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 2
+
+
+def test_sign_out_is_post_only_and_ends_the_session(app, client, factory):
+    person = factory.person()
+    sign_in(client, person)
+    with client.session_transaction() as session:
+        stolen = dict(session)
+    assert client.get("/sign-out").status_code == 405
+    assert client.get("/account").status_code == 200
+    assert client.post("/sign-out").status_code == 302
+    assert client.get("/account").status_code == 302
+    # A copy of the old cookie is worthless: its session row is gone.
+    with client.session_transaction() as session:
+        session.update(stolen)
+    assert client.get("/account").status_code == 302
+
+
+def test_password_change_ends_other_sessions_but_not_this_one(app, factory):
+    person = factory.person()
+    here, elsewhere = app.test_client(), app.test_client()
+    sign_in(here, person)
+    sign_in(elsewhere, person)
+    response = here.post("/account/password", data={"current_password": PASSWORD, "new_password": "violet tractor moon"})
+    assert response.status_code == 302
+    assert "signed out on 1 other device" in here.get("/account").get_data(as_text=True)
+    assert elsewhere.get("/account").status_code == 302
+    assert here.post("/sign-out").status_code == 302
+    assert here.post("/sign-in", data={"email": person.email, "password": "violet tractor moon"}).status_code == 302
+    assert any("password was changed" in subject for _, subject, _ in outbox(app, person.email))
+
+
+@pytest.mark.parametrize("data,field,message", [
+    ({"current_password": "wrong one", "new_password": "violet tractor moon"}, "current_password", "Your current password is not right"),
+    ({"current_password": PASSWORD, "new_password": "qwerty123"}, "new_password", "That password is too common"),
+    ({"current_password": PASSWORD, "new_password": PASSWORD}, "new_password", "must be different"),
+    ({"current_password": PASSWORD, "new_password": ""}, "new_password", "Enter a new password"),
+])
+def test_bad_password_change_is_refused_and_keeps_the_old_password(app, client, factory, data, field, message):
+    person = factory.person()
+    sign_in(client, person)
+    before = factory.audit_count()
+    response = client.post("/account/password", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and f'id="{field}-error"' in page
+    assert factory.audit_count() == before
+    client.post("/sign-out")
+    sign_in(client, person)  # old password still works
+
+
+def test_password_reset_by_emailed_link_signs_out_everywhere(app, factory):
+    person = factory.person()
+    other = app.test_client()
+    sign_in(other, person)
+    client = app.test_client()
+    page = client.post("/forgot-password", data={"email": person.email}).get_data(as_text=True)
+    assert "Check your email" in page
+    link = link_in(outbox(app, person.email)[-1][2])
+    assert b"Choose a new password" in client.get(link).data
+    bad = client.post(link, data={"password": "123456789"})
+    assert "That password is too common" in bad.get_data(as_text=True)
+    assert client.post(link, data={"password": "granite willow parade"}).status_code == 302
+    assert other.get("/account").status_code == 302  # signed out everywhere
+    assert client.post("/sign-in", data={"email": person.email, "password": "granite willow parade"}).status_code == 302
+    reused = app.test_client().get(link)
+    assert "This link has already been used" in reused.get_data(as_text=True)
+
+
+def test_reset_for_unknown_email_looks_the_same_and_sends_nothing(app, client):
+    page = client.post("/forgot-password", data={"email": "nobody@example.org"}).get_data(as_text=True)
+    assert "Check your email" in page
+    assert outbox(app) == []
+
+
+@pytest.mark.parametrize("column,age", [("last_seen_at", timedelta(minutes=31)), ("created_at", timedelta(hours=13))])
+def test_idle_and_absolute_session_limits_sign_people_out(app, client, factory, column, age):
+    person = factory.person()
+    sign_in(client, person)
+    assert client.get("/account").status_code == 200
+    with app.app_context():
+        db.session.execute(update(UserSession).values({column: utcnow() - age}))
+        db.session.commit()
+    assert client.get("/account").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
+
+
+def test_next_only_goes_to_this_site(client, factory):
+    person = factory.person()
+    response = client.post("/sign-in?next=//evil.example/steal", data={"email": person.email, "password": PASSWORD})
+    assert response.location == "/account"
+    client.post("/sign-out")
+    response = client.post("/sign-in?next=/n/somewhere/", data={"email": person.email, "password": PASSWORD})
+    assert response.location == "/n/somewhere/"
+
+
+def test_resend_confirmation(app, client):
+    client.post("/register", data=GOOD)
+    client.post("/account/verify-email/resend")
+    assert len(outbox(app, GOOD["email"])) == 2

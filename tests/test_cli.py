@@ -1,0 +1,95 @@
+"""Flask CLI admin jobs: the demo, postcode import, audit verification, the outbox."""
+import pytest
+from sqlalchemy import func, select
+
+from pb.accounts.models import OutboxEmail, User
+from pb.extensions import db
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT, AUDITOR, EligiblePostcode, Membership, Neighbourhood
+
+
+def count(app, model, *where):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_demo_seeds_a_live_neighbourhood_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo neighbourhood ready" in first.output and "facilitator@eastbrook.example" in first.output
+    with app.app_context():
+        hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == "eastbrook"))
+        roles = dict(db.session.execute(select(Membership.role, func.count()).where(Membership.neighbourhood_id == hood.id)
+                                        .group_by(Membership.role)).all())
+        verified = db.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.role == RESIDENT, Membership.verified_at.is_not(None)))
+    assert roles == {BOARD_MEMBER: 5, FACILITATOR: 2, AUDITOR: 1, RESIDENT: 200}
+    assert 0 < verified < 200
+    people = count(app, User)
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and "already there; nothing changed" in second.output
+    assert count(app, User) == people
+
+
+def test_demo_logins_work(app):
+    app.test_cli_runner().invoke(args=["demo"])
+    client = app.test_client()
+    from pb.demo import PASSWORD
+
+    response = client.post("/sign-in", data={"email": "facilitator@eastbrook.example", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/n/eastbrook/residents").status_code == 200
+
+
+def test_area_import_from_csv_reports_progress_and_counts(app, factory, tmp_path):
+    hood = factory.neighbourhood(postcodes=())
+    csv_file = tmp_path / "area.csv"
+    csv_file.write_text("Postcode,Ward\n" + "".join(f"EB{d} {s}AA,East\n" for d in range(1, 10) for s in range(1, 10)) + "eb1 1aa,East\n")
+    result = app.test_cli_runner().invoke(args=["area", "import", hood.slug, str(csv_file)])
+    assert result.exit_code == 0, result.output
+    assert "Read 81 distinct postcodes" in result.output and "81 added, 0 removed, 81 in the area" in result.output
+    assert count(app, EligiblePostcode) == 81
+
+
+def test_area_import_refuses_a_bad_file_with_line_numbers_and_saves_nothing(app, factory, tmp_path):
+    hood = factory.neighbourhood(postcodes=())
+    csv_file = tmp_path / "area.csv"
+    csv_file.write_text("postcode\nEB1 1AA\nnot-a-postcode\n")
+    result = app.test_cli_runner().invoke(args=["area", "import", hood.slug, str(csv_file)])
+    assert result.exit_code == 1 and "line 3" in result.output
+    assert count(app, EligiblePostcode) == 0
+    missing = app.test_cli_runner().invoke(args=["area", "import", "nowhere", str(csv_file)])
+    assert missing.exit_code == 1 and "no neighbourhood with the web address name 'nowhere'" in missing.output
+
+
+def test_audit_verify_command(app, factory):
+    factory.neighbourhood(slug="riverside")
+    factory.person()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0
+    assert "PASS neighbourhood/riverside" in result.output and "PASS platform" in result.output
+
+
+def test_role_and_admin_commands(app, factory):
+    hood = factory.neighbourhood()
+    person = factory.person(email="fay@example.org")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["role", "grant", "fay@example.org", hood.slug, "facilitator"]).exit_code == 0
+    again = runner.invoke(args=["role", "grant", "fay@example.org", hood.slug, "facilitator"])
+    assert again.exit_code == 1 and "already a facilitator" in again.output
+    assert runner.invoke(args=["admin", "grant", "fay@example.org"]).exit_code == 0
+    with app.app_context():
+        assert db.session.get(User, person.id).is_admin
+
+
+@pytest.mark.config(PB_SMTP_URL="smtp://127.0.0.1:1")
+def test_unsendable_email_stays_in_the_outbox_with_the_error(app, client):
+    from tests.test_accounts import GOOD
+
+    client.post("/register", data=GOOD)  # the request tries to send straight after commit
+    with app.app_context():
+        email = db.session.scalar(select(OutboxEmail))
+        assert email.sent_at is None and email.attempts == 1 and email.last_error
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert "0 sent, 1 failed" in result.output
+    assert count(app, OutboxEmail, OutboxEmail.attempts == 2) == 1
