@@ -37,10 +37,14 @@ class Form(FlaskForm):
 
 
 from wtforms import IntegerField  # noqa: E402
+from wtforms.widgets import TextInput  # noqa: E402
 
 
 class WholeNumberField(IntegerField):
-    """An IntegerField whose "not a number" message is the one given, in plain English."""
+    """An IntegerField whose "not a number" message is the one given, in plain English. Rendered
+    as text with a numeric keyboard (GOV.UK advice: number inputs mangle what people type)."""
+
+    widget = TextInput()
 
     def __init__(self, label=None, validators=None, not_a_number="Enter a whole number", **kwargs):
         super().__init__(label, validators, **kwargs)

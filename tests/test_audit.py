@@ -18,6 +18,7 @@ from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import FACILITATOR, Membership, Neighbourhood
 from pb.timeutil import utcnow
 from pb.tokens import digest
+from tests.conftest import POSTGRES, database_url, make_app
 
 
 # --- pure chain ---------------------------------------------------------------------------------
@@ -85,13 +86,20 @@ def test_database_refuses_to_change_or_delete_audit_entries(app, factory):
         assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id).limit(1)) == "neighbourhood.created"
 
 
-def test_postgres_refuses_truncate_too(app, engine_name, factory):
-    if engine_name != "postgresql":
-        pytest.skip("TRUNCATE is PostgreSQL's; SQLite has none")
-    factory.neighbourhood()
-    with app.app_context():
-        with pytest.raises(DatabaseError, match="append-only"):
-            db.session.execute(text("TRUNCATE audit_entry"))
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL is not reachable here")
+def test_postgres_refuses_truncate_too(tmp_path):
+    """TRUNCATE skips row triggers, so PostgreSQL has a statement trigger for it (SQLite has no TRUNCATE)."""
+    url, cleanup = database_url("postgresql", tmp_path)
+    app = make_app(url, tmp_path)
+    try:
+        with app.app_context():
+            db.create_all()
+            with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"):
+                db.session.execute(text("TRUNCATE audit_entry"))
+            db.session.rollback()
+            db.engine.dispose()
+    finally:
+        cleanup()
 
 
 def test_orm_edits_of_audit_entries_fail_too(app, factory):

@@ -1,0 +1,121 @@
+"""A live pb server (migrated SQLite, demo seeded, CSRF on) and Debian's Chromium driven by
+Playwright. Outside CI a missing Chromium skips these tests with the reason; in CI it fails."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import TEST_SECRET
+
+CHROMIUM = os.environ.get("PB_CHROMIUM", "/usr/bin/chromium")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def _chromium_missing_reason():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        return f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+        import axe_playwright_python  # noqa: F401
+    except ImportError as exc:
+        return f"test extras missing ({exc.name}): pip install -e '.[test]'"
+    return None
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    reason = _chromium_missing_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    from flask_migrate import upgrade
+
+    from pb import create_app
+    from pb.demo import seed
+
+    base = tmp_path_factory.mktemp("live")
+    app = create_app({"SECRET_KEY": TEST_SECRET, "INSTANCE_PATH": str(base),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'pb.sqlite3'}", "TESTING": True})
+    with app.app_context():
+        upgrade()  # built by the migrations, as in production
+        seed(echo=lambda *a, **k: None)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.app = app
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(live_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def page(request, browser, live_server):
+    context = browser.new_context(java_script_enabled=request.param, base_url=live_server.url)
+    tab = context.new_page()
+    tab.javascript = request.param
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def js_page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+class Accessibility:
+    """Runs axe-core on the page and fails on any WCAG 2.2 A or AA violation. axe needs script,
+    so on a no-JavaScript page the same HTML is checked in a scripted twin page."""
+
+    def __init__(self, browser):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+        self.browser = browser
+        self.checked = []
+
+    def check(self, page):
+        target = page
+        twin = None
+        if not getattr(page, "javascript", True):
+            twin = self.browser.new_context()
+            target = twin.new_page()
+            # Same origin first, so the page's stylesheet loads and colour contrast is checked.
+            origin = page.url.split("/", 3)
+            target.goto("/".join(origin[:3]) + "/healthz")
+            target.set_content(page.content(), wait_until="load")
+        results = self.axe.run(target, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        if twin:
+            twin.close()
+        violations = results.response["violations"]
+        self.checked.append(page.url)
+        assert violations == [], f"axe found on {page.url}:\n" + "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in violations)
+
+
+@pytest.fixture
+def a11y(browser):
+    return Accessibility(browser)
