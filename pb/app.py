@@ -1,0 +1,169 @@
+"""The app factory.
+
+`create_app(config)` builds the app in named steps; it does no database work, so it is safe to call
+on a machine whose database is not migrated yet (the CLI needs that to run `db upgrade`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, render_template, request
+from flask_login import current_user
+
+from pb import config as settings
+from pb.extensions import csrf, db, htmx, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.load(app.instance_path, config))
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    from pb.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    import pb.models  # noqa: F401  (every table registered before migrations look)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = None
+    # Our own server-side sessions (pb.accounts.sessions) decide who is signed in.
+    login_manager.session_protection = None
+    from pb.accounts import sessions
+
+    login_manager.user_loader(sessions.load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from pb.access import public
+    from pb.accounts.views import bp as accounts
+    from pb.admin.views import bp as admin
+    from pb.ledger.views import bp as ledger
+    from pb.neighbourhoods.views import bp as neighbourhoods
+
+    for blueprint in (accounts, neighbourhoods, ledger, admin):
+        app.register_blueprint(blueprint)
+    public(app.view_functions["static"])
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from pb import mail
+    from pb.access import enforce
+
+    app.before_request(enforce)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["PB_HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def send_queued_mail(exc):
+        # Emails were written to the outbox in the request's transaction; send them once it has
+        # committed. A failure stays in the outbox for `flask --app pb outbox send`.
+        if exc is None and g.get("outbox_dirty"):
+            mail.deliver_pending(app)
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    from pb.access import AccessDenied, how_to_get
+
+    @app.errorhandler(AccessDenied)
+    def access_denied(exc: AccessDenied):
+        return render_template(
+            "errors/403.html", needed=exc.rule.describe(), neighbourhood=exc.neighbourhood,
+            advice=how_to_get(exc.rule, exc.neighbourhood, current_user),
+        ), 403
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return render_template("errors/403.html", needed=None, neighbourhood=None,
+                               advice="This page is not open to anyone."), 403
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(405)
+    def wrong_method(exc):
+        return render_template("errors/405.html"), 405
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return render_template("errors/413.html"), 413
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from pb.neighbourhoods.models import ROLE_LABELS
+
+    @app.context_processor
+    def globals_for_templates():
+        return {"current_neighbourhood": g.get("neighbourhood"), "ROLE_LABELS": ROLE_LABELS,
+                "request_path": request.path if has_request_context() else ""}
+
+    @app.template_global()
+    def covering_neighbourhoods(postcode):
+        from pb.neighbourhoods.services import neighbourhoods_covering
+
+        return neighbourhoods_covering(postcode)
+
+    @app.template_global()
+    def input_attrs(field, described, extra_class="", type=None, checkbox=False):
+        """Attributes for a form control: hint and error linked by aria-describedby, error state."""
+        attrs = {}
+        if described:
+            attrs["aria-describedby"] = " ".join(described)
+        if field.errors:
+            attrs["aria-invalid"] = "true"
+        if not checkbox:
+            base = (field.render_kw or {}).get("class", "")
+            attrs["class"] = " ".join(c for c in ("input", base, extra_class, "input-error" if field.errors else "") if c)
+        if type:
+            attrs["type"] = type
+        return attrs
+
+    @app.template_filter("pounds")
+    def pounds(pence: int) -> str:
+        return f"£{pence / 100:,.2f}"
