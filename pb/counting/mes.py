@@ -19,7 +19,7 @@ jumps straight past it: the outcome is provably identical for every k skipped.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -34,10 +34,6 @@ except ImportError:  # pragma: no cover - exercised by tests/counting/test_rules
 
 ZERO = Rational(0)
 ONE = Rational(1)
-# Per-project counts are keyed by one int, class << SHIFT | utility code: much cheaper than tuples.
-# With approval ballots every supporter's utility is the project's cost, so the code is 0.
-SHIFT = 24
-CODE = (1 << SHIFT) - 1
 
 
 def as_fraction(value) -> Fraction:
@@ -96,26 +92,37 @@ class MESProfile:
         for ballot, weight in election.points():
             items = tuple(sorted((index[p], self.costs[index[p]] if cost_utility else pts)
                                  for p, pts in ballot.items() if pts > 0 and (not cost_utility or self.costs[index[p]] > 0)))
-            if not cost_utility and any(pts > CODE for _, pts in items):
-                raise ElectionError(f"points above {CODE} on one ballot are not supported")
             grouped[items] += weight  # empty ballots still count in n, the number of voters
         self.groups = [(items, weight) for items, weight in grouped.items()]
         self.n = election.num_voters
         m = len(self.ids)
         self.supporters: list[list[tuple[int, int]]] = [[] for _ in range(m)]  # (group, utility)
         self.total_utility = [0] * m
-        # each group's ballot as (project, key code) pairs, for moving it between classes
-        self.codes = []
         for g, (items, weight) in enumerate(self.groups):
             for j, u in items:
                 self.supporters[j].append((g, u))
                 self.total_utility[j] += weight * u
-            self.codes.append(tuple((j, 0 if cost_utility else u) for j, u in items))
+        # One entry per voter (a group repeated by its weight), so a project's supporters can be
+        # counted by budget class in C with Counter(map(...)) when it is priced.
+        self.voter_groups = [[g for g, u in sup for _ in range(self.groups[g][1])] for sup in self.supporters]
+        self.voter_utils = None if cost_utility else [
+            [u for g, u in sup for _ in range(self.groups[g][1])] for sup in self.supporters]
+        self.supporter_groups = [[g for g, _ in sup] for sup in self.supporters]
+        self._neighbours: dict[int, frozenset] = {}
         # Projects nobody gets utility from are never bought (with cost utilities that includes
         # free projects); free projects with points are bought outright, as pabutools does.
         supported = [j for j in range(m) if self.total_utility[j] > 0]
         self.free = sorted((j for j in supported if self.costs[j] == 0), key=lambda j: self.tie[j])
         self.candidates = [j for j in supported if self.costs[j] > 0]
+
+    def neighbours(self, j: int) -> frozenset:
+        """Projects sharing a supporter with j: the only prices that buying j can change."""
+        if j not in self._neighbours:
+            found = set()
+            for g, _ in self.supporters[j]:
+                found.update(k for k, _ in self.groups[g][0])
+            self._neighbours[j] = frozenset(found)
+        return self._neighbours[j]
 
     def run(self, per_voter: Fraction, track: bool = False, explain: bool = False):
         """MES with this starting budget per voter. Returns (selected indices, rounds, bound):
@@ -134,28 +141,21 @@ class _Run:
         self.value = [b, ZERO]
         self.form = [Affine(ZERO, ONE), Affine(ZERO, ZERO)]
         self.group_class = [0] * len(profile.groups)
-        self.members: list[dict[int, int]] = []
-        uniform = profile.uniform_utility
-        for j in range(len(profile.ids)):
-            counts: dict[int, int] = defaultdict(int)
-            for g, u in profile.supporters[j]:
-                counts[0 if uniform else u] += profile.groups[g][1]
-            self.members.append(counts)
-        self.unpack = self._unpack_uniform if uniform else self._unpack_points
 
-    def _unpack_uniform(self, j, members):
-        """[((class, utility), weight)] for approval: utility is the cost."""
-        cost = self.p.costs[j]
-        return [((key >> SHIFT, cost), w) for key, w in members.items()]
-
-    def _unpack_points(self, j, members):
-        return [((key >> SHIFT, key & CODE), w) for key, w in members.items()]
+    def members(self, j: int) -> list:
+        """[((class, utility), number of supporters)] of project j, counted now."""
+        p = self.p
+        by_class = map(self.group_class.__getitem__, p.voter_groups[j])
+        if p.voter_utils is None:  # approval: every supporter's utility is the cost
+            cost = p.costs[j]
+            return [((c, cost), w) for c, w in Counter(by_class).items()]
+        return list(Counter(zip(by_class, p.voter_utils[j])).items())
 
     # rho: the lowest price per unit of utility at which supporters can pay the cost
     def afford(self, j: int):
         cost = self.p.costs[j]
         value = self.value
-        members = self.unpack(j, self.members[j])
+        members = self.members(j)
         total = sum(w * value[c] for (c, u), w in members)
         if total < cost:
             return None, None
@@ -221,9 +221,9 @@ class _Run:
                 if self.track:
                     # stays unaffordable while its supporters' total budget < cost
                     a = c = ZERO
-                    for key, w in self.members[j].items():
-                        a += w * self.form[key >> SHIFT].a
-                        c += w * self.form[key >> SHIFT].c
+                    for (cls, u), w in self.members(j):
+                        a += w * self.form[cls].a
+                        c += w * self.form[cls].c
                     self.bound.holds(p.costs[j] - a, -c)
             if best_j is None:
                 break
@@ -344,30 +344,15 @@ class _Run:
                 self.form.append(Affine(f.a - rho_form.a * u, f.c - rho_form.c * u))
             else:
                 self.form.append(None)
-        touched = set()
-        groups = self.p.groups
-        codes = self.p.codes
-        members = self.members
         group_class = self.group_class
-        for g, u in self.p.supporters[j]:
-            old = group_class[g]
-            new = new_class[(old, u)]
-            if new == old:
-                continue
-            group_class[g] = new
-            weight = groups[g][1]
-            old_key, new_key = old << SHIFT, new << SHIFT
-            for k, code in codes[g]:
-                counts = members[k]
-                key = old_key | code
-                left = counts[key] - weight
-                if left:
-                    counts[key] = left
-                else:
-                    del counts[key]
-                counts[new_key | code] += weight
-                touched.add(k)
-        return touched
+        if self.p.voter_utils is None:  # approval: one utility per project, so key by class alone
+            by_class = {c: new for (c, _), new in new_class.items()}
+            for g in self.p.supporter_groups[j]:
+                group_class[g] = by_class[group_class[g]]
+        else:
+            for g, u in self.p.supporters[j]:
+                group_class[g] = new_class[(group_class[g], u)]
+        return self.p.neighbours(j)
 
     def _why(self, j, rho, detail) -> dict:
         items, cut, paid, _ = detail
