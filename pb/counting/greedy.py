@@ -1,8 +1,6 @@
 """Utilitarian greedy and its variants recorded in real elections, and sequential Phragmén."""
 from __future__ import annotations
 
-from fractions import Fraction
-
 from .mes import Rational, _exact, as_fraction
 from .model import APPROVAL, KNAPSACK, Election, ElectionError, tie_key
 from .result import Result
@@ -45,9 +43,10 @@ def greedy(election: Election, *, threshold: int | None = None, skip: bool = Tru
                            "why": f"does not fit ({_fmt(cost)} > {_fmt(remaining)} left): counting stops here"})
             break
     notes = {"threshold": threshold} if threshold is not None else {}
-    funded = [r for r in rounds if not r.get("stopped")]
-    return Result(rule, election.budget, selected, scores, {p: election.projects[p].cost for p in election.projects},
-                  funded if already is None else funded, notes | ({"stopped_at": rounds[-1]["project"]} if rounds and rounds[-1].get("stopped") else {}))
+    if rounds and rounds[-1].get("stopped"):
+        notes["stopped_at"] = rounds.pop()["project"]
+    costs = {p: election.projects[p].cost for p in election.projects}
+    return Result(rule, election.budget, selected, scores, costs, rounds, notes)
 
 
 def _fmt(value) -> str:
