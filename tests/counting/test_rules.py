@@ -34,7 +34,8 @@ def rules_for(kind):
 # with PB_SLOW_TESTS=1 (and in bench/counting.py), not in every CI run.
 SLOW_BYTES = 600_000
 SLOW_ADD1 = {"France_Toulouse_2022.pb"}
-FAST_LARGE_ADD1 = {"Poland_Wroclaw_2017.pb"}  # large, but pb needs 1 s (pabutools: 400 s, stored)
+# large files where pb's mes-add1 takes seconds and pabutools' reference is stored
+FAST_LARGE_ADD1 = {"Poland_Wroclaw_2017.pb", "Netherlands_Amsterdam_309.pb", "Poland_Katowice_2023.pb"}
 SLOW = pytest.mark.skipif(os.environ.get("PB_SLOW_TESTS") != "1",
                           reason="slow mes-add1 comparison (a minute or more): set PB_SLOW_TESTS=1")
 
