@@ -7,15 +7,17 @@ cost utilities (approval ballots) a supporter's utility for a project is its cos
 (cumulative ballots) it is their points.
 
 Speed comes from grouping, not approximation: voters with identical ballots are one group, and
-voters whose budgets are equal (same payments so far) are one class. Affordability is computed
-from per-project counts of (class, utility), which change only when a selected project splits a
-class. All arithmetic is exact (fractions.Fraction).
+voters whose budgets are equal (same payments so far) are one class. A project is priced from its
+supporters counted by class (in C, with Counter), and only when its last price, a lower bound,
+could still beat or tie the best price of the step. All arithmetic is exact: gmpy2's mpq when
+installed, else fractions.Fraction, with identical outcomes.
 
 The completion `mes-add1` (equalshares.net) reruns MES with each voter's budget B/n + k for
-k = 0, 1, 2, ... and keeps the last outcome within the budget B. Rather than rerunning for every k,
-each run also records the interval of per-voter budgets over which every decision it made stays
-the same (budgets and prices are affine in the per-voter budget while the decisions hold), and
-jumps straight past it: the outcome is provably identical for every k skipped.
+k = 0, 1, 2, ... and keeps the last outcome within the budget B. A tracked run also records the
+interval of per-voter budgets over which every decision it made stays the same (budgets and prices
+are affine in the per-voter budget while the decisions hold), and the loop jumps past it: the
+outcome is provably identical for every k skipped. Where those intervals are short, plain runs
+count k by k.
 """
 from __future__ import annotations
 
