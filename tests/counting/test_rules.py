@@ -35,7 +35,8 @@ def rules_for(kind):
 SLOW_BYTES = 600_000
 SLOW_ADD1 = {"France_Toulouse_2022.pb"}
 # large files where pb's mes-add1 takes seconds and pabutools' reference is stored
-FAST_LARGE_ADD1 = {"Poland_Wroclaw_2017.pb", "Netherlands_Amsterdam_309.pb", "Poland_Katowice_2023.pb"}
+FAST_LARGE_ADD1 = {"Poland_Wroclaw_2017.pb", "Netherlands_Amsterdam_309.pb", "Poland_Katowice_2023.pb",
+                   "Poland_Lodz_2022.pb"}
 SLOW = pytest.mark.skipif(os.environ.get("PB_SLOW_TESTS") != "1",
                           reason="slow mes-add1 comparison (a minute or more): set PB_SLOW_TESTS=1")
 
