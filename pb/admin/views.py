@@ -8,8 +8,8 @@ from sqlalchemy import select
 from pb.access import admin_only
 from pb.accounts.models import User
 from pb.extensions import db
-from pb.ledger.services import log_for, verify_log
-from pb.ledger.views import entries_page, page_number
+from pb.ledger.services import existing_log
+from pb.ledger.views import entries_page, page_number, verification
 from pb.neighbourhoods import services
 from pb.neighbourhoods.forms import AreaForm, GrantRoleForm, NeighbourhoodForm, RevokeRoleForm
 from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
@@ -128,13 +128,8 @@ def revoke(slug):
 @bp.route("/audit")
 @admin_only
 def platform_log():
-    audit_log = log_for(None)
+    audit_log = existing_log(None)
     page = page_number()
     rows, total, pages = entries_page(audit_log, page)
-    result = None
-    if request.args.get("verify") == "1":
-        problem = verify_log(audit_log)
-        result = {"ok": problem is None, "problem": problem, "count": total}
-    db.session.commit()
     return render_template("ledger/log.html", hood=None, log=audit_log, rows=rows, total=total, page=page,
-                           pages=pages, result=result)
+                           pages=pages, result=verification(audit_log, total))

@@ -26,6 +26,13 @@ def personal_digest(value: str) -> str:
     return "hmac-sha256:" + hmac.new(key, value.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def existing_log(neighbourhood=None) -> AuditLog | None:
+    """The log if anything has been recorded in it yet (read-only: for views)."""
+    if neighbourhood is None:
+        return db.session.scalar(select(AuditLog).where(AuditLog.name == PLATFORM_LOG))
+    return db.session.scalar(select(AuditLog).where(AuditLog.neighbourhood_id == neighbourhood.id))
+
+
 def log_for(neighbourhood=None) -> AuditLog:
     """The neighbourhood's log (created with the neighbourhood), or the platform log."""
     if neighbourhood is None:

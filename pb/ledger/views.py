@@ -9,13 +9,15 @@ from pb.neighbourhoods.models import AUDITOR
 from pb.extensions import db
 
 from .models import AuditEntry
-from .services import entries_of, log_for, verify_log
+from .services import entries_of, existing_log, verify_log
 
 bp = Blueprint("ledger", __name__)
 PAGE_SIZE = 50
 
 
 def entries_page(log, page: int):
+    if log is None:
+        return [], 0, 1
     total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.log_id == log.id))
     rows = db.session.scalars(select(AuditEntry).where(AuditEntry.log_id == log.id)
                               .order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
@@ -32,27 +34,31 @@ def page_number() -> int:
 @bp.route("/n/<slug>/audit")
 @roles(AUDITOR)
 def log(slug):
-    audit_log = log_for(g.neighbourhood)
+    audit_log = existing_log(g.neighbourhood)
     page = page_number()
     rows, total, pages = entries_page(audit_log, page)
-    result = None
-    if request.args.get("verify") == "1":
-        problem = verify_log(audit_log)
-        result = {"ok": problem is None, "problem": problem, "count": total}
-    db.session.commit()  # log_for may have created the (empty) log for an old neighbourhood
+    result = verification(audit_log, total)
     return render_template("ledger/log.html", hood=g.neighbourhood, log=audit_log, rows=rows, total=total,
                            page=page, pages=pages, result=result)
+
+
+def verification(audit_log, total):
+    """The chain check asked for with ?verify=1, as the page shows it."""
+    if request.args.get("verify") != "1":
+        return None
+    problem = verify_log(audit_log) if audit_log is not None else None
+    return {"ok": problem is None, "problem": problem, "count": total}
 
 
 @bp.route("/n/<slug>/audit/entries.jsonl")
 @roles(AUDITOR)
 def download(slug):
-    audit_log = log_for(g.neighbourhood)
+    audit_log = existing_log(g.neighbourhood)
 
     def lines():
         import json
 
-        for entry in entries_of(audit_log):
+        for entry in (entries_of(audit_log) if audit_log is not None else ()):
             yield json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
 
     return Response(stream_with_context(lines()), mimetype="application/x-ndjson", headers={
