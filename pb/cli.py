@@ -176,10 +176,12 @@ def register_commands(app: Flask) -> None:
 
     @sessions.command("purge")
     def sessions_purge():
-        """Delete sessions past their idle or absolute limit."""
+        """Delete sessions past their idle or absolute limit, and stale failed sign-in attempts."""
+        from pb import throttle
         from pb.accounts.sessions import purge_expired
 
-        click.echo(f"Deleted {purge_expired():,} expired sessions.")
+        click.echo(f"Deleted {purge_expired():,} expired sessions and "
+                   f"{throttle.purge_expired():,} old failed attempts.")
 
     for group in (neighbourhood, area, role, admin, outbox, audit, sessions):
         app.cli.add_command(group)

@@ -39,5 +39,13 @@ def clear(kind: str, key: str) -> None:
     db.session.execute(delete(FailedAttempt).where(FailedAttempt.key_digest == _key(kind, key)))
 
 
+def purge_expired() -> int:
+    """Delete failures older than the longest window: they no longer count against anyone."""
+    oldest = utcnow() - max(window for _, window in LIMITS.values())
+    result = db.session.execute(delete(FailedAttempt).where(FailedAttempt.at < oldest))
+    db.session.commit()
+    return result.rowcount
+
+
 def minutes(kind: str) -> int:
     return int(LIMITS[kind][1].total_seconds() // 60)

@@ -82,6 +82,25 @@ def test_role_and_admin_commands(app, factory):
         assert db.session.get(User, person.id).is_admin
 
 
+def test_sessions_purge_deletes_expired_sessions_and_old_failures(app, client, factory):
+    from sqlalchemy import update
+
+    from pb.accounts.models import FailedAttempt, UserSession
+    from pb.timeutil import utcnow
+    from tests.factories import sign_in
+
+    person = factory.person()
+    sign_in(client, person)
+    client.post("/sign-in", data={"email": person.email, "password": "wrong guess"})
+    with app.app_context():
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow().replace(year=2000)))
+        db.session.execute(update(FailedAttempt).values(at=utcnow().replace(year=2000)))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["sessions", "purge"])
+    assert "Deleted 1 expired sessions and 1 old failed attempts." in result.output
+    assert count(app, UserSession) == 0 and count(app, FailedAttempt) == 0
+
+
 @pytest.mark.config(PB_SMTP_URL="smtp://127.0.0.1:1")
 def test_unsendable_email_stays_in_the_outbox_with_the_error(app, client):
     from tests.test_accounts import GOOD

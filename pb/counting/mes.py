@@ -50,9 +50,6 @@ class Affine:
     a: Fraction
     c: Fraction
 
-    def at(self, b: Fraction) -> Fraction:
-        return self.a + self.c * b
-
 
 class Bound:
     """Collects the smallest per-voter budget above the current one at which a decision that held
@@ -70,6 +67,12 @@ class Bound:
                 root = self.b  # already at the edge: recheck at the very next k
             if self.limit is None or root < self.limit:
                 self.limit = root
+
+
+def _beats(rho, j, best, best_j, tie) -> bool:
+    """Is price rho for project j better than the best so far? Lower price wins; an equal price
+    goes to the project first in the tie-break order (cheaper, more votes, id)."""
+    return best is None or rho < best or (rho == best and tie[j] < tie[best_j])
 
 
 def _exact(value):
@@ -216,7 +219,7 @@ class _Run:
                     unaffordable.append(j)
                     continue
                 exact[j] = (rho, detail)
-                if best is None or rho < best or (rho == best and p.tie[j] < p.tie[best_j]):
+                if _beats(rho, j, best, best_j, p.tie):
                     best, best_j = rho, j
             for j in unaffordable:
                 remaining.discard(j)
@@ -272,7 +275,7 @@ class _Run:
                     gone.append(j)
                     continue
                 lower[j] = rho
-                if best is None or rho < best or (rho == best and tie[j] < tie[best_j]):
+                if _beats(rho, j, best, best_j, tie):
                     best, best_j, best_detail = rho, j, detail
             for j in gone:
                 del lower[j]
@@ -298,7 +301,6 @@ class _Run:
         form = self.form
         poor = [(form[c], u, w) for (c, u), w in items[:cut]]
         rich_utility = sum(w * u for (c, u), w in items[cut:])
-        start = self.b
         while True:
             poor_a = sum((w * f.a for f, u, w in poor), ZERO)
             poor_c = sum((w * f.c for f, u, w in poor), ZERO)
@@ -322,7 +324,6 @@ class _Run:
             limit = self.bound.limit
             if end is None or (limit is not None and end >= limit):
                 return
-            start = end
             for index in reversed(leaving):
                 f, u, w = poor.pop(index)
                 rich_utility += w * u
@@ -426,7 +427,8 @@ def mes_add1(election: Election, explain: bool = True):
             plain_left = 8
         k = next_k
     k_final, chosen = best
-    _, rounds, _ = profile.run(base + k_final, explain=explain)
+    # The explanation needs one more run at the final k; skip it when nobody asked.
+    rounds = profile.run(base + k_final, explain=True)[1] if explain else []
     notes = {"k": int(k_final), "budget_per_voter": as_fraction(base + k_final), "mes_runs": runs,
              "k_proven_without_a_run": int(skipped)}
     return [profile.ids[j] for j in chosen], rounds, notes

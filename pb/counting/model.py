@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Mapping, Union
+from typing import Iterable, Union
 
 Money = Union[int, Fraction]
 
@@ -122,32 +122,3 @@ def tie_key(project: Project, score: int):
     """How real Method of Equal Shares elections break ties: lower cost first, then more
     approvals (or points), then project id compared as text."""
     return (project.cost, -score, project.id)
-
-
-def check_ballots(election: Election, *, min_choices=0, max_choices=None, max_points=None) -> list[str]:
-    """Problems with individual ballots, in plain English (used by the app's voting service)."""
-    problems = []
-    for number, (ballot, _) in enumerate(election.weighted_ballots(), 1):
-        ids = [p for p, _ in ballot] if election.kind == CUMULATIVE else list(ballot)
-        unknown = [p for p in ids if p not in election.projects]
-        if unknown:
-            problems.append(f"ballot {number}: unknown project {unknown[0]}")
-        if len(set(ids)) != len(ids):
-            problems.append(f"ballot {number}: a project appears twice")
-        if len(ids) < min_choices:
-            problems.append(f"ballot {number}: fewer than {min_choices} choices")
-        if max_choices is not None and len(ids) > max_choices:
-            problems.append(f"ballot {number}: more than {max_choices} choices")
-        if election.kind == KNAPSACK and not unknown:
-            if sum(election.projects[p].cost for p in ids) > election.budget:
-                problems.append(f"ballot {number}: costs more than the budget")
-        if election.kind == CUMULATIVE:
-            if any(s < 0 for _, s in ballot):
-                problems.append(f"ballot {number}: negative points")
-            if max_points is not None and sum(s for _, s in ballot) > max_points:
-                problems.append(f"ballot {number}: more than {max_points} points")
-    return problems
-
-
-def project_index(election: Election) -> Mapping[str, int]:
-    return {pid: i for i, pid in enumerate(election.projects)}

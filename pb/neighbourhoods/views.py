@@ -13,7 +13,16 @@ from pb.services import ServiceError
 
 from . import services
 from .forms import IssueLettersForm, LetterCodeForm
-from .models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT, Membership, Neighbourhood
+from .models import (
+    AUDITOR,
+    BOARD_MEMBER,
+    FACILITATOR,
+    RESIDENT,
+    EligiblePostcode,
+    Membership,
+    Neighbourhood,
+    VerificationLetter,
+)
 
 bp = Blueprint("neighbourhoods", __name__)
 PAGE_SIZE = 25
@@ -49,11 +58,13 @@ def show(slug):
     residents = db.session.execute(
         select(func.count(), func.count(Membership.verified_at))
         .where(Membership.neighbourhood_id == hood.id, Membership.role == RESIDENT)).one()
+    postcode_count = db.session.scalar(select(func.count()).select_from(EligiblePostcode)
+                                       .where(EligiblePostcode.neighbourhood_id == hood.id))
     mine = current_user.roles_in(hood) if current_user.is_authenticated else []
     in_area = current_user.is_authenticated and services.postcode_in_area(hood, current_user.postcode)
     return render_template("neighbourhoods/show.html", hood=hood, board=board, facilitators=facilitators,
                            resident_count=residents[0], verified_count=residents[1], mine=mine,
-                           in_area=in_area, postcode_count=len(hood.postcodes), form=EmptyForm())
+                           in_area=in_area, postcode_count=postcode_count, form=EmptyForm())
 
 
 @bp.route("/n/<slug>/join", methods=["POST"])
@@ -114,7 +125,10 @@ def residents(slug):
                               func.replace(func.lower(User.postcode), " ", "").like(like.replace(" ", ""))))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.order_by(User.name, User.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    in_area = {p.postcode for p in hood.postcodes}
+    # Only this page's postcodes are looked up: an area can hold thousands.
+    shown = {person.postcode for _, person in rows}
+    in_area = set(db.session.scalars(select(EligiblePostcode.postcode).where(
+        EligiblePostcode.neighbourhood_id == hood.id, EligiblePostcode.postcode.in_(shown)))) if shown else set()
     template = "neighbourhoods/_resident_rows.html" if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "resident-results" else "neighbourhoods/residents.html"
     return render_template(template, hood=hood, rows=rows, query=query, status=status, page=page,
                            pages=max(1, -(-total // PAGE_SIZE)), total=total, in_area=in_area, form=EmptyForm())
@@ -152,8 +166,6 @@ def letters(slug):
             # Shown once: only digests are stored, so this page is the only copy of the codes.
             return render_template("neighbourhoods/letters_print.html", hood=hood, batch=batch,
                                    letters=letters, expires=expires)
-    from .models import VerificationLetter
-
     batches = db.session.execute(
         select(VerificationLetter.batch, func.count(), func.count(VerificationLetter.used_at),
                func.min(VerificationLetter.created_at), func.min(VerificationLetter.expires_at))

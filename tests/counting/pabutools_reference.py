@@ -6,7 +6,6 @@ pabutools is a test dependency only: nothing in pb imports it."""
 from __future__ import annotations
 
 import time
-from copy import deepcopy
 
 from pabutools.election import (
     AbstractApprovalProfile,
@@ -16,7 +15,6 @@ from pabutools.election import (
     Cost_Sat,
     Instance,
     Project,
-    parse_pabulib,
     total_cost,
 )
 from pabutools.election.satisfaction import AdditiveSatisfaction
