@@ -60,8 +60,10 @@ def _register_blueprints(app: Flask) -> None:
     from pb.admin.views import bp as admin
     from pb.ledger.views import bp as ledger
     from pb.neighbourhoods.views import bp as neighbourhoods
+    from pb.proposals.views import bp as proposals
+    from pb.rounds.views import bp as rounds
 
-    for blueprint in (accounts, neighbourhoods, ledger, admin):
+    for blueprint in (accounts, neighbourhoods, rounds, proposals, ledger, admin):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 
@@ -163,6 +165,20 @@ def _register_template_helpers(app: Flask) -> None:
         if type:
             attrs["type"] = type
         return attrs
+
+    @app.template_filter("money")
+    def money(pence: int | None) -> str:
+        from pb.money import pounds as whole_pounds
+
+        return whole_pounds(pence)
+
+    @app.template_filter("paragraphs")
+    def paragraphs(text: str):
+        """Plain text typed by residents, shown as paragraphs (escaped: never HTML)."""
+        from markupsafe import Markup, escape
+
+        blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
+        return Markup("".join(f"<p>{escape(b)}</p>".replace("\n", Markup("<br>")) for b in blocks))
 
     @app.template_filter("pounds")
     def pounds(pence: int) -> str:

@@ -62,3 +62,107 @@ class WholeNumberField(IntegerField):
         except ValueError:
             self.data = None
             raise ValueError(self.not_a_number) from None
+
+
+from datetime import date, datetime  # noqa: E402
+
+from wtforms import Field  # noqa: E402
+
+from pb.money import parse_pounds, plain_pounds  # noqa: E402
+
+
+class PoundsField(Field):
+    """An amount of money typed in pounds ('£1,250.50'), held as whole pence."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, what="Amount", **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "class": "width-10"})
+        super().__init__(label, validators, **kwargs)
+        self.what = what
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return plain_pounds(self.data) if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip()
+        if raw == "":
+            self.data = None
+            return
+        self.data = parse_pounds(raw)
+        if self.data is None:
+            raise ValueError(f"{self.what} must be an amount in pounds, like 1250 or 1250.50")
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y")
+
+
+class DayField(Field):
+    """A date: the browser's date picker sends 2027-04-01; typed 1/4/2027 works too."""
+
+    widget = TextInput(input_type="date")
+
+    def __init__(self, label=None, validators=None, what="The date", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.what = what
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip()
+        if raw == "":
+            self.data = None
+            return
+        for fmt in _DATE_FORMATS:
+            try:
+                self.data = datetime.strptime(raw, fmt).date()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(f"{self.what} must be a real date, like 1/4/2027")
+
+
+class DateTimeLocalField(Field):
+    widget = TextInput(input_type="datetime-local")
+
+    def __init__(self, label=None, validators=None, what="The date and time", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.what = what
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%Y-%m-%dT%H:%M") if isinstance(self.data, datetime) else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip()
+        if raw == "":
+            self.data = None
+            return
+        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"):
+            try:
+                self.data = datetime.strptime(raw, fmt)
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(f"{self.what} must be a real date and time, like 14/5/2027 18:30")
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated)."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -2,3 +2,7 @@
 from pb.accounts.models import FailedAttempt, OneTimeToken, OutboxEmail, User, UserSession  # noqa: F401
 from pb.ledger.models import AuditEntry, AuditLog  # noqa: F401
 from pb.neighbourhoods.models import EligiblePostcode, Membership, Neighbourhood, VerificationLetter  # noqa: F401
+from pb.proposals.models import (  # noqa: F401
+    Amendment, Comment, CommentFlag, CostLine, DeliberationEvent, InterestDeclaration, Proposal, ProposalAuthor,
+    ProposalImage, ProposalVersion, Review, Support)
+from pb.rounds.models import BoardDecision, Pot, Round, RoundFollower, RoundPhase  # noqa: F401

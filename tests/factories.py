@@ -106,3 +106,80 @@ def sign_in(client, person: Person, password: str | None = None):
     response = client.post("/sign-in", data={"email": person.email, "password": password or person.password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response
+
+
+# --- rounds and proposals ---------------------------------------------------------------------------
+
+@dataclass
+class RoundRef:
+    id: int
+    hood: Hood
+    facilitator: Person
+    board_member: Person
+    pot_ids: list
+
+
+def _user(person: Person):
+    return db.session.get(User, person.id)
+
+
+def _round(ref):
+    from pb.rounds.models import Round
+
+    return db.session.get(Round, ref.id if hasattr(ref, "id") else ref)
+
+
+def _advance_to(round_, phase, facilitator):
+    from pb.rounds import services as rounds
+    from pb.rounds.models import PHASES
+
+    while PHASES.index(round_.phase) < PHASES.index(phase):
+        rounds.advance_phase(round_, facilitator)
+
+
+def make_round(factory: Factory, hood: Hood | None = None, *, phase="proposals", budget=120_000_00,
+               pots=(("Community capacity", 12_000_00, "revenue"), ("Open pot", 108_000_00, "any")), **rules) -> RoundRef:
+    """A round set up by a facilitator, approved by the board, moved on to `phase`."""
+    from datetime import date, timedelta
+
+    from pb.rounds import services as rounds
+    from pb.rounds.models import PHASES, SETUP
+
+    hood = hood or factory.neighbourhood()
+    facilitator = factory.with_role(hood, "facilitator")
+    board_member = factory.with_role(hood, "board_member")
+    with factory.app.app_context():
+        f = _user(facilitator)
+        round_ = rounds.create_round(factory._hood(hood), f, name=f"Round {next(_numbers)}", fund_year="2027/28",
+                                     total_budget=budget)
+        pot_ids = [rounds.add_pot(round_, f, name=name, amount=amount, spend_rule=rule).id for name, amount, rule in pots]
+        start = date.today() + timedelta(days=30)
+        rounds.set_timeline(round_, f, {p: start + timedelta(days=30 * i) for i, p in enumerate(PHASES) if p != SETUP})
+        if rules:
+            rounds.update_rules(round_, f, **rules)
+        if phase != SETUP:
+            rounds.approve_setup(round_, _user(board_member), decided_on=date.today())
+        _advance_to(round_, phase, f) if phase not in ("voting",) else None
+        return RoundRef(round_.id, hood, facilitator, board_member, pot_ids)
+
+
+def proposal_input(round_ref: RoundRef, *, title="Youth club", amount=5_000_00, pot=0, kind="revenue",
+                   year="2027/28", category="young-people", group_name=None, lines=None):
+    from pb.proposals.services import CostLineInput, ProposalInput
+
+    return ProposalInput(title=title, summary=f"{title}: a summary", description="What we will do.",
+                         need="The need.", beneficiaries="Young people.", place="Mill Lane", category=category,
+                         pot_id=round_ref.pot_ids[pot], group_name=group_name,
+                         cost_lines=lines or [CostLineInput("Sessions", kind, amount, year)])
+
+
+def make_proposal(factory: Factory, round_ref: RoundRef, author: Person | None = None, *, submit=True, **kw):
+    """(proposal id, author) drafted and, by default, submitted by a verified resident."""
+    from pb.proposals import services as proposals
+
+    author = author or factory.resident(round_ref.hood)
+    with factory.app.app_context():
+        proposal = proposals.create_draft(_round(round_ref), _user(author), proposal_input(round_ref, **kw))
+        if submit:
+            proposals.submit(proposal, _user(author))
+        return proposal.id, author

@@ -33,16 +33,53 @@ ROLE_ROUTES = {
     "/n/{slug}/audit": {AUDITOR},
     "/n/{slug}/audit/entries.jsonl": {AUDITOR},
     "/n/{slug}/verify": {RESIDENT},
+    "/n/{slug}/rounds/new": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/edit": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/rules": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/pots": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/pots/{pot}": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/timeline": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/advance": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/review": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/events/new": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/approve": {BOARD_MEMBER},
+    "/n/{slug}/rounds/{round}/rule-change": {BOARD_MEMBER},
+    "/n/{slug}/rounds/{round}/my-proposals": {RESIDENT},
+    "/n/{slug}/rounds/{round}/proposals/new": {RESIDENT},
+    "/n/{slug}/proposals/{proposal}/edit": {RESIDENT},
+    "/n/{slug}/proposals/{proposal}/submit": {RESIDENT},
+    "/n/{slug}/proposals/{proposal}/withdraw": {RESIDENT},
+    "/n/{slug}/proposals/{proposal}/amendments/new": {RESIDENT},
+    "/n/{slug}/proposals/{proposal}/review": {FACILITATOR},
+    "/n/{slug}/proposals/{proposal}/merge": {FACILITATOR},
+    "/n/{slug}/proposals/{proposal}/interest": {FACILITATOR, BOARD_MEMBER},
+    "/n/{slug}/amendments/{amendment}": {RESIDENT},
+    "/n/{slug}/comments/{comment}/edit": {RESIDENT, FACILITATOR, BOARD_MEMBER},
+    "/n/{slug}/comments/{comment}/hide": {FACILITATOR},
+    "/n/{slug}/events/{event}/edit": {FACILITATOR},
 }
+# Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
+# the proposal with a message rather than shown a 403.
+AUTHOR_ONLY = {"/n/{slug}/proposals/{proposal}/edit", "/n/{slug}/proposals/{proposal}/submit",
+               "/n/{slug}/proposals/{proposal}/withdraw", "/n/{slug}/amendments/{amendment}",
+               "/n/{slug}/comments/{comment}/edit"}
 ADMIN_ROUTES = ["/admin/", "/admin/neighbourhoods/new", "/admin/audit", "/admin/n/{slug}/",
                 "/admin/n/{slug}/area", "/admin/n/{slug}/roles"]
-PUBLIC_ROUTES = ["/", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz"]
-SIGNED_IN_ROUTES = ["/account", "/account/password", "/register/done"]
+PUBLIC_ROUTES = ["/", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz", "/n/{slug}/rounds",
+                 "/n/{slug}/rounds/{round}/", "/n/{slug}/rounds/{round}/proposals", "/n/{slug}/proposals/{proposal}",
+                 "/n/{slug}/proposals/{proposal}/history", "/n/{slug}/rounds/{round}/events", "/n/{slug}/events/{event}"]
+SIGNED_IN_ROUTES = ["/account", "/account/password", "/register/done", "/n/{slug}/comments/{comment}/flag"]
+
+
+def _placeholders(path: str) -> str:
+    return (path.replace("{slug}", "<slug>").replace("{round}", "<int:round_id>").replace("{pot}", "<int:pot_id>")
+            .replace("{proposal}", "<int:proposal_id>").replace("{amendment}", "<int:amendment_id>")
+            .replace("{comment}", "<int:comment_id>").replace("{event}", "<int:event_id>"))
 
 
 def test_the_role_table_covers_every_role_route(app):
     """So a new role-restricted page cannot be added without deciding who it is for."""
-    declared = {path.replace("{slug}", "<slug>") for path in ROLE_ROUTES}
+    declared = {_placeholders(path) for path in ROLE_ROUTES}
     with app.test_request_context():
         role_rules = {r.rule for r in app.url_map.iter_rules()
                       if rule_for(r.endpoint).kind == ROLE and "GET" in r.methods}
@@ -53,9 +90,33 @@ def test_the_role_table_covers_every_role_route(app):
     assert role_rules == declared
 
 
+def _world(factory):
+    """A neighbourhood with a round open for proposals, one proposal with a comment, an amendment
+    and an event: something behind every placeholder in the tables above."""
+    from pb.extensions import db
+    from pb.proposals import services as proposals
+    from pb.proposals.models import Proposal
+    from tests.factories import _user, make_proposal, make_round
+
+    round_ref = make_round(factory)
+    proposal_id, author = make_proposal(factory, round_ref)
+    other = factory.resident(round_ref.hood)
+    with factory.app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        comment = proposals.add_comment(proposal, _user(author), "Thanks for reading")
+        amendment = proposals.suggest_amendment(proposal, _user(other), "summary", "A better summary", "Clearer")
+        from datetime import datetime
+
+        event = proposals.create_event(proposal.round, _user(round_ref.facilitator), proposals.EventInput(
+            "Open meeting", datetime(2030, 5, 1, 18, 30), "Community centre", "", "", None, [proposal.number]))
+        ids = {"round": round_ref.id, "pot": round_ref.pot_ids[0], "proposal": proposal_id, "comment": comment.id,
+               "amendment": amendment.id, "event": event.id}
+    return round_ref.hood, ids
+
+
 @pytest.mark.parametrize("role", [None, RESIDENT, FACILITATOR, BOARD_MEMBER, AUDITOR, "unverified", "admin"])
 def test_each_role_gets_its_pages_and_is_refused_the_rest(factory, client, role):
-    hood = factory.neighbourhood()
+    hood, ids = _world(factory)
     if role == "unverified":
         person = factory.resident(hood, verified=False)
     elif role == "admin":
@@ -66,10 +127,14 @@ def test_each_role_gets_its_pages_and_is_refused_the_rest(factory, client, role)
         sign_in(client, person)
 
     for path, allowed in ROLE_ROUTES.items():
-        response = client.get(path.format(slug=hood.slug))
+        response = client.get(path.format(slug=hood.slug, **ids))
         role_held = RESIDENT if role == "unverified" else role
         if role is None:
             assert response.status_code == 302 and "/sign-in" in response.location, path
+        elif role_held in allowed and path in AUTHOR_ONLY:
+            assert response.status_code in (200, 302), (path, role, response.status_code)
+            if response.status_code == 302:
+                assert "/sign-in" not in response.location and "/proposals/" in response.location, path
         elif role_held in allowed:
             assert response.status_code == 200, (path, role, response.status_code)
         else:
@@ -89,11 +154,11 @@ def test_each_role_gets_its_pages_and_is_refused_the_rest(factory, client, role)
             assert "platform admins" in response.get_data(as_text=True)
 
     for path in PUBLIC_ROUTES:
-        response = client.get(path.format(slug=hood.slug))
+        response = client.get(path.format(slug=hood.slug, **ids))
         assert response.status_code in (200, 302), path  # register/sign-in redirect once signed in
 
     for path in SIGNED_IN_ROUTES:
-        response = client.get(path)
+        response = client.get(path.format(slug=hood.slug, **ids))
         assert response.status_code == (302 if role is None else 200), path
 
 

@@ -1,0 +1,739 @@
+"""Proposals: the public list and pages, proposing and editing (residents), review and moderation
+(facilitators), interests (board and facilitators), comments, supports, amendments and events."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from pb.access import public, roles, signed_in
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.forms import choices
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
+from pb.notifications import PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
+from pb.rounds import services as round_services
+from pb.rounds.models import DELIBERATION, FEASIBILITY, PHASE_LABELS, PHASES, PROPOSALS, Round
+from pb.rounds.views import load_round, viewer_roles
+from pb.services import ServiceError
+
+from . import diff, queries, services
+from .forms import (
+    MIN_COST_ROWS,
+    AdjustCostForm,
+    AmendmentForm,
+    AmendmentResponseForm,
+    CoProposerForm,
+    CommentForm,
+    EditCommentForm,
+    EmptyForm,
+    EventForm,
+    FlagForm,
+    HideForm,
+    ImageForm,
+    InterestForm,
+    MergeForm,
+    ProposalForm,
+    ReviewForm,
+    SubmitForm,
+    WithdrawForm,
+)
+from .models import (
+    CATEGORIES,
+    DRAFT,
+    FIELD_LABELS,
+    NEEDS_CHANGES,
+    PENDING,
+    PUBLIC_STATUSES,
+    STANCES,
+    STATUS_LABELS,
+    SUBMITTED,
+    Amendment,
+    Comment,
+    CommentFlag,
+    DeliberationEvent,
+    Proposal,
+    ProposalImage,
+)
+
+bp = Blueprint("proposals", __name__)
+REFERENCE = re.compile(r"^P?-?(\d+)$", re.IGNORECASE)
+
+
+def _status(form) -> int:
+    return 400 if form.has_errors else 200
+
+
+def _partial(target: str) -> bool:
+    return bool(request.headers.get("HX-Request")) and request.headers.get("HX-Target") == target
+
+
+def _is_facilitator() -> bool:
+    return FACILITATOR in viewer_roles()
+
+
+def load_proposal(proposal_id: int, *, detail: bool = False) -> Proposal:
+    proposal = queries.proposal_detail(proposal_id) if detail else db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.round.neighbourhood_id != g.neighbourhood.id:
+        abort(404)
+    if proposal.status == DRAFT and not (services.is_author(proposal, current_user) or _is_facilitator()):
+        abort(404)  # drafts are private to their authors (and facilitators helping them)
+    return proposal
+
+
+def _author_only(proposal: Proposal) -> None:
+    if not services.is_author(proposal, current_user):
+        flash("Only the proposal's authors can do that. You can suggest a change as an amendment instead.", "error")
+        abort(redirect(url_for("proposals.show", slug=g.neighbourhood.slug, proposal_id=proposal.id)))
+
+
+# --- listing ---------------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/proposals")
+@public
+def index(slug, round_id):
+    round_ = load_round(round_id)
+    filters = queries.Filters.from_args(request.args)
+    rows, total, pages, page = queries.proposal_page(round_.id, filters)
+    context = dict(hood=g.neighbourhood, round=round_, rows=rows, total=total, pages=pages, page=page,
+                   filters=filters, SORTS=queries.SORTS, CATEGORIES=CATEGORIES, STATUS_LABELS=STATUS_LABELS,
+                   PUBLIC_STATUSES=PUBLIC_STATUSES, mine=viewer_roles())
+    if _partial("proposal-results"):
+        return render_template("proposals/_results.html", **context)
+    return render_template("proposals/index.html", **context)
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/my-proposals")
+@roles(RESIDENT)
+def mine(slug, round_id):
+    round_ = load_round(round_id)
+    from .models import ProposalAuthor
+
+    rows = db.session.scalars(select(Proposal).join(ProposalAuthor).where(
+        Proposal.round_id == round_.id, ProposalAuthor.user_id == current_user.id).order_by(Proposal.number)).all()
+    return render_template("proposals/mine.html", hood=g.neighbourhood, round=round_, rows=rows)
+
+
+# --- proposing -------------------------------------------------------------------------------------
+
+def _proposal_form(round_: Round, obj: Proposal | None = None) -> ProposalForm:
+    if request.method == "POST":
+        form = ProposalForm()
+    elif obj is not None:
+        data = {"title": obj.title, "summary": obj.summary, "description": obj.description, "need": obj.need,
+                "beneficiaries": obj.beneficiaries, "place": obj.place, "category": obj.category,
+                "pot_id": obj.pot_id, "group_name": obj.group_name or "",
+                "lines": [{"item": c.item, "kind": c.kind, "amount": c.amount, "financial_year": c.financial_year}
+                          for c in obj.cost_lines]}
+        form = ProposalForm(data=data)
+    else:
+        form = ProposalForm(data={"lines": [{"financial_year": round_.fund_year}]})
+    form.pot_id.choices = choices((p.id, p.name) for p in round_.pots)
+    if len(round_.pots) == 1 and form.pot_id.data is None:
+        form.pot_id.data = round_.pots[0].id
+    while len(form.lines) < MIN_COST_ROWS:
+        form.lines.append_entry()
+    return form
+
+
+def _input(form: ProposalForm) -> services.ProposalInput:
+    return services.ProposalInput(
+        title=form.title.data, summary=form.summary.data, description=form.description.data, need=form.need.data,
+        beneficiaries=form.beneficiaries.data, place=form.place.data, category=form.category.data,
+        pot_id=form.pot_id.data, group_name=form.group_name.data,
+        cost_lines=[services.CostLineInput(line.item.data or "", line.kind.data or "", line.amount.data,
+                                           line.financial_year.data or "") for line in form.lines])
+
+
+def _fail_line(form: ProposalForm, error: ServiceError) -> None:
+    """Put a cost-line error next to its cell (lines-2-amount) or fall back to the summary."""
+    match = re.match(r"^lines-(\d+)-(\w+)$", error.field or "")
+    if match and int(match.group(1)) < len(form.lines):
+        cell = getattr(form.lines[int(match.group(1))].form, match.group(2))
+        cell.errors = [*cell.errors, error.message]
+    else:
+        form.fail(error)
+
+
+def _added_row(form: ProposalForm) -> bool:
+    """The 'Add another cost line' button works without JavaScript: it posts the form back with one
+    more row and saves nothing."""
+    if "add_line" in request.form and len(form.lines) < 30:
+        form.lines.append_entry()
+        return True
+    return False
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])
+@roles(RESIDENT)
+def new(slug, round_id):
+    round_ = load_round(round_id)
+    form = _proposal_form(round_)
+    if request.method == "POST" and not _added_row(form) and form.validate_on_submit():
+        try:
+            proposal = services.create_draft(round_, current_user, _input(form))
+        except ServiceError as error:
+            _fail_line(form, error)
+        else:
+            flash(f"Draft saved as {proposal.reference}. Check it, add pictures if you like, then submit it.", "success")
+            return redirect(url_for("proposals.submit", slug=slug, proposal_id=proposal.id))
+    return render_template("proposals/form.html", hood=g.neighbourhood, round=round_, form=form, proposal=None,
+                           closed=round_.phase != PROPOSALS), _status(form)
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@roles(RESIDENT)
+def edit(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    _author_only(proposal)
+    round_ = proposal.round
+    form = _proposal_form(round_, proposal)
+    if request.method == "POST" and not _added_row(form) and form.validate_on_submit():
+        try:
+            services.update_proposal(proposal, current_user, _input(form))
+        except ServiceError as error:
+            _fail_line(form, error)
+        else:
+            flash("Changes saved." + (f" This is now version {proposal.version}." if proposal.version else ""), "success")
+            target = "proposals.submit" if proposal.status in (DRAFT, NEEDS_CHANGES) else "proposals.show"
+            return redirect(url_for(target, slug=slug, proposal_id=proposal.id))
+    return render_template("proposals/form.html", hood=g.neighbourhood, round=round_, form=form, proposal=proposal,
+                           closed=False), _status(form)
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/submit", methods=["GET", "POST"])
+@roles(RESIDENT)
+def submit(slug, proposal_id):
+    """Check your answers, then submit (or resubmit with an answer to the facilitator's questions)."""
+    proposal = load_proposal(proposal_id, detail=True)
+    _author_only(proposal)
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            services.submit(proposal, current_user, form.answer.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return render_template("proposals/submitted.html", hood=g.neighbourhood, proposal=proposal)
+    questions = [r for r in queries.reviews_of(proposal.id) if r.outcome == NEEDS_CHANGES]
+    return render_template("proposals/submit.html", hood=g.neighbourhood, proposal=proposal, form=form,
+                           questions=questions[-1] if questions else None, image_form=ImageForm(),
+                           co_form=CoProposerForm()), _status(form)
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
+@roles(RESIDENT)
+def withdraw(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    _author_only(proposal)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(proposal, current_user, form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"{proposal.reference} is withdrawn.", "success")
+            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+    return render_template("proposals/withdraw.html", hood=g.neighbourhood, proposal=proposal, form=form), _status(form)
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/co-proposers", methods=["POST"])
+@roles(RESIDENT)
+def add_co_proposer(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    form = CoProposerForm()
+    if form.validate_on_submit():
+        try:
+            services.add_co_proposer(proposal, current_user, form.email.data)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash("Co-proposer added. They can now edit the proposal too.", "success")
+    else:
+        flash(next(iter(form.email.errors), "Enter an email address"), "error")
+    return redirect(url_for("proposals.submit", slug=slug, proposal_id=proposal.id))
+
+
+# --- the proposal page -------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>")
+@public
+def show(slug, proposal_id):
+    proposal = load_proposal(proposal_id, detail=True)
+    return _render_show(proposal)
+
+
+def _render_show(proposal: Proposal, comment_form: CommentForm | None = None, status: int = 200):
+    mine = viewer_roles()
+    me = current_user if current_user.is_authenticated else None
+    supported = False
+    if me is not None and proposal.round.phase == DELIBERATION:
+        from .models import Support
+
+        supported = db.session.scalar(select(Support.id).where(Support.proposal_id == proposal.id,
+                                                              Support.user_id == me.id)) is not None
+    merged_into = db.session.get(Proposal, proposal.merged_into_id) if proposal.merged_into_id else None
+    return render_template(
+        "proposals/show.html", hood=g.neighbourhood, proposal=proposal, round=proposal.round,
+        threads=queries.comment_threads(proposal.id), reviews=queries.reviews_of(proposal.id),
+        amendments=queries.amendments_of(proposal.id), events=queries.events_for(proposal.id),
+        versions=queries.versions_of(proposal.id), stances=services.stance_counts(proposal.id),
+        mine=mine, is_author=services.is_author(proposal, me), supported=supported, merged_into=merged_into,
+        comment_form=comment_form or CommentForm(), form=comment_form, empty=EmptyForm(), STANCES=STANCES,
+        PHASES=PHASES, PHASE_LABELS=PHASE_LABELS, FIELD_LABELS=FIELD_LABELS,
+        may_comment=me is not None and bool(mine & {RESIDENT, FACILITATOR, BOARD_MEMBER}),
+        edit_minutes=services.COMMENT_EDIT_MINUTES), status
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/history")
+@public
+def history(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    versions = queries.versions_of(proposal.id)
+    numbers = [v.number for v in versions]
+    try:
+        old = int(request.args.get("from", numbers[-2] if len(numbers) > 1 else 0))
+        new = int(request.args.get("to", numbers[-1] if numbers else 0))
+    except ValueError:
+        old, new = 0, 0
+    by_number = {v.number: v for v in versions}
+    rows = None
+    if old in by_number and new in by_number:
+        rows = diff.compare(by_number[old].snapshot, by_number[new].snapshot)
+    authors = dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_({v.created_by_id for v in versions}))).all()) if versions else {}
+    return render_template("proposals/history.html", hood=g.neighbourhood, proposal=proposal, versions=versions,
+                           old=old, new=new, rows=rows, authors=authors)
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/images", methods=["POST"])
+@roles(RESIDENT)
+def add_image(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    form = ImageForm()
+    if form.validate_on_submit():
+        upload = request.files.get("image")
+        try:
+            if upload is None or not upload.filename:
+                raise ServiceError("Choose a picture to upload", field="image")
+            services.add_image(proposal, current_user, upload.read(services.images.MAX_UPLOAD_BYTES + 1),
+                               form.alt_text.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Picture added.", "success")
+            return redirect(url_for("proposals.submit", slug=slug, proposal_id=proposal.id))
+    detail = queries.proposal_detail(proposal.id)
+    return render_template("proposals/submit.html", hood=g.neighbourhood, proposal=detail, form=SubmitForm(),
+                           questions=None, image_form=form, co_form=CoProposerForm()), 400
+
+
+@bp.route("/n/<slug>/images/<int:image_id>")
+@public
+def image(slug, image_id):
+    picture = db.session.get(ProposalImage, image_id)
+    if picture is None:
+        abort(404)
+    load_proposal(picture.proposal_id)
+    response = Response(picture.data, mimetype=picture.mime_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/n/<slug>/images/<int:image_id>/remove", methods=["POST"])
+@roles(RESIDENT, FACILITATOR)
+def remove_image(slug, image_id):
+    picture = db.session.get(ProposalImage, image_id)
+    if picture is None:
+        abort(404)
+    proposal = load_proposal(picture.proposal_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.remove_image(picture, current_user)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash("Picture removed.", "success")
+    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+
+
+# --- feasibility review (facilitators) -----------------------------------------------------------------
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/review")
+@roles(FACILITATOR)
+def queue(slug, round_id):
+    round_ = load_round(round_id)
+    waiting = db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id,
+                                                        Proposal.status.in_([SUBMITTED, NEEDS_CHANGES]))
+                                 .order_by(Proposal.status.desc(), Proposal.submitted_at)).all()
+    flagged = db.session.execute(
+        select(Comment, Proposal).join(Proposal, Proposal.id == Comment.proposal_id)
+        .where(Proposal.round_id == round_.id, Comment.hidden_at.is_(None),
+               Comment.id.in_(select(CommentFlag.comment_id).where(CommentFlag.resolved_at.is_(None))))
+        .order_by(Comment.flag_count.desc(), Comment.id)).all()
+    reasons = {}
+    if flagged:
+        for comment_id, reason in db.session.execute(select(CommentFlag.comment_id, CommentFlag.reason).where(
+                CommentFlag.comment_id.in_([c.id for c, _ in flagged]), CommentFlag.resolved_at.is_(None))):
+            reasons.setdefault(comment_id, []).append(reason)
+    return render_template("proposals/queue.html", hood=g.neighbourhood, round=round_, waiting=waiting,
+                           flagged=flagged, reasons=reasons, empty=EmptyForm())
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/review", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def review(slug, proposal_id):
+    proposal = load_proposal(proposal_id, detail=True)
+    form = ReviewForm(prefix="review")
+    cost_form = AdjustCostForm(prefix="cost")
+    which = request.form.get("action")
+    if which == "review" and form.validate_on_submit():
+        try:
+            services.review(proposal, current_user, form.outcome.data, reason=form.reason.data,
+                            questions=form.questions.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"{proposal.reference} is now ‘{proposal.status_label.lower()}’. Its authors have been told.", "success")
+            return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
+    elif which == "cost" and cost_form.validate_on_submit():
+        try:
+            services.adjust_cost(proposal, current_user, cost_form.cost.data, cost_form.reason.data)
+        except ServiceError as error:
+            cost_form.fail(error)
+        else:
+            flash(f"The cost of {proposal.reference} is adjusted.", "success")
+            return redirect(url_for("proposals.review", slug=slug, proposal_id=proposal.id))
+    conflict = services.declared_interest(proposal, current_user)
+    status = 400 if form.has_errors or cost_form.has_errors else 200
+    return render_template("proposals/review.html", hood=g.neighbourhood, proposal=proposal, form=form,
+                           cost_form=cost_form, conflict=conflict, reviews=queries.reviews_of(proposal.id)), status
+
+
+def _numbers(text: str) -> list[int] | None:
+    numbers = []
+    for part in re.split(r"[,\s]+", text or ""):
+        if not part:
+            continue
+        match = REFERENCE.match(part)
+        if not match:
+            return None
+        numbers.append(int(match.group(1)))
+    return numbers
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/merge", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def merge(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    form = MergeForm()
+    if form.validate_on_submit():
+        numbers = _numbers(form.duplicates.data)
+        try:
+            if not numbers:
+                raise ServiceError("Enter proposal numbers like P-4, P-9", field="duplicates")
+            found = db.session.scalars(select(Proposal).where(Proposal.round_id == proposal.round_id,
+                                                              Proposal.number.in_(numbers))).all()
+            missing = sorted(set(numbers) - {p.number for p in found})
+            if missing:
+                raise ServiceError("No proposal " + ", ".join(f"P-{n}" for n in missing) + " in this round",
+                                   field="duplicates")
+            services.merge(proposal, list(found), current_user, form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"Merged into {proposal.reference}. All their authors can now edit it.", "success")
+            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+    return render_template("proposals/merge.html", hood=g.neighbourhood, proposal=proposal, form=form), _status(form)
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/interest", methods=["GET", "POST"])
+@roles(FACILITATOR, BOARD_MEMBER)
+def interest(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    form = InterestForm()
+    if form.validate_on_submit():
+        try:
+            services.declare_interest(proposal, current_user, form.description.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"Your interest in {proposal.reference} is recorded. You will not review it or decide on it.", "success")
+            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+    existing = services.declared_interest(proposal, current_user)
+    return render_template("proposals/interest.html", hood=g.neighbourhood, proposal=proposal, form=form,
+                           existing=existing), _status(form)
+
+
+# --- comments ---------------------------------------------------------------------------------------
+
+def _comment(comment_id: int) -> tuple[Comment, Proposal]:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    return comment, load_proposal(comment.proposal_id)
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/comments", methods=["POST"])
+@roles(RESIDENT, FACILITATOR, BOARD_MEMBER)
+def comment(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            parent = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+            services.add_comment(proposal, current_user, form.body.data, form.stance.data, parent,
+                                 official=bool(form.official.data))
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            if _partial("comments"):
+                return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
+                                       threads=queries.comment_threads(proposal.id), comment_form=CommentForm(),
+                                       mine=viewer_roles(), may_comment=True, STANCES=STANCES, empty=EmptyForm(),
+                                       edit_minutes=services.COMMENT_EDIT_MINUTES,
+                                       stances=services.stance_counts(proposal.id), posted=True)
+            flash("Your comment is posted.", "success")
+            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#comments")
+    detail = queries.proposal_detail(proposal.id)
+    return _render_show(detail, comment_form=form, status=400)
+
+
+@bp.route("/n/<slug>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, BOARD_MEMBER)
+def edit_comment(slug, comment_id):
+    comment, proposal = _comment(comment_id)
+    if comment.author_id != current_user.id:
+        flash("You can only edit your own comments.", "error")
+        return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + f"#comment-{comment.id}")
+    form = EditCommentForm(obj=comment)
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(comment, current_user, form.body.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Comment updated.", "success")
+            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + f"#comment-{comment.id}")
+    return render_template("proposals/comment_edit.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
+                           form=form), _status(form)
+
+
+@bp.route("/n/<slug>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
+@signed_in
+def flag_comment(slug, comment_id):
+    comment, proposal = _comment(comment_id)
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            services.flag_comment(comment, current_user, form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Thank you. A facilitator will look at the comment.", "success")
+            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + f"#comment-{comment.id}")
+    return render_template("proposals/comment_flag.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
+                           form=form), _status(form)
+
+
+@bp.route("/n/<slug>/comments/<int:comment_id>/hide", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def hide_comment(slug, comment_id):
+    comment, proposal = _comment(comment_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            services.hide_comment(comment, current_user, form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("The comment is hidden and the reason shown in its place.", "success")
+            return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
+    return render_template("proposals/comment_hide.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
+                           form=form), _status(form)
+
+
+@bp.route("/n/<slug>/comments/<int:comment_id>/dismiss", methods=["POST"])
+@roles(FACILITATOR)
+def dismiss_flags(slug, comment_id):
+    comment, proposal = _comment(comment_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            count = services.dismiss_flags(comment, current_user)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{count} report{'s' if count != 1 else ''} dismissed; the comment stays.", "success")
+    return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
+
+
+# --- supports ---------------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/support", methods=["POST"])
+@roles(RESIDENT, verified_resident=True)
+def support(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    error_message = None
+    if EmptyForm().validate_on_submit():
+        try:
+            if request.form.get("withdraw"):
+                services.withdraw_support(proposal, current_user)
+                message = "Your support is withdrawn."
+            else:
+                services.support(proposal, current_user)
+                message = f"You support {proposal.reference}."
+        except ServiceError as error:
+            error_message = error.message
+        if _partial(f"support-{proposal.id}"):
+            supported = not request.form.get("withdraw") if error_message is None else bool(request.form.get("withdraw"))
+            return render_template("proposals/_support.html", hood=g.neighbourhood, proposal=proposal,
+                                   supported=supported, message=error_message or message, failed=bool(error_message),
+                                   empty=EmptyForm())
+        flash(error_message or message, "error" if error_message else "success")
+    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#support")
+
+
+# --- amendments -------------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/amendments/new", methods=["GET", "POST"])
+@roles(RESIDENT)
+def suggest_amendment(slug, proposal_id):
+    proposal = load_proposal(proposal_id)
+    form = AmendmentForm()
+    if form.validate_on_submit():
+        try:
+            services.suggest_amendment(proposal, current_user, form.field.data, form.new_text.data, form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Your suggestion is sent to the proposer, who will accept or decline it.", "success")
+            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#amendments")
+    return render_template("proposals/amendment_new.html", hood=g.neighbourhood, proposal=proposal, form=form,
+                           FIELD_LABELS=FIELD_LABELS), _status(form)
+
+
+@bp.route("/n/<slug>/amendments/<int:amendment_id>", methods=["GET", "POST"])
+@roles(RESIDENT)
+def respond_amendment(slug, amendment_id):
+    amendment = db.session.get(Amendment, amendment_id)
+    if amendment is None:
+        abort(404)
+    proposal = load_proposal(amendment.proposal_id)
+    _author_only(proposal)
+    form = AmendmentResponseForm()
+    if amendment.status == PENDING and form.validate_on_submit():
+        try:
+            services.respond_to_amendment(amendment, current_user, form.decision.data == "accept", form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Amendment accepted: your proposal has a new version." if form.decision.data == "accept"
+                  else "Amendment declined; your reason is published.", "success")
+            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#amendments")
+    current = getattr(proposal, amendment.field)
+    return render_template("proposals/amendment_respond.html", hood=g.neighbourhood, proposal=proposal,
+                           amendment=amendment, form=form, FIELD_LABELS=FIELD_LABELS,
+                           parts=diff._word_diff(current, amendment.new_text)), _status(form)
+
+
+# --- deliberation events ----------------------------------------------------------------------------
+
+def _event_input(form: EventForm) -> services.EventInput:
+    numbers = _numbers(form.proposals.data)
+    if numbers is None:
+        raise ServiceError("Enter proposal numbers like P-1, P-4", field="proposals")
+    return services.EventInput(title=form.title.data, starts_at=form.starts_at.data, place=form.place.data,
+                               access_notes=form.access_notes.data, minutes=form.minutes.data,
+                               attendance=form.attendance.data, proposal_numbers=numbers)
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/events")
+@public
+def events(slug, round_id):
+    round_ = load_round(round_id)
+    rows = db.session.scalars(select(DeliberationEvent).where(DeliberationEvent.round_id == round_.id)
+                              .order_by(DeliberationEvent.starts_at)).all()
+    return render_template("proposals/events.html", hood=g.neighbourhood, round=round_, events=rows,
+                           mine=viewer_roles())
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/events/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def new_event(slug, round_id):
+    round_ = load_round(round_id)
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(round_, current_user, _event_input(form))
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Event added.", "success")
+            return redirect(url_for("proposals.event", slug=slug, event_id=event.id))
+    return render_template("proposals/event_form.html", hood=g.neighbourhood, round=round_, form=form,
+                           event=None), _status(form)
+
+
+def _event(event_id: int) -> DeliberationEvent:
+    event = db.session.get(DeliberationEvent, event_id)
+    if event is None:
+        abort(404)
+    load_round(event.round_id)
+    return event
+
+
+@bp.route("/n/<slug>/events/<int:event_id>")
+@public
+def event(slug, event_id):
+    event = _event(event_id)
+    return render_template("proposals/event.html", hood=g.neighbourhood, event=event,
+                           round=db.session.get(Round, event.round_id), mine=viewer_roles())
+
+
+@bp.route("/n/<slug>/events/<int:event_id>/edit", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def edit_event(slug, event_id):
+    event = _event(event_id)
+    round_ = db.session.get(Round, event.round_id)
+    form = EventForm(obj=event)
+    if request.method == "GET":
+        form.proposals.data = ", ".join(p.reference for p in event.proposals)
+    if form.validate_on_submit():
+        try:
+            services.update_event(event, current_user, _event_input(form))
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Event saved.", "success")
+            return redirect(url_for("proposals.event", slug=slug, event_id=event.id))
+    return render_template("proposals/event_form.html", hood=g.neighbourhood, round=round_, form=form,
+                           event=event), _status(form)
+
+
+# --- unsubscribing ----------------------------------------------------------------------------------
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe(token):
+    """One step, no sign-in: the signed token says who and from what."""
+    data = read_unsubscribe_token(token)
+    if data is None:
+        return render_template("proposals/unsubscribe.html", invalid=True, form=EmptyForm()), 404
+    user = db.session.get(User, data["u"])
+    round_ = db.session.get(Round, data["r"]) if data.get("r") else None
+    if user is None:
+        return render_template("proposals/unsubscribe.html", invalid=True, form=EmptyForm()), 404
+    form = EmptyForm()
+    done = False
+    if form.validate_on_submit():
+        if data["t"] == PROPOSAL_ACTIVITY:
+            services.stop_proposal_emails(user)
+        elif data["t"] == ROUND_UPDATES and round_ is not None:
+            round_services.unfollow(round_, user)
+        done = True
+    return render_template("proposals/unsubscribe.html", invalid=False, form=form, done=done,
+                           topic=TOPICS[data["t"]], round=round_)
