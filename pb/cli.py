@@ -172,6 +172,38 @@ def register_commands(app: Flask) -> None:
         count = export_jsonl(log, out_file)
         click.echo(f"Wrote {count:,} entries of {log_name}.", err=True)
 
+    rounds = AppGroup("rounds", help="Spending rounds.")
+
+    @rounds.command("advance")
+    @click.option("--today", "today_text", default=None, help="Act as if today were this date (YYYY-MM-DD).")
+    def rounds_advance(today_text):
+        """Move every round whose next phase's planned date has come (run daily from cron)."""
+        from datetime import date
+
+        from pb.rounds import services as round_services
+        from pb.rounds.models import PHASE_LABELS
+
+        today = date.fromisoformat(today_text) if today_text else date.today()
+        due = round_services.due_rounds(today)
+        click.echo(f"{len(due)} round{'s' if len(due) != 1 else ''} due to move on ({today.isoformat()}).")
+        moved = blocked = 0
+        for number, round_ in enumerate(due, 1):
+            label = f"[{number}/{len(due)}] {round_.neighbourhood.slug}: {round_.name}"
+            # A round whose dates passed while nobody ran this moves through each phase in turn.
+            while round_.next_phase() and (round_.start_of(round_.next_phase()) or today) <= today \
+                    and round_.start_of(round_.next_phase()) is not None:
+                try:
+                    target = round_services.advance_phase(round_, None, automatic=True)
+                except ServiceError as error:
+                    blocked += 1
+                    click.echo(f"{label}: stays in ‘{PHASE_LABELS[round_.phase]}’. {error.message}")
+                    break
+                moved += 1
+                click.echo(f"{label}: now ‘{PHASE_LABELS[target]}’")
+        click.echo(f"{moved} phase change{'s' if moved != 1 else ''}, {blocked} round{'s' if blocked != 1 else ''} blocked.")
+        if blocked:
+            sys.exit(1)
+
     sessions = AppGroup("sessions", help="Signed-in sessions.")
 
     @sessions.command("purge")
@@ -183,5 +215,5 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Deleted {purge_expired():,} expired sessions and "
                    f"{throttle.purge_expired():,} old failed attempts.")
 
-    for group in (neighbourhood, area, role, admin, outbox, audit, sessions):
+    for group in (neighbourhood, area, role, admin, outbox, audit, rounds, sessions):
         app.cli.add_command(group)

@@ -76,7 +76,123 @@ def seed(echo=click.echo) -> bool:
             # About three in four have had their address checked; the rest show the unverified path.
             if number <= 150:
                 hoods.verify_resident(member, facilitator)
+    seed_round(hood, people, rng, echo)
     return True
+
+
+# (title, summary, category, pot, [(item, kind, pounds, year)], group)
+PROPOSALS = [
+    ("After-school cooking club", "Weekly cooking sessions for 11 to 16 year olds at the community centre, with food to take home.",
+     "young-people", 1, [("Sessional chef, 40 sessions", "revenue", 6000, "2027/28"), ("Ingredients", "revenue", 2400, "2027/28"),
+                         ("Induction hob and utensils", "capital", 1800, "2027/28")], "Eastbrook Youth Kitchen"),
+    ("Community gardening volunteers", "Train and support a group of volunteer gardeners to look after the green spaces on both estates.",
+     "capacity", 0, [("Volunteer coordinator, 1 day a week", "revenue", 5200, "2027/28"), ("Training", "revenue", 800, "2027/28")], None),
+    ("Brickworks path lighting", "Solar lights along the path from the brickworks to Eastbrook Road so people feel safe walking home.",
+     "safety", 1, [("Solar lighting columns (12)", "capital", 18000, "2027/28"), ("Maintenance", "revenue", 600, "2028/29")], None),
+    ("Warm Welcome lunch club", "A free hot lunch and company every Tuesday and Thursday through the winter for older residents.",
+     "older-people", 1, [("Lunch costs", "revenue", 7000, "2027/28"), ("Transport for people who cannot walk there", "revenue", 2500, "2027/28")],
+     "Eastbrook Methodist Church"),
+    ("Mill Lane play area refurbishment", "Replace the broken play equipment at Mill Lane with an accessible play area.",
+     "young-people", 1, [("Accessible play equipment", "capital", 22000, "2027/28"), ("Safety surfacing", "capital", 3000, "2027/28")], None),
+    ("Residents' advice sessions", "A monthly drop-in with a trained adviser for benefits, debt and housing questions.",
+     "health", 1, [("Adviser time, 12 sessions", "revenue", 4800, "2027/28"), ("Adviser time, 12 sessions", "revenue", 4800, "2028/29")], None),
+    ("Community organising training", "Train 15 residents in community organising so more people can run groups and campaigns.",
+     "capacity", 0, [("Trainer and course", "revenue", 4500, "2027/28"), ("Childcare during sessions", "revenue", 900, "2027/28")], None),
+    ("Eastbrook summer festival", "A one-day festival on the green with local musicians, food stalls and games.",
+     "arts", 1, [("Stage and sound hire", "revenue", 3500, "2027/28"), ("Performers", "revenue", 2500, "2027/28"),
+                 ("Insurance and licences", "revenue", 900, "2027/28")], None),
+    ("Bike repair workshop", "A weekly bike repair workshop teaching young people to fix bikes, with recycled bikes given away.",
+     "skills", 1, [("Mechanic trainer", "revenue", 5400, "2027/28"), ("Tools and parts", "capital", 2100, "2027/28")], None),
+    ("Community fridge", "A fridge in the community centre where shops and neighbours leave surplus food for anyone to take.",
+     "food", 1, [("Commercial fridge", "capital", 1500, "2027/28"), ("Volunteer coordinator", "revenue", 3000, "2027/28")], None),
+    ("Festival on the green", "A summer festival with music and food on Eastbrook green.",
+     "arts", 1, [("Stage and performers", "revenue", 5000, "2027/28")], None),
+    ("New community centre", "Build a new community centre on the brickworks site.",
+     "community", 1, [("Building", "capital", 25000, "2027/28")], None),
+    ("Dog waste bins", "More dog waste bins around the estates.",
+     "environment", 1, [("Bins (10)", "capital", 2000, "2027/28")], None),
+]
+
+
+def seed_round(hood, people, rng, echo=click.echo) -> None:
+    """A round in its deliberation phase: proposals reviewed, discussed and being supported."""
+    from datetime import date, datetime, timedelta
+
+    from pb.proposals import services as proposals
+    from pb.rounds import services as rounds
+    from pb.rounds.models import PHASES, SETUP
+    from pb.services import ServiceError
+
+    facilitator, second = people["facilitator@eastbrook.example"], people["facilitator2@eastbrook.example"]
+    chair = people["chair@eastbrook.example"]
+    round_ = rounds.create_round(hood, facilitator, name="Eastbrook Community Fund 2027/28", fund_year="2027/28",
+                                 total_budget=120_000_00, description=(
+                                     "£120,000 of revenue and capital funding for projects residents choose. "
+                                     "At least 10% is ring-fenced for building community capacity."))
+    rounds.add_pot(round_, facilitator, name="Community capacity", amount=12_000_00, spend_rule="revenue",
+                   description="Ring-fenced: training, volunteering and helping residents run things themselves.")
+    rounds.add_pot(round_, facilitator, name="Open pot", amount=108_000_00, max_per_proposal=25_000_00)
+    rounds.update_rules(round_, facilitator, who_may_propose="residents_and_groups", ballot_type="knapsack", ballot_min=1, ballot_max=None,
+                        counting_rule="mes-add1", support_threshold=3, support_cap=5)
+    today = date.today()
+    offsets = {"proposals": -50, "feasibility": -25, "deliberation": -5, "voting": 14, "counting": 28,
+               "sign_off": 30, "published": 40, "delivery": 60}
+    rounds.set_timeline(round_, facilitator, {p: today + timedelta(days=offsets[p]) for p in PHASES if p != SETUP})
+    rounds.approve_setup(round_, chair, decided_on=today - timedelta(days=55), note="Agreed at the board meeting.")
+    rounds.advance_phase(round_, facilitator)
+
+    residents = db.session.scalars(select(User).where(User.email.like("resident%@eastbrook.example"))
+                                   .order_by(User.id)).all()
+    verified = residents[:150]
+    made = []
+    for number, (title, summary, category, pot, lines, group) in enumerate(PROPOSALS):
+        author = verified[number * 7]
+        data = proposals.ProposalInput(
+            title=title, summary=summary, category=category, pot_id=round_.pots[pot].id, group_name=group,
+            description=summary + " Everyone in Eastbrook is welcome.", need="Residents asked for this at the spring meeting.",
+            beneficiaries="Residents of Eastbrook.", place="Eastbrook",
+            cost_lines=[proposals.CostLineInput(item, kind, amount * 100, year) for item, kind, amount, year in lines])
+        proposal = proposals.create_draft(round_, author, data)
+        proposals.submit(proposal, author)
+        made.append((proposal, author))
+    echo(f"Created the round ‘{round_.name}’ with {len(made)} proposals.")
+
+    rounds.advance_phase(round_, facilitator)  # feasibility review
+    festival, duplicate = made[7][0], made[10][0]
+    proposals.merge(festival, [duplicate], second, "Both propose a summer festival on the green.")
+    proposals.review(made[11][0], facilitator, "not_feasible",
+                     reason="The brickworks site is not available and a building is far over the pot's £25,000 limit.")
+    proposals.withdraw(made[12][0], made[12][1], "The council is installing bins next spring.")
+    proposals.adjust_cost(made[2][0], facilitator, 19_800_00, "The lighting quote includes VAT, which the plan missed.")
+    proposals.suggest_amendment(made[0][0], verified[3], "summary",
+                                "Weekly cooking sessions for 11 to 18 year olds at the community centre, with food to take home.",
+                                "Sixth formers would come too.")
+    for proposal, _ in made:
+        if proposal.status == "submitted":
+            proposals.review(proposal, second if proposal.id % 2 else facilitator, "feasible")
+    rounds.advance_phase(round_, facilitator)  # deliberation
+
+    stances = ["for", "for", "for", "against", "question", "comment"]
+    remarks = {"for": "This would make a real difference round here.", "against": "I am not sure this is the best use of the money.",
+               "question": "Who would run this once the funding ends?", "comment": "I went to something like this in town and it was good."}
+    feasible = [p for p, _ in made if p.status == "feasible"]
+    for proposal in feasible:
+        for _ in range(rng.randint(1, 4)):
+            stance = rng.choice(stances)
+            proposals.add_comment(proposal, rng.choice(verified), remarks[stance], stance)
+        for supporter in rng.sample(verified[:120], rng.randint(2, 5)):
+            try:
+                proposals.support(proposal, supporter)
+            except ServiceError:
+                pass  # a resident already at their cap of 5 supports
+    question = proposals.add_comment(feasible[2], verified[40], "Will the lights be on all night?", "question")
+    proposals.add_comment(feasible[2], facilitator, "Yes: they are solar, with sensors that dim them after midnight.",
+                          "comment", parent_id=question.id, official=True)
+    proposals.create_event(round_, facilitator, proposals.EventInput(
+        "Eastbrook proposals evening", datetime.combine(today + timedelta(days=4), datetime.min.time()).replace(hour=18, minute=30),
+        "Eastbrook Community Centre, 12 Mill Lane", "Step-free entrance, hearing loop, free crèche. Tea and cake.",
+        "", None, [p.number for p in feasible[:6]]))
+    echo("Reviewed, discussed and supported the proposals; the round is in deliberation.")
 
 
 def print_logins(echo=click.echo) -> None:
@@ -88,4 +204,4 @@ def print_logins(echo=click.echo) -> None:
     echo("  auditor            auditor@eastbrook.example")
     echo("  verified resident  resident1@eastbrook.example   (resident1-150 are verified)")
     echo("  unverified         resident151@eastbrook.example (resident151-200 are not)")
-    echo("Open http://127.0.0.1:5000/n/eastbrook/")
+    echo("Open http://127.0.0.1:5000/n/eastbrook/ (the 2027/28 round is under ‘Spending rounds’)")

@@ -62,7 +62,11 @@ def show(slug):
                                        .where(EligiblePostcode.neighbourhood_id == hood.id))
     mine = current_user.roles_in(hood) if current_user.is_authenticated else []
     in_area = current_user.is_authenticated and services.postcode_in_area(hood, current_user.postcode)
-    return render_template("neighbourhoods/show.html", hood=hood, board=board, facilitators=facilitators,
+    from pb.rounds.models import DELIVERY, Round
+
+    rounds = db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id, Round.phase != DELIVERY)
+                                .order_by(Round.created_at.desc()).limit(5)).all()
+    return render_template("neighbourhoods/show.html", hood=hood, rounds=rounds, board=board, facilitators=facilitators,
                            resident_count=residents[0], verified_count=residents[1], mine=mine,
                            in_area=in_area, postcode_count=postcode_count, form=EmptyForm())
 

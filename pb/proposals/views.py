@@ -285,6 +285,7 @@ def _render_show(proposal: Proposal, comment_form: CommentForm | None = None, st
         comment_form=comment_form or CommentForm(), form=comment_form, empty=EmptyForm(), STANCES=STANCES,
         PHASES=PHASES, PHASE_LABELS=PHASE_LABELS, FIELD_LABELS=FIELD_LABELS,
         may_comment=me is not None and bool(mine & {RESIDENT, FACILITATOR, BOARD_MEMBER}),
+        can_support=RESIDENT in mine,
         edit_minutes=services.COMMENT_EDIT_MINUTES), status
 
 
@@ -592,7 +593,7 @@ def support(slug, proposal_id):
             supported = not request.form.get("withdraw") if error_message is None else bool(request.form.get("withdraw"))
             return render_template("proposals/_support.html", hood=g.neighbourhood, proposal=proposal,
                                    supported=supported, message=error_message or message, failed=bool(error_message),
-                                   empty=EmptyForm())
+                                   empty=EmptyForm(), can_support=True)
         flash(error_message or message, "error" if error_message else "success")
     return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#support")
 
