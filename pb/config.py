@@ -129,7 +129,8 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
         "PB_MAIL_FROM": raw.get("PB_MAIL_FROM", "pb@localhost"),
         "PB_BASE_URL": str(raw.get("PB_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
         "PB_VERIFICATION_LETTER_DAYS": _int(raw, "PB_VERIFICATION_LETTER_DAYS", 60, 1, 365),
-        "MAX_CONTENT_LENGTH": raw.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # A proposal picture may be 5 MB; the rest of its form is small.
+        "MAX_CONTENT_LENGTH": raw.get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits
     }
     if not config["PB_MAIL_FROM"] or "@" not in config["PB_MAIL_FROM"]:

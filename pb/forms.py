@@ -33,7 +33,19 @@ class Form(FlaskForm):
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.form_errors) or any(f.errors for f in self)
+        return bool(self.form_errors) or any(_field_has_errors(f) for f in self)
+
+
+def _field_has_errors(field) -> bool:
+    """Errors of a field, or of any cell of a list of sub-forms (cost lines), including errors a
+    service put there after validation."""
+    from wtforms import FieldList, FormField
+
+    if isinstance(field, FieldList):
+        return any(_field_has_errors(entry) for entry in field.entries)
+    if isinstance(field, FormField):
+        return any(_field_has_errors(sub) for sub in field.form)
+    return bool(field.errors)
 
 
 from wtforms import IntegerField  # noqa: E402

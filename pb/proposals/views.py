@@ -15,7 +15,7 @@ from pb.forms import choices
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.notifications import PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
 from pb.rounds import services as round_services
-from pb.rounds.models import DELIBERATION, FEASIBILITY, PHASE_LABELS, PHASES, PROPOSALS, Round
+from pb.rounds.models import DELIBERATION, PHASE_LABELS, PHASES, PROPOSALS, RESIDENTS_AND_GROUPS, Round
 from pb.rounds.views import load_round, viewer_roles
 from pb.services import ServiceError
 
@@ -138,11 +138,12 @@ def _proposal_form(round_: Round, obj: Proposal | None = None) -> ProposalForm:
     return form
 
 
-def _input(form: ProposalForm) -> services.ProposalInput:
+def _input(form: ProposalForm, round_: Round) -> services.ProposalInput:
+    groups = round_.who_may_propose == RESIDENTS_AND_GROUPS  # the field is only shown when groups may propose
     return services.ProposalInput(
         title=form.title.data, summary=form.summary.data, description=form.description.data, need=form.need.data,
         beneficiaries=form.beneficiaries.data, place=form.place.data, category=form.category.data,
-        pot_id=form.pot_id.data, group_name=form.group_name.data,
+        pot_id=form.pot_id.data, group_name=form.group_name.data if groups else None,
         cost_lines=[services.CostLineInput(line.item.data or "", line.kind.data or "", line.amount.data,
                                            line.financial_year.data or "") for line in form.lines])
 
@@ -173,7 +174,7 @@ def new(slug, round_id):
     form = _proposal_form(round_)
     if request.method == "POST" and not _added_row(form) and form.validate_on_submit():
         try:
-            proposal = services.create_draft(round_, current_user, _input(form))
+            proposal = services.create_draft(round_, current_user, _input(form, round_))
         except ServiceError as error:
             _fail_line(form, error)
         else:
@@ -192,7 +193,7 @@ def edit(slug, proposal_id):
     form = _proposal_form(round_, proposal)
     if request.method == "POST" and not _added_row(form) and form.validate_on_submit():
         try:
-            services.update_proposal(proposal, current_user, _input(form))
+            services.update_proposal(proposal, current_user, _input(form, round_))
         except ServiceError as error:
             _fail_line(form, error)
         else:
