@@ -94,7 +94,7 @@ class InterestForm(Form):
 class CommentForm(Form):
     stance = RadioField("Your comment is", choices=choices(list(STANCES.items())), default="comment",
                         validators=[InputRequired("Choose whether you are for, against, asking a question or commenting")])
-    body = TextAreaField("Comment", validators=[InputRequired("Write your comment"),
+    body = TextAreaField("Your comment", validators=[InputRequired("Write your comment"),
                                                 Length(max=3000, message="Your comment must be 3,000 characters or fewer")],
                          render_kw={"rows": 4})
     parent_id = HiddenField()
@@ -102,7 +102,7 @@ class CommentForm(Form):
 
 
 class EditCommentForm(Form):
-    body = TextAreaField("Comment", validators=[InputRequired("Write your comment"),
+    body = TextAreaField("Your comment", validators=[InputRequired("Write your comment"),
                                                 Length(max=3000, message="Your comment must be 3,000 characters or fewer")],
                          render_kw={"rows": 4})
 

@@ -146,38 +146,58 @@ def _clean_text(data: ProposalInput) -> dict:
     return values
 
 
+def _filled(line: CostLineInput) -> bool:
+    """A row counts once it has an item or an amount (the year comes filled in)."""
+    return bool((line.item or "").strip()) or line.amount is not None
+
+
+def filled_lines(lines: list[CostLineInput]) -> list[CostLineInput]:
+    return [line for line in lines if _filled(line)]
+
+
+def line_problems(lines: list[CostLineInput], pot: Pot | None) -> list[tuple[str, str]]:
+    """Every problem with every filled-in cost line, as (field, message): shown all at once, so a
+    volunteer keying a paper form fixes them in one go."""
+    problems = []
+    for index, line in enumerate(lines):
+        if not _filled(line):
+            continue
+        n = index + 1
+        if not (line.item or "").strip():
+            problems.append((f"lines-{index}-item", f"Cost line {n}: enter what the money is for"))
+        elif len(line.item.strip()) > 120:
+            problems.append((f"lines-{index}-item", f"Cost line {n}: item must be 120 characters or fewer"))
+        if line.kind not in SPEND_KINDS:
+            problems.append((f"lines-{index}-kind", f"Cost line {n}: choose revenue or capital"))
+        elif pot is not None and pot.spend_rule == REVENUE_ONLY and line.kind == CAPITAL:
+            problems.append((f"lines-{index}-kind", f"Cost line {n}: the {pot.name} pot pays for revenue (running costs) only"))
+        elif pot is not None and pot.spend_rule == CAPITAL_ONLY and line.kind == REVENUE:
+            problems.append((f"lines-{index}-kind", f"Cost line {n}: the {pot.name} pot pays for capital only"))
+        if line.amount is None:
+            problems.append((f"lines-{index}-amount", f"Cost line {n}: enter the amount in pounds, like 1250 or 1250.50"))
+        elif line.amount <= 0:
+            problems.append((f"lines-{index}-amount", f"Cost line {n}: amount must be more than £0"))
+        if not (line.financial_year or "").strip():
+            problems.append((f"lines-{index}-financial_year",
+                             f"Cost line {n}: enter the financial year it is spent in, like 2027/28"))
+        elif not is_financial_year(line.financial_year):
+            problems.append((f"lines-{index}-financial_year", f"Cost line {n}: financial year must look like 2027/28"))
+    return problems
+
+
 def _check_lines(round_: Round, pot: Pot, lines: list[CostLineInput]) -> list[CostLineInput]:
     """Every line complete and sensible, the total within the pot's and the round's limits."""
-    kept = [line for line in lines if (line.item or "").strip() or line.amount is not None or (line.financial_year or "").strip()]
+    kept = filled_lines(lines)
     if not kept:
         raise ServiceError("Add at least one cost line: what you need, and how much it costs", field="lines-0-item")
     if len(kept) > MAX_COST_LINES:
         raise ServiceError(f"A costed plan can have at most {MAX_COST_LINES} lines", field="lines-0-item")
-    for index, line in enumerate(kept):
-        n = index + 1
-        if not (line.item or "").strip():
-            raise ServiceError(f"Cost line {n}: enter what the money is for", field=f"lines-{index}-item")
-        if len(line.item.strip()) > 120:
-            raise ServiceError(f"Cost line {n}: item must be 120 characters or fewer", field=f"lines-{index}-item")
-        if line.kind not in SPEND_KINDS:
-            raise ServiceError(f"Cost line {n}: choose revenue or capital", field=f"lines-{index}-kind")
-        if line.amount is None:
-            raise ServiceError(f"Cost line {n}: enter the amount in pounds, like 1250 or 1250.50", field=f"lines-{index}-amount")
-        if line.amount <= 0:
-            raise ServiceError(f"Cost line {n}: amount must be more than £0", field=f"lines-{index}-amount")
-        if not (line.financial_year or "").strip():
-            raise ServiceError(f"Cost line {n}: enter the financial year it is spent in, like 2027/28",
-                               field=f"lines-{index}-financial_year")
-        if not is_financial_year(line.financial_year):
-            raise ServiceError(f"Cost line {n}: financial year must look like 2027/28", field=f"lines-{index}-financial_year")
-        if pot.spend_rule == REVENUE_ONLY and line.kind == CAPITAL:
-            raise ServiceError(f"Cost line {n}: the {pot.name} pot pays for revenue (running costs) only",
-                               field=f"lines-{index}-kind")
-        if pot.spend_rule == CAPITAL_ONLY and line.kind == REVENUE:
-            raise ServiceError(f"Cost line {n}: the {pot.name} pot pays for capital only", field=f"lines-{index}-kind")
+    problems = line_problems(lines, pot)
+    if problems:
+        raise ServiceError(problems[0][1], field=problems[0][0])
+    for line in kept:
         line.item, line.financial_year = line.item.strip(), line.financial_year.strip()
-    total = sum(line.amount for line in kept)
-    _check_total(round_, pot, total, field="lines-0-amount")
+    _check_total(round_, pot, sum(line.amount for line in kept), field="lines-0-amount")
     return kept
 
 

@@ -129,12 +129,12 @@ def _proposal_form(round_: Round, obj: Proposal | None = None) -> ProposalForm:
                           for c in obj.cost_lines]}
         form = ProposalForm(data=data)
     else:
-        form = ProposalForm(data={"lines": [{"financial_year": round_.fund_year}]})
+        form = ProposalForm(data={"lines": [{"financial_year": round_.fund_year}] * MIN_COST_ROWS})
     form.pot_id.choices = choices((p.id, p.name) for p in round_.pots)
     if len(round_.pots) == 1 and form.pot_id.data is None:
         form.pot_id.data = round_.pots[0].id
     while len(form.lines) < MIN_COST_ROWS:
-        form.lines.append_entry()
+        form.lines.append_entry({"financial_year": round_.fund_year})
     return form
 
 
@@ -153,16 +153,24 @@ def _fail_line(form: ProposalForm, error: ServiceError) -> None:
     match = re.match(r"^lines-(\d+)-(\w+)$", error.field or "")
     if match and int(match.group(1)) < len(form.lines):
         cell = getattr(form.lines[int(match.group(1))].form, match.group(2))
-        cell.errors = [*cell.errors, error.message]
+        if error.message not in cell.errors:
+            cell.errors = [*cell.errors, error.message]
     else:
         form.fail(error)
+
+
+def _check_rows(form: ProposalForm, round_: Round) -> None:
+    """When the form itself has errors, also show every cost-line problem at once."""
+    pot = next((p for p in round_.pots if p.id == form.pot_id.data), None)
+    for field, message in services.line_problems(_input(form, round_).cost_lines, pot):
+        _fail_line(form, ServiceError(message, field))
 
 
 def _added_row(form: ProposalForm) -> bool:
     """The 'Add another cost line' button works without JavaScript: it posts the form back with one
     more row and saves nothing."""
     if "add_line" in request.form and len(form.lines) < 30:
-        form.lines.append_entry()
+        form.lines.append_entry({"financial_year": form.lines[-1].financial_year.data or ""})
         return True
     return False
 
@@ -180,6 +188,8 @@ def new(slug, round_id):
         else:
             flash(f"Draft saved as {proposal.reference}. Check it, add pictures if you like, then submit it.", "success")
             return redirect(url_for("proposals.submit", slug=slug, proposal_id=proposal.id))
+    if form.has_errors and not form.form_errors:
+        _check_rows(form, round_)
     return render_template("proposals/form.html", hood=g.neighbourhood, round=round_, form=form, proposal=None,
                            closed=round_.phase != PROPOSALS), _status(form)
 
@@ -200,6 +210,8 @@ def edit(slug, proposal_id):
             flash("Changes saved." + (f" This is now version {proposal.version}." if proposal.version else ""), "success")
             target = "proposals.submit" if proposal.status in (DRAFT, NEEDS_CHANGES) else "proposals.show"
             return redirect(url_for(target, slug=slug, proposal_id=proposal.id))
+    if form.has_errors and not form.form_errors:
+        _check_rows(form, round_)
     return render_template("proposals/form.html", hood=g.neighbourhood, round=round_, form=form, proposal=proposal,
                            closed=False), _status(form)
 
@@ -495,12 +507,20 @@ def comment(slug, proposal_id):
         else:
             if _partial("comments"):
                 return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
-                                       threads=queries.comment_threads(proposal.id), comment_form=CommentForm(),
+                                       threads=queries.comment_threads(proposal.id),
+                                       comment_form=CommentForm(formdata=None),
                                        mine=viewer_roles(), may_comment=True, STANCES=STANCES, empty=EmptyForm(),
                                        edit_minutes=services.COMMENT_EDIT_MINUTES,
                                        stances=services.stance_counts(proposal.id), posted=True)
             flash("Your comment is posted.", "success")
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#comments")
+    if _partial("comments"):
+        # 422: htmx swaps it in (see base.html's htmx-config), with the errors by the form.
+        return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
+                               threads=queries.comment_threads(proposal.id), comment_form=form, mine=viewer_roles(),
+                               may_comment=True, STANCES=STANCES, empty=EmptyForm(), inline_errors=True,
+                               edit_minutes=services.COMMENT_EDIT_MINUTES,
+                               stances=services.stance_counts(proposal.id)), 422
     detail = queries.proposal_detail(proposal.id)
     return _render_show(detail, comment_form=form, status=400)
 
