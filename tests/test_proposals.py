@@ -515,3 +515,66 @@ def test_the_list_issues_the_same_number_of_queries_for_10_and_500_proposals(app
         many = _queries_for(app, client, f"/n/{large.hood.slug}/rounds/{large.id}/proposals{query}")
         assert few == many, (query, few, many)
         assert many <= 6
+
+
+# --- events, and the actions the walkthrough does not take ---------------------------------------------
+
+def test_deliberation_events_with_access_notes_minutes_and_attendance(app, factory, client, round_ref):
+    proposal_id, _ = make_proposal(factory, round_ref)
+    sign_in(client, round_ref.facilitator)
+    base = f"/n/{round_ref.hood.slug}"
+    data = {"title": "Open evening", "starts_at": "2030-05-14T18:30", "place": "Community Centre, 12 Mill Lane",
+            "access_notes": "Step-free, hearing loop", "proposals": "P-1, P-9"}
+    assert "No submitted proposal P-9 in this round" in error_page(client.post(f"{base}/rounds/{round_ref.id}/events/new", data=data))
+    page = error_page(client.post(f"{base}/rounds/{round_ref.id}/events/new", data=data | {"starts_at": "next week"}))
+    assert "The start must be a real date and time, like 14/5/2027 18:30" in page
+    response = client.post(f"{base}/rounds/{round_ref.id}/events/new", data=data | {"proposals": "p1"})
+    assert response.status_code == 302
+    event_url = response.location
+    page = error_page(client.post(event_url + "/edit", data=data | {"proposals": "P-1", "attendance": "23"}))
+    assert "Attendance can be recorded once the event has happened" in page
+    past = data | {"starts_at": "2026-01-10T18:30", "proposals": "P-1", "attendance": "23", "minutes": "We talked."}
+    assert client.post(event_url + "/edit", data=past).status_code == 302
+    page = app.test_client().get(event_url).get_data(as_text=True)
+    assert "23 people" in page and "We talked." in page and "Step-free, hearing loop" in page
+    assert "Open evening" in app.test_client().get(f"{base}/proposals/{proposal_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["event", "follow", "unfollow", "dismiss", "image", "remove_image", "withdraw",
+                                    "withdraw_support", "co_proposer"])
+def test_each_other_action_writes_exactly_one_audit_entry(app, factory, action):
+    from datetime import datetime
+
+    from pb.rounds import services as rounds
+
+    round_ref = make_round(factory)
+    proposal_id, author = make_proposal(factory, round_ref)
+    other = factory.resident(round_ref.hood)
+    with app.app_context():
+        proposal, facilitator = _proposal(app, proposal_id), _user(round_ref.facilitator)
+        comment = proposals.add_comment(proposal, _user(other), "Hmm")
+        proposals.flag_comment(comment, _user(author), "Off topic")
+        if action == "unfollow":
+            rounds.follow(proposal.round, _user(other))
+        if action == "remove_image":
+            proposals.add_image(proposal, _user(author), _jpeg_with_gps(), "A park")
+        if action == "withdraw_support":
+            proposals.review(proposal, facilitator, "feasible")
+            rounds.advance_phase(proposal.round, facilitator)
+            rounds.advance_phase(proposal.round, facilitator)
+            proposals.support(proposal, _user(other))
+        before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        expected = {
+            "event": lambda: proposals.create_event(proposal.round, facilitator, proposals.EventInput(
+                "Meeting", datetime(2030, 1, 1, 18), "Hall", "", "", None, [1])) and "event.created",
+            "follow": lambda: rounds.follow(proposal.round, _user(other)) or "round.followed",
+            "unfollow": lambda: rounds.unfollow(proposal.round, _user(other)) and "round.unfollowed",
+            "dismiss": lambda: proposals.dismiss_flags(comment, facilitator) and "comment.flags_dismissed",
+            "image": lambda: proposals.add_image(proposal, _user(author), _jpeg_with_gps(), "A park") and "proposal.image_added",
+            "remove_image": lambda: proposals.remove_image(proposal.images[0], facilitator) or "proposal.image_removed",
+            "withdraw": lambda: proposals.withdraw(proposal, _user(author), "Funded elsewhere") or "proposal.withdrawn",
+            "withdraw_support": lambda: proposals.withdraw_support(proposal, _user(other)) or "proposal.support_withdrawn",
+            "co_proposer": lambda: proposals.add_co_proposer(proposal, _user(author), other.email) and "proposal.co_proposer_added",
+        }[action]()
+        actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id).offset(before)))
+        assert actions == [expected]
