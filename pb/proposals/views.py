@@ -351,9 +351,10 @@ def image(slug, image_id):
     picture = db.session.get(ProposalImage, image_id)
     if picture is None:
         abort(404)
-    load_proposal(picture.proposal_id)
+    proposal = load_proposal(picture.proposal_id)
     response = Response(picture.data, mimetype=picture.mime_type)
-    response.headers["Cache-Control"] = "public, max-age=86400"
+    # Pictures never change (a new upload is a new id); a draft's stay private to its authors.
+    response.headers["Cache-Control"] = "private, no-store" if proposal.status == DRAFT else "public, max-age=86400"
     response.headers["Content-Disposition"] = "inline"
     return response
 
