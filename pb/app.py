@@ -62,8 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from pb.neighbourhoods.views import bp as neighbourhoods
     from pb.proposals.views import bp as proposals
     from pb.rounds.views import bp as rounds
+    from pb.voting.views import bp as voting
 
-    for blueprint in (accounts, neighbourhoods, rounds, proposals, ledger, admin):
+    for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, ledger, admin):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 

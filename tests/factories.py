@@ -183,3 +183,26 @@ def make_proposal(factory: Factory, round_ref: RoundRef, author: Person | None =
         if submit:
             proposals.submit(proposal, _user(author))
         return proposal.id, author
+
+
+def make_voting_round(factory: Factory, *, proposals=((0, 3_000_00), (1, 40_000_00), (1, 50_000_00), (1, 30_000_00)),
+                      **rules):
+    """A round in its voting phase with these (pot index, cost) proposals on the ballot.
+    Returns (RoundRef, [proposal ids])."""
+    from pb.proposals import services as proposal_services
+    from pb.rounds import services as rounds
+
+    round_ref = make_round(factory, **rules)
+    ids = []
+    for n, (pot, cost) in enumerate(proposals):
+        kind = "revenue"
+        pid, _ = make_proposal(factory, round_ref, title=f"Project {n + 1}", pot=pot, amount=cost, kind=kind)
+        ids.append(pid)
+    with factory.app.app_context():
+        from pb.proposals.models import Proposal
+
+        f = _user(round_ref.facilitator)
+        for pid in ids:
+            proposal_services.review(db.session.get(Proposal, pid), f, "feasible")
+        _advance_to(_round(round_ref), "voting", f)
+    return round_ref, ids

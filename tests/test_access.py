@@ -57,6 +57,8 @@ ROLE_ROUTES = {
     "/n/{slug}/comments/{comment}/edit": {RESIDENT, FACILITATOR, BOARD_MEMBER},
     "/n/{slug}/comments/{comment}/hide": {FACILITATOR},
     "/n/{slug}/events/{event}/edit": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/vote": {RESIDENT},
+    "/n/{slug}/rounds/{round}/count": {FACILITATOR},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -67,7 +69,8 @@ ADMIN_ROUTES = ["/admin/", "/admin/neighbourhoods/new", "/admin/audit", "/admin/
                 "/admin/n/{slug}/area", "/admin/n/{slug}/roles"]
 PUBLIC_ROUTES = ["/", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz", "/n/{slug}/rounds",
                  "/n/{slug}/rounds/{round}/", "/n/{slug}/rounds/{round}/proposals", "/n/{slug}/proposals/{proposal}",
-                 "/n/{slug}/proposals/{proposal}/history", "/n/{slug}/rounds/{round}/events", "/n/{slug}/events/{event}"]
+                 "/n/{slug}/proposals/{proposal}/history", "/n/{slug}/rounds/{round}/events", "/n/{slug}/events/{event}",
+                 "/n/{slug}/rounds/{round}/receipt"]
 SIGNED_IN_ROUTES = ["/account", "/account/password", "/register/done", "/n/{slug}/comments/{comment}/flag"]
 
 

@@ -1,4 +1,4 @@
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from pb.forms import choices, DayField, Form, NoMarkup, PoundsField, WholeNumberField
@@ -47,6 +47,7 @@ class RulesForm(Form):
                                          render_kw={"inputmode": "numeric", "class": "width-3"})
     max_per_proposal = PoundsField("Most one proposal may cost (optional)", what="Most one proposal may cost",
                                    validators=[Optional()])
+    allow_ballot_changes = BooleanField("Voters may change their ballot until voting closes (only the last one counts)")
 
 
 class PotForm(Form):

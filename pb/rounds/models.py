@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -74,7 +74,8 @@ SPEND_RULES = {ANY_SPEND: "Revenue or capital", REVENUE_ONLY: "Revenue only (run
 
 # The rules that lock when proposals open; changing one afterwards needs a board decision.
 LOCKED_RULES = ("total_budget", "who_may_propose", "ballot_type", "ballot_min", "ballot_max", "ballot_points",
-                "counting_rule", "tie_break", "support_cap", "support_threshold", "max_per_proposal")
+                "counting_rule", "tie_break", "support_cap", "support_threshold", "max_per_proposal",
+                "allow_ballot_changes")
 
 
 class Round(db.Model):
@@ -100,6 +101,8 @@ class Round(db.Model):
     support_cap: Mapped[int | None]  # most proposals one resident may support
     support_threshold: Mapped[int | None]  # supports needed to reach the ballot
     max_per_proposal: Mapped[int | None]  # pence, over the whole round
+    # May a voter replace their ballot until voting closes (only the last one counts)?
+    allow_ballot_changes: Mapped[bool] = mapped_column(default=True, server_default=true())
     approved_at: Mapped[datetime | None]  # board approved the set-up
     rules_locked_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -26,6 +26,7 @@ from .models import (
     PROPOSALS,
     RULES_FOR_BALLOT,
     SETUP,
+    SIGN_OFF,
     SPEND_RULES,
     TIE_BREAKS,
     VOTING,
@@ -44,6 +45,7 @@ RULE_LABELS = {
     "ballot_points": "Points to share out", "counting_rule": "Counting rule", "tie_break": "Tie-break",
     "support_cap": "Most proposals one resident may support", "support_threshold": "Supports needed to reach the ballot",
     "max_per_proposal": "Most one proposal may cost",
+    "allow_ballot_changes": "Voters may change their ballot until voting closes",
 }
 
 
@@ -379,6 +381,11 @@ def phase_problems(round_: Round) -> list[str]:
 
         if waiting == 0 and not shortlist(round_):
             problems.append("No proposal qualifies for the ballot")
+    if target == SIGN_OFF:
+        from pb.voting.services import current_result
+
+        if current_result(round_) is None:
+            problems.append("The votes have not been counted yet")
     return problems
 
 

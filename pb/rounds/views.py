@@ -253,6 +253,12 @@ def approve(slug, round_id):
 def _parse_rule_value(rule: str, raw: str):
     """The board's new value for a rule, from text; raises ServiceError on the value field."""
     raw = (raw or "").strip()
+    if rule == "allow_ballot_changes":
+        if raw.lower() in ("yes", "true", "1"):
+            return True
+        if raw.lower() in ("no", "false", "0"):
+            return False
+        raise ServiceError("Enter yes or no", field="value")
     choices = {"who_may_propose": WHO_MAY_PROPOSE, "ballot_type": BALLOT_TYPES, "counting_rule": COUNTING_RULES,
                "tie_break": TIE_BREAKS}
     if rule in choices:

@@ -1,0 +1,63 @@
+"""Voting: the voter roll (who voted, and how) kept apart from the ballots (what was chosen).
+
+Nothing in a ballot row names or points to a person: its id is random, it has no timestamp and no
+user id, and on SQLite it is stored in id order (WITHOUT ROWID), not in the order ballots arrived.
+A ballot that may be replaced carries a keyed pseudonym, HMAC(server secret, round and person),
+so the voter's next ballot can find and replace it; only someone holding both the database and
+the secret in instance/ can compute it (see the README's privacy section)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pb.extensions import db
+from pb.timeutil import utcnow
+
+ONLINE, CODE, PAPER = "online", "code", "paper"
+METHODS = {ONLINE: "Online", CODE: "Voting code", PAPER: "Paper"}
+
+
+class VoterRollEntry(db.Model):
+    """This resident has voted in this round, by this method. One per resident per round: the
+    unique constraint is what makes a second ballot impossible, however requests race."""
+
+    __tablename__ = "voter_roll_entry"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    method: Mapped[str] = mapped_column(String(10))
+    voted_on: Mapped[date] = mapped_column(Date)  # a day, not a time: nothing to line up with ballots
+    birth_year: Mapped[int]  # for turnout by age band; a copy, so later account edits do not move it
+
+
+class Ballot(db.Model):
+    __tablename__ = "ballot"
+    __table_args__ = (UniqueConstraint("round_id", "replace_key"), {"sqlite_with_rowid": False})
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, 128 bits
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    # {"<pot id>": [[proposal id, value], ...]}: value 1 for approval and knapsack, points for
+    # cumulative, rank (1 = first) for ranking.
+    choices: Mapped[dict] = mapped_column(JSON)
+    replace_key: Mapped[str | None] = mapped_column(String(64))
+    tracker_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class CountResult(db.Model):
+    """The outcome of running the round's counting rule on its ballots: provisional until the
+    board signs it off."""
+
+    __tablename__ = "count_result"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(30))
+    ballots_sha256: Mapped[str] = mapped_column(String(64))  # digest of the exact ballot set counted
+    ballot_count: Mapped[int]
+    result: Mapped[dict] = mapped_column(JSON)  # per pot: selected in order, scores, costs, spent
+    turnout: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="provisional")  # provisional, approved, superseded
+    reason: Mapped[str] = mapped_column(Text, default="")  # why a recount happened
+    counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,279 @@
+"""Casting ballots and counting them. Each state change checks its rules, writes, and appends one
+audit entry, in one transaction. The voter roll mark and the ballot are written together, so a
+person is on the roll exactly when their ballot is in the box."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import secrets
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from pb.accounts.models import User
+from pb.counting import Election, Project, count
+from pb.counting.pabulib import from_election, writes
+from pb.extensions import db
+from pb.ledger.services import record
+from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Membership
+from pb.proposals.models import ON_BALLOT, Proposal
+from pb.rounds.models import COUNTING, VOTING, Round
+from pb.services import ServiceError, transaction
+from pb.tokens import new_code, normalise_code
+
+from . import ballots as rules_module
+from .models import CODE, METHODS, ONLINE, PAPER, Ballot, CountResult, VoterRollEntry
+
+AGE_BANDS = ((16, 24), (25, 34), (35, 49), (50, 64), (65, 200))
+
+
+# --- what is on the ballot --------------------------------------------------------------------------
+
+def ballot_rules(round_: Round) -> rules_module.Rules:
+    return rules_module.Rules(kind=round_.ballot_type, minimum=round_.ballot_min, maximum=round_.ballot_max,
+                              points=round_.ballot_points)
+
+
+def ballot_sections(round_: Round) -> list[rules_module.Section]:
+    """One section per pot, its proposals in number order."""
+    proposals = db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id, Proposal.status == ON_BALLOT)
+                                   .order_by(Proposal.number)).all()
+    sections = []
+    for pot in round_.pots:
+        options = tuple(rules_module.Option(p.id, f"{p.reference} {p.title}", p.cost) for p in proposals if p.pot_id == pot.id)
+        if options:
+            sections.append(rules_module.Section(pot.id, pot.name, pot.amount, options))
+    return sections
+
+
+# --- who may vote -----------------------------------------------------------------------------------
+
+def age_in(year: int, birth_year: int) -> int:
+    """Age reached during `year`: accounts hold a birth year only, so a resident counts as the age
+    they turn this year."""
+    return year - birth_year
+
+
+def why_not_eligible(round_: Round, user: User, today: date | None = None) -> str | None:
+    today = today or date.today()
+    hood = round_.neighbourhood
+    if round_.phase != VOTING:
+        if round_.is_before(VOTING):
+            opens = round_.start_of(VOTING)
+            return "Voting has not opened yet" + (f": it opens on {opens.strftime('%-d %B %Y')}" if opens else "")
+        return "Voting has closed for this round"
+    member = db.session.scalar(select(Membership).where(Membership.user_id == user.id,
+                                                        Membership.neighbourhood_id == hood.id,
+                                                        Membership.role == RESIDENT))
+    if member is None:
+        return f"Only residents of {hood.name} can vote. Join {hood.name} first"
+    if not member.verified and hood.voting_needs_verification:
+        return ("You need to be a verified resident to vote. Enter the code from your verification letter, "
+                "or ask a facilitator to check your address")
+    if age_in(today.year, user.birth_year) < hood.min_voting_age:
+        return f"You need to be {hood.min_voting_age} or older this year to vote in {hood.name}"
+    return None
+
+
+def replace_key(round_: Round, user_id: int) -> str:
+    key = current_app.config["PB_BALLOT_KEY"].encode()
+    return hmac.new(key, f"ballot:{round_.id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def has_voted(round_: Round, user: User) -> VoterRollEntry | None:
+    return db.session.scalar(select(VoterRollEntry).where(VoterRollEntry.round_id == round_.id,
+                                                          VoterRollEntry.user_id == user.id))
+
+
+def tracker_hash(tracker: str) -> str:
+    return hashlib.sha256(normalise_code(tracker).encode()).hexdigest()
+
+
+# --- casting ----------------------------------------------------------------------------------------
+
+def check_ballot(round_: Round, raw: dict) -> rules_module.Checked:
+    return rules_module.check(ballot_rules(round_), ballot_sections(round_), raw)
+
+
+def cast_ballot(round_: Round, user: User, raw: dict, method: str = ONLINE) -> tuple[str, bool]:
+    """Put the ballot in the box and the person on the roll, or replace their earlier ballot.
+    Returns (tracker code for the receipt, whether it replaced an earlier ballot)."""
+    problem = why_not_eligible(round_, user)
+    if problem:
+        raise ServiceError(problem)
+    checked = check_ballot(round_, raw)
+    if not checked.ok:
+        field, message = checked.problems[0]
+        raise ServiceError(message, field=field)
+    earlier = has_voted(round_, user)
+    if earlier is not None and not round_.allow_ballot_changes:
+        raise ServiceError("You have already voted in this round, and this round's rules do not allow changing a ballot")
+    if earlier is not None and earlier.method != method and earlier.method == PAPER:
+        raise ServiceError("You voted on paper, so your ballot cannot be changed online")
+    tracker = new_code()
+    key = replace_key(round_, user.id) if round_.allow_ballot_changes else None
+    choices = {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
+    try:
+        with transaction():
+            if earlier is None:
+                db.session.add(VoterRollEntry(round_id=round_.id, user_id=user.id, method=method,
+                                              voted_on=date.today(), birth_year=user.birth_year))
+            else:
+                # Whatever ballot holds this voter's key now goes, even one a racing request put
+                # there a moment ago: only the last ballot counts.
+                db.session.execute(delete(Ballot).where(Ballot.round_id == round_.id, Ballot.replace_key == key))
+            db.session.add(Ballot(id=secrets.token_hex(16), round_id=round_.id, choices=choices, replace_key=key,
+                                  tracker_hash=tracker_hash(tracker)))
+            # The entry says who voted and how (the roll is not secret), never what or which ballot.
+            record("ballot.replaced" if earlier else "ballot.cast", round_, actor=user,
+                   neighbourhood=round_.neighbourhood, payload={"method": method})
+    except IntegrityError:
+        # Another request from the same person got there first: the roll's unique constraint
+        # (or the replace key's) refused this one. Nothing of it was saved.
+        raise ServiceError("Your ballot was already being cast from another page. Check your receipt, or try again "
+                           "to change it") from None
+    return tracker, earlier is not None
+
+
+def receipt_status(round_: Round, tracker: str) -> bool:
+    """Is a ballot with this tracker in the round's box? Says nothing of what it chose."""
+    return db.session.scalar(select(Ballot.id).where(Ballot.round_id == round_.id,
+                                                     Ballot.tracker_hash == tracker_hash(tracker))) is not None
+
+
+# --- counting ---------------------------------------------------------------------------------------
+
+def _ballot_rows(round_: Round) -> list[Ballot]:
+    # Ordered by random id: the order says nothing about when each ballot came.
+    return db.session.scalars(select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id)).all()
+
+
+def ballots_digest(rows: list[Ballot]) -> str:
+    canonical = "\n".join(json.dumps(row.choices, sort_keys=True, separators=(",", ":")) for row in
+                          sorted(rows, key=lambda r: json.dumps(r.choices, sort_keys=True)))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def election_for(round_: Round, pot, rows: list[Ballot], proposals: dict[int, Proposal],
+                 exclude: set[int] = frozenset(), budget: int | None = None) -> Election:
+    """One pot as a pb.counting election: project ids are P-numbers, costs and budget in pence."""
+    kind = {"approval": "approval", "knapsack": "knapsack", "cumulative": "cumulative", "ordinal": "ordinal"}[round_.ballot_type]
+    on_pot = [p for p in proposals.values() if p.pot_id == pot.id and p.id not in exclude]
+    projects = {str(p.number): Project(str(p.number), p.cost, p.title, pot.name) for p in sorted(on_pot, key=lambda p: p.number)}
+    ballots = []
+    for row in rows:
+        chosen = [(proposals[pid], value) for pid, value in row.choices.get(str(pot.id), []) if pid in proposals
+                  and pid not in exclude]
+        if kind == "cumulative":
+            ballots.append(tuple((str(p.number), value) for p, value in chosen))
+        elif kind == "ordinal":
+            ballots.append(tuple(str(p.number) for p, value in sorted(chosen, key=lambda c: c[1])))
+        else:
+            ballots.append(tuple(str(p.number) for p, _ in chosen))
+    meta = {"description": f"{round_.neighbourhood.name}: {round_.name}, {pot.name}", "country": "United Kingdom",
+            "unit": round_.neighbourhood.name, "instance": round_.fund_year, "currency": "GBP (costs and budget in pence)",
+            "rule": round_.counting_rule, "subunit": pot.name}
+    if kind == "ordinal" and round_.ballot_max:
+        meta["max_length"] = str(round_.ballot_max)
+    return Election(projects, budget if budget is not None else pot.amount, kind, ballots, None, meta)
+
+
+def turnout(round_: Round) -> dict:
+    rows = db.session.execute(select(VoterRollEntry.method, VoterRollEntry.birth_year).where(
+        VoterRollEntry.round_id == round_.id)).all()
+    eligible = db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
+        Membership.verified_at.is_not(None)))
+    year = date.today().year
+    bands = {f"{low}-{high}" if high < 200 else f"{low}+": 0 for low, high in AGE_BANDS}
+    for _, birth_year in rows:
+        age = age_in(year, birth_year)
+        for low, high in AGE_BANDS:
+            if low <= age <= high:
+                bands[f"{low}-{high}" if high < 200 else f"{low}+"] += 1
+                break
+    methods = {m: sum(1 for method, _ in rows if method == m) for m in METHODS}
+    return {"voters": len(rows), "verified_residents": eligible, "by_method": methods, "by_age": bands}
+
+
+def _count(round_: Round, declined: set[int]) -> tuple[dict, list[Ballot]]:
+    rows = _ballot_rows(round_)
+    proposals = {p.id: p for p in db.session.scalars(select(Proposal).where(
+        Proposal.round_id == round_.id, Proposal.status == ON_BALLOT))}
+    by_number = {str(p.number): p for p in proposals.values()}
+    outcome = {}
+    for pot in round_.pots:
+        election = election_for(round_, pot, rows, proposals, exclude=declined)
+        if not election.projects:
+            continue
+        result = count(election, round_.counting_rule, explain=True)
+        outcome[str(pot.id)] = {
+            "pot": pot.name, "budget": pot.amount,
+            "selected": [by_number[n].id for n in result.selected],
+            "selected_numbers": [int(n) for n in result.selected],
+            "spent": sum(by_number[n].cost for n in result.selected),
+            "scores": {str(by_number[n].id): result.scores.get(n, 0) for n in election.projects},
+            "rounds": result.to_json()["rounds"],
+        }
+    return outcome, rows
+
+
+def count_round(round_: Round, actor: User) -> CountResult:
+    if not db.session.scalar(select(Membership.id).where(Membership.user_id == actor.id, Membership.role == FACILITATOR,
+                                                         Membership.neighbourhood_id == round_.neighbourhood_id)):
+        raise ServiceError("Only facilitators run the count")
+    if round_.phase != COUNTING:
+        raise ServiceError("The count runs once voting has closed, in the counting phase")
+    if db.session.scalar(select(CountResult.id).where(CountResult.round_id == round_.id,
+                                                      CountResult.status != "superseded")):
+        raise ServiceError("This round has already been counted")
+    outcome, rows = _count(round_, set())
+    with transaction():
+        result = CountResult(round_id=round_.id, rule=round_.counting_rule, ballots_sha256=ballots_digest(rows),
+                             ballot_count=len(rows), result=outcome, turnout=turnout(round_), counted_by_id=actor.id)
+        db.session.add(result)
+        db.session.flush()
+        record("round.counted", result, actor=actor, neighbourhood=round_.neighbourhood,
+               payload={"round": round_.id, "rule": result.rule, "ballots": len(rows),
+                        "ballots_sha256": result.ballots_sha256,
+                        "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
+    return result
+
+
+def current_result(round_: Round) -> CountResult | None:
+    return db.session.scalar(select(CountResult).where(CountResult.round_id == round_.id,
+                                                       CountResult.status != "superseded")
+                             .order_by(CountResult.id.desc()).limit(1))
+
+
+# --- exports ----------------------------------------------------------------------------------------
+
+def pabulib_export(round_: Round, pot) -> str:
+    """The pot's anonymised ballots as a Pabulib file: voter ids 1, 2, 3 ... in random-id order."""
+    rows = _ballot_rows(round_)
+    proposals = {p.id: p for p in db.session.scalars(select(Proposal).where(
+        Proposal.round_id == round_.id, Proposal.status == ON_BALLOT))}
+    election = election_for(round_, pot, rows, proposals)
+    return writes(from_election(election))
+
+
+def results_csv(round_: Round, result: CountResult) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["pot", "proposal", "title", "cost_pence", "votes_or_points", "funded", "order_funded"])
+    proposals = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id))}
+    for pot_id, pot in result.result.items():
+        order = {pid: i for i, pid in enumerate(pot["selected"], 1)}
+        for pid, score in sorted(pot["scores"].items(), key=lambda item: -item[1]):
+            p = proposals[int(pid)]
+            writer.writerow([pot["pot"], p.reference, p.title, p.cost, score, "yes" if int(pid) in order else "no",
+                             order.get(int(pid), "")])
+    return out.getvalue()
+
+
+__all__ = ["CODE", "ONLINE", "PAPER"]

@@ -1,0 +1,205 @@
+"""Voting pages: the ballot, check your answers, the receipt; counting and results."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pb.access import public, roles
+from pb.extensions import db
+from pb.forms import Form
+from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT
+from pb.proposals.models import Proposal
+from pb.rounds.models import PUBLISHED, Round
+from pb.rounds.views import load_round, viewer_roles
+from pb.services import ServiceError
+
+from . import ballots as rules_module
+from . import services
+from .models import METHODS
+
+bp = Blueprint("voting", __name__)
+
+
+class EmptyForm(Form):
+    pass
+
+
+def raw_from_form(form, sections, kind) -> dict:
+    """What the ballot form sent, per pot: checkbox values, or {proposal id: number}."""
+    raw = {}
+    for section in sections:
+        name = f"pot-{section.pot_id}"
+        if kind in (rules_module.APPROVAL, rules_module.KNAPSACK):
+            raw[section.pot_id] = form.getlist(name)
+        else:
+            raw[section.pot_id] = {str(o.id): form.get(f"{name}-{o.id}", "") for o in section.options
+                                   if f"{name}-{o.id}" in form}
+    return raw
+
+
+def _context(round_, raw=None, checked=None):
+    sections = services.ballot_sections(round_)
+    raw = raw if raw is not None else {}
+    errors = {}  # pot id (or None for the whole ballot): messages
+    for field, message in (checked.problems if checked else []):
+        errors.setdefault(int(field.split("-")[1]) if field.startswith("pot-") else None, []).append(message)
+    return dict(hood=g.neighbourhood, round=round_, sections=sections, raw=raw, checked=checked, errors=errors,
+                rules=services.ballot_rules(round_), form=EmptyForm())
+
+
+def _totals(round_, sections, checked):
+    """Per pot: (spent or points used, limit) for the live bars."""
+    out = {}
+    for section in sections:
+        chosen = checked.choices.get(section.pot_id, []) if checked else []
+        costs = {o.id: o.cost for o in section.options}
+        if round_.ballot_type == rules_module.KNAPSACK:
+            out[section.pot_id] = (sum(costs.get(pid, 0) for pid, _ in chosen), section.amount)
+        elif round_.ballot_type == rules_module.CUMULATIVE:
+            out[section.pot_id] = (sum(v for _, v in chosen), round_.ballot_points or 0)
+        else:
+            out[section.pot_id] = (len(chosen), round_.ballot_max)
+    return out
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/vote")
+@roles(RESIDENT)
+def ballot(slug, round_id):
+    round_ = load_round(round_id)
+    problem = services.why_not_eligible(round_, current_user)
+    context = _context(round_)
+    context["totals"] = _totals(round_, context["sections"], None)
+    return render_template("voting/ballot.html", problem=problem, voted=services.has_voted(round_, current_user),
+                           **context)
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/vote/check", methods=["POST"])
+@roles(RESIDENT)
+def check(slug, round_id):
+    """Check your answers (or, from htmx, the live totals for the ballot as it stands)."""
+    round_ = load_round(round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    sections = services.ballot_sections(round_)
+    raw = raw_from_form(request.form, sections, round_.ballot_type)
+    checked = services.check_ballot(round_, raw)
+    context = _context(round_, raw, checked)
+    context["totals"] = _totals(round_, sections, checked)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ballot-totals":
+        return render_template("voting/_totals.html", **context)
+    problem = services.why_not_eligible(round_, current_user)
+    if request.form.get("change"):  # back from check-your-answers, choices kept
+        context["checked"], context["errors"] = None, {}
+        return render_template("voting/ballot.html", problem=problem, voted=services.has_voted(round_, current_user),
+                               **context)
+    if problem or not checked.ok:
+        return render_template("voting/ballot.html", problem=problem, voted=services.has_voted(round_, current_user),
+                               **context), 400
+    proposals = {o.id: o for s in sections for o in s.options}
+    return render_template("voting/check.html", proposals=proposals, **context)
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/vote/cast", methods=["POST"])
+@roles(RESIDENT)
+def cast(slug, round_id):
+    round_ = load_round(round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    sections = services.ballot_sections(round_)
+    raw = raw_from_form(request.form, sections, round_.ballot_type)
+    try:
+        tracker, replaced = services.cast_ballot(round_, current_user, raw)
+    except ServiceError as error:
+        checked = services.check_ballot(round_, raw)
+        context = _context(round_, raw, checked)
+        context["totals"] = _totals(round_, sections, checked)
+        context["form"].form_errors.append(error.message)
+        return render_template("voting/ballot.html", problem=None, voted=services.has_voted(round_, current_user),
+                               **context), 400
+    return render_template("voting/cast.html", hood=g.neighbourhood, round=round_, tracker=tracker, replaced=replaced)
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/receipt", methods=["GET", "POST"])
+@public
+def receipt(slug, round_id):
+    round_ = load_round(round_id)
+    form = EmptyForm()
+    found = None
+    code = (request.form.get("tracker") or "").strip()
+    if form.validate_on_submit():
+        if not code:
+            form.form_errors.append("Enter the receipt code you were given when you voted")
+        else:
+            found = services.receipt_status(round_, code)
+    return render_template("voting/receipt.html", hood=g.neighbourhood, round=round_, form=form, found=found,
+                           code=code), 400 if form.has_errors else 200
+
+
+# --- counting and results ------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/count", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def count(slug, round_id):
+    round_ = load_round(round_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.count_round(round_, current_user)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Counted. The result is provisional until the partnership board signs it off.", "success")
+            return redirect(url_for("voting.results", slug=slug, round_id=round_.id))
+    return render_template("voting/count.html", hood=g.neighbourhood, round=round_, form=form,
+                           result=services.current_result(round_), turnout=services.turnout(round_)), \
+        400 if form.has_errors else 200
+
+
+def _may_see_results(round_: Round) -> bool:
+    return not round_.is_before(PUBLISHED) or bool(viewer_roles() & {FACILITATOR, BOARD_MEMBER, AUDITOR})
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/results")
+@public
+def results(slug, round_id):
+    round_ = load_round(round_id)
+    result = services.current_result(round_)
+    if result is None or not _may_see_results(round_):
+        return render_template("voting/no_results.html", hood=g.neighbourhood, round=round_), 404
+    proposals = {p.id: p for p in db.session.query(Proposal).filter(Proposal.round_id == round_.id)}
+    return render_template("voting/results.html", hood=g.neighbourhood, round=round_, result=result,
+                           proposals=proposals, METHODS=METHODS, published=not round_.is_before(PUBLISHED))
+
+
+def _download(round_: Round, body: str, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/results/ballots-<int:pot_id>.pb")
+@public
+def download_ballots(slug, round_id, pot_id):
+    round_ = load_round(round_id)
+    pot = next((p for p in round_.pots if p.id == pot_id), None)
+    if pot is None or services.current_result(round_) is None or not _may_see_results(round_):
+        abort(404)
+    return _download(round_, services.pabulib_export(round_, pot), f"{slug}-round-{round_.id}-pot-{pot.id}.pb",
+                     "text/plain")
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/results.<fmt>")
+@public
+def download_result(slug, round_id, fmt):
+    round_ = load_round(round_id)
+    result = services.current_result(round_)
+    if fmt not in ("csv", "json") or result is None or not _may_see_results(round_):
+        abort(404)
+    if fmt == "csv":
+        return _download(round_, services.results_csv(round_, result), f"{slug}-round-{round_.id}-result.csv", "text/csv")
+    import json
+
+    body = json.dumps({"round": round_.name, "rule": result.rule, "status": result.status,
+                       "ballots": result.ballot_count, "ballots_sha256": result.ballots_sha256,
+                       "pots": result.result, "turnout": result.turnout}, indent=2, sort_keys=True)
+    return _download(round_, body, f"{slug}-round-{round_.id}-result.json", "application/json")
