@@ -161,10 +161,15 @@ def ballots_digest(rows: list[Ballot]) -> str:
 
 def election_for(round_: Round, pot, rows: list[Ballot], proposals: dict[int, Proposal],
                  exclude: set[int] = frozenset(), budget: int | None = None) -> Election:
-    """One pot as a pb.counting election: project ids are P-numbers, costs and budget in pence."""
+    """One pot as a pb.counting election: project ids are P-numbers. Money is in whole pounds when
+    every cost and the budget are whole pounds (as in most rounds), else in pence: the unit matters
+    to mes-add1, which raises each voter's budget one unit at a time."""
     kind = {"approval": "approval", "knapsack": "knapsack", "cumulative": "cumulative", "ordinal": "ordinal"}[round_.ballot_type]
     on_pot = [p for p in proposals.values() if p.pot_id == pot.id and p.id not in exclude]
-    projects = {str(p.number): Project(str(p.number), p.cost, p.title, pot.name) for p in sorted(on_pot, key=lambda p: p.number)}
+    budget = budget if budget is not None else pot.amount
+    unit = 100 if budget % 100 == 0 and all(p.cost % 100 == 0 for p in on_pot) else 1
+    projects = {str(p.number): Project(str(p.number), p.cost // unit, p.title, pot.name)
+                for p in sorted(on_pot, key=lambda p: p.number)}
     ballots = []
     for row in rows:
         chosen = [(proposals[pid], value) for pid, value in row.choices.get(str(pot.id), []) if pid in proposals
@@ -176,11 +181,12 @@ def election_for(round_: Round, pot, rows: list[Ballot], proposals: dict[int, Pr
         else:
             ballots.append(tuple(str(p.number) for p, _ in chosen))
     meta = {"description": f"{round_.neighbourhood.name}: {round_.name}, {pot.name}", "country": "United Kingdom",
-            "unit": round_.neighbourhood.name, "instance": round_.fund_year, "currency": "GBP (costs and budget in pence)",
+            "unit": round_.neighbourhood.name, "instance": round_.fund_year,
+            "currency": "GBP" if unit == 100 else "GBP (costs and budget in pence)",
             "rule": round_.counting_rule, "subunit": pot.name}
     if kind == "ordinal" and round_.ballot_max:
         meta["max_length"] = str(round_.ballot_max)
-    return Election(projects, budget if budget is not None else pot.amount, kind, ballots, None, meta)
+    return Election(projects, budget // unit, kind, ballots, None, meta)
 
 
 def turnout(round_: Round) -> dict:

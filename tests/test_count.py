@@ -1,0 +1,71 @@
+"""Counting a round and what the results pages and downloads say: the published files recount to
+the same result in pabutools."""
+import random
+
+import pytest
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.ledger.models import AuditEntry
+from pb.rounds import services as rounds
+from pb.services import ServiceError
+from pb.voting import services as voting
+from tests.factories import _round, _user, make_voting_round, sign_in
+
+
+def _vote(app, factory, round_ref, ids, n, seed=1, kind="knapsack"):
+    rng = random.Random(seed)
+    with app.app_context():
+        for _ in range(n):
+            person = factory.resident(round_ref.hood, birth_year=rng.choice([1950, 1975, 1990, 2005]))
+            open_pot = [i for i in ids[1:] if rng.random() < 0.5][:2] or [ids[1]]
+            voting.cast_ballot(_round(round_ref), _user(person), {round_ref.pot_ids[0]: [ids[0]] if rng.random() < 0.6 else [],
+                                                                  round_ref.pot_ids[1]: open_pot})
+
+
+@pytest.mark.parametrize("rule", ["mes-add1", "greedy"])
+def test_the_count_agrees_with_pabutools_on_the_downloaded_files(app, factory, client, tmp_path, rule):
+    from pabutools.election import parse_pabulib
+
+    from tests.counting.pabutools_reference import outcome
+
+    round_ref, ids = make_voting_round(factory, ballot_type="knapsack", counting_rule=rule,
+                                       proposals=((0, 3_000_00), (1, 40_000_00), (1, 50_000_00), (1, 30_000_00),
+                                                  (1, 25_000_00), (1, 20_000_00)))
+    _vote(app, factory, round_ref, ids, 40)
+    base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
+    sign_in(client, round_ref.facilitator)
+    page = client.post(f"{base}/count").get_data(as_text=True)
+    assert "The count runs once voting has closed" in page
+    with app.app_context():
+        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+    assert client.post(f"{base}/count").status_code == 302
+    assert "This round has already been counted" in client.post(f"{base}/count").get_data(as_text=True)
+    page = client.get(f"{base}/results").get_data(as_text=True)
+    assert "Provisional:" in page and "40 residents voted" in page
+    assert app.test_client().get(f"{base}/results").status_code == 404  # not public before publication
+    assert app.test_client().get(f"{base}/results.csv").status_code == 404
+    with app.app_context():
+        result = voting.current_result(_round(round_ref))
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "round.counted"))
+        assert result.ballots_sha256 in entry.payload and result.ballot_count == 40
+        for pot_id, pot in result.result.items():
+            text = client.get(f"{base}/results/ballots-{pot_id}.pb").get_data(as_text=True)
+            path = tmp_path / f"pot-{pot_id}.pb"
+            path.write_text(text)
+            instance, profile = parse_pabulib(str(path))
+            assert sorted(outcome(instance, profile, rule), key=int) == sorted(map(str, pot["selected_numbers"]), key=int)
+            assert text.count("\n") > 40
+            assert f"num_votes;40" in text
+        turnout = result.turnout
+        assert turnout["voters"] == 40 and sum(turnout["by_age"].values()) == 40 and turnout["by_method"]["online"] == 40
+    csv_text = client.get(f"{base}/results.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0] == "pot,proposal,title,cost_pence,votes_or_points,funded,order_funded"
+
+
+def test_sign_off_cannot_start_before_the_count(app, factory):
+    round_ref, ids = make_voting_round(factory)
+    with app.app_context():
+        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        with pytest.raises(ServiceError, match="The votes have not been counted yet"):
+            rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
