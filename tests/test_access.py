@@ -59,6 +59,7 @@ ROLE_ROUTES = {
     "/n/{slug}/events/{event}/edit": {FACILITATOR},
     "/n/{slug}/rounds/{round}/vote": {RESIDENT},
     "/n/{slug}/rounds/{round}/count": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/sign-off": {BOARD_MEMBER},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.

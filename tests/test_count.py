@@ -69,3 +69,59 @@ def test_sign_off_cannot_start_before_the_count(app, factory):
         rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         with pytest.raises(ServiceError, match="The votes have not been counted yet"):
             rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+
+
+def test_board_sign_off_needs_a_quorum_of_members_without_an_interest(app, factory, client):
+    from pb.neighbourhoods.models import BOARD_MEMBER
+    from pb.proposals import services as proposals
+    from pb.proposals.models import Proposal
+    from pb.voting.models import CountResult
+
+    round_ref, ids = make_voting_round(factory, ballot_type="knapsack", counting_rule="greedy")
+    members = [round_ref.board_member] + [factory.with_role(round_ref.hood, BOARD_MEMBER) for _ in range(4)]
+    _vote(app, factory, round_ref, ids, 12)
+    with app.app_context():
+        round_ = _round(round_ref)
+        rounds.advance_phase(round_, _user(round_ref.facilitator))
+        result = voting.count_round(round_, _user(round_ref.facilitator))
+        funded = result.result[str(round_ref.pot_ids[1])]["selected"]
+        conflicted = db.session.get(Proposal, funded[0])
+        reference = conflicted.reference
+        proposals.declare_interest(conflicted, _user(members[4]), "My partner runs this project")
+        with pytest.raises(ServiceError, match="Results are signed off in the board sign-off phase"):
+            voting.approve_result(round_, _user(members[0]))
+        rounds.advance_phase(round_, _user(round_ref.facilitator))
+        with pytest.raises(ServiceError, match="The partnership board has not signed off the result"):
+            rounds.advance_phase(round_, _user(round_ref.facilitator))
+    base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
+    clients = []
+    for person in members:
+        c = app.test_client()
+        sign_in(c, person)
+        clients.append(c)
+    page = clients[4].post(f"{base}/sign-off", data={"action": "approve"}).get_data(as_text=True)
+    assert f"You declared an interest in {reference}" in page
+    page = clients[0].get(f"{base}/sign-off").get_data(as_text=True)
+    assert "0 of the 3 approvals needed" in page  # 4 members free to decide: more than half is 3
+    # a declined project: recount without it, approvals start again
+    page = clients[1].post(f"{base}/sign-off", data={"action": "decline", "proposal": funded[0], "reason": ""}).get_data(as_text=True)
+    assert "Give the board&#39;s reason for declining it" in page
+    clients[0].post(f"{base}/sign-off", data={"action": "approve"})
+    assert clients[1].post(f"{base}/sign-off", data={"action": "decline", "proposal": funded[0],
+                                                     "reason": "The venue has closed"}).status_code == 302
+    with app.app_context():
+        results = db.session.scalars(select(CountResult).order_by(CountResult.id)).all()
+        assert [r.status for r in results] == ["superseded", "provisional"]
+        assert funded[0] not in results[1].result[str(round_ref.pot_ids[1])]["selected"]
+        assert "Recounted without" in results[1].reason
+    for c in clients[:3]:
+        assert c.post(f"{base}/sign-off", data={"action": "approve"}).status_code == 302
+    page = clients[3].post(f"{base}/sign-off", data={"action": "approve"}).get_data(as_text=True)
+    assert "The board has already approved this result" in page
+    with app.app_context():
+        assert voting.current_result(_round(round_ref)).status == "approved"
+        entries = list(db.session.scalars(select(AuditEntry.payload).where(AuditEntry.action == "result.approved_by_member")))
+        assert len(entries) == 4 and '"quorum_reached":true' in entries[-1]
+        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+    page = app.test_client().get(f"{base}/results").get_data(as_text=True)
+    assert "Provisional" not in page and "12 residents voted" in page

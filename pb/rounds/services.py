@@ -24,6 +24,7 @@ from .models import (
     PHASE_LABELS,
     PHASES,
     PROPOSALS,
+    PUBLISHED,
     RULES_FOR_BALLOT,
     SETUP,
     SIGN_OFF,
@@ -386,6 +387,12 @@ def phase_problems(round_: Round) -> list[str]:
 
         if current_result(round_) is None:
             problems.append("The votes have not been counted yet")
+    if target == PUBLISHED:
+        from pb.voting.services import current_result
+
+        result = current_result(round_)
+        if result is None or result.status != "approved":
+            problems.append("The partnership board has not signed off the result")
     return problems
 
 

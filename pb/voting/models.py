@@ -61,3 +61,28 @@ class CountResult(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")  # why a recount happened
     counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResultApproval(db.Model):
+    """One board member's approval of one count result."""
+
+    __tablename__ = "result_approval"
+    __table_args__ = (UniqueConstraint("count_result_id", "member_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_result_id: Mapped[int] = mapped_column(ForeignKey("count_result.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeclinedProject(db.Model):
+    """The board declined a selected project (it can no longer be delivered, say): the round is
+    recounted without it and the freed money goes where the counting rule sends it."""
+
+    __tablename__ = "declined_project"
+    __table_args__ = (UniqueConstraint("round_id", "proposal_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

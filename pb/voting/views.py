@@ -203,3 +203,36 @@ def download_result(slug, round_id, fmt):
                        "ballots": result.ballot_count, "ballots_sha256": result.ballots_sha256,
                        "pots": result.result, "turnout": result.turnout}, indent=2, sort_keys=True)
     return _download(round_, body, f"{slug}-round-{round_.id}-result.json", "application/json")
+
+
+# --- board sign-off ---------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/sign-off", methods=["GET", "POST"])
+@roles(BOARD_MEMBER)
+def sign_off(slug, round_id):
+    round_ = load_round(round_id)
+    form = EmptyForm()
+    result = services.current_result(round_)
+    if form.validate_on_submit():
+        try:
+            if request.form.get("action") == "decline":
+                proposal = db.session.get(Proposal, int(request.form.get("proposal") or 0))
+                if proposal is None or proposal.round_id != round_.id:
+                    raise ServiceError("Choose the project to decline", field="proposal")
+                services.decline_project(round_, current_user, proposal, request.form.get("reason", ""))
+                flash(f"{proposal.reference} is declined and the round recounted. Approvals start again for the new result.",
+                      "success")
+            else:
+                reached = services.approve_result(round_, current_user)
+                flash("Your approval is recorded." + (" The board's quorum is reached: the result is approved." if reached else ""),
+                      "success")
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return redirect(url_for("voting.sign_off", slug=slug, round_id=round_.id))
+    proposals = {p.id: p for p in db.session.query(Proposal).filter(Proposal.round_id == round_.id)}
+    context = dict(hood=g.neighbourhood, round=round_, form=form, result=result, proposals=proposals)
+    if result is not None:
+        context.update(approvals=services.approvals(result), quorum=services.quorum(round_, result),
+                       conflicts=services.conflicts(round_, result), members=services.board_members(round_))
+    return render_template("voting/sign_off.html", **context), 400 if form.has_errors else 200
