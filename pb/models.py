@@ -6,4 +6,4 @@ from pb.proposals.models import (  # noqa: F401
     Amendment, Comment, CommentFlag, CostLine, DeliberationEvent, InterestDeclaration, Proposal, ProposalAuthor,
     ProposalImage, ProposalVersion, Review, Support)
 from pb.rounds.models import BoardDecision, Pot, Round, RoundFollower, RoundPhase  # noqa: F401
-from pb.voting.models import Ballot, CountResult, DeclinedProject, ResultApproval, VoterRollEntry  # noqa: F401
+from pb.voting.models import Ballot, CountResult, DeclinedProject, ResultApproval, VoterRollEntry, VotingCode  # noqa: F401

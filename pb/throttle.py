@@ -14,6 +14,8 @@ LIMITS = {
     # kind: (failures allowed, within this window)
     "sign_in": (10, timedelta(minutes=15)),
     "letter_code": (10, timedelta(hours=1)),
+    # Per address and per round: with 80-bit codes, 20 wrong guesses an hour makes guessing hopeless.
+    "voting_code": (20, timedelta(hours=1)),
 }
 
 

@@ -60,6 +60,7 @@ ROLE_ROUTES = {
     "/n/{slug}/rounds/{round}/vote": {RESIDENT},
     "/n/{slug}/rounds/{round}/count": {FACILITATOR},
     "/n/{slug}/rounds/{round}/sign-off": {BOARD_MEMBER},
+    "/n/{slug}/rounds/{round}/codes": {FACILITATOR},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -71,7 +72,7 @@ ADMIN_ROUTES = ["/admin/", "/admin/neighbourhoods/new", "/admin/audit", "/admin/
 PUBLIC_ROUTES = ["/", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz", "/n/{slug}/rounds",
                  "/n/{slug}/rounds/{round}/", "/n/{slug}/rounds/{round}/proposals", "/n/{slug}/proposals/{proposal}",
                  "/n/{slug}/proposals/{proposal}/history", "/n/{slug}/rounds/{round}/events", "/n/{slug}/events/{event}",
-                 "/n/{slug}/rounds/{round}/receipt"]
+                 "/n/{slug}/rounds/{round}/receipt", "/n/{slug}/rounds/{round}/code-vote"]
 SIGNED_IN_ROUTES = ["/account", "/account/password", "/register/done", "/n/{slug}/comments/{comment}/flag"]
 
 

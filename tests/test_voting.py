@@ -230,3 +230,39 @@ def test_fifty_simultaneous_submissions_by_one_voter_leave_one_ballot(app, facto
                                  .where(VoterRollEntry.round_id == round_ref.id)) == 1
     if not allow_changes:
         assert statuses.count(200) == 1
+
+
+def test_voting_codes_open_a_simple_ballot_once_without_an_account(app, factory, client):
+    round_ref, ids = make_voting_round(factory)
+    residents = [factory.resident(round_ref.hood) for _ in range(3)]
+    sign_in(client, round_ref.facilitator)
+    base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
+    page = client.get(f"{base}/codes").get_data(as_text=True)
+    assert residents[0].name in page
+    assert "Choose at least one resident" in client.post(f"{base}/codes", data={}).get_data(as_text=True)
+    page = client.post(f"{base}/codes", data={"residents": [str(residents[0].id), str(residents[1].id)]}).get_data(as_text=True)
+    codes = re.findall(r'class="letter-code">([0-9A-Z-]+)<', page)
+    assert len(codes) == 2 and residents[0].name in page
+    assert residents[0].name not in client.get(f"{base}/codes").get_data(as_text=True)  # has a code now
+    kiosk = app.test_client()  # a shared computer at the community centre: nobody signed in
+    assert "Your voting code" in kiosk.get(f"{base}/code-vote").get_data(as_text=True)
+    page = kiosk.post(f"{base}/code-vote", data={"step": "code", "code": "AAAA-BBBB-CCCC-DDDD"}).get_data(as_text=True)
+    assert "That code is not right for this vote" in page
+    page = kiosk.post(f"{base}/code-vote", data={"step": "code", "code": codes[0].lower().replace("-", " ")}).get_data(as_text=True)
+    assert "Your ballot" in page and 'class="large-text"' in page and 'name="code"' in page
+    choice = {"code": codes[0], f"pot-{round_ref.pot_ids[1]}": [str(ids[1])]}
+    page = kiosk.post(f"{base}/code-vote", data=choice | {"step": "check"}).get_data(as_text=True)
+    assert "Check your choices before you vote" in page
+    page = kiosk.post(f"{base}/code-vote", data=choice | {"step": "cast"}).get_data(as_text=True)
+    assert "You have voted" in page and "change your ballot" not in page
+    page = kiosk.post(f"{base}/code-vote", data=choice | {"step": "cast"}).get_data(as_text=True)
+    assert "That code has already been used to vote" in page
+    with app.app_context():
+        roll = db.session.scalar(select(VoterRollEntry))
+        assert (roll.user_id, roll.method) == (residents[0].id, "code")
+        assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+    # the other resident's code still works, once; guessing is throttled
+    for _ in range(20):
+        kiosk.post(f"{base}/code-vote", data={"step": "code", "code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"})
+    page = kiosk.post(f"{base}/code-vote", data={"step": "code", "code": codes[1]}).get_data(as_text=True)
+    assert "Too many wrong codes from here" in page

@@ -86,3 +86,19 @@ class DeclinedProject(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VotingCode(db.Model):
+    """A one-time code printed for a verified resident, valid for one round: it opens a simple
+    voting page without signing in. Only its SHA-256 is stored (80 random bits: no slow hash needed)."""
+
+    __tablename__ = "voting_code"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    batch: Mapped[int]
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

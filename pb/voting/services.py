@@ -12,7 +12,7 @@ import secrets
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import User
@@ -399,3 +399,116 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
                         "replaces_result": result.id, "ballots_sha256": recount.ballots_sha256,
                         "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
     return recount
+
+
+# --- voting codes -----------------------------------------------------------------------------------
+
+MAX_CODES_PER_BATCH = 500
+
+
+def code_candidates(round_: Round) -> list[User]:
+    """Verified residents who have neither voted nor been given a code for this round."""
+    from .models import VotingCode
+
+    return db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
+               Membership.verified_at.is_not(None),
+               User.id.not_in(select(VoterRollEntry.user_id).where(VoterRollEntry.round_id == round_.id)),
+               User.id.not_in(select(VotingCode.user_id).where(VotingCode.round_id == round_.id)))
+        .order_by(User.name, User.id)).all()
+
+
+def issue_codes(round_: Round, facilitator: User, user_ids: list[int]):
+    """Codes for these residents, returned once for printing: [(user, code)], batch number."""
+    from pb.rounds.models import VOTING
+
+    from .models import VotingCode
+
+    if not db.session.scalar(select(Membership.id).where(Membership.user_id == facilitator.id, Membership.role == FACILITATOR,
+                                                         Membership.neighbourhood_id == round_.neighbourhood_id)):
+        raise ServiceError("Only facilitators issue voting codes")
+    if not (round_.is_before(VOTING) or round_.phase == VOTING) or round_.phase in ("setup",):
+        raise ServiceError("Voting codes can be made once the rules are locked and until voting closes")
+    if not user_ids:
+        raise ServiceError("Choose at least one resident", field="residents")
+    if len(user_ids) > MAX_CODES_PER_BATCH:
+        raise ServiceError(f"Make at most {MAX_CODES_PER_BATCH} codes at a time", field="residents")
+    allowed = {u.id: u for u in code_candidates(round_)}
+    missing = [i for i in user_ids if i not in allowed]
+    if missing:
+        raise ServiceError("Some of the residents chosen have already voted, already have a code, or are not verified "
+                           "residents here", field="residents")
+    with transaction():
+        batch = (db.session.scalar(select(func.max(VotingCode.batch)).where(VotingCode.round_id == round_.id)) or 0) + 1
+        printed = []
+        for user_id in user_ids:
+            code = new_code()
+            db.session.add(VotingCode(round_id=round_.id, user_id=user_id, code_hash=tracker_hash(code), batch=batch,
+                                      issued_by_id=facilitator.id))
+            printed.append((allowed[user_id], code))
+        db.session.flush()
+        record("voting_codes.issued", round_, actor=facilitator, neighbourhood=round_.neighbourhood,
+               payload={"batch": batch, "count": len(user_ids),
+                        "people": sorted(allowed[i].pseudonym for i in user_ids)})
+    return batch, printed
+
+
+def resident_for_code(round_: Round, raw_code: str, throttle_key: str) -> User:
+    """The resident a code was issued to, if it is right and unused; refuses with a plain reason."""
+    from pb import throttle
+
+    from .models import VotingCode
+
+    key = f"{round_.id}:{throttle_key}"
+    if throttle.blocked("voting_code", key):
+        raise ServiceError(f"Too many wrong codes from here. Wait {throttle.minutes('voting_code')} minutes, or ask a "
+                           "facilitator for help", field="code")
+    code = normalise_code(raw_code)
+    if len(code.replace("-", "")) != 16:
+        raise ServiceError("Enter the 16-character code from your card, like 7KQ2-M9XD-4HTR-0PWE", field="code")
+    row = db.session.scalar(select(VotingCode).where(VotingCode.code_hash == tracker_hash(code)))
+    if row is None or row.round_id != round_.id:
+        throttle.note_failure("voting_code", key)
+        raise ServiceError("That code is not right for this vote. Check each character against your card", field="code")
+    if row.used_at is not None:
+        throttle.note_failure("voting_code", key)
+        raise ServiceError("That code has already been used to vote. Each code works once", field="code")
+    return db.session.get(User, row.user_id)
+
+
+def cast_with_code(round_: Round, raw_code: str, raw: dict, throttle_key: str) -> str:
+    """Vote with a code: the code is used up in the same transaction as the ballot is cast."""
+    from .models import VotingCode
+
+    user = resident_for_code(round_, raw_code, throttle_key)
+    row = db.session.scalar(select(VotingCode).where(VotingCode.code_hash == tracker_hash(raw_code)))
+    if has_voted(round_, user) is not None:
+        raise ServiceError("This resident has already voted in this round", field="code")
+    problem = why_not_eligible(round_, user)
+    if problem:
+        raise ServiceError(problem, field="code")
+    checked = check_ballot(round_, raw)
+    if not checked.ok:
+        field, message = checked.problems[0]
+        raise ServiceError(message, field=field)
+    tracker = new_code()
+    choices = {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
+    try:
+        with transaction():
+            from pb.timeutil import utcnow
+
+            claimed = db.session.execute(
+                update(VotingCode).where(VotingCode.id == row.id, VotingCode.used_at.is_(None))
+                .values(used_at=utcnow()))
+            if claimed.rowcount != 1:
+                raise ServiceError("That code has already been used to vote. Each code works once", field="code")
+            db.session.add(VoterRollEntry(round_id=round_.id, user_id=user.id, method=CODE, voted_on=date.today(),
+                                          birth_year=user.birth_year))
+            # Code ballots cannot be replaced: the code is spent.
+            db.session.add(Ballot(id=secrets.token_hex(16), round_id=round_.id, choices=choices, replace_key=None,
+                                  tracker_hash=tracker_hash(tracker)))
+            record("ballot.cast", round_, actor=user, neighbourhood=round_.neighbourhood, payload={"method": CODE})
+    except IntegrityError:
+        raise ServiceError("This resident has already voted in this round", field="code") from None
+    return tracker

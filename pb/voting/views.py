@@ -236,3 +236,80 @@ def sign_off(slug, round_id):
         context.update(approvals=services.approvals(result), quorum=services.quorum(round_, result),
                        conflicts=services.conflicts(round_, result), members=services.board_members(round_))
     return render_template("voting/sign_off.html", **context), 400 if form.has_errors else 200
+
+
+# --- voting codes -----------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/codes", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def codes(slug, round_id):
+    round_ = load_round(round_id)
+    form = EmptyForm()
+    candidates = services.code_candidates(round_)
+    query = (request.args.get("q") or "").strip().lower()
+    shown = [u for u in candidates if not query or query in u.name.lower() or query in u.postcode.lower().replace(" ", "")
+             or query.replace(" ", "") in u.postcode.lower().replace(" ", "")]
+    if form.validate_on_submit():
+        try:
+            chosen = [u.id for u in candidates] if request.form.get("all") else \
+                [int(v) for v in request.form.getlist("residents") if v.isdigit()]
+            batch, printed = services.issue_codes(round_, current_user, chosen)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            # Shown once: only digests are stored, so this page is the only copy of the codes.
+            return render_template("voting/codes_print.html", hood=g.neighbourhood, round=round_, batch=batch,
+                                   printed=printed)
+    return render_template("voting/codes.html", hood=g.neighbourhood, round=round_, form=form, shown=shown[:200],
+                           total=len(candidates), query=query), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/code-vote", methods=["GET", "POST"])
+@public
+def code_vote(slug, round_id):
+    """Voting with a code from a card: no account, large text, the same checks as online."""
+    round_ = load_round(round_id)
+    form = EmptyForm()
+    code = (request.form.get("code") or "").strip()
+    step = request.form.get("step", "code")
+    code_url = url_for("voting.code_vote", slug=slug, round_id=round_.id)
+    who = request.headers.get("X-Forwarded-For", request.remote_addr or "unknown").split(",")[0].strip()
+    if request.method == "GET" or not form.validate_on_submit():
+        if request.method == "POST":
+            abort(400)
+        return render_template("voting/code_enter.html", hood=g.neighbourhood, round=round_, form=form, code=""), 200
+    sections = services.ballot_sections(round_)
+    try:
+        resident = services.resident_for_code(round_, code, who)
+        problem = services.why_not_eligible(round_, resident) or (
+            "This resident has already voted in this round" if services.has_voted(round_, resident) else None)
+        if problem:
+            raise ServiceError(problem, field="code")
+    except ServiceError as error:
+        form.fail(error)
+        return render_template("voting/code_enter.html", hood=g.neighbourhood, round=round_, form=form, code=code), 400
+    context = _context(round_)
+    context.update(code=code, code_url=code_url)
+    if step == "code":
+        context["totals"] = _totals(round_, sections, None)
+        return render_template("voting/ballot.html", problem=None, voted=None, **context)
+    raw = raw_from_form(request.form, sections, round_.ballot_type)
+    checked = services.check_ballot(round_, raw)
+    context.update(_context(round_, raw, checked), code=code, code_url=code_url)
+    context["totals"] = _totals(round_, sections, checked)
+    if step == "check":
+        if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ballot-totals":
+            return render_template("voting/_totals.html", **context)
+        if request.form.get("change") or not checked.ok:
+            if request.form.get("change"):
+                context["checked"], context["errors"] = None, {}
+            return render_template("voting/ballot.html", problem=None, voted=None, **context), 200 if checked.ok else 400
+        proposals = {o.id: o for s in sections for o in s.options}
+        return render_template("voting/check.html", proposals=proposals, **context)
+    try:
+        tracker = services.cast_with_code(round_, code, raw, who)
+    except ServiceError as error:
+        context["form"].form_errors.append(error.message)
+        return render_template("voting/ballot.html", problem=None, voted=None, **context), 400
+    return render_template("voting/cast.html", hood=g.neighbourhood, round=round_, tracker=tracker, replaced=False,
+                           code_vote=True)
