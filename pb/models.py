@@ -7,3 +7,4 @@ from pb.proposals.models import (  # noqa: F401
     ProposalImage, ProposalVersion, Review, Support)
 from pb.rounds.models import BoardDecision, Pot, Round, RoundFollower, RoundPhase  # noqa: F401
 from pb.voting.models import Ballot, CountResult, DeclinedProject, ResultApproval, VoterRollEntry, VotingCode  # noqa: F401
+from pb.voting.models import PaperEntry, PaperEvent, PaperSerial  # noqa: F401

@@ -61,6 +61,8 @@ ROLE_ROUTES = {
     "/n/{slug}/rounds/{round}/count": {FACILITATOR},
     "/n/{slug}/rounds/{round}/sign-off": {BOARD_MEMBER},
     "/n/{slug}/rounds/{round}/codes": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/paper": {FACILITATOR},
+    "/n/{slug}/rounds/{round}/paper/key": {FACILITATOR},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.

@@ -102,3 +102,54 @@ class VotingCode(db.Model):
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+
+KEYED_ONCE, MATCHED, MISMATCH, RECONCILED, SPOILT = "keyed_once", "matched", "mismatch", "reconciled", "spoilt"
+PAPER_STATES = {KEYED_ONCE: "Keyed once: needs a second keying", MATCHED: "Matched", MISMATCH: "Mismatch: needs reconciling",
+                RECONCILED: "Reconciled", SPOILT: "Spoilt"}
+
+
+class PaperEvent(db.Model):
+    """Where printed ballots with a run of serial numbers were handed out, and what came back."""
+
+    __tablename__ = "paper_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    held_on: Mapped[date] = mapped_column(Date)
+    first_serial: Mapped[int]
+    last_serial: Mapped[int]
+    returned: Mapped[int | None]  # ballots handed back, spoilt ones included
+    outstanding: Mapped[int | None]  # ballots taken away and not returned
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    @property
+    def issued(self) -> int:
+        return self.last_serial - self.first_serial + 1
+
+
+class PaperSerial(db.Model):
+    """The state of one returned paper ballot, by the serial printed on it. Nothing here says who
+    filled it in: the voter roll records only that a resident was given a paper ballot."""
+
+    __tablename__ = "paper_serial"
+    __table_args__ = (UniqueConstraint("round_id", "serial"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("paper_event.id", ondelete="CASCADE"), index=True)
+    serial: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))
+    spoilt_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class PaperEntry(db.Model):
+    """One facilitator's keying of one paper ballot. Every ballot is keyed by two different people."""
+
+    __tablename__ = "paper_entry"
+    __table_args__ = (UniqueConstraint("paper_serial_id", "keyed_by_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_serial_id: Mapped[int] = mapped_column(ForeignKey("paper_serial.id", ondelete="CASCADE"), index=True)
+    keyed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    choices: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

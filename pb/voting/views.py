@@ -313,3 +313,133 @@ def code_vote(slug, round_id):
         return render_template("voting/ballot.html", problem=None, voted=None, **context), 400
     return render_template("voting/cast.html", hood=g.neighbourhood, round=round_, tracker=tracker, replaced=False,
                            code_vote=True)
+
+
+# --- paper ballots ----------------------------------------------------------------------------------
+
+def _int(value):
+    try:
+        return int(str(value).strip().replace(",", ""))
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(value):
+    from datetime import date
+
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/paper", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def paper(slug, round_id):
+    """Events where ballots were handed out, what came back, and the queues."""
+    from sqlalchemy import func, select
+
+    from .models import MISMATCH, PAPER_STATES, PaperEvent, PaperSerial
+
+    round_ = load_round(round_id)
+    form = EmptyForm()
+    action = request.form.get("action")
+    if form.validate_on_submit():
+        try:
+            if action == "event":
+                services.add_paper_event(round_, current_user, name=request.form.get("name"),
+                                         held_on=_date(request.form.get("held_on")),
+                                         first_serial=_int(request.form.get("first_serial")),
+                                         last_serial=_int(request.form.get("last_serial")))
+                flash("Event recorded.", "success")
+            elif action == "returns":
+                event = db.session.get(PaperEvent, _int(request.form.get("event")) or 0)
+                if event is None or event.round_id != round_.id:
+                    abort(404)
+                services.record_returns(event, current_user, _int(request.form.get("returned")),
+                                        _int(request.form.get("outstanding")))
+                flash(f"Returns recorded for {event.name}.", "success")
+            elif action == "spoil":
+                services.spoil_paper_ballot(round_, current_user, _int(request.form.get("serial")), request.form.get("reason"))
+                flash(f"Ballot {request.form.get('serial')} recorded as spoilt.", "success")
+            elif action == "give":
+                from pb.accounts.models import User
+
+                resident = db.session.get(User, _int(request.form.get("resident")) or 0)
+                if resident is None:
+                    raise ServiceError("Choose the resident", field="resident")
+                services.give_paper_ballot(round_, current_user, resident)
+                flash(f"{resident.name} is on the roll as voting on paper.", "success")
+            else:
+                abort(400)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return redirect(url_for("voting.paper", slug=slug, round_id=round_.id))
+    events = db.session.scalars(select(PaperEvent).where(PaperEvent.round_id == round_.id).order_by(PaperEvent.first_serial)).all()
+    states = {}
+    for event_id, status, n in db.session.execute(select(PaperSerial.event_id, PaperSerial.status, func.count()).where(
+            PaperSerial.round_id == round_.id).group_by(PaperSerial.event_id, PaperSerial.status)):
+        states.setdefault(event_id, {})[status] = n
+    mismatches = db.session.scalars(select(PaperSerial.serial).where(PaperSerial.round_id == round_.id,
+                                                                     PaperSerial.status == MISMATCH).order_by(PaperSerial.serial)).all()
+    query = (request.args.get("q") or "").strip()
+    found = []
+    if query:
+        from pb.accounts.models import User
+        from pb.neighbourhoods.models import Membership
+
+        like = f"%{query.lower()}%"
+        found = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
+            (func.lower(User.name).like(like)) | (func.replace(func.lower(User.postcode), " ", "").like(like.replace(" ", ""))))
+            .order_by(User.name).limit(20)).all()
+    return render_template("voting/paper.html", hood=g.neighbourhood, round=round_, form=form, events=events,
+                           states=states, PAPER_STATES=PAPER_STATES, mismatches=mismatches, query=query, found=found,
+                           problems=services.paper_problems(round_)), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/rounds/<int:round_id>/paper/key", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def key_paper(slug, round_id):
+    """Key in one paper ballot, or (with ?reconcile=SERIAL) record it as read from the paper."""
+    from sqlalchemy import select
+
+    from .models import PaperEntry, PaperSerial
+
+    round_ = load_round(round_id)
+    form = EmptyForm()
+    reconcile = _int(request.values.get("reconcile"))
+    sections = services.ballot_sections(round_)
+    raw = raw_from_form(request.form, sections, round_.ballot_type) if request.method == "POST" else {}
+    serial_text = request.form.get("serial", str(reconcile) if reconcile else "")
+    checked = None
+    if form.validate_on_submit():
+        try:
+            if reconcile:
+                services.reconcile_paper_ballot(round_, current_user, reconcile, raw)
+                flash(f"Ballot {reconcile} is reconciled and in the ballot box.", "success")
+                return redirect(url_for("voting.paper", slug=slug, round_id=round_.id))
+            serial = _int(serial_text)
+            status = services.key_paper_ballot(round_, current_user, serial, raw)
+            flash({"keyed_once": f"Ballot {serial} keyed. A second facilitator must key it too.",
+                   "matched": f"Ballot {serial} matches the first keying: it is in the ballot box.",
+                   "mismatch": f"Ballot {serial} does not match the first keying: it is in the reconciliation queue."}[status],
+                  "success" if status != "mismatch" else "error")
+            return redirect(url_for("voting.key_paper", slug=slug, round_id=round_.id))
+        except ServiceError as error:
+            checked = services.check_ballot(round_, raw)
+            form.fail(error)
+    entries = []
+    if reconcile:
+        row = db.session.scalar(select(PaperSerial).where(PaperSerial.round_id == round_.id, PaperSerial.serial == reconcile))
+        if row is None:
+            abort(404)
+        entries = db.session.scalars(select(PaperEntry).where(PaperEntry.paper_serial_id == row.id).order_by(PaperEntry.id)).all()
+    context = _context(round_, raw, checked)
+    context.update(form=form)
+    context["totals"] = _totals(round_, sections, checked)
+    labels = {o.id: o.label for s in sections for o in s.options}
+    return render_template("voting/paper_key.html", serial=serial_text, reconcile=reconcile, entries=entries,
+                           labels=labels, pot_names={str(s.pot_id): s.name for s in sections}, **context), \
+        400 if form.has_errors else 200
