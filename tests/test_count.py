@@ -114,7 +114,10 @@ def test_board_sign_off_needs_a_quorum_of_members_without_an_interest(app, facto
         assert [r.status for r in results] == ["superseded", "provisional"]
         assert funded[0] not in results[1].result[str(round_ref.pot_ids[1])]["selected"]
         assert "Recounted without" in results[1].reason
-    for c in clients[:3]:
+    assert clients[0].post(f"{base}/sign-off", data={"action": "approve"}).status_code == 302
+    page = clients[0].post(f"{base}/sign-off", data={"action": "approve"}).get_data(as_text=True)
+    assert "You have already approved this result" in page
+    for c in clients[1:3]:
         assert c.post(f"{base}/sign-off", data={"action": "approve"}).status_code == 302
     page = clients[3].post(f"{base}/sign-off", data={"action": "approve"}).get_data(as_text=True)
     assert "The board has already approved this result" in page

@@ -119,6 +119,12 @@ def test_each_ballot_type_is_stored_in_its_normal_form(app, factory, client, kin
 
 def test_who_may_vote_and_when(app, factory, client):
     from pb.rounds import services as rounds
+    from tests.factories import make_round
+
+    early = make_round(factory, phase="deliberation")
+    c = app.test_client()
+    sign_in(c, factory.resident(early.hood))
+    assert "Voting has not opened yet: it opens on" in c.get(f"/n/{early.hood.slug}/rounds/{early.id}/vote").get_data(as_text=True)
 
     round_ref, ids = make_voting_round(factory)
     form = {pots(round_ref)[1]: [str(ids[1])]}
