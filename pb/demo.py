@@ -76,8 +76,64 @@ def seed(echo=click.echo) -> bool:
             # About three in four have had their address checked; the rest show the unverified path.
             if number <= 150:
                 hoods.verify_resident(member, facilitator)
+    seed_published_round(hood, people, rng, echo)
     seed_round(hood, people, rng, echo)
     return True
+
+
+LAST_YEAR = [("Holiday hunger lunches", 9_000, "food"), ("Youth football coaching", 14_000, "young-people"),
+             ("Estate tree planting", 6_000, "environment"), ("Digital skills drop-in", 8_000, "skills"),
+             ("Pensioners' bus trips", 11_000, "older-people"), ("Mural on the underpass", 7_000, "arts")]
+
+
+def seed_published_round(hood, people, rng, echo=click.echo) -> None:
+    """Last year's round, voted, counted, signed off and published: what results look like."""
+    from datetime import date, timedelta
+
+    from pb.proposals import services as proposals
+    from pb.proposals.models import Proposal
+    from pb.rounds import services as rounds
+    from pb.rounds.models import PHASES, SETUP
+    from pb.voting import services as voting
+
+    f = people["facilitator@eastbrook.example"]
+    round_ = rounds.create_round(hood, f, name="Eastbrook Community Fund 2026/27", fund_year="2026/27",
+                                 total_budget=40_000_00, description="Last year's round: £40,000 for projects residents chose.")
+    rounds.add_pot(round_, f, name="Open pot", amount=40_000_00)
+    rounds.update_rules(round_, f, ballot_type="knapsack", counting_rule="mes-add1")
+    start = date.today() - timedelta(days=300)
+    rounds.set_timeline(round_, f, {p: start + timedelta(days=30 * i) for i, p in enumerate(PHASES) if p != SETUP})
+    rounds.approve_setup(round_, people["chair@eastbrook.example"], decided_on=start - timedelta(days=7))
+    rounds.advance_phase(round_, f)
+    residents = db.session.scalars(select(User).where(User.email.like("resident%@eastbrook.example")).order_by(User.id)).all()
+    for n, (title, cost, category) in enumerate(LAST_YEAR):
+        draft = proposals.create_draft(round_, residents[n * 11], proposals.ProposalInput(
+            title=title, summary=f"{title} in Eastbrook.", description="", need="", beneficiaries="", place="Eastbrook",
+            category=category, pot_id=round_.pots[0].id, group_name=None,
+            cost_lines=[proposals.CostLineInput("Costs", "revenue", cost * 100, "2026/27")]))
+        proposals.submit(draft, residents[n * 11])
+    rounds.advance_phase(round_, f)
+    ids = []
+    for proposal in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id).order_by(Proposal.number)):
+        proposals.review(proposal, f, "feasible")
+        ids.append(proposal.id)
+    rounds.advance_phase(round_, f)
+    rounds.advance_phase(round_, f)  # voting
+    costs = dict(zip(ids, [c for _, c, _ in LAST_YEAR]))
+    for resident in residents[:110]:
+        chosen, spent = [], 0
+        for pid in rng.sample(ids, k=len(ids)):
+            if rng.random() < 0.5 and spent + costs[pid] <= 40_000:
+                chosen.append(pid)
+                spent += costs[pid]
+        voting.cast_ballot(round_, resident, {round_.pots[0].id: chosen or [ids[0]]})
+    rounds.advance_phase(round_, f)
+    voting.count_round(round_, f)
+    rounds.advance_phase(round_, f)
+    for email in ("chair@eastbrook.example", "board2@eastbrook.example", "board3@eastbrook.example"):
+        voting.approve_result(round_, people[email])
+    rounds.advance_phase(round_, f)
+    echo(f"Created last year's round, voted by 110 residents and published: ‘{round_.name}’.")
 
 
 # (title, summary, category, pot, [(item, kind, pounds, year)], group)
