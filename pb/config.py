@@ -117,6 +117,8 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
         "PB_DIGEST_KEY": raw.get("PB_DIGEST_KEY") or _instance_secret(instance_path, "digest_key"),
         # Keys the pseudonym that lets a voter's next ballot replace their last one (pb.voting).
         "PB_BALLOT_KEY": raw.get("PB_BALLOT_KEY") or _instance_secret(instance_path, "ballot_key"),
+        # Seed of the Ed25519 key that signs the ledger's checkpoints; never stored in the database.
+        "PB_CHECKPOINT_KEY": raw.get("PB_CHECKPOINT_KEY") or _instance_secret(instance_path, "checkpoint_key"),
         "SQLALCHEMY_DATABASE_URI": raw.get("SQLALCHEMY_DATABASE_URI") or _database_uri(raw.get("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": raw.get("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True}),
         "PB_HTTPS": https,

@@ -21,6 +21,20 @@ class AuditLog(db.Model):
     head_hash: Mapped[str] = mapped_column(String(64))
 
 
+class Checkpoint(db.Model):
+    """A signed tree head of one log (C2SP signed note), made at each decisive phase change and on
+    demand. Rows are only ever added; each is checked consistent with the one before it."""
+
+    __tablename__ = "checkpoint"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"), index=True)
+    size: Mapped[int]
+    root_hash: Mapped[str] = mapped_column(String(64))
+    timestamp: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(120))
+
+
 class AuditEntry(db.Model):
     """An audit entry. The database refuses UPDATE and DELETE on this table (see triggers below)."""
 

@@ -1,10 +1,12 @@
 """The auditor's view of a neighbourhood's audit log: entries, verification, download."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from pb.access import roles
+from pb.access import public, roles
+from pb.forms import Form
 from pb.neighbourhoods.models import AUDITOR
 from pb.extensions import db
 
@@ -12,6 +14,10 @@ from .models import AuditEntry
 from .services import entries_of, existing_log, verify_log
 
 bp = Blueprint("ledger", __name__)
+
+
+class EmptyForm(Form):
+    pass
 PAGE_SIZE = 50
 
 
@@ -63,3 +69,56 @@ def download(slug):
 
     return Response(stream_with_context(lines()), mimetype="application/x-ndjson", headers={
         "Content-Disposition": f'attachment; filename="{g.neighbourhood.slug}-audit.jsonl"'})
+
+
+# --- checkpoints: public, so that anyone can hold the operators to what they signed ------------------
+
+@bp.route("/n/<slug>/checkpoints")
+@public
+def checkpoints(slug):
+    from .checkpoints import verifier_key
+    from .models import Checkpoint
+
+    audit_log = existing_log(g.neighbourhood)
+    rows = db.session.scalars(select(Checkpoint).where(Checkpoint.log_id == audit_log.id)
+                              .order_by(Checkpoint.id.desc())).all() if audit_log else []
+    return render_template("ledger/checkpoints.html", hood=g.neighbourhood, rows=rows, key=verifier_key(),
+                           form=EmptyForm(), mine={m.role for m in current_user.roles_in(g.neighbourhood)}
+                           if current_user.is_authenticated else set())
+
+
+@bp.route("/n/<slug>/checkpoint.txt")
+@public
+def checkpoint_text(slug):
+    from .checkpoints import latest
+
+    audit_log = existing_log(g.neighbourhood)
+    row = latest(audit_log) if audit_log else None
+    if row is None:
+        abort(404)
+    return Response(row.note, mimetype="text/plain; charset=utf-8")
+
+
+@bp.route("/checkpoint-key.txt")
+@public
+def checkpoint_key():
+    from .checkpoints import verifier_key
+
+    return Response(verifier_key() + "\n", mimetype="text/plain; charset=utf-8")
+
+
+@bp.route("/n/<slug>/audit/checkpoint", methods=["POST"])
+@roles(AUDITOR)
+def checkpoint_now(slug):
+    from pb.services import ServiceError
+
+    from .checkpoints import checkpoint_now as make
+
+    if EmptyForm().validate_on_submit():
+        try:
+            row = make(g.neighbourhood, "asked for by an auditor")
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Checkpoint signed at tree size {row.size}.", "success")
+    return redirect(url_for("ledger.checkpoints", slug=slug))

@@ -40,6 +40,8 @@ from .models import (
 )
 
 MAX_POTS = 8
+# Phase changes that matter most to an auditor: the log's tree head is signed at each.
+CHECKPOINT_PHASES = ("voting", "counting", "sign_off", "published")
 RULE_LABELS = {
     "total_budget": "Total budget", "who_may_propose": "Who may propose", "ballot_type": "Ballot type",
     "ballot_min": "Fewest choices on a ballot", "ballot_max": "Most choices on a ballot",
@@ -419,6 +421,11 @@ def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False)
             if step.phase == target:
                 step.started_at = utcnow()
         record("round.phase_changed", round_, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
+        if target in CHECKPOINT_PHASES:
+            from pb.ledger.checkpoints import make_checkpoint
+            from pb.ledger.services import log_for
+
+            make_checkpoint(log_for(round_.neighbourhood), f"{round_.name}: {PHASE_LABELS[target].lower()}")
         followers = db.session.scalars(select(User).join(RoundFollower, RoundFollower.user_id == User.id)
                                        .where(RoundFollower.round_id == round_.id)).all()
         for person in followers:

@@ -251,7 +251,15 @@ def count_round(round_: Round, actor: User) -> CountResult:
                payload={"round": round_.id, "rule": result.rule, "ballots": len(rows),
                         "ballots_sha256": result.ballots_sha256,
                         "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
+        _checkpoint(round_, "counted")
     return result
+
+
+def _checkpoint(round_: Round, what: str) -> None:
+    from pb.ledger.checkpoints import make_checkpoint
+    from pb.ledger.services import log_for
+
+    make_checkpoint(log_for(round_.neighbourhood), f"{round_.name}: {what}")
 
 
 def current_result(round_: Round) -> CountResult | None:
@@ -362,6 +370,8 @@ def approve_result(round_: Round, member: User) -> bool:
             result.status = "approved"
         record("result.approved_by_member", result, actor=member, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "approvals": given, "quorum": needed, "quorum_reached": reached})
+        if reached:
+            _checkpoint(round_, "result signed off by the board")
     return reached
 
 

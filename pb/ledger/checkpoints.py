@@ -1,0 +1,80 @@
+"""Signing checkpoints of a log's Merkle tree. The key lives in instance/ (or PB_CHECKPOINT_KEY),
+never in the database, so a copy of the database cannot forge a checkpoint."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+
+from pb.audit import checkpoint as notes
+from pb.audit.merkle import consistency_proof, entry_leaf, root, verify_consistency
+from pb.extensions import db
+from pb.services import ServiceError
+
+from .models import AuditEntry, AuditLog, Checkpoint
+
+
+def key_name() -> str:
+    return urlsplit(current_app.config["PB_BASE_URL"]).netloc or "pb"
+
+
+def private_key() -> bytes:
+    return hashlib.sha256(("pb-checkpoint:" + current_app.config["PB_CHECKPOINT_KEY"]).encode()).digest()
+
+
+def public_key() -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return notes.public_bytes(Ed25519PrivateKey.from_private_bytes(private_key()).public_key())
+
+
+def verifier_key() -> str:
+    return notes.verifier_key(key_name(), public_key())
+
+
+def origin(log: AuditLog) -> str:
+    return f"{key_name()}/{log.name}"
+
+
+def leaves(log: AuditLog) -> list[bytes]:
+    rows = db.session.scalars(select(AuditEntry).where(AuditEntry.log_id == log.id).order_by(AuditEntry.seq))
+    return [entry_leaf(row.as_dict(log.name)) for row in rows]
+
+
+def latest(log: AuditLog) -> Checkpoint | None:
+    return db.session.scalar(select(Checkpoint).where(Checkpoint.log_id == log.id).order_by(Checkpoint.id.desc()).limit(1))
+
+
+def make_checkpoint(log: AuditLog, reason: str) -> Checkpoint:
+    """Sign the log's current tree head, in the caller's transaction, only if it is consistent
+    with the previous checkpoint: a rewritten history is refused, never signed."""
+    db.session.flush()
+    tree = leaves(log)
+    head = root(tree)
+    previous = latest(log)
+    if previous is not None:
+        old_root = bytes.fromhex(previous.root_hash)
+        if previous.size > len(tree) or not verify_consistency(
+                previous.size, len(tree), old_root, head,
+                consistency_proof(tree, previous.size) if previous.size else []):
+            raise ServiceError(f"Refusing to sign a checkpoint: the log {log.name} is not consistent with its checkpoint "
+                               f"at size {previous.size}. Its history has been changed; tell the auditors")
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    point = notes.Checkpoint(origin(log), len(tree), head, stamp)
+    row = Checkpoint(log_id=log.id, size=len(tree), root_hash=head.hex(), timestamp=stamp,
+                     note=notes.sign(point, key_name(), private_key()), reason=reason[:120])
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def checkpoint_now(neighbourhood, reason: str) -> Checkpoint:
+    """On demand (an auditor, or the command line): its own transaction."""
+    from pb.ledger.services import log_for
+    from pb.services import transaction
+
+    with transaction():
+        return make_checkpoint(log_for(neighbourhood), reason)

@@ -1,0 +1,67 @@
+"""Signed checkpoints of the audit log: made at decisive phase changes and on demand, published,
+verifiable with the public key, consistent with each other, and never signed over a rewritten log."""
+import pytest
+from sqlalchemy import select, text
+
+from pb.audit import checkpoint as notes
+from pb.audit.merkle import consistency_proof, verify_consistency
+from pb.extensions import db
+from pb.ledger import checkpoints
+from pb.ledger.models import AuditEntry, AuditLog, Checkpoint
+from pb.neighbourhoods.models import AUDITOR
+from pb.rounds import services as rounds
+from pb.services import ServiceError
+from tests.factories import _round, _user, make_voting_round, sign_in
+
+
+def test_opening_voting_signs_a_checkpoint_anyone_can_verify(app, factory, client):
+    round_ref, ids = make_voting_round(factory)
+    key = client.get("/checkpoint-key.txt").get_data(as_text=True).strip()
+    note = client.get(f"/n/{round_ref.hood.slug}/checkpoint.txt").get_data(as_text=True)
+    point = notes.verify(note, key)
+    with app.app_context():
+        log = db.session.scalar(select(AuditLog).where(AuditLog.name == f"neighbourhood/{round_ref.hood.slug}"))
+        row = db.session.scalar(select(Checkpoint))
+        assert point.origin == f"pb.test/neighbourhood/{round_ref.hood.slug}"
+        assert point.size == row.size == log.head_seq  # the phase change itself is the last entry covered
+        assert "voting" in row.reason
+    page = client.get(f"/n/{round_ref.hood.slug}/checkpoints").get_data(as_text=True)
+    assert key in page and row.root_hash in page
+    with pytest.raises(notes.CheckpointError):
+        notes.verify(note.replace(f"\n{point.size}\n", f"\n{point.size + 1}\n"), key)
+
+
+def test_checkpoints_on_demand_are_consistent_with_the_ones_before(app, factory, client):
+    round_ref, ids = make_voting_round(factory)
+    auditor = factory.with_role(round_ref.hood, AUDITOR)
+    sign_in(client, auditor)
+    with app.app_context():
+        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))  # voting closes: a second one
+    assert client.post(f"/n/{round_ref.hood.slug}/audit/checkpoint").status_code == 302
+    with app.app_context():
+        log = db.session.scalar(select(AuditLog).where(AuditLog.name == f"neighbourhood/{round_ref.hood.slug}"))
+        rows = db.session.scalars(select(Checkpoint).order_by(Checkpoint.id)).all()
+        assert [r.reason.split(": ")[-1] for r in rows] == ["voting", "counting", "asked for by an auditor"]
+        tree = checkpoints.leaves(log)
+        for old in rows:
+            for new in rows:
+                if old.size <= new.size:
+                    assert verify_consistency(old.size, new.size, bytes.fromhex(old.root_hash), bytes.fromhex(new.root_hash),
+                                              consistency_proof(tree[:new.size], old.size) if old.size else [])
+
+
+def test_a_rewritten_history_is_never_signed(app, factory):
+    round_ref, ids = make_voting_round(factory)
+    with app.app_context():
+        # An operator with database access edits an old entry, around the append-only triggers.
+        if db.engine.name == "sqlite":
+            db.session.execute(text("DROP TRIGGER audit_entry_no_update"))
+        else:
+            db.session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_change"))
+        db.session.execute(text("UPDATE audit_entry SET payload = '{\"method\":\"forged\"}' WHERE seq = 3"))
+        db.session.commit()
+        before = db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1))
+        with pytest.raises(ServiceError, match="not consistent with its checkpoint"):
+            rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        assert _round(round_ref).phase == "voting"  # the phase change was refused with it
+        assert db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1)) == before
