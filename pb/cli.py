@@ -172,6 +172,21 @@ def register_commands(app: Flask) -> None:
         count = export_jsonl(log, out_file)
         click.echo(f"Wrote {count:,} entries of {log_name}.", err=True)
 
+    @audit.command("export")
+    @click.argument("round_spec", metavar="ROUND")
+    @click.argument("out_file", type=click.Path(dir_okay=False, writable=True))
+    def audit_export(round_spec, out_file):
+        """Write an auditor pack for ROUND (its id, or SLUG/ID) as one SQLite file."""
+        from pb.ledger.pack import export, find_round
+
+        round_ = find_round(round_spec)
+        if round_ is None:
+            _fail(f"no round {round_spec!r}; give its number, or neighbourhood/number like eastbrook/2")
+        counts = export(round_, out_file, progress=lambda message: click.echo(f"  wrote {message}", err=True))
+        click.echo(f"Wrote {out_file}: {counts['entries']:,} ledger entries, {counts['checkpoints']} checkpoints, "
+                   f"{counts['ballots']:,} ballots{', the result' if counts['result'] else ', no result yet'}. "
+                   f"Check it with: python -m pb.audit verify {out_file}")
+
     rounds = AppGroup("rounds", help="Spending rounds.")
 
     @rounds.command("advance")

@@ -1,7 +1,9 @@
-"""python -m pb.audit verify ENTRIES.jsonl
+"""python -m pb.audit verify FILE [--key VERIFIER_KEY]
 
-Verifies an exported audit chain (one JSON object per line, as `flask --app pb audit export-chain`
-writes it) without the app: prints PASS, or FAIL naming the first bad entry, and exits 1 on FAIL."""
+Verifies, without the app, either an auditor pack (the SQLite file `flask --app pb audit export`
+writes: hashes, checkpoint signatures, consistency, ballots and a recount) or an exported audit
+chain (JSON lines, from `flask --app pb audit export-chain`). Prints PASS, or FAIL with the reasons,
+and exits 1 on FAIL."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +18,11 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     verify = sub.add_parser("verify", help="verify an exported chain (JSON lines)")
     verify.add_argument("file")
+    verify.add_argument("--key", help="the checkpoint verifier key you trust (from /checkpoint-key.txt)")
     args = parser.parse_args(argv)
+
+    if _is_sqlite(args.file):
+        return _verify_pack(args.file, args.key)
 
     try:
         with open(args.file, encoding="utf-8") as handle:
@@ -42,6 +48,31 @@ def main(argv=None) -> int:
     head = entries[-1]["hash"] if entries else "(empty)"
     print(f"PASS {len(entries)} entries, head {head}")
     return 0
+
+
+def _is_sqlite(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _verify_pack(path: str, key: str | None) -> int:
+    from .pack import verify_pack
+
+    report = verify_pack(path, key)
+    for fact in report.facts:
+        print(f"  ok: {fact}")
+    for warning in report.warnings:
+        print(f"  warning: {warning}")
+    if report.ok:
+        print("PASS")
+        return 0
+    for problem in report.problems:
+        print(f"  FAIL: {problem}")
+    print("FAIL")
+    return 1
 
 
 if __name__ == "__main__":

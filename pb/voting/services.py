@@ -154,39 +154,26 @@ def _ballot_rows(round_: Round) -> list[Ballot]:
 
 
 def ballots_digest(rows: list[Ballot]) -> str:
-    canonical = "\n".join(json.dumps(row.choices, sort_keys=True, separators=(",", ":")) for row in
-                          sorted(rows, key=lambda r: json.dumps(r.choices, sort_keys=True)))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    from pb.audit.recount import ballots_digest as digest_of
+
+    return digest_of(row.choices for row in rows)
+
+
+def proposal_records(proposals) -> list[dict]:
+    return [{"id": p.id, "number": p.number, "cost": p.cost, "title": p.title, "pot_id": p.pot_id} for p in proposals]
 
 
 def election_for(round_: Round, pot, rows: list[Ballot], proposals: dict[int, Proposal],
                  exclude: set[int] = frozenset(), budget: int | None = None) -> Election:
-    """One pot as a pb.counting election: project ids are P-numbers. Money is in whole pounds when
-    every cost and the budget are whole pounds (as in most rounds), else in pence: the unit matters
-    to mes-add1, which raises each voter's budget one unit at a time."""
-    kind = {"approval": "approval", "knapsack": "knapsack", "cumulative": "cumulative", "ordinal": "ordinal"}[round_.ballot_type]
-    on_pot = [p for p in proposals.values() if p.pot_id == pot.id and p.id not in exclude]
-    budget = budget if budget is not None else pot.amount
-    unit = 100 if budget % 100 == 0 and all(p.cost % 100 == 0 for p in on_pot) else 1
-    projects = {str(p.number): Project(str(p.number), p.cost // unit, p.title, pot.name)
-                for p in sorted(on_pot, key=lambda p: p.number)}
-    ballots = []
-    for row in rows:
-        chosen = [(proposals[pid], value) for pid, value in row.choices.get(str(pot.id), []) if pid in proposals
-                  and pid not in exclude]
-        if kind == "cumulative":
-            ballots.append(tuple((str(p.number), value) for p, value in chosen))
-        elif kind == "ordinal":
-            ballots.append(tuple(str(p.number) for p, value in sorted(chosen, key=lambda c: c[1])))
-        else:
-            ballots.append(tuple(str(p.number) for p, _ in chosen))
+    """One pot as a pb.counting election (see pb.audit.recount, shared with the pack verifier)."""
+    from pb.audit.recount import pot_election
+
     meta = {"description": f"{round_.neighbourhood.name}: {round_.name}, {pot.name}", "country": "United Kingdom",
-            "unit": round_.neighbourhood.name, "instance": round_.fund_year,
-            "currency": "GBP" if unit == 100 else "GBP (costs and budget in pence)",
-            "rule": round_.counting_rule, "subunit": pot.name}
-    if kind == "ordinal" and round_.ballot_max:
-        meta["max_length"] = str(round_.ballot_max)
-    return Election(projects, budget // unit, kind, ballots, None, meta)
+            "unit": round_.neighbourhood.name, "instance": round_.fund_year, "rule": round_.counting_rule,
+            "subunit": pot.name}
+    return pot_election(round_.ballot_type, pot.id, pot.name, budget if budget is not None else pot.amount,
+                        proposal_records(proposals.values()), (row.choices for row in rows), exclude=exclude,
+                        max_length=round_.ballot_max, meta=meta)
 
 
 def turnout(round_: Round) -> dict:

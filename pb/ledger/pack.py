@@ -1,0 +1,93 @@
+"""The auditor pack: one SQLite file (written with sqlite-utils) holding everything needed to check
+a round without trusting the server: the neighbourhood's ledger entries, its signed checkpoints and
+the public key, the round's anonymised ballots, the proposals on its ballot, the rule and the
+result. `python -m pb.audit verify PACK` checks it; Datasette opens it."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlite_utils
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.proposals.models import ON_BALLOT, Proposal
+from pb.rounds.models import Round
+from pb.voting.models import Ballot, CountResult
+
+from .checkpoints import key_name, public_key, verifier_key
+from .models import AuditEntry, AuditLog, Checkpoint
+from .services import log_for
+
+FORMAT = "pb-auditor-pack/1"
+
+
+def export(round_: Round, path: str | Path, progress=lambda message: None) -> dict:
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    pack = sqlite_utils.Database(path)
+    log = log_for(round_.neighbourhood)
+    result = db.session.scalar(select(CountResult).where(CountResult.round_id == round_.id,
+                                                         CountResult.status != "superseded")
+                               .order_by(CountResult.id.desc()).limit(1))
+    meta = {"format": FORMAT, "log": log.name, "neighbourhood": round_.neighbourhood.name, "round_id": round_.id,
+            "round": round_.name, "fund_year": round_.fund_year, "phase": round_.phase, "rule": round_.counting_rule,
+            "ballot_type": round_.ballot_type, "ballot_max": round_.ballot_max, "key_name": key_name(),
+            "verifier_key": verifier_key(), "public_key_hex": public_key().hex()}
+    pack["meta"].insert_all(({"key": k, "value": json.dumps(v)} for k, v in meta.items()), pk="key")
+    progress("meta")
+
+    def entry_rows():
+        for row in db.session.scalars(select(AuditEntry).where(AuditEntry.log_id == log.id).order_by(AuditEntry.seq))\
+                .yield_per(5000):
+            yield {"seq": row.seq, "at": row.at, "actor": row.actor, "action": row.action,
+                   "subject_type": row.subject_type, "subject_id": row.subject_id, "payload": row.payload,
+                   "prev_hash": row.prev_hash, "hash": row.hash}
+
+    pack["entries"].insert_all(entry_rows(), pk="seq", batch_size=5000)
+    progress(f"{pack['entries'].count:,} ledger entries")
+    pack["checkpoints"].insert_all(({"id": c.id, "size": c.size, "root_hash": c.root_hash, "timestamp": c.timestamp,
+                                     "reason": c.reason, "note": c.note}
+                                    for c in db.session.scalars(select(Checkpoint).where(Checkpoint.log_id == log.id)
+                                                                .order_by(Checkpoint.id))), pk="id")
+    pack["checkpoints"].create({"id": int, "size": int, "root_hash": str, "timestamp": str, "reason": str, "note": str},
+                               pk="id", if_not_exists=True)
+    progress(f"{pack['checkpoints'].count} checkpoints")
+    pack["pots"].insert_all(({"id": p.id, "name": p.name, "amount": p.amount} for p in round_.pots), pk="id")
+    pack["proposals"].insert_all(({"id": p.id, "number": p.number, "title": p.title, "pot_id": p.pot_id, "cost": p.cost,
+                                   "status": p.status}
+                                  for p in db.session.scalars(select(Proposal).where(
+                                      Proposal.round_id == round_.id, Proposal.status == ON_BALLOT)
+                                      .order_by(Proposal.number))), pk="id")
+    pack["proposals"].create({"id": int, "number": int, "title": str, "pot_id": int, "cost": int, "status": str},
+                             pk="id", if_not_exists=True)
+    # Ballots in random-id order, numbered 1, 2, 3 ...: no ids, trackers or keys leave the server.
+    pack["ballots"].insert_all(({"n": n, "choices": json.dumps(b.choices, sort_keys=True, separators=(",", ":"))}
+                                for n, b in enumerate(db.session.scalars(select(Ballot).where(
+                                    Ballot.round_id == round_.id).order_by(Ballot.id)).yield_per(5000), 1)),
+                               pk="n", batch_size=5000)
+    pack["ballots"].create({"n": int, "choices": str}, pk="n", if_not_exists=True)
+    progress(f"{pack['ballots'].count:,} ballots")
+    if result is not None:
+        pack["result"].insert({"id": result.id, "rule": result.rule, "status": result.status,
+                               "ballots_sha256": result.ballots_sha256, "ballot_count": result.ballot_count,
+                               "result": json.dumps(result.result, sort_keys=True), "reason": result.reason}, pk="id")
+    progress("result")
+    return {"entries": pack["entries"].count, "checkpoints": pack["checkpoints"].count,
+            "ballots": pack["ballots"].count, "result": result is not None}
+
+
+def find_round(spec: str):
+    """A round by id, or SLUG/ID."""
+    from pb.neighbourhoods.models import Neighbourhood
+
+    if "/" in spec:
+        slug, _, number = spec.partition("/")
+        hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
+        round_ = db.session.get(Round, int(number)) if number.isdigit() else None
+        return round_ if round_ is not None and hood is not None and round_.neighbourhood_id == hood.id else None
+    return db.session.get(Round, int(spec)) if spec.isdigit() else None
+
+
+__all__ = ["export", "find_round", "AuditLog"]
