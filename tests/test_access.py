@@ -32,6 +32,7 @@ ROLE_ROUTES = {
     "/n/{slug}/people": {FACILITATOR, BOARD_MEMBER, AUDITOR},
     "/n/{slug}/audit": {AUDITOR},
     "/n/{slug}/audit/entries.jsonl": {AUDITOR},
+    "/n/{slug}/audit/entries/{seq}": {AUDITOR},
     "/n/{slug}/verify": {RESIDENT},
     "/n/{slug}/rounds/new": {FACILITATOR},
     "/n/{slug}/rounds/{round}/edit": {FACILITATOR},
@@ -81,7 +82,7 @@ SIGNED_IN_ROUTES = ["/account", "/account/password", "/register/done", "/n/{slug
 def _placeholders(path: str) -> str:
     return (path.replace("{slug}", "<slug>").replace("{round}", "<int:round_id>").replace("{pot}", "<int:pot_id>")
             .replace("{proposal}", "<int:proposal_id>").replace("{amendment}", "<int:amendment_id>")
-            .replace("{comment}", "<int:comment_id>").replace("{event}", "<int:event_id>"))
+            .replace("{comment}", "<int:comment_id>").replace("{event}", "<int:event_id>").replace("{seq}", "<int:seq>"))
 
 
 def test_the_role_table_covers_every_role_route(app):
@@ -117,7 +118,7 @@ def _world(factory):
         event = proposals.create_event(proposal.round, _user(round_ref.facilitator), proposals.EventInput(
             "Open meeting", datetime(2030, 5, 1, 18, 30), "Community centre", "", "", None, [proposal.number]))
         ids = {"round": round_ref.id, "pot": round_ref.pot_ids[0], "proposal": proposal_id, "comment": comment.id,
-               "amendment": amendment.id, "event": event.id}
+               "amendment": amendment.id, "event": event.id, "seq": 1}
     return round_ref.hood, ids
 
 

@@ -65,3 +65,23 @@ def test_a_rewritten_history_is_never_signed(app, factory):
             rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         assert _round(round_ref).phase == "voting"  # the phase change was refused with it
         assert db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1)) == before
+
+
+def test_auditors_filter_the_log_follow_an_object_and_see_an_entrys_proof(app, factory, client):
+    round_ref, ids = make_voting_round(factory)
+    auditor = factory.with_role(round_ref.hood, AUDITOR)
+    sign_in(client, auditor)
+    base = f"/n/{round_ref.hood.slug}/audit"
+    page = client.get(f"{base}?action=proposal.reviewed").get_data(as_text=True)
+    assert "4 entries match" in page and "<td>proposal.submitted</td>" not in page
+    page = client.get(f"{base}?actor={round_ref.facilitator.pseudonym}&action=round.phase_changed").get_data(as_text=True)
+    assert "4 entries match" in page  # proposals, feasibility, deliberation, voting
+    page = client.get(f"{base}?subject_type=round&subject_id={round_ref.id}").get_data(as_text=True)
+    assert "<td>round.created</td>" in page and "<td>round.timeline_set</td>" in page
+    assert "<td>proposal.drafted</td>" not in page
+    assert "0 entries match" in client.get(f"{base}?since=2099-01-01").get_data(as_text=True)
+    page = client.get(f"{base}/entries/3").get_data(as_text=True)
+    assert "Included" in page and "Inclusion proof (RFC 9162), leaf index 2" in page
+    assert client.get(f"{base}/entries/99999").status_code == 404
+    page = client.get(f"{base}?verify=1").get_data(as_text=True)
+    assert "Passed:" in page

@@ -21,12 +21,36 @@ class EmptyForm(Form):
 PAGE_SIZE = 50
 
 
-def entries_page(log, page: int):
+def entry_filters() -> dict:
+    """What the auditor asked to see: action, actor pseudonym, subject, and a time range."""
+    wanted = {}
+    for name in ("action", "actor", "subject_type", "subject_id", "since", "until"):
+        value = (request.args.get(name) or "").strip()[:80]
+        if value:
+            wanted[name] = value
+    return wanted
+
+
+def entries_page(log, page: int, filters: dict | None = None):
     if log is None:
         return [], 0, 1
-    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.log_id == log.id))
-    rows = db.session.scalars(select(AuditEntry).where(AuditEntry.log_id == log.id)
-                              .order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    stmt = select(AuditEntry).where(AuditEntry.log_id == log.id)
+    filters = filters or {}
+    if "action" in filters:
+        stmt = stmt.where(AuditEntry.action == filters["action"])
+    if "actor" in filters:
+        stmt = stmt.where(AuditEntry.actor == filters["actor"])
+    if "subject_type" in filters:
+        stmt = stmt.where(AuditEntry.subject_type == filters["subject_type"])
+    if "subject_id" in filters:
+        stmt = stmt.where(AuditEntry.subject_id == filters["subject_id"])
+    # Times are stored as ISO 8601 UTC text, so date strings compare in time order.
+    if "since" in filters:
+        stmt = stmt.where(AuditEntry.at >= filters["since"])
+    if "until" in filters:
+        stmt = stmt.where(AuditEntry.at < filters["until"] + "T99")
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return rows, total, max(1, -(-total // PAGE_SIZE))
 
 
@@ -42,10 +66,42 @@ def page_number() -> int:
 def log(slug):
     audit_log = existing_log(g.neighbourhood)
     page = page_number()
-    rows, total, pages = entries_page(audit_log, page)
+    filters = entry_filters()
+    rows, total, pages = entries_page(audit_log, page, filters)
     result = verification(audit_log, total)
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.log_id == audit_log.id).distinct()
+                                 .order_by(AuditEntry.action)).all() if audit_log else []
     return render_template("ledger/log.html", hood=g.neighbourhood, log=audit_log, rows=rows, total=total,
-                           page=page, pages=pages, result=result)
+                           page=page, pages=pages, result=result, filters=filters, actions=actions)
+
+
+@bp.route("/n/<slug>/audit/entries/<int:seq>")
+@roles(AUDITOR)
+def entry(slug, seq):
+    """One entry in full, with its proof of inclusion in the latest signed checkpoint."""
+    import json
+
+    from pb.audit.merkle import entry_leaf, inclusion_proof, verify_inclusion
+
+    from .checkpoints import latest, leaves
+
+    audit_log = existing_log(g.neighbourhood)
+    row = db.session.scalar(select(AuditEntry).where(AuditEntry.log_id == audit_log.id, AuditEntry.seq == seq)) \
+        if audit_log else None
+    if row is None:
+        abort(404)
+    point = latest(audit_log)
+    proof = None
+    if point is not None and seq <= point.size:
+        tree = leaves(audit_log)[:point.size]
+        path = inclusion_proof(tree, seq - 1)
+        leaf = entry_leaf(row.as_dict(audit_log.name))
+        proof = {"index": seq - 1, "size": point.size, "leaf": leaf.hex(), "path": [p.hex() for p in path],
+                 "root": point.root_hash, "checkpoint": point,
+                 "ok": verify_inclusion(leaf, seq - 1, point.size, path, bytes.fromhex(point.root_hash))}
+    return render_template("ledger/entry.html", hood=g.neighbourhood, entry=row,
+                           payload=json.dumps(json.loads(row.payload), indent=2, ensure_ascii=False, sort_keys=True),
+                           proof=proof)
 
 
 def verification(audit_log, total):
