@@ -2,7 +2,7 @@
 
     python bench/verify_pack.py [--ballots 100000] [--rule mes-add1]
 
-The pack is built with the same pure functions the app uses (hash chain, Merkle tree, signed
+The pack is built with the same pure functions the app uses (hash chain, Merkle trees, signed
 checkpoints, pb.counting), without the app: a ledger with one "ballot.cast" entry per voter plus
 the set-up entries, checkpoints at voting, counting and sign-off, 100,000 random knapsack ballots
 over 20 projects in two pots, and the result counted with the round's rule. The verifier then runs
@@ -64,6 +64,9 @@ def build(path: Path, ballots: int, rule: str) -> tuple[str, int]:
                                    "selected": selected}
         selected_by_name[pot["name"]] = selected
     digest = ballots_digest(choices)
+    from pb.audit.merkle import leaf_hash
+
+    receipts = sorted(leaf_hash(rng.randbytes(32)) for _ in range(ballots))
 
     entries, prev, checkpoints = [], GENESIS_HASH, []
 
@@ -88,7 +91,7 @@ def build(path: Path, ballots: int, rule: str) -> tuple[str, int]:
     append("round.phase_changed", {"from": "voting", "to": "counting"})
     checkpoint("counting")
     append("round.counted", {"round": 1, "rule": rule, "ballots": ballots, "ballots_sha256": digest,
-                             "selected": selected_by_name})
+                             "receipts_root": root(receipts).hex(), "selected": selected_by_name})
     checkpoint("counted")
 
     with sqlite3.connect(path) as conn:
@@ -112,6 +115,8 @@ def build(path: Path, ballots: int, rule: str) -> tuple[str, int]:
         conn.execute("CREATE TABLE ballots (n INTEGER PRIMARY KEY, choices TEXT)")
         conn.executemany("INSERT INTO ballots VALUES (?, ?)",
                          [(n, json.dumps(c, sort_keys=True, separators=(",", ":"))) for n, c in enumerate(choices, 1)])
+        conn.execute("CREATE TABLE receipts (n INTEGER PRIMARY KEY, leaf TEXT)")
+        conn.executemany("INSERT INTO receipts VALUES (?, ?)", [(n, leaf.hex()) for n, leaf in enumerate(receipts, 1)])
         conn.execute("CREATE TABLE result (id INTEGER PRIMARY KEY, rule TEXT, status TEXT, ballots_sha256 TEXT, "
                      "ballot_count INTEGER, result TEXT, reason TEXT)")
         conn.execute("INSERT INTO result VALUES (1, ?, 'approved', ?, ?, ?, '')", (rule, digest, ballots, json.dumps(outcome)))

@@ -80,6 +80,7 @@ def test_a_pack_verifies_and_every_mutation_is_detected(app, factory, tmp_path, 
     mutations.append(("delete a ballot", ("drop_ballot", 5)))
     mutations.append(("add a ballot", ("add_ballot", 0)))
     mutations.append(("re-sign a rewritten history with a new key", ("resign", 10)))
+    mutations.append(("drop a receipt", ("drop_receipt", 3)))
     mutations.append(("edit a checkpoint's size", ("checkpoint_size", 0)))
     mutations.append(("edit a checkpoint's root", ("checkpoint_root", 0)))
     mutations.append(("change the published result", ("result", 0)))
@@ -163,6 +164,8 @@ def mutate(tables, mutation):
         for row in t["meta"]:
             if row["key"] == "verifier_key":
                 row["value"] = json.dumps(notes.verifier_key("pb.test", public))
+    elif kind == "drop_receipt":
+        del t["receipts"][index]
     elif kind == "checkpoint_size":
         note = t["checkpoints"][index]["note"]
         point = notes.parse(note)

@@ -85,3 +85,38 @@ def test_auditors_filter_the_log_follow_an_object_and_see_an_entrys_proof(app, f
     assert client.get(f"{base}/entries/99999").status_code == 404
     page = client.get(f"{base}?verify=1").get_data(as_text=True)
     assert "Passed:" in page
+
+
+def test_a_receipt_proves_the_ballot_was_counted_against_a_signed_checkpoint(app, factory, client, tmp_path):
+    import json
+    import re
+    import subprocess
+    import sys
+
+    from pb.audit.__main__ import verify_receipt
+    from pb.voting import services as voting
+
+    round_ref, ids = make_voting_round(factory)
+    voter = factory.resident(round_ref.hood)
+    sign_in(client, voter)
+    base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
+    page = client.post(f"{base}/vote/cast", data={f"pot-{round_ref.pot_ids[1]}": [str(ids[1])]}).get_data(as_text=True)
+    tracker = re.search(r'class="letter-code">([0-9A-Z-]+)<', page).group(1)
+    with app.app_context():
+        for _ in range(4):
+            voting.cast_ballot(_round(round_ref), _user(factory.resident(round_ref.hood)), {round_ref.pot_ids[1]: [ids[2]]})
+        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        voting.count_round(_round(round_ref), _user(round_ref.facilitator))
+    anyone = app.test_client()
+    page = anyone.post(f"{base}/receipt", data={"tracker": tracker}).get_data(as_text=True)
+    assert "Proof that it was counted" in page and "P-2" not in page
+    proof = json.loads(anyone.post(f"{base}/receipt", data={"tracker": tracker, "format": "json"}).get_data(as_text=True))
+    key = anyone.get("/checkpoint-key.txt").get_data(as_text=True).strip()
+    assert verify_receipt(proof, key) == []
+    assert proof["receipts"] == 5 and "choices" not in json.dumps(proof)
+    forged = dict(proof, receipt_leaf="00" * 32)
+    assert "the receipt is not in the receipts tree" in verify_receipt(forged, key)
+    path = tmp_path / "receipt-proof.json"
+    path.write_text(json.dumps(proof))
+    run = subprocess.run([sys.executable, "-m", "pb.audit", "receipt", str(path), "--key", key], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.startswith("PASS the receipt is one of 5 counted"), run.stdout + run.stderr

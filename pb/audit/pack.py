@@ -43,11 +43,11 @@ def _table(conn, name: str) -> list[sqlite3.Row]:
     if not exists:
         return []
     order = {"entries": "seq", "checkpoints": "id", "ballots": "n", "proposals": "number", "pots": "id",
-             "result": "id", "meta": "key"}.get(name, "rowid")
+             "result": "id", "meta": "key", "receipts": "n"}.get(name, "rowid")
     return conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()  # noqa: S608 (fixed names)
 
 
-TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "result")
+TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "receipts", "result")
 
 
 def load(path: str | Path) -> dict[str, list[dict]]:
@@ -173,6 +173,12 @@ def _verify(tables: dict[str, list[dict]], trusted_key: str | None) -> Report:
     if digest != result["ballots_sha256"] or digest != last.get("ballots_sha256"):
         report.problems.append("the ballots are not the ones counted: their SHA-256 differs from the digest the count "
                                "recorded in the ledger")
+    if "receipts_root" in last:
+        receipt_leaves = [bytes.fromhex(r["leaf"]) for r in tables.get("receipts", [])]
+        if len(receipt_leaves) != len(ballots) or root(receipt_leaves).hex() != last["receipts_root"]:
+            report.problems.append("the receipts do not give the receipts root the count recorded in the ledger")
+        else:
+            report.facts.append(f"{len(receipt_leaves):,} receipts: their tree gives the root the count recorded")
     if len(ballots) != result["ballot_count"]:
         report.problems.append(f"{len(ballots)} ballots in the pack, but the count says {result['ballot_count']}")
     proposals = [dict(r) for r in tables["proposals"]]

@@ -69,6 +69,12 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
                                pk="n", batch_size=5000)
     pack["ballots"].create({"n": int, "choices": str}, pk="n", if_not_exists=True)
     progress(f"{pack['ballots'].count:,} ballots")
+    # The receipts tree's leaves, sorted: a voter can find theirs; nothing joins it to a ballot.
+    from pb.voting.services import receipt_leaves
+
+    pack["receipts"].insert_all(({"n": n, "leaf": leaf.hex()} for n, leaf in enumerate(receipt_leaves(
+        db.session.scalars(select(Ballot).where(Ballot.round_id == round_.id)).all()), 1)), pk="n", batch_size=5000)
+    pack["receipts"].create({"n": int, "leaf": str}, pk="n", if_not_exists=True)
     if result is not None:
         pack["result"].insert({"id": result.id, "rule": result.rule, "status": result.status,
                                "ballots_sha256": result.ballots_sha256, "ballot_count": result.ballot_count,

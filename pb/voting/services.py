@@ -234,9 +234,12 @@ def count_round(round_: Round, actor: User) -> CountResult:
                              ballot_count=len(rows), result=outcome, turnout=turnout(round_), counted_by_id=actor.id)
         db.session.add(result)
         db.session.flush()
+        from pb.audit.merkle import root as merkle_root
+
         record("round.counted", result, actor=actor, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "rule": result.rule, "ballots": len(rows),
                         "ballots_sha256": result.ballots_sha256,
+                        "receipts_root": merkle_root(receipt_leaves(rows)).hex(),
                         "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
         _checkpoint(round_, "counted")
     return result
@@ -247,6 +250,52 @@ def _checkpoint(round_: Round, what: str) -> None:
     from pb.ledger.services import log_for
 
     make_checkpoint(log_for(round_.neighbourhood), f"{round_.name}: {what}")
+
+
+def receipt_leaves(rows: list[Ballot]) -> list[bytes]:
+    """The receipts tree: one leaf per ballot, SHA-256(0x00 || tracker hash), sorted, so the tree
+    says which receipts were counted and nothing of what any ballot chose."""
+    from pb.audit.merkle import leaf_hash
+
+    return sorted(leaf_hash(bytes.fromhex(row.tracker_hash)) for row in rows)
+
+
+def receipt_proof(round_: Round, tracker: str) -> dict | None:
+    """Proof that the ballot with this receipt was counted: its leaf in the receipts tree whose root
+    the count entry records, and that entry's inclusion in a signed checkpoint. None if the round
+    has no count, or no counted ballot has this receipt."""
+    from pb.audit.merkle import entry_leaf, inclusion_proof, leaf_hash, root
+    from pb.ledger.models import AuditEntry, Checkpoint
+    from pb.ledger.services import existing_log
+
+    result = current_result(round_)
+    log = existing_log(round_.neighbourhood)
+    if result is None or log is None:
+        return None
+    leaves = receipt_leaves(_ballot_rows(round_))
+    mine = leaf_hash(bytes.fromhex(tracker_hash(tracker)))
+    if mine not in leaves:
+        return None
+    index = leaves.index(mine)
+    receipts_root = root(leaves).hex()
+    entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.log_id == log.id, AuditEntry.action.in_(["round.counted", "result.project_declined"]))
+        .order_by(AuditEntry.seq.desc())).all()
+    entry = next((e for e in entries if json.loads(e.payload).get("receipts_root") == receipts_root), None)
+    if entry is None:
+        return None
+    point = db.session.scalar(select(Checkpoint).where(Checkpoint.log_id == log.id, Checkpoint.size >= entry.seq)
+                              .order_by(Checkpoint.id.desc()).limit(1))
+    proof = {"receipt_leaf": mine.hex(), "receipt_index": index, "receipts": len(leaves), "receipts_root": receipts_root,
+             "receipt_path": [p.hex() for p in inclusion_proof(leaves, index)], "entry": entry.as_dict(log.name)}
+    if point is not None:
+        from pb.ledger.checkpoints import leaves as log_leaves
+
+        tree = log_leaves(log)[:point.size]
+        proof.update(entry_leaf=entry_leaf(entry.as_dict(log.name)).hex(), entry_index=entry.seq - 1,
+                     checkpoint_size=point.size, checkpoint_root=point.root_hash, checkpoint=point.note,
+                     entry_path=[p.hex() for p in inclusion_proof(tree, entry.seq - 1)])
+    return proof
 
 
 def current_result(round_: Round) -> CountResult | None:
@@ -386,6 +435,8 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
     declined = set(db.session.scalars(select(DeclinedProject.proposal_id).where(DeclinedProject.round_id == round_.id)))
     declined.add(proposal.id)
     outcome, rows = _count(round_, declined)
+    from pb.audit.merkle import root as merkle_root
+
     with transaction():
         db.session.add(DeclinedProject(round_id=round_.id, proposal_id=proposal.id, reason=reason, member_id=member.id))
         result.status = "superseded"
@@ -397,6 +448,7 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
         record("result.project_declined", recount, actor=member, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "declined": proposal.number, "reason": reason,
                         "replaces_result": result.id, "ballots_sha256": recount.ballots_sha256,
+                        "receipts_root": merkle_root(receipt_leaves(rows)).hex(),
                         "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
     return recount
 

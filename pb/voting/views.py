@@ -131,8 +131,15 @@ def receipt(slug, round_id):
             form.form_errors.append("Enter the receipt code you were given when you voted")
         else:
             found = services.receipt_status(round_, code)
+    proof = services.receipt_proof(round_, code) if found else None
+    if proof is not None and request.form.get("format") == "json":
+        import json
+
+        response = Response(json.dumps(proof, indent=2, ensure_ascii=False), mimetype="application/json")
+        response.headers["Content-Disposition"] = 'attachment; filename="receipt-proof.json"'
+        return response
     return render_template("voting/receipt.html", hood=g.neighbourhood, round=round_, form=form, found=found,
-                           code=code), 400 if form.has_errors else 200
+                           code=code, proof=proof), 400 if form.has_errors else 200
 
 
 # --- counting and results ------------------------------------------------------------------------------
