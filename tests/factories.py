@@ -190,7 +190,6 @@ def make_voting_round(factory: Factory, *, proposals=((0, 3_000_00), (1, 40_000_
     """A round in its voting phase with these (pot index, cost) proposals on the ballot.
     Returns (RoundRef, [proposal ids])."""
     from pb.proposals import services as proposal_services
-    from pb.rounds import services as rounds
 
     round_ref = make_round(factory, **rules)
     ids = []

@@ -7,7 +7,7 @@ from pb.audit import checkpoint as notes
 from pb.audit.merkle import consistency_proof, verify_consistency
 from pb.extensions import db
 from pb.ledger import checkpoints
-from pb.ledger.models import AuditEntry, AuditLog, Checkpoint
+from pb.ledger.models import AuditLog, Checkpoint
 from pb.neighbourhoods.models import AUDITOR
 from pb.rounds import services as rounds
 from pb.services import ServiceError

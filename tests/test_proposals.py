@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.proposals import services as proposals
-from pb.proposals.models import Comment, Proposal, ProposalImage
+from pb.proposals.models import Proposal, ProposalImage
 from pb.services import ServiceError
 from tests.conftest import link_in, outbox
 from tests.factories import _round, _user, make_proposal, make_round, proposal_input, sign_in

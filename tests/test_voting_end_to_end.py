@@ -12,7 +12,6 @@ from pb.accounts import services as accounts
 from pb.extensions import db
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
-from pb.rounds import services as rounds
 from pb.voting import services as voting
 from pb.voting.models import PaperSerial
 from tests.counting.pabutools_reference import outcome
@@ -26,7 +25,7 @@ def test_500_voters_online_by_code_and_on_paper_through_to_publication(app, fact
     round_ref, ids = make_voting_round(factory, ballot_type="knapsack", counting_rule="mes-add1", proposals=(
         (0, 3_000_00), (0, 5_000_00), (0, 6_000_00), (1, 40_000_00), (1, 50_000_00), (1, 30_000_00), (1, 25_000_00),
         (1, 20_000_00), (1, 12_000_00), (1, 8_000_00)))
-    slug, base = round_ref.hood.slug, f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
+    base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
     pots = {0: [i for i in ids[:3]], 1: ids[3:]}
     costs = dict(zip(ids, [3000, 5000, 6000, 40000, 50000, 30000, 25000, 20000, 12000, 8000]))
 

@@ -16,7 +16,7 @@ from pb.rounds.models import Round
 from pb.voting.models import Ballot, CountResult
 
 from .checkpoints import key_name, public_key, verifier_key
-from .models import AuditEntry, AuditLog, Checkpoint
+from .models import AuditEntry, Checkpoint
 from .services import log_for
 
 FORMAT = "pb-auditor-pack/1"
@@ -95,5 +95,3 @@ def find_round(spec: str):
         return round_ if round_ is not None and hood is not None and round_.neighbourhood_id == hood.id else None
     return db.session.get(Round, int(spec)) if spec.isdigit() else None
 
-
-__all__ = ["export", "find_round", "AuditLog"]

@@ -18,8 +18,6 @@ from pb.timeutil import utcnow
 from .models import (
     BALLOT_TYPES,
     CUMULATIVE,
-    DELIBERATION,
-    FEASIBILITY,
     LOCKED_RULES,
     PHASE_LABELS,
     PHASES,

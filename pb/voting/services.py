@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import User
-from pb.counting import Election, Project, count
+from pb.counting import Election, count
 from pb.counting.pabulib import from_election, writes
 from pb.extensions import db
 from pb.ledger.services import record
@@ -329,8 +329,6 @@ def results_csv(round_: Round, result: CountResult) -> str:
     return out.getvalue()
 
 
-__all__ = ["CODE", "ONLINE", "PAPER"]
-
 
 # --- board sign-off -------------------------------------------------------------------------------
 
@@ -480,7 +478,7 @@ def issue_codes(round_: Round, facilitator: User, user_ids: list[int]):
     if not db.session.scalar(select(Membership.id).where(Membership.user_id == facilitator.id, Membership.role == FACILITATOR,
                                                          Membership.neighbourhood_id == round_.neighbourhood_id)):
         raise ServiceError("Only facilitators issue voting codes")
-    if not (round_.is_before(VOTING) or round_.phase == VOTING) or round_.phase in ("setup",):
+    if round_.phase == "setup" or not (round_.is_before(VOTING) or round_.phase == VOTING):
         raise ServiceError("Voting codes can be made once the rules are locked and until voting closes")
     if not user_ids:
         raise ServiceError("Choose at least one resident", field="residents")
