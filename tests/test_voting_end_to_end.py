@@ -5,6 +5,7 @@ import random
 import re
 from datetime import date
 
+import pytest
 from pabutools.election import parse_pabulib
 from sqlalchemy import select
 
@@ -20,7 +21,10 @@ from tests.factories import _password_hash, _round, _user, make_voting_round, si
 ONLINE, CODES, PAPER = 420, 50, 30
 
 
-def test_500_voters_online_by_code_and_on_paper_through_to_publication(app, factory, tmp_path):
+# SQLite only, to keep the suite under 10 minutes: every step it takes also runs on PostgreSQL in
+# test_voting.py, test_paper.py and test_count.py.
+@pytest.mark.parametrize("engine_name", ["sqlite"])
+def test_500_voters_online_by_code_and_on_paper_through_to_publication(app, factory, tmp_path, engine_name):
     rng = random.Random(500)
     round_ref, ids = make_voting_round(factory, ballot_type="knapsack", counting_rule="mes-add1", proposals=(
         (0, 3_000_00), (0, 5_000_00), (0, 6_000_00), (1, 40_000_00), (1, 50_000_00), (1, 30_000_00), (1, 25_000_00),

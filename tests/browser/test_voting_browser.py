@@ -152,3 +152,44 @@ def test_published_results_with_charts_tables_and_downloads(page, live_server, a
     with page.expect_download() as download:
         page.get_by_role("link", name="Anonymised ballots for Main pot (Pabulib .pb file)").click()
     assert download.value.suggested_filename.endswith(".pb")
+
+
+def test_auditor_and_board_pages_are_accessible(page, live_server, a11y, published_round):
+    sign_in(page, "auditor@eastbrook.example")
+    for path, heading in (("/n/eastbrook/audit?action=round.counted", "Audit log of Eastbrook"),
+                          ("/n/eastbrook/checkpoints", "Signed checkpoints of Eastbrook's audit log")):
+        page.goto(path)
+        page.get_by_role("heading", name=heading).wait_for()
+        a11y.check(page)
+    page.goto("/n/eastbrook/audit?action=round.counted")
+    page.locator("td.num a").first.click()
+    page.get_by_text("Inclusion proof (RFC 9162)").wait_for()
+    a11y.check(page)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "chair@eastbrook.example")
+    page.goto(f"/n/eastbrook/rounds/{published_round}/sign-off")
+    page.get_by_role("heading", name="Sign off the result").wait_for()
+    assert "Approved by the board" in page.content()
+    a11y.check(page)
+
+
+def test_a_receipt_shows_its_proof_of_counting(page, live_server, a11y, voting_round):
+    """A ballot cast, the round counted: the receipt page shows the proof, accessibly."""
+    from pb.rounds import services as rounds
+    from pb.voting import services as voting
+
+    with live_server.app.app_context():
+        round_ = db.session.get(Round, voting_round)
+        if round_.phase == "voting":
+            from pb.proposals.models import Proposal
+
+            first = db.session.scalar(select(Proposal.id).where(Proposal.round_id == round_.id, Proposal.status == "on_ballot"))
+            tracker, _ = voting.cast_ballot(round_, _person("resident45@eastbrook.example"), {round_.pots[0].id: [first]})
+            rounds.advance_phase(round_, _person("facilitator@eastbrook.example"))
+            voting.count_round(round_, _person("facilitator@eastbrook.example"))
+            live_server.tracker = tracker
+    page.goto(f"/n/eastbrook/rounds/{voting_round}/receipt")
+    page.get_by_label("Receipt code").fill(live_server.tracker)
+    page.get_by_role("button", name="Check").click()
+    page.get_by_role("heading", name="Proof that it was counted").wait_for()
+    a11y.check(page)
