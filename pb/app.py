@@ -26,6 +26,11 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(settings.load(app.instance_path, config))
+    if app.config["PB_PROXY_COUNT"]:
+        # Trust exactly that many proxies' X-Forwarded-For: throttles then see the client's address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PB_PROXY_COUNT"], x_proto=app.config["PB_PROXY_COUNT"])
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)

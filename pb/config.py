@@ -20,6 +20,7 @@ SETTINGS_HELP = {
     "PB_MAIL_FROM": "Sender address for emails. Default pb@localhost.",
     "PB_BASE_URL": "Public address used in links inside emails sent from the command line. Default http://127.0.0.1:5000.",
     "PB_VERIFICATION_LETTER_DAYS": "Days a residency verification letter's code stays valid. Default 60.",
+    "PB_PROXY_COUNT": "How many reverse proxies (each adding X-Forwarded-For) sit in front of pb. Default 0.",
 }
 
 
@@ -133,6 +134,7 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
         "PB_MAIL_FROM": raw.get("PB_MAIL_FROM", "pb@localhost"),
         "PB_BASE_URL": str(raw.get("PB_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
         "PB_VERIFICATION_LETTER_DAYS": _int(raw, "PB_VERIFICATION_LETTER_DAYS", 60, 1, 365),
+        "PB_PROXY_COUNT": _int(raw, "PB_PROXY_COUNT", 0, 0, 5),
         # A proposal picture may be 5 MB; the rest of its form is small.
         "MAX_CONTENT_LENGTH": raw.get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits

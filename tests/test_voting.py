@@ -270,3 +270,32 @@ def test_voting_codes_open_a_simple_ballot_once_without_an_account(app, factory,
         kiosk.post(f"{base}/code-vote", data={"step": "code", "code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"})
     page = kiosk.post(f"{base}/code-vote", data={"step": "code", "code": codes[1]}).get_data(as_text=True)
     assert "Too many wrong codes from here" in page
+
+
+def _guess_twenty_times(client, base, **headers):
+    for _ in range(20):
+        client.post(f"{base}/code-vote", data={"step": "code", "code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ"}, headers=headers)
+
+
+def test_a_code_guesser_cannot_dodge_the_throttle_by_claiming_another_address(app, factory):
+    round_ref, ids = make_voting_round(factory)
+    base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
+    kiosk = app.test_client()
+    _guess_twenty_times(kiosk, base)
+    page = kiosk.post(f"{base}/code-vote", data={"step": "code", "code": "ZZZZ-ZZZZ-ZZZZ-ZZZA"},
+                      headers={"X-Forwarded-For": "203.0.113.9"}).get_data(as_text=True)
+    assert "Too many wrong codes from here" in page
+
+
+@pytest.mark.config(PB_PROXY_COUNT=1)
+def test_behind_one_proxy_each_client_is_throttled_on_its_own(app, factory):
+    round_ref, ids = make_voting_round(factory)
+    base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
+    proxy = app.test_client()
+    _guess_twenty_times(proxy, base, **{"X-Forwarded-For": "203.0.113.9"})
+    blocked = proxy.post(f"{base}/code-vote", data={"step": "code", "code": "ZZZZ-ZZZZ-ZZZZ-ZZZA"},
+                         headers={"X-Forwarded-For": "203.0.113.9"}).get_data(as_text=True)
+    other = proxy.post(f"{base}/code-vote", data={"step": "code", "code": "ZZZZ-ZZZZ-ZZZZ-ZZZA"},
+                       headers={"X-Forwarded-For": "198.51.100.7"}).get_data(as_text=True)
+    assert "Too many wrong codes from here" in blocked
+    assert "That code is not right for this vote" in other

@@ -280,7 +280,10 @@ def code_vote(slug, round_id):
     code = (request.form.get("code") or "").strip()
     step = request.form.get("step", "code")
     code_url = url_for("voting.code_vote", slug=slug, round_id=round_.id)
-    who = request.headers.get("X-Forwarded-For", request.remote_addr or "unknown").split(",")[0].strip()
+    # The connecting address only: a client-supplied X-Forwarded-For would let a guesser pick a new
+    # "address" for every try. Behind a proxy, wrap the app in werkzeug's ProxyFix so that
+    # remote_addr is the client's.
+    who = request.remote_addr or "unknown"
     if request.method == "GET" or not form.validate_on_submit():
         if request.method == "POST":
             abort(400)
