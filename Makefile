@@ -32,5 +32,9 @@ run: install
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Two worker processes (pytest-xdist), one per core: every test has its own database, so they
+# never meet. WORKERS=0 runs in one process.
+WORKERS ?= 2
+
 test: install-test chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
