@@ -191,3 +191,16 @@ def test_voting_cannot_open_with_proposals_still_waiting_for_review(app, factory
     page = client.get(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/advance").get_data(as_text=True)
     assert "No proposal qualifies for the ballot" in page
     assert client.post(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/advance").status_code == 400
+
+
+def test_facilitators_are_warned_when_a_pot_is_too_small_for_mes_completion(app, factory, client):
+    round_ref = make_round(factory, phase="setup", pots=(("Tiny", 2_00, "any"), ("Open", 119_998_00, "any")))
+    for _ in range(3):
+        factory.resident(round_ref.hood)
+    sign_in(client, round_ref.facilitator)
+    page = client.get(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/rules").get_data(as_text=True)
+    assert "The Tiny pot, £2, is less than £1 for each of the 3 verified residents" in page
+    assert "The Open pot" not in page
+    with app.app_context():
+        rounds.update_rules(_round(round_ref), _user(round_ref.facilitator), counting_rule="greedy")
+    assert "less than £1 for each" not in client.get(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/").get_data(as_text=True)

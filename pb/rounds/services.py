@@ -292,6 +292,26 @@ def setup_problems(round_: Round) -> list[str]:
     return problems
 
 
+def rule_warnings(round_: Round) -> list[str]:
+    """Choices that are allowed but likely to surprise: said on the set-up pages, never enforced."""
+    from pb.neighbourhoods.models import RESIDENT
+
+    warnings = []
+    if round_.counting_rule in ("mes-add1", "mes-add1-greedy"):
+        electorate = db.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
+            Membership.verified_at.is_not(None))) or 0
+        for pot in round_.pots:
+            if electorate and pot.amount < electorate * 100:
+                warnings.append(
+                    f"The {pot.name} pot, {pounds(pot.amount)}, is less than £1 for each of the {electorate:,} verified "
+                    "residents. The Method of Equal Shares is completed by raising every voter's share £1 at a time, "
+                    "so with this many voters the first raise may already be too much and the pot could fund little "
+                    + ("(the greedy completion then spends what is left)." if round_.counting_rule == "mes-add1-greedy"
+                       else "or nothing. Consider ‘Method of Equal Shares, then most votes first’ for this round."))
+    return warnings
+
+
 # --- board decisions -------------------------------------------------------------------------------
 
 def approve_setup(round_: Round, member: User, *, decided_on: date, note: str = "") -> BoardDecision:

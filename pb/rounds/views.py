@@ -88,7 +88,9 @@ def show(slug, round_id):
     return render_template("rounds/show.html", hood=g.neighbourhood, round=round_, counts=counts,
                            decisions=decisions, mine=mine, PHASES=PHASES, PHASE_LABELS=PHASE_LABELS,
                            PHASE_HINTS=PHASE_HINTS, labels=_labels(), problems=services.setup_problems(round_)
-                           if round_.phase == SETUP else [], following=services.is_following(round_, current_user),
+                           if round_.phase == SETUP else [], warnings=services.rule_warnings(round_)
+                           if mine & {FACILITATOR, BOARD_MEMBER} and round_.is_before("voting") else [],
+                           following=services.is_following(round_, current_user),
                            form=FollowForm())
 
 
@@ -130,7 +132,8 @@ def rules(slug, round_id):
         else:
             flash("Rules saved.", "success")
             return redirect(url_for("rounds.show", slug=slug, round_id=round_.id))
-    return render_template("rounds/rules.html", hood=g.neighbourhood, round=round_, form=form), _status(form)
+    return render_template("rounds/rules.html", hood=g.neighbourhood, round=round_, form=form,
+                           warnings=services.rule_warnings(round_)), _status(form)
 
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/pots", methods=["GET", "POST"])
