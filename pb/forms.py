@@ -83,94 +83,100 @@ from wtforms import Field  # noqa: E402
 from pb.money import parse_pounds, plain_pounds  # noqa: E402
 
 
-class PoundsField(Field):
-    """An amount of money typed in pounds ('£1,250.50'), held as whole pence."""
+class TypedTextField(Field):
+    """A text box whose text becomes a typed value (`parse`) with one plain-English message when it
+    cannot (`problem`). An empty box is None; what was typed is shown back as typed."""
 
     widget = TextInput()
+    default_what = "The value"
 
-    def __init__(self, label=None, validators=None, what="Amount", **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "class": "width-10"})
+    def __init__(self, label=None, validators=None, what=None, **kwargs):
         super().__init__(label, validators, **kwargs)
-        self.what = what
+        self.what = what or self.default_what
+
+    def parse(self, raw: str):
+        raise NotImplementedError
+
+    def show(self, data) -> str:
+        return str(data)
+
+    def problem(self) -> str:
+        raise NotImplementedError
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return plain_pounds(self.data) if self.data is not None else ""
+        return self.show(self.data) if self.data is not None else ""
 
     def process_formdata(self, valuelist):
         if not valuelist:
             return
         raw = valuelist[0].strip()
-        if raw == "":
-            self.data = None
-            return
-        self.data = parse_pounds(raw)
-        if self.data is None:
-            raise ValueError(f"{self.what} must be an amount in pounds, like 1250 or 1250.50")
+        self.data = self.parse(raw) if raw else None
+        if raw and self.data is None:
+            raise ValueError(self.problem())
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y")
+def _first_format(raw: str, formats, convert):
+    for fmt in formats:
+        try:
+            return convert(datetime.strptime(raw, fmt))
+        except ValueError:
+            continue
+    return None
 
 
-class DayField(Field):
+class PoundsField(TypedTextField):
+    """An amount of money typed in pounds ('£1,250.50'), held as whole pence."""
+
+    default_what = "Amount"
+
+    def __init__(self, label=None, validators=None, what=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "class": "width-10"})
+        super().__init__(label, validators, what, **kwargs)
+
+    def parse(self, raw):
+        return parse_pounds(raw)
+
+    def show(self, data):
+        return plain_pounds(data)
+
+    def problem(self):
+        return f"{self.what} must be an amount in pounds, like 1250 or 1250.50"
+
+
+class DayField(TypedTextField):
     """A date: the browser's date picker sends 2027-04-01; typed 1/4/2027 works too."""
 
     widget = TextInput(input_type="date")
+    default_what = "The date"
 
-    def __init__(self, label=None, validators=None, what="The date", **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.what = what
+    def parse(self, raw):
+        return _first_format(raw, ("%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y"), lambda moment: moment.date())
 
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if isinstance(self.data, date) else ""
+    def show(self, data):
+        return data.isoformat() if isinstance(data, date) else ""
 
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = valuelist[0].strip()
-        if raw == "":
-            self.data = None
-            return
-        for fmt in _DATE_FORMATS:
-            try:
-                self.data = datetime.strptime(raw, fmt).date()
-                return
-            except ValueError:
-                continue
-        self.data = None
-        raise ValueError(f"{self.what} must be a real date, like 1/4/2027")
+    def problem(self):
+        return f"{self.what} must be a real date, like 1/4/2027"
 
 
-class DateTimeLocalField(Field):
+class DateTimeLocalField(TypedTextField):
     widget = TextInput(input_type="datetime-local")
+    default_what = "The date and time"
 
-    def __init__(self, label=None, validators=None, what="The date and time", **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.what = what
+    def parse(self, raw):
+        return _first_format(raw, ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"), lambda moment: moment)
 
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%Y-%m-%dT%H:%M") if isinstance(self.data, datetime) else ""
+    def show(self, data):
+        return data.strftime("%Y-%m-%dT%H:%M") if isinstance(data, datetime) else ""
 
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = valuelist[0].strip()
-        if raw == "":
-            self.data = None
-            return
-        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"):
-            try:
-                self.data = datetime.strptime(raw, fmt)
-                return
-            except ValueError:
-                continue
-        self.data = None
-        raise ValueError(f"{self.what} must be a real date and time, like 14/5/2027 18:30")
+    def problem(self):
+        return f"{self.what} must be a real date and time, like 14/5/2027 18:30"
+
+
+class EmptyForm(Form):
+    """A form with nothing but its CSRF token: for buttons that post."""
 
 
 def choices(pairs) -> list:

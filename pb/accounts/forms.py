@@ -53,6 +53,3 @@ class ChangePasswordForm(Form):
     new_password = PasswordField("New password", validators=[InputRequired("Enter a new password")],
                                  render_kw={"autocomplete": "new-password"})
 
-
-class EmptyForm(Form):
-    """A form with nothing but its CSRF token: for buttons that POST."""

@@ -5,10 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pb.access import public, signed_in
+from pb.forms import EmptyForm
 from pb.services import ServiceError
 
 from . import services, sessions
-from .forms import ChangePasswordForm, EmptyForm, ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+from .forms import ChangePasswordForm, ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
 
 bp = Blueprint("accounts", __name__)
 

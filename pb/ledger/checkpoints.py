@@ -71,10 +71,16 @@ def make_checkpoint(log: AuditLog, reason: str) -> Checkpoint:
     return row
 
 
+def sign_checkpoint(neighbourhood, reason: str) -> Checkpoint:
+    """Checkpoint the neighbourhood's log in the caller's transaction (phase changes, the count)."""
+    from pb.ledger.services import log_for
+
+    return make_checkpoint(log_for(neighbourhood), reason)
+
+
 def checkpoint_now(neighbourhood, reason: str) -> Checkpoint:
     """On demand (an auditor, or the command line): its own transaction."""
-    from pb.ledger.services import log_for
     from pb.services import transaction
 
     with transaction():
-        return make_checkpoint(log_for(neighbourhood), reason)
+        return sign_checkpoint(neighbourhood, reason)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from pb.access import public, roles
-from pb.forms import Form
+from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
 from pb.extensions import db
 
@@ -15,9 +15,6 @@ from .services import entries_of, existing_log, verify_log
 
 bp = Blueprint("ledger", __name__)
 
-
-class EmptyForm(Form):
-    pass
 PAGE_SIZE = 50
 
 

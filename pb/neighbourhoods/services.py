@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from pb import throttle
 from pb.accounts.models import User
@@ -166,9 +166,33 @@ def neighbourhoods_covering(postcode: str) -> list[Neighbourhood]:
 
 # --- roles --------------------------------------------------------------------------------------
 
-def membership(user: User, hood: Neighbourhood, role: str) -> Membership | None:
+def role_in(user: User, neighbourhood_id: int, role: str) -> Membership | None:
+    """The person's membership in this role here, if they hold it: every service asks through this."""
     return db.session.scalar(select(Membership).where(
-        Membership.user_id == user.id, Membership.neighbourhood_id == hood.id, Membership.role == role))
+        Membership.user_id == user.id, Membership.neighbourhood_id == neighbourhood_id, Membership.role == role))
+
+
+def require_role(user: User, neighbourhood_id: int, role: str, refusal: str) -> Membership:
+    """The membership, or a ServiceError saying `refusal` (e.g. "Only facilitators run the count")."""
+    member = role_in(user, neighbourhood_id, role)
+    if member is None:
+        raise ServiceError(refusal)
+    return member
+
+
+def person_matches(query: str, *, email: bool = False):
+    """SQL condition: the person's name (or email) contains the words, or their postcode does,
+    spaces ignored. One definition for every facilitator's search box."""
+    like = f"%{query.strip().lower()}%"
+    conditions = [func.lower(User.name).like(like),
+                  func.replace(func.lower(User.postcode), " ", "").like(like.replace(" ", ""))]
+    if email:
+        conditions.append(func.lower(User.email).like(like))
+    return or_(*conditions)
+
+
+def membership(user: User, hood: Neighbourhood, role: str) -> Membership | None:
+    return role_in(user, hood.id, role)
 
 
 def join_as_resident(user: User, hood: Neighbourhood) -> Membership:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from pb.access import public, roles, signed_in
-from pb.accounts.forms import EmptyForm
+from pb.forms import EmptyForm
 from pb.accounts.models import User
-from pb.extensions import db
+from pb.extensions import db, htmx
 from pb.services import ServiceError
 
 from . import services
@@ -124,16 +124,15 @@ def residents(slug):
     elif status == "verified":
         stmt = stmt.where(Membership.verified_at.is_not(None))
     if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like),
-                              func.replace(func.lower(User.postcode), " ", "").like(like.replace(" ", ""))))
+        stmt = stmt.where(services.person_matches(query, email=True))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.order_by(User.name, User.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     # Only this page's postcodes are looked up: an area can hold thousands.
     shown = {person.postcode for _, person in rows}
     in_area = set(db.session.scalars(select(EligiblePostcode.postcode).where(
         EligiblePostcode.neighbourhood_id == hood.id, EligiblePostcode.postcode.in_(shown)))) if shown else set()
-    template = "neighbourhoods/_resident_rows.html" if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "resident-results" else "neighbourhoods/residents.html"
+    in_place = htmx and htmx.target == "resident-results"
+    template = "neighbourhoods/_resident_rows.html" if in_place else "neighbourhoods/residents.html"
     return render_template(template, hood=hood, rows=rows, query=query, status=status, page=page,
                            pages=max(1, -(-total // PAGE_SIZE)), total=total, in_area=in_area, form=EmptyForm())
 

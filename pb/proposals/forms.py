@@ -143,6 +143,3 @@ class EventForm(Form):
                                   validators=[Optional()], render_kw={"inputmode": "numeric", "class": "width-5"})
     minutes = TextAreaField("Minutes (after the event)", validators=[Optional()], render_kw={"rows": 8})
 
-
-class EmptyForm(Form):
-    pass

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
 from pb.money import is_financial_year, pounds
-from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT, Membership
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
+from pb.neighbourhoods.services import role_in
 from pb.notifications import PROPOSAL_ACTIVITY, link, notify
 from pb.rounds.models import (
     CAPITAL_ONLY,
@@ -78,11 +80,6 @@ COMMENT_EDIT_MINUTES = 15
 REVIEWABLE = (SUBMITTED, NEEDS_CHANGES)
 
 
-def _role(user: User, hood_id: int, role: str) -> Membership | None:
-    return db.session.scalar(select(Membership).where(
-        Membership.user_id == user.id, Membership.neighbourhood_id == hood_id, Membership.role == role))
-
-
 def _hood(round_: Round):
     return round_.neighbourhood
 
@@ -127,7 +124,7 @@ class ProposalInput:
     cost_lines: list[CostLineInput]
 
 
-def _clean_text(data: ProposalInput) -> dict:
+def _clean_text(data: ProposalInput, round_: Round) -> dict:
     values = {}
     for name in (*TEXT_FIELDS, "group_name"):
         value = (getattr(data, name) or "").strip().replace("\r\n", "\n")
@@ -143,6 +140,9 @@ def _clean_text(data: ProposalInput) -> dict:
         raise ServiceError("Choose a category", field="category")
     values["category"] = data.category
     values["group_name"] = values["group_name"] or None
+    if values["group_name"] and round_.who_may_propose != RESIDENTS_AND_GROUPS:
+        raise ServiceError("In this round only residents propose, not groups. Leave the group name empty",
+                           field="group_name")
     return values
 
 
@@ -220,7 +220,7 @@ def _pot(round_: Round, pot_id) -> Pot:
 
 
 def _may_propose(round_: Round, user: User, group_name: str | None) -> None:
-    member = _role(user, round_.neighbourhood_id, RESIDENT)
+    member = role_in(user, round_.neighbourhood_id, RESIDENT)
     hood = _hood(round_)
     if member is None:
         raise ServiceError(f"Only residents of {hood.name} can put forward proposals. Join {hood.name} first")
@@ -279,10 +279,7 @@ def create_draft(round_: Round, user: User, data: ProposalInput) -> Proposal:
         if round_.phase == SETUP:
             raise ServiceError("Proposals are not open yet" + (f": they open on {when.strftime('%-d %B %Y')}" if when else ""))
         raise ServiceError("Proposals have closed for this round")
-    values = _clean_text(data)
-    if values["group_name"] and round_.who_may_propose != RESIDENTS_AND_GROUPS:
-        raise ServiceError("In this round only residents propose, not groups. Leave the group name empty",
-                           field="group_name")
+    values = _clean_text(data, round_)
     _may_propose(round_, user, values["group_name"])
     pot = _pot(round_, data.pot_id)
     lines = _check_lines(round_, pot, data.cost_lines)
@@ -312,10 +309,7 @@ def _editable_by(proposal: Proposal, user: User) -> None:
 def update_proposal(proposal: Proposal, user: User, data: ProposalInput) -> Proposal:
     _editable_by(proposal, user)
     round_ = proposal.round
-    values = _clean_text(data)
-    if values["group_name"] and round_.who_may_propose != RESIDENTS_AND_GROUPS:
-        raise ServiceError("In this round only residents propose, not groups. Leave the group name empty",
-                           field="group_name")
+    values = _clean_text(data, round_)
     pot = _pot(round_, data.pot_id)
     lines = _check_lines(round_, pot, data.cost_lines)
     with transaction():
@@ -394,7 +388,7 @@ def add_co_proposer(proposal: Proposal, user: User, email: str) -> ProposalAutho
         raise ServiceError("Only the proposal's authors can add co-proposers")
     other = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     hood = _hood(proposal.round)
-    if other is None or _role(other, hood.id, RESIDENT) is None:
+    if other is None or role_in(other, hood.id, RESIDENT) is None:
         raise ServiceError(f"There is no resident of {hood.name} with that email address. They need to join first",
                            field="email")
     if is_author(proposal, other):
@@ -436,7 +430,7 @@ def add_image(proposal: Proposal, user: User, raw: bytes, alt_text: str) -> Prop
 
 def remove_image(image: ProposalImage, user: User) -> None:
     proposal = image.proposal
-    if not is_author(proposal, user) and _role(user, proposal.round.neighbourhood_id, FACILITATOR) is None:
+    if not is_author(proposal, user) and role_in(user, proposal.round.neighbourhood_id, FACILITATOR) is None:
         raise ServiceError("Only the proposal's authors or a facilitator can remove a picture")
     with transaction():
         record("proposal.image_removed", image, actor=user, neighbourhood=_hood(proposal.round),
@@ -453,7 +447,7 @@ def declared_interest(proposal: Proposal, user: User) -> InterestDeclaration | N
 
 def declare_interest(proposal: Proposal, user: User, description: str) -> InterestDeclaration:
     hood_id = proposal.round.neighbourhood_id
-    if _role(user, hood_id, BOARD_MEMBER) is None and _role(user, hood_id, FACILITATOR) is None:
+    if role_in(user, hood_id, BOARD_MEMBER) is None and role_in(user, hood_id, FACILITATOR) is None:
         raise ServiceError("Only board members and facilitators declare interests")
     description = (description or "").strip()
     if not description:
@@ -475,7 +469,7 @@ def declare_interest(proposal: Proposal, user: User, description: str) -> Intere
 
 def _reviewer(proposal: Proposal, user: User) -> None:
     round_ = proposal.round
-    if _role(user, round_.neighbourhood_id, FACILITATOR) is None:
+    if role_in(user, round_.neighbourhood_id, FACILITATOR) is None:
         raise ServiceError("Only facilitators review proposals")
     if declared_interest(proposal, user):
         raise ServiceError("You declared an interest in this proposal, so another facilitator must review it")
@@ -608,7 +602,8 @@ def merge(target: Proposal, duplicates: list[Proposal], user: User, reason: str)
 
 def shortlist(round_: Round) -> list[Proposal]:
     """The feasible proposals that reach the ballot: all of them, or those with enough supports."""
-    stmt = select(Proposal).where(Proposal.round_id == round_.id, Proposal.status.in_([FEASIBLE, ON_BALLOT]))
+    stmt = select(Proposal).where(Proposal.round_id == round_.id, Proposal.status.in_([FEASIBLE, ON_BALLOT]))\
+        .options(joinedload(Proposal.pot))  # put_on_ballot names each one's pot
     if round_.support_threshold:
         stmt = stmt.where(Proposal.support_count >= round_.support_threshold)
     return list(db.session.scalars(stmt.order_by(Proposal.number)))
@@ -635,7 +630,7 @@ def put_on_ballot(round_: Round) -> dict:
 
 def support(proposal: Proposal, user: User) -> Support:
     round_ = proposal.round
-    member = _role(user, round_.neighbourhood_id, RESIDENT)
+    member = role_in(user, round_.neighbourhood_id, RESIDENT)
     if member is None or not member.verified:
         raise ServiceError("Only verified residents can support proposals")
     if round_.phase != DELIBERATION:
@@ -690,8 +685,8 @@ def _open_for_discussion(proposal: Proposal) -> None:
 def add_comment(proposal: Proposal, user: User, body: str, stance: str = NEUTRAL, parent_id: int | None = None,
                 official: bool = False) -> Comment:
     hood_id = proposal.round.neighbourhood_id
-    is_facilitator = _role(user, hood_id, FACILITATOR) is not None
-    if _role(user, hood_id, RESIDENT) is None and not is_facilitator and _role(user, hood_id, BOARD_MEMBER) is None:
+    is_facilitator = role_in(user, hood_id, FACILITATOR) is not None
+    if role_in(user, hood_id, RESIDENT) is None and not is_facilitator and role_in(user, hood_id, BOARD_MEMBER) is None:
         raise ServiceError(f"Join {proposal.round.neighbourhood.name} as a resident to comment")
     _open_for_discussion(proposal)
     body = (body or "").strip().replace("\r\n", "\n")
@@ -772,7 +767,7 @@ def flag_comment(comment: Comment, user: User, reason: str) -> CommentFlag:
 
 def hide_comment(comment: Comment, user: User, reason: str) -> None:
     proposal = db.session.get(Proposal, comment.proposal_id)
-    if _role(user, proposal.round.neighbourhood_id, FACILITATOR) is None:
+    if role_in(user, proposal.round.neighbourhood_id, FACILITATOR) is None:
         raise ServiceError("Only facilitators can hide comments")
     if comment.hidden_at is not None:
         raise ServiceError("This comment is already hidden")
@@ -793,7 +788,7 @@ def hide_comment(comment: Comment, user: User, reason: str) -> None:
 
 def dismiss_flags(comment: Comment, user: User) -> int:
     proposal = db.session.get(Proposal, comment.proposal_id)
-    if _role(user, proposal.round.neighbourhood_id, FACILITATOR) is None:
+    if role_in(user, proposal.round.neighbourhood_id, FACILITATOR) is None:
         raise ServiceError("Only facilitators can deal with reports")
     open_flags = db.session.scalars(select(CommentFlag).where(CommentFlag.comment_id == comment.id,
                                                               CommentFlag.resolved_at.is_(None))).all()
@@ -811,7 +806,7 @@ def dismiss_flags(comment: Comment, user: User) -> int:
 
 def suggest_amendment(proposal: Proposal, user: User, field: str, new_text: str, reason: str) -> Amendment:
     round_ = proposal.round
-    if _role(user, round_.neighbourhood_id, RESIDENT) is None:
+    if role_in(user, round_.neighbourhood_id, RESIDENT) is None:
         raise ServiceError(f"Join {round_.neighbourhood.name} as a resident to suggest changes")
     if is_author(proposal, user):
         raise ServiceError("You are an author of this proposal: edit it instead of suggesting an amendment")
@@ -919,7 +914,7 @@ def _check_event(round_: Round, data: EventInput) -> tuple[dict, list[Proposal]]
 
 
 def create_event(round_: Round, user: User, data: EventInput) -> DeliberationEvent:
-    if _role(user, round_.neighbourhood_id, FACILITATOR) is None:
+    if role_in(user, round_.neighbourhood_id, FACILITATOR) is None:
         raise ServiceError("Only facilitators arrange deliberation events")
     if round_.phase in (SETUP,):
         raise ServiceError("Events can be added once proposals open")
@@ -937,7 +932,7 @@ def create_event(round_: Round, user: User, data: EventInput) -> DeliberationEve
 
 def update_event(event: DeliberationEvent, user: User, data: EventInput) -> DeliberationEvent:
     round_ = db.session.get(Round, event.round_id)
-    if _role(user, round_.neighbourhood_id, FACILITATOR) is None:
+    if role_in(user, round_.neighbourhood_id, FACILITATOR) is None:
         raise ServiceError("Only facilitators change deliberation events")
     values, proposals = _check_event(round_, data)
     with transaction():

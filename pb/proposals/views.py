@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from pb.access import public, roles, signed_in
 from pb.accounts.models import User
-from pb.extensions import db
-from pb.forms import choices
+from pb.extensions import db, htmx
+from pb.forms import EmptyForm, choices
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.notifications import PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
 from pb.rounds import services as round_services
@@ -28,7 +28,6 @@ from .forms import (
     CoProposerForm,
     CommentForm,
     EditCommentForm,
-    EmptyForm,
     EventForm,
     FlagForm,
     HideForm,
@@ -67,7 +66,7 @@ def _status(form) -> int:
 
 
 def _partial(target: str) -> bool:
-    return bool(request.headers.get("HX-Request")) and request.headers.get("HX-Target") == target
+    return bool(htmx) and htmx.target == target
 
 
 def _is_facilitator() -> bool:
@@ -493,6 +492,14 @@ def _comment(comment_id: int) -> tuple[Comment, Proposal]:
     return comment, load_proposal(comment.proposal_id)
 
 
+def _discussion(proposal: Proposal, comment_form: CommentForm, **flags) -> str:
+    """The discussion section alone, for htmx to swap in place."""
+    return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
+                           threads=queries.comment_threads(proposal.id), comment_form=comment_form, mine=viewer_roles(),
+                           may_comment=True, STANCES=STANCES, empty=EmptyForm(), edit_minutes=services.COMMENT_EDIT_MINUTES,
+                           stances=services.stance_counts(proposal.id), **flags)
+
+
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/comments", methods=["POST"])
 @roles(RESIDENT, FACILITATOR, BOARD_MEMBER)
 def comment(slug, proposal_id):
@@ -507,21 +514,12 @@ def comment(slug, proposal_id):
             form.fail(error)
         else:
             if _partial("comments"):
-                return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
-                                       threads=queries.comment_threads(proposal.id),
-                                       comment_form=CommentForm(formdata=None),
-                                       mine=viewer_roles(), may_comment=True, STANCES=STANCES, empty=EmptyForm(),
-                                       edit_minutes=services.COMMENT_EDIT_MINUTES,
-                                       stances=services.stance_counts(proposal.id), posted=True)
+                return _discussion(proposal, CommentForm(formdata=None), posted=True)
             flash("Your comment is posted.", "success")
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#comments")
     if _partial("comments"):
         # 422: htmx swaps it in (see base.html's htmx-config), with the errors by the form.
-        return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
-                               threads=queries.comment_threads(proposal.id), comment_form=form, mine=viewer_roles(),
-                               may_comment=True, STANCES=STANCES, empty=EmptyForm(), inline_errors=True,
-                               edit_minutes=services.COMMENT_EDIT_MINUTES,
-                               stances=services.stance_counts(proposal.id)), 422
+        return _discussion(proposal, form, inline_errors=True), 422
     detail = queries.proposal_detail(proposal.id)
     return _render_show(detail, comment_form=form, status=400)
 

@@ -90,12 +90,3 @@ class RuleChangeForm(Form):
                                                              Length(max=2000, message="Keep it to 2,000 characters or fewer")])
     decided_on = DayField("Date of the board meeting", what="The date of the meeting",
                           validators=[InputRequired("Enter the date of the board meeting")])
-
-
-class FollowForm(Form):
-    pass
-
-
-
-
-__all__ = ["RoundForm", "RulesForm", "PotForm", "TimelineForm", "ApproveForm", "RuleChangeForm", "FollowForm"]

@@ -11,6 +11,7 @@ from pb.extensions import db
 from pb.ledger.services import record
 from pb.money import is_financial_year, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood
+from pb.neighbourhoods.services import require_role
 from pb.notifications import ROUND_UPDATES, link, notify
 from pb.services import ServiceError, transaction
 from pb.timeutil import utcnow
@@ -50,15 +51,9 @@ RULE_LABELS = {
 }
 
 
-def _held(user: User, hood_id: int, role: str) -> bool:
-    return db.session.scalar(select(Membership.id).where(
-        Membership.user_id == user.id, Membership.neighbourhood_id == hood_id, Membership.role == role)) is not None
-
-
 def _require(user: User, round_: Round, role: str, doing: str) -> None:
-    if not _held(user, round_.neighbourhood_id, role):
-        who = "partnership board members" if role == BOARD_MEMBER else "facilitators"
-        raise ServiceError(f"Only {who} can {doing}")
+    who = "partnership board members" if role == BOARD_MEMBER else "facilitators"
+    require_role(user, round_.neighbourhood_id, role, f"Only {who} can {doing}")
 
 
 def _text(value, field, label, limit, required=True) -> str:
@@ -74,8 +69,7 @@ def _text(value, field, label, limit, required=True) -> str:
 
 def create_round(hood: Neighbourhood, actor: User, *, name: str, fund_year: str, total_budget: int,
                  description: str = "") -> Round:
-    if not _held(actor, hood.id, FACILITATOR):
-        raise ServiceError("Only facilitators can set up a round")
+    require_role(actor, hood.id, FACILITATOR, "Only facilitators can set up a round")
     name = _text(name, "name", "the round's name", 120)
     if not is_financial_year(fund_year):
         raise ServiceError("Fund year must be a financial year like 2027/28", field="fund_year")
@@ -155,11 +149,18 @@ def update_rules(round_: Round, actor: User, **changes) -> dict:
                 setattr(round_, name, value)
         if changed:
             payload = {"changed": changed}
-            if rule_changes and round_.approved_at is not None:
-                round_.approved_at = None
-                payload["board_approval_withdrawn"] = True
+            if rule_changes:
+                _withdraw_approval(round_, payload)
             record("round.rules_updated", round_, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
     return changed
+
+
+def _withdraw_approval(round_: Round, payload: dict) -> None:
+    """A change to an approved set-up withdraws the approval: the board approves what residents get.
+    Said in the change's own audit entry."""
+    if round_.approved_at is not None:
+        round_.approved_at = None
+        payload["board_approval_withdrawn"] = True
 
 
 def _check_pot(round_: Round, name: str, amount: int, spend_rule: str, max_per_proposal: int | None,
@@ -201,9 +202,7 @@ def add_pot(round_: Round, actor: User, *, name: str, amount: int, spend_rule: s
         round_.pots.append(pot)
         db.session.flush()
         payload = {"name": name, "amount": amount, "spend_rule": spend_rule, "max_per_proposal": max_per_proposal}
-        if round_.approved_at is not None:
-            round_.approved_at = None
-            payload["board_approval_withdrawn"] = True
+        _withdraw_approval(round_, payload)
         record("pot.added", pot, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
     return pot
 
@@ -221,9 +220,7 @@ def update_pot(pot: Pot, actor: User, *, name: str, amount: int, spend_rule: str
         pot.description = _text(description, "description", "the description", 1000, required=False)
         payload = {"before": before, "after": {"name": name, "amount": amount, "spend_rule": spend_rule,
                                                "max_per_proposal": max_per_proposal}}
-        if round_.approved_at is not None:
-            round_.approved_at = None
-            payload["board_approval_withdrawn"] = True
+        _withdraw_approval(round_, payload)
         record("pot.updated", pot, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
 
 
@@ -233,9 +230,7 @@ def remove_pot(pot: Pot, actor: User) -> None:
     _pots_unlocked(round_)
     with transaction():
         payload = {"name": pot.name, "amount": pot.amount}
-        if round_.approved_at is not None:
-            round_.approved_at = None
-            payload["board_approval_withdrawn"] = True
+        _withdraw_approval(round_, payload)
         record("pot.removed", pot, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
         round_.pots.remove(pot)
 
@@ -440,10 +435,9 @@ def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False)
                 step.started_at = utcnow()
         record("round.phase_changed", round_, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
         if target in CHECKPOINT_PHASES:
-            from pb.ledger.checkpoints import make_checkpoint
-            from pb.ledger.services import log_for
+            from pb.ledger.checkpoints import sign_checkpoint
 
-            make_checkpoint(log_for(round_.neighbourhood), f"{round_.name}: {PHASE_LABELS[target].lower()}")
+            sign_checkpoint(round_.neighbourhood, f"{round_.name}: {PHASE_LABELS[target].lower()}")
         followers = db.session.scalars(select(User).join(RoundFollower, RoundFollower.user_id == User.id)
                                        .where(RoundFollower.round_id == round_.id)).all()
         for person in followers:

@@ -7,12 +7,13 @@ from sqlalchemy import func, select
 
 from pb.access import public, roles, signed_in
 from pb.extensions import db
+from pb.forms import EmptyForm
 from pb.money import parse_pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.services import ServiceError
 
 from . import services
-from .forms import ApproveForm, FollowForm, PotForm, RoundForm, RuleChangeForm, RulesForm, TimelineForm
+from .forms import ApproveForm, PotForm, RoundForm, RuleChangeForm, RulesForm, TimelineForm
 from .models import (
     BALLOT_TYPES,
     COUNTING_RULES,
@@ -91,7 +92,7 @@ def show(slug, round_id):
                            if round_.phase == SETUP else [], warnings=services.rule_warnings(round_)
                            if mine & {FACILITATOR, BOARD_MEMBER} and round_.is_before("voting") else [],
                            following=services.is_following(round_, current_user),
-                           form=FollowForm())
+                           form=EmptyForm())
 
 
 def _labels() -> dict:
@@ -152,7 +153,7 @@ def pots(slug, round_id):
             flash(f"Pot ‘{form.name.data.strip()}’ added.", "success")
             return redirect(url_for("rounds.pots", slug=slug, round_id=round_.id))
     return render_template("rounds/pots.html", hood=g.neighbourhood, round=round_, form=form,
-                           remove_form=FollowForm(), labels=_labels()), _status(form)
+                           remove_form=EmptyForm(), labels=_labels()), _status(form)
 
 
 def _pot(round_: Round, pot_id: int) -> Pot:
@@ -186,7 +187,7 @@ def edit_pot(slug, round_id, pot_id):
 def remove_pot(slug, round_id, pot_id):
     round_ = load_round(round_id)
     pot = _pot(round_, pot_id)
-    if FollowForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         try:
             name = pot.name
             services.remove_pot(pot, current_user)
@@ -221,7 +222,7 @@ def timeline(slug, round_id):
 @roles(FACILITATOR)
 def advance(slug, round_id):
     round_ = load_round(round_id)
-    form = FollowForm()
+    form = EmptyForm()
     if form.validate_on_submit():
         try:
             target = services.advance_phase(round_, current_user)
@@ -307,7 +308,7 @@ def rule_change(slug, round_id):
 @signed_in
 def follow(slug, round_id):
     round_ = load_round(round_id)
-    if FollowForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         try:
             if request.form.get("stop"):
                 services.unfollow(round_, current_user)

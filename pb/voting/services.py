@@ -21,15 +21,18 @@ from pb.counting.pabulib import from_election, writes
 from pb.extensions import db
 from pb.ledger.services import record
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Membership
+from pb.neighbourhoods.services import require_role, role_in
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import COUNTING, VOTING, Round
 from pb.services import ServiceError, transaction
-from pb.tokens import new_code, normalise_code
+from pb.tokens import digest, new_code, normalise_code
 
 from . import ballots as rules_module
 from .models import CODE, METHODS, ONLINE, PAPER, Ballot, CountResult, VoterRollEntry
 
-AGE_BANDS = ((16, 24), (25, 34), (35, 49), (50, 64), (65, 200))
+# Turnout by age; "under 16" exists because a neighbourhood may set its voting age as low as 11.
+AGE_BANDS = (("under 16", 0, 15), ("16-24", 16, 24), ("25-34", 25, 34), ("35-49", 35, 49), ("50-64", 50, 64),
+             ("65+", 65, 200))
 
 
 # --- what is on the ballot --------------------------------------------------------------------------
@@ -67,9 +70,7 @@ def why_not_eligible(round_: Round, user: User, today: date | None = None) -> st
             opens = round_.start_of(VOTING)
             return "Voting has not opened yet" + (f": it opens on {opens.strftime('%-d %B %Y')}" if opens else "")
         return "Voting has closed for this round"
-    member = db.session.scalar(select(Membership).where(Membership.user_id == user.id,
-                                                        Membership.neighbourhood_id == hood.id,
-                                                        Membership.role == RESIDENT))
+    member = role_in(user, hood.id, RESIDENT)
     if member is None:
         return f"Only residents of {hood.name} can vote. Join {hood.name} first"
     if not member.verified and hood.voting_needs_verification:
@@ -91,13 +92,25 @@ def has_voted(round_: Round, user: User) -> VoterRollEntry | None:
 
 
 def tracker_hash(tracker: str) -> str:
-    return hashlib.sha256(normalise_code(tracker).encode()).hexdigest()
+    """Receipts and voting codes are stored as the digest of their normal form, like letter codes."""
+    return digest(normalise_code(tracker))
 
 
 # --- casting ----------------------------------------------------------------------------------------
 
-def check_ballot(round_: Round, raw: dict) -> rules_module.Checked:
-    return rules_module.check(ballot_rules(round_), ballot_sections(round_), raw)
+def check_ballot(round_: Round, raw: dict, sections: list | None = None) -> rules_module.Checked:
+    return rules_module.check(ballot_rules(round_), sections if sections is not None else ballot_sections(round_), raw)
+
+
+def stored_choices(round_: Round, raw: dict, paper: bool = False) -> dict:
+    """The ballot as it is stored, {"<pot id>": [[proposal id, value], ...]}, or a ServiceError with
+    its first problem (for paper, with what to do when the paper really says that)."""
+    checked = check_ballot(round_, raw)
+    if not checked.ok:
+        field, message = checked.problems[0]
+        raise ServiceError(message + (". If the paper really says this, record the ballot as spoilt" if paper else ""),
+                           field=field)
+    return {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
 
 
 def cast_ballot(round_: Round, user: User, raw: dict, method: str = ONLINE) -> tuple[str, bool]:
@@ -106,10 +119,7 @@ def cast_ballot(round_: Round, user: User, raw: dict, method: str = ONLINE) -> t
     problem = why_not_eligible(round_, user)
     if problem:
         raise ServiceError(problem)
-    checked = check_ballot(round_, raw)
-    if not checked.ok:
-        field, message = checked.problems[0]
-        raise ServiceError(message, field=field)
+    choices = stored_choices(round_, raw)
     earlier = has_voted(round_, user)
     if earlier is not None and not round_.allow_ballot_changes:
         raise ServiceError("You have already voted in this round, and this round's rules do not allow changing a ballot")
@@ -117,7 +127,6 @@ def cast_ballot(round_: Round, user: User, raw: dict, method: str = ONLINE) -> t
         raise ServiceError("You voted on paper, so your ballot cannot be changed online")
     tracker = new_code()
     key = replace_key(round_, user.id) if round_.allow_ballot_changes else None
-    choices = {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
     try:
         with transaction():
             if earlier is None:
@@ -164,14 +173,14 @@ def proposal_records(proposals) -> list[dict]:
 
 
 def election_for(round_: Round, pot, rows: list[Ballot], proposals: dict[int, Proposal],
-                 exclude: set[int] = frozenset(), budget: int | None = None) -> Election:
+                 exclude: set[int] = frozenset()) -> Election:
     """One pot as a pb.counting election (see pb.audit.recount, shared with the pack verifier)."""
     from pb.audit.recount import pot_election
 
     meta = {"description": f"{round_.neighbourhood.name}: {round_.name}, {pot.name}", "country": "United Kingdom",
             "unit": round_.neighbourhood.name, "instance": round_.fund_year, "rule": round_.counting_rule,
             "subunit": pot.name}
-    return pot_election(round_.ballot_type, pot.id, pot.name, budget if budget is not None else pot.amount,
+    return pot_election(round_.ballot_type, pot.id, pot.name, pot.amount,
                         proposal_records(proposals.values()), (row.choices for row in rows), exclude=exclude,
                         max_length=round_.ballot_max, meta=meta)
 
@@ -183,13 +192,11 @@ def turnout(round_: Round) -> dict:
         Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
         Membership.verified_at.is_not(None)))
     year = date.today().year
-    bands = {f"{low}-{high}" if high < 200 else f"{low}+": 0 for low, high in AGE_BANDS}
+    bands = {label: 0 for label, _, _ in AGE_BANDS}
     for _, birth_year in rows:
         age = age_in(year, birth_year)
-        for low, high in AGE_BANDS:
-            if low <= age <= high:
-                bands[f"{low}-{high}" if high < 200 else f"{low}+"] += 1
-                break
+        label = next((label for label, low, high in AGE_BANDS if low <= age <= high), AGE_BANDS[-1][0])
+        bands[label] += 1
     methods = {m: sum(1 for method, _ in rows if method == m) for m in METHODS}
     return {"voters": len(rows), "verified_residents": eligible, "by_method": methods, "by_age": bands}
 
@@ -217,9 +224,7 @@ def _count(round_: Round, declined: set[int]) -> tuple[dict, list[Ballot]]:
 
 
 def count_round(round_: Round, actor: User) -> CountResult:
-    if not db.session.scalar(select(Membership.id).where(Membership.user_id == actor.id, Membership.role == FACILITATOR,
-                                                         Membership.neighbourhood_id == round_.neighbourhood_id)):
-        raise ServiceError("Only facilitators run the count")
+    require_role(actor, round_.neighbourhood_id, FACILITATOR, "Only facilitators run the count")
     if round_.phase != COUNTING:
         raise ServiceError("The count runs once voting has closed, in the counting phase")
     if db.session.scalar(select(CountResult.id).where(CountResult.round_id == round_.id,
@@ -246,10 +251,9 @@ def count_round(round_: Round, actor: User) -> CountResult:
 
 
 def _checkpoint(round_: Round, what: str) -> None:
-    from pb.ledger.checkpoints import make_checkpoint
-    from pb.ledger.services import log_for
+    from pb.ledger.checkpoints import sign_checkpoint
 
-    make_checkpoint(log_for(round_.neighbourhood), f"{round_.name}: {what}")
+    sign_checkpoint(round_.neighbourhood, f"{round_.name}: {what}")
 
 
 def receipt_leaves(rows: list[Ballot]) -> list[bytes]:
@@ -335,9 +339,7 @@ def results_csv(round_: Round, result: CountResult) -> str:
 def _board_member(round_: Round, user: User) -> None:
     from pb.neighbourhoods.models import BOARD_MEMBER
 
-    if not db.session.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.role == BOARD_MEMBER,
-                                                         Membership.neighbourhood_id == round_.neighbourhood_id)):
-        raise ServiceError("Only partnership board members sign off results")
+    require_role(user, round_.neighbourhood_id, BOARD_MEMBER, "Only partnership board members sign off results")
 
 
 def board_members(round_: Round) -> list[User]:
@@ -423,7 +425,7 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
         raise ServiceError("Only a provisional result can change")
     if not any(proposal.id in pot["selected"] for pot in result.result.values()):
         raise ServiceError(f"{proposal.reference} is not funded in the result", field="proposal")
-    if member.id in conflicts(round_, result) and f"P-{proposal.number}" in conflicts(round_, result)[member.id]:
+    if proposal.reference in conflicts(round_, result).get(member.id, []):
         raise ServiceError(f"You declared an interest in {proposal.reference}, so you cannot decide on it")
     reason = (reason or "").strip()
     if not reason:
@@ -456,37 +458,47 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
 MAX_CODES_PER_BATCH = 500
 
 
-def code_candidates(round_: Round) -> list[User]:
+def _code_candidates(round_: Round):
     """Verified residents who have neither voted nor been given a code for this round."""
     from .models import VotingCode
 
-    return db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
-               Membership.verified_at.is_not(None),
-               User.id.not_in(select(VoterRollEntry.user_id).where(VoterRollEntry.round_id == round_.id)),
-               User.id.not_in(select(VotingCode.user_id).where(VotingCode.round_id == round_.id)))
-        .order_by(User.name, User.id)).all()
+    return (select(User).join(Membership, Membership.user_id == User.id)
+            .where(Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
+                   Membership.verified_at.is_not(None),
+                   User.id.not_in(select(VoterRollEntry.user_id).where(VoterRollEntry.round_id == round_.id)),
+                   User.id.not_in(select(VotingCode.user_id).where(VotingCode.round_id == round_.id))))
 
 
-def issue_codes(round_: Round, facilitator: User, user_ids: list[int]):
-    """Codes for these residents, returned once for printing: [(user, code)], batch number."""
+def code_candidates(round_: Round, query: str = "", limit: int = 200) -> tuple[list[User], int]:
+    """The first `limit` residents who need a code (matching `query`), and how many need one in all."""
+    from pb.neighbourhoods.services import person_matches
+
+    stmt = _code_candidates(round_)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    if query:
+        stmt = stmt.where(person_matches(query))
+    return db.session.scalars(stmt.order_by(User.name, User.id).limit(limit)).all(), total
+
+
+def issue_codes(round_: Round, facilitator: User, user_ids: list[int] | None):
+    """Codes for these residents (None: everyone who needs one), returned once for printing:
+    [(user, code)], batch number."""
     from pb.rounds.models import VOTING
 
     from .models import VotingCode
 
-    if not db.session.scalar(select(Membership.id).where(Membership.user_id == facilitator.id, Membership.role == FACILITATOR,
-                                                         Membership.neighbourhood_id == round_.neighbourhood_id)):
-        raise ServiceError("Only facilitators issue voting codes")
+    require_role(facilitator, round_.neighbourhood_id, FACILITATOR, "Only facilitators issue voting codes")
     if round_.phase == "setup" or not (round_.is_before(VOTING) or round_.phase == VOTING):
         raise ServiceError("Voting codes can be made once the rules are locked and until voting closes")
+    if user_ids is None:
+        user_ids = list(db.session.scalars(_code_candidates(round_).with_only_columns(User.id)
+                                           .limit(MAX_CODES_PER_BATCH + 1)))
     if not user_ids:
         raise ServiceError("Choose at least one resident", field="residents")
     if len(user_ids) > MAX_CODES_PER_BATCH:
         raise ServiceError(f"Make at most {MAX_CODES_PER_BATCH} codes at a time", field="residents")
-    allowed = {u.id: u for u in code_candidates(round_)}
-    missing = [i for i in user_ids if i not in allowed]
-    if missing:
+    allowed = {u.id: u for u in db.session.scalars(_code_candidates(round_).where(User.id.in_(user_ids)))}
+    if any(i not in allowed for i in user_ids):
         raise ServiceError("Some of the residents chosen have already voted, already have a code, or are not verified "
                            "residents here", field="residents")
     with transaction():
@@ -538,12 +550,8 @@ def cast_with_code(round_: Round, raw_code: str, raw: dict, throttle_key: str) -
     problem = why_not_eligible(round_, user)
     if problem:
         raise ServiceError(problem, field="code")
-    checked = check_ballot(round_, raw)
-    if not checked.ok:
-        field, message = checked.problems[0]
-        raise ServiceError(message, field=field)
+    choices = stored_choices(round_, raw)
     tracker = new_code()
-    choices = {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
     try:
         with transaction():
             from pb.timeutil import utcnow
@@ -567,9 +575,7 @@ def cast_with_code(round_: Round, raw_code: str, raw: dict, throttle_key: str) -
 # --- paper ballots ----------------------------------------------------------------------------------
 
 def _facilitator(round_: Round, user: User, doing: str) -> None:
-    if not db.session.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.role == FACILITATOR,
-                                                         Membership.neighbourhood_id == round_.neighbourhood_id)):
-        raise ServiceError(f"Only facilitators {doing}")
+    require_role(user, round_.neighbourhood_id, FACILITATOR, f"Only facilitators {doing}")
 
 
 def add_paper_event(round_: Round, facilitator: User, *, name: str, held_on: date | None, first_serial: int | None,
@@ -671,11 +677,7 @@ def key_paper_ballot(round_: Round, facilitator: User, serial: int | None, raw: 
     if round_.phase not in (VOTING, COUNTING):
         raise ServiceError("Paper ballots are keyed in while voting is open and before the count")
     event = _event_for(round_, serial)
-    checked = check_ballot(round_, raw)
-    if not checked.ok:
-        field, message = checked.problems[0]
-        raise ServiceError(message + ". If the paper really says this, record the ballot as spoilt", field=field)
-    choices = {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
+    choices = stored_choices(round_, raw, paper=True)
     row = db.session.scalar(select(PaperSerial).where(PaperSerial.round_id == round_.id, PaperSerial.serial == serial))
     entries = db.session.scalars(select(PaperEntry).where(PaperEntry.paper_serial_id == row.id)).all() if row else []
     if row is not None and row.status != KEYED_ONCE:
@@ -715,11 +717,7 @@ def reconcile_paper_ballot(round_: Round, facilitator: User, serial: int | None,
     keyers = set(db.session.scalars(select(PaperEntry.keyed_by_id).where(PaperEntry.paper_serial_id == row.id)))
     if facilitator.id in keyers:
         raise ServiceError("You keyed this ballot, so a third person must read it from the paper", field="serial")
-    checked = check_ballot(round_, raw)
-    if not checked.ok:
-        field, message = checked.problems[0]
-        raise ServiceError(message + ". If the paper really says this, record the ballot as spoilt", field=field)
-    choices = {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
+    choices = stored_choices(round_, raw, paper=True)
     with transaction():
         row.status, row.resolved_by_id = RECONCILED, facilitator.id
         _paper_ballot(round_, choices)

@@ -5,8 +5,8 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user
 
 from pb.access import public, roles
-from pb.extensions import db
-from pb.forms import Form
+from pb.extensions import db, htmx
+from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.proposals.models import Proposal
 from pb.rounds.models import PUBLISHED, Round
@@ -18,10 +18,6 @@ from . import services
 from .models import METHODS
 
 bp = Blueprint("voting", __name__)
-
-
-class EmptyForm(Form):
-    pass
 
 
 def raw_from_form(form, sections, kind) -> dict:
@@ -37,14 +33,14 @@ def raw_from_form(form, sections, kind) -> dict:
     return raw
 
 
-def _context(round_, raw=None, checked=None):
-    sections = services.ballot_sections(round_)
-    raw = raw if raw is not None else {}
+def _context(round_, sections, raw=None, checked=None, **extra):
+    """What the ballot, check and totals templates need, from one reading of the ballot's sections."""
     errors = {}  # pot id (or None for the whole ballot): messages
     for field, message in (checked.problems if checked else []):
         errors.setdefault(int(field.split("-")[1]) if field.startswith("pot-") else None, []).append(message)
-    return dict(hood=g.neighbourhood, round=round_, sections=sections, raw=raw, checked=checked, errors=errors,
-                rules=services.ballot_rules(round_), form=EmptyForm())
+    return dict(hood=g.neighbourhood, round=round_, sections=sections, raw=raw or {}, checked=checked, errors=errors,
+                rules=services.ballot_rules(round_), form=EmptyForm(), totals=_totals(round_, sections, checked),
+                **extra)
 
 
 def _totals(round_, sections, checked):
@@ -62,15 +58,40 @@ def _totals(round_, sections, checked):
     return out
 
 
+def _ballot_page(context, problem=None, voted=None, status=200):
+    return render_template("voting/ballot.html", problem=problem, voted=voted, **context), status
+
+
+def _check_step(round_, sections, *, problem=None, voted=None, **extra):
+    """The step after the ballot, shared by online and code voting: the live totals (htmx), back to
+    the ballot with the choices kept, the ballot with its problems, or check your answers."""
+    raw = raw_from_form(request.form, sections, round_.ballot_type)
+    checked = services.check_ballot(round_, raw, sections)
+    context = _context(round_, sections, raw, checked, **extra)
+    if htmx and htmx.target == "ballot-totals":
+        return render_template("voting/_totals.html", **context)
+    if request.form.get("change"):  # back from check-your-answers, choices kept
+        context["checked"], context["errors"] = None, {}
+        return _ballot_page(context, problem, voted)
+    if problem or not checked.ok:
+        return _ballot_page(context, problem, voted, 400)
+    proposals = {o.id: o for s in sections for o in s.options}
+    return render_template("voting/check.html", proposals=proposals, **context)
+
+
+def _cast_failed(round_, sections, error, voted=None, **extra):
+    raw = raw_from_form(request.form, sections, round_.ballot_type)
+    context = _context(round_, sections, raw, services.check_ballot(round_, raw, sections), **extra)
+    context["form"].form_errors.append(error.message)
+    return _ballot_page(context, voted=voted, status=400)
+
+
 @bp.route("/n/<slug>/rounds/<int:round_id>/vote")
 @roles(RESIDENT)
 def ballot(slug, round_id):
     round_ = load_round(round_id)
-    problem = services.why_not_eligible(round_, current_user)
-    context = _context(round_)
-    context["totals"] = _totals(round_, context["sections"], None)
-    return render_template("voting/ballot.html", problem=problem, voted=services.has_voted(round_, current_user),
-                           **context)
+    return _ballot_page(_context(round_, services.ballot_sections(round_)),
+                        services.why_not_eligible(round_, current_user), services.has_voted(round_, current_user))
 
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/vote/check", methods=["POST"])
@@ -80,23 +101,8 @@ def check(slug, round_id):
     round_ = load_round(round_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    sections = services.ballot_sections(round_)
-    raw = raw_from_form(request.form, sections, round_.ballot_type)
-    checked = services.check_ballot(round_, raw)
-    context = _context(round_, raw, checked)
-    context["totals"] = _totals(round_, sections, checked)
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ballot-totals":
-        return render_template("voting/_totals.html", **context)
-    problem = services.why_not_eligible(round_, current_user)
-    if request.form.get("change"):  # back from check-your-answers, choices kept
-        context["checked"], context["errors"] = None, {}
-        return render_template("voting/ballot.html", problem=problem, voted=services.has_voted(round_, current_user),
-                               **context)
-    if problem or not checked.ok:
-        return render_template("voting/ballot.html", problem=problem, voted=services.has_voted(round_, current_user),
-                               **context), 400
-    proposals = {o.id: o for s in sections for o in s.options}
-    return render_template("voting/check.html", proposals=proposals, **context)
+    return _check_step(round_, services.ballot_sections(round_), problem=services.why_not_eligible(round_, current_user),
+                       voted=services.has_voted(round_, current_user))
 
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/vote/cast", methods=["POST"])
@@ -106,16 +112,11 @@ def cast(slug, round_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     sections = services.ballot_sections(round_)
-    raw = raw_from_form(request.form, sections, round_.ballot_type)
     try:
-        tracker, replaced = services.cast_ballot(round_, current_user, raw)
+        tracker, replaced = services.cast_ballot(round_, current_user,
+                                                 raw_from_form(request.form, sections, round_.ballot_type))
     except ServiceError as error:
-        checked = services.check_ballot(round_, raw)
-        context = _context(round_, raw, checked)
-        context["totals"] = _totals(round_, sections, checked)
-        context["form"].form_errors.append(error.message)
-        return render_template("voting/ballot.html", problem=None, voted=services.has_voted(round_, current_user),
-                               **context), 400
+        return _cast_failed(round_, sections, error, voted=services.has_voted(round_, current_user))
     return render_template("voting/cast.html", hood=g.neighbourhood, round=round_, tracker=tracker, replaced=replaced)
 
 
@@ -252,13 +253,11 @@ def sign_off(slug, round_id):
 def codes(slug, round_id):
     round_ = load_round(round_id)
     form = EmptyForm()
-    candidates = services.code_candidates(round_)
-    query = (request.args.get("q") or "").strip().lower()
-    shown = [u for u in candidates if not query or query in u.name.lower() or query in u.postcode.lower().replace(" ", "")
-             or query.replace(" ", "") in u.postcode.lower().replace(" ", "")]
+    query = (request.args.get("q") or "").strip()[:100]
+    shown, total = services.code_candidates(round_, query)
     if form.validate_on_submit():
         try:
-            chosen = [u.id for u in candidates] if request.form.get("all") else \
+            chosen = None if request.form.get("all") else \
                 [int(v) for v in request.form.getlist("residents") if v.isdigit()]
             batch, printed = services.issue_codes(round_, current_user, chosen)
         except ServiceError as error:
@@ -267,8 +266,8 @@ def codes(slug, round_id):
             # Shown once: only digests are stored, so this page is the only copy of the codes.
             return render_template("voting/codes_print.html", hood=g.neighbourhood, round=round_, batch=batch,
                                    printed=printed)
-    return render_template("voting/codes.html", hood=g.neighbourhood, round=round_, form=form, shown=shown[:200],
-                           total=len(candidates), query=query), 400 if form.has_errors else 200
+    return render_template("voting/codes.html", hood=g.neighbourhood, round=round_, form=form, shown=shown,
+                           total=total, query=query), 400 if form.has_errors else 200
 
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/code-vote", methods=["GET", "POST"])
@@ -298,29 +297,14 @@ def code_vote(slug, round_id):
     except ServiceError as error:
         form.fail(error)
         return render_template("voting/code_enter.html", hood=g.neighbourhood, round=round_, form=form, code=code), 400
-    context = _context(round_)
-    context.update(code=code, code_url=code_url)
     if step == "code":
-        context["totals"] = _totals(round_, sections, None)
-        return render_template("voting/ballot.html", problem=None, voted=None, **context)
-    raw = raw_from_form(request.form, sections, round_.ballot_type)
-    checked = services.check_ballot(round_, raw)
-    context.update(_context(round_, raw, checked), code=code, code_url=code_url)
-    context["totals"] = _totals(round_, sections, checked)
+        return _ballot_page(_context(round_, sections, code=code, code_url=code_url))
     if step == "check":
-        if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ballot-totals":
-            return render_template("voting/_totals.html", **context)
-        if request.form.get("change") or not checked.ok:
-            if request.form.get("change"):
-                context["checked"], context["errors"] = None, {}
-            return render_template("voting/ballot.html", problem=None, voted=None, **context), 200 if checked.ok else 400
-        proposals = {o.id: o for s in sections for o in s.options}
-        return render_template("voting/check.html", proposals=proposals, **context)
+        return _check_step(round_, sections, code=code, code_url=code_url)
     try:
-        tracker = services.cast_with_code(round_, code, raw, who)
+        tracker = services.cast_with_code(round_, code, raw_from_form(request.form, sections, round_.ballot_type), who)
     except ServiceError as error:
-        context["form"].form_errors.append(error.message)
-        return render_template("voting/ballot.html", problem=None, voted=None, **context), 400
+        return _cast_failed(round_, sections, error, code=code, code_url=code_url)
     return render_template("voting/cast.html", hood=g.neighbourhood, round=round_, tracker=tracker, replaced=False,
                            code_vote=True)
 
@@ -398,12 +382,11 @@ def paper(slug, round_id):
     if query:
         from pb.accounts.models import User
         from pb.neighbourhoods.models import Membership
+        from pb.neighbourhoods.services import person_matches
 
-        like = f"%{query.lower()}%"
         found = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
             Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
-            (func.lower(User.name).like(like)) | (func.replace(func.lower(User.postcode), " ", "").like(like.replace(" ", ""))))
-            .order_by(User.name).limit(20)).all()
+            person_matches(query)).order_by(User.name).limit(20)).all()
     return render_template("voting/paper.html", hood=g.neighbourhood, round=round_, form=form, events=events,
                            states=states, PAPER_STATES=PAPER_STATES, mismatches=mismatches, query=query, found=found,
                            problems=services.paper_problems(round_)), 400 if form.has_errors else 200
@@ -438,7 +421,7 @@ def key_paper(slug, round_id):
                   "success" if status != "mismatch" else "error")
             return redirect(url_for("voting.key_paper", slug=slug, round_id=round_.id))
         except ServiceError as error:
-            checked = services.check_ballot(round_, raw)
+            checked = services.check_ballot(round_, raw, sections)
             form.fail(error)
     entries = []
     if reconcile:
@@ -446,9 +429,8 @@ def key_paper(slug, round_id):
         if row is None:
             abort(404)
         entries = db.session.scalars(select(PaperEntry).where(PaperEntry.paper_serial_id == row.id).order_by(PaperEntry.id)).all()
-    context = _context(round_, raw, checked)
+    context = _context(round_, sections, raw, checked)
     context.update(form=form)
-    context["totals"] = _totals(round_, sections, checked)
     labels = {o.id: o.label for s in sections for o in s.options}
     return render_template("voting/paper_key.html", serial=serial_text, reconcile=reconcile, entries=entries,
                            labels=labels, pot_names={str(s.pot_id): s.name for s in sections}, **context), \
