@@ -5,6 +5,7 @@ Money is exact: whole numbers as int, anything else as fractions.Fraction, never
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterable, Union
@@ -83,6 +84,10 @@ class Election:
     def scores(self) -> dict[str, int]:
         """Approvals per project (approval ballots) or total points (cumulative, ordinal)."""
         totals: Counter = Counter({pid: 0 for pid in self.projects})
+        if self.kind in (APPROVAL, KNAPSACK) and self.weights is None:
+            # one approval per project per ballot, counted in C
+            totals.update(chain.from_iterable(map(set, self.ballots)))
+            return dict(totals)
         for ballot, weight in self.points():
             for pid, pts in ballot.items():
                 totals[pid] += pts * weight

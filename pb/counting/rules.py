@@ -37,13 +37,14 @@ def count(election: Election, rule: str, *, threshold: int | None = None, explai
     scores = election.scores()
     costs = {p: election.projects[p].cost for p in election.projects}
     if rule == "mes":
-        selected, rounds, notes = mes(election, explain)
+        selected, rounds, notes = mes(election, explain, scores)
         return Result(rule, election.budget, selected, scores, costs, rounds, notes)
-    selected, rounds, notes = mes_add1(election, explain)
+    selected, rounds, notes = mes_add1(election, explain, scores)
     if rule == "mes-add1":
         return Result(rule, election.budget, selected, scores, costs, rounds, notes)
     topped_up = greedy(election, already=selected)
     rounds += [dict(step, why="greedy on the money left: " + step["why"]) for step in topped_up.rounds]
+    notes = dict(notes, added_by_greedy=topped_up.selected[len(selected):])
     return Result(rule, election.budget, topped_up.selected, scores, costs, rounds, notes)
 
 

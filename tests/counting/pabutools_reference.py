@@ -57,6 +57,11 @@ def from_election(election):
     return instance, CardinalProfile(ballots, instance=instance)
 
 
+def mes_sat_class(profile):
+    """Cost utilities for approval ballots, points for cumulative ones."""
+    return Cost_Sat if isinstance(profile, AbstractApprovalProfile) else Additive_Cardinal_Sat
+
+
 def _names(allocation):
     return [p.name for p in allocation]
 
@@ -65,7 +70,7 @@ def outcome(instance, profile, rule: str) -> list[str]:
     approval = isinstance(profile, AbstractApprovalProfile)
     tie = tie_breaking(profile)
     greedy_sat = Cost_Sat if approval else PointsCostSat
-    mes_sat = Cost_Sat if approval else Additive_Cardinal_Sat
+    mes_sat = mes_sat_class(profile)
     if rule == "greedy":
         return _names(greedy_utilitarian_welfare(instance, profile, sat_class=greedy_sat, tie_breaking=tie))
     if rule == "phragmen":
