@@ -29,12 +29,15 @@ OUT = Path(__file__).with_name("pabutools_outcomes.json")
 
 
 def main(argv=None):
+    global OUT
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--shared", default=str(SHARED))
     parser.add_argument("--spot", metavar="FILE")
     parser.add_argument("--spots", type=int, default=20)
+    parser.add_argument("--out", default=str(OUT), help="the JSON file to add to (two runs at once need two files)")
     args = parser.parse_args(argv)
+    OUT = Path(args.out)
     stored = json.loads(OUT.read_text()) if OUT.exists() else {}
     if args.spot:
         spot(Path(args.shared) / args.spot, args.spots, stored)
