@@ -85,6 +85,7 @@ def test_same_outcome_as_pabutools_on_every_shared_instance(name, rule):
         assert _same(each, outcomes[each], theirs), each
 
 
+PROFILES: dict = {}
 SPOT_CASES = [pytest.param(name, k, id=f"{name}-k{k}") for name in sorted(SPOT_ONLY)
               for k in sorted(FIXTURES[name]["add1_spot"]["outcomes"], key=int)]
 
@@ -98,7 +99,9 @@ def test_mes_add1_agrees_with_pabutools_at_spot_checked_raises(name, k):
     election = election_of(name)
     spot = FIXTURES[name]["add1_spot"]
     theirs = spot["outcomes"][k]
-    profile = MESProfile(election)
+    if name not in PROFILES:  # prepared once per file and process: every spot shares it
+        PROFILES[name] = MESProfile(election)
+    profile = PROFILES[name]
     per_voter = Rational(election.budget) / profile.n + int(k)
     found = profile.float_profile().run(per_voter)
     chosen = found[0] if found is not None else profile.run(per_voter)[0]
