@@ -7,9 +7,11 @@ voter group, a proven bound on how far its float budget can be from the exact on
 then an interval that contains the exact price, and a decision is taken only when the intervals
 prove it: the winner's upper bound is below every other candidate's lower bound, a project is
 dropped only when even its supporters' largest possible total cannot pay for it. When the
-intervals cannot decide (an exact tie, or a gap below the rounding bounds) the run gives up and
-returns None, and the caller counts that k with the exact engine. So the outcome is always the
-exact one; floats only decide how quickly it is found.
+intervals overlap, exact prices decide where the floats pin them down (supporters with exactly
+nothing left, supporters still holding the exact starting budget, supporters certainly able to
+pay: the exact ties real files have); otherwise the run gives up and returns None, and the caller
+counts that k with the exact engine. So the outcome is always the exact one; floats only decide
+how quickly it is found.
 
 Why the bounds hold (u: a supporter's utility, cost utilities for approval ballots, points for
 cumulative ones; F(rho) = sum of min(budget, rho*u) over supporters, the amount they pay at price
@@ -19,9 +21,20 @@ rho; the exact price is the least rho with F(rho) = cost):
 - The float F is evaluated with rounding error at most R (a generous multiple of the machine
   epsilon times the magnitudes summed). Solving F = cost - S - 2R and F = cost + S + 2R therefore
   brackets the exact price strictly, as F is nondecreasing.
+- Only supporters who may be short of rho*u somewhere in the bracket carry their error into F;
+  the others add exactly rho*u in both sums, so a second bracket from their errors alone is
+  tighter and still certain.
 - A supporter's budget after paying is max(0, budget - rho*u), 1-Lipschitz in the budget and in
   rho, so its new error bound is its old one plus u times the price interval's half-width plus the
-  rounding of that one subtraction.
+  rounding of that one subtraction; a supporter certainly short pays all and has exactly 0 left.
+
+And why a later run can certify the k before it (the `against` of FloatProfile.run): with the
+decisions fixed, every budget after every step is nondecreasing in the starting budget (a larger
+budget gives each winner a price no higher, and max(0, budget - rho*u) keeps the order), so
+every price is nonincreasing in it. If at every step the run at b2 takes the winner the run at b1
+took, and every other project's lower bound at b2 is above the winner's upper bound at b1, then
+for every b between, the winner's price at b is at most its price at b1 and every other price at
+b at least its price at b2: the same decisions, so the same outcome.
 """
 from __future__ import annotations
 
