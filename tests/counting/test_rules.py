@@ -41,7 +41,7 @@ SPOT_ONLY = {name for name, entry in FIXTURES.items() if "add1_spot" in entry an
 
 
 # pabutools' references still being computed by make_fixtures.py (tens of minutes each)
-REFERENCE_PENDING = {"France_Toulouse_2022.pb", "Poland_Wroclaw_2015_150_-_500.pb"}
+REFERENCE_PENDING = {"France_Toulouse_2022.pb"}
 PENDING = pytest.mark.skip(reason="pabutools reference still being computed by make_fixtures.py")
 
 
