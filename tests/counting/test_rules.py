@@ -40,16 +40,9 @@ SLOW = pytest.mark.skipif(os.environ.get("PB_SLOW_TESTS") != "1",
 SPOT_ONLY = {name for name, entry in FIXTURES.items() if "add1_spot" in entry and "mes-add1" not in entry["outcomes"]}
 
 
-# pabutools' references still being computed by make_fixtures.py (tens of minutes each)
-REFERENCE_PENDING = {"France_Toulouse_2022.pb"}
-PENDING = pytest.mark.skip(reason="pabutools reference still being computed by make_fixtures.py")
-
-
 def _case(path, rule):
     slow = rule.startswith("mes-add1") and path.name in SLOW_ADD1
-    pending = rule.startswith("mes-add1") and path.name in REFERENCE_PENDING
-    marks = [SLOW] if slow else [PENDING] if pending else []
-    return pytest.param(path.name, rule, marks=marks, id=f"{path.name}-{rule}")
+    return pytest.param(path.name, rule, marks=[SLOW] if slow else [], id=f"{path.name}-{rule}")
 
 
 # mes-add1-greedy is mes-add1 and then greedy: one count of it checks both rules (the add1 part is
