@@ -140,9 +140,9 @@ class _FloatRun:
         w = fp.weights[j]
         u = fp.utils[j]
         v = self.budget[idx]
-        wv = w * v
-        total = float(wv.sum())
-        slack = float((w * self.error[idx]).sum())
+        error = self.error[idx]
+        total = float(w @ v)
+        slack = float(w @ error)
         n = len(idx) + 4
         rounding = 8 * n * EPS * (total + cost)
         if total + slack + rounding < cost:
@@ -157,7 +157,7 @@ class _FloatRun:
             ratio = v / u
             order = np.argsort(ratio)
             ratio = ratio[order]
-        wv_sorted = wv[order]
+        wv_sorted = (w * v)[order]
         wu_sorted = fp.weighted_utils[j][order]
         poor = np.cumsum(wv_sorted) - wv_sorted  # paid by everyone before position k
         rich = np.cumsum(wu_sorted[::-1])[::-1]  # utility from position k on, summed from the end
@@ -189,7 +189,6 @@ class _FloatRun:
         if mid is None:
             raise _Ambiguous
         lo, hi = bracket(slack)
-        error = self.error[idx]
 
         def tighten(hi):
             # A supporter who can certainly pay rho*u at every rho up to hi adds exactly rho*u to F
