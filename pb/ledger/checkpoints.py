@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from pb.audit import checkpoint as notes
-from pb.audit.merkle import consistency_proof, entry_leaf, root, verify_consistency
+from pb.audit.merkle import consistency_proof, entry_leaf, inclusion_proof, root, verify_consistency, verify_inclusion
 from pb.extensions import db
 from pb.services import ServiceError
 
@@ -46,6 +46,22 @@ def leaves(log: AuditLog) -> list[bytes]:
 
 def latest(log: AuditLog) -> Checkpoint | None:
     return db.session.scalar(select(Checkpoint).where(Checkpoint.log_id == log.id).order_by(Checkpoint.id.desc()).limit(1))
+
+
+def covering(log: AuditLog, seq: int) -> Checkpoint | None:
+    """The latest checkpoint that covers entry `seq`."""
+    return db.session.scalar(select(Checkpoint).where(Checkpoint.log_id == log.id, Checkpoint.size >= seq)
+                             .order_by(Checkpoint.id.desc()).limit(1))
+
+
+def inclusion(log: AuditLog, entry: AuditEntry, point: Checkpoint) -> dict:
+    """The RFC 9162 proof that `entry` is in the tree `point` signed, checked here too ("ok")."""
+    index = entry.seq - 1
+    leaf = entry_leaf(entry.as_dict(log.name))
+    path = inclusion_proof(leaves(log)[:point.size], index)
+    return {"index": index, "size": point.size, "leaf": leaf.hex(), "path": [p.hex() for p in path],
+            "root": point.root_hash, "checkpoint": point,
+            "ok": verify_inclusion(leaf, index, point.size, path, bytes.fromhex(point.root_hash))}
 
 
 def make_checkpoint(log: AuditLog, reason: str) -> Checkpoint:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from pb.extensions import db
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import Round
-from pb.voting.models import Ballot, CountResult
+from pb.voting.models import Ballot
+from pb.voting.services import current_result, round_receipt_leaves
 
 from .checkpoints import key_name, public_key, verifier_key
 from .models import AuditEntry, Checkpoint
@@ -28,9 +29,7 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
         path.unlink()
     pack = sqlite_utils.Database(path)
     log = log_for(round_.neighbourhood)
-    result = db.session.scalar(select(CountResult).where(CountResult.round_id == round_.id,
-                                                         CountResult.status != "superseded")
-                               .order_by(CountResult.id.desc()).limit(1))
+    result = current_result(round_)
     meta = {"format": FORMAT, "log": log.name, "neighbourhood": round_.neighbourhood.name, "round_id": round_.id,
             "round": round_.name, "fund_year": round_.fund_year, "phase": round_.phase, "rule": round_.counting_rule,
             "ballot_type": round_.ballot_type, "ballot_max": round_.ballot_max, "key_name": key_name(),
@@ -70,10 +69,8 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
     pack["ballots"].create({"n": int, "choices": str}, pk="n", if_not_exists=True)
     progress(f"{pack['ballots'].count:,} ballots")
     # The receipts tree's leaves, sorted: a voter can find theirs; nothing joins it to a ballot.
-    from pb.voting.services import receipt_leaves
-
-    pack["receipts"].insert_all(({"n": n, "leaf": leaf.hex()} for n, leaf in enumerate(receipt_leaves(
-        db.session.scalars(select(Ballot).where(Ballot.round_id == round_.id)).all()), 1)), pk="n", batch_size=5000)
+    pack["receipts"].insert_all(({"n": n, "leaf": leaf.hex()} for n, leaf in enumerate(round_receipt_leaves(round_), 1)),
+                                pk="n", batch_size=5000)
     pack["receipts"].create({"n": int, "leaf": str}, pk="n", if_not_exists=True)
     if result is not None:
         pack["result"].insert({"id": result.id, "rule": result.rule, "status": result.status,

@@ -1,6 +1,8 @@
 """The auditor's view of a neighbourhood's audit log: entries, verification, download."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -9,8 +11,10 @@ from pb.access import public, roles
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
 from pb.extensions import db
+from pb.services import ServiceError
 
-from .models import AuditEntry
+from .checkpoints import checkpoint_now as sign_now, covering, inclusion, latest, verifier_key
+from .models import AuditEntry, Checkpoint
 from .services import entries_of, existing_log, verify_log
 
 bp = Blueprint("ledger", __name__)
@@ -33,14 +37,9 @@ def entries_page(log, page: int, filters: dict | None = None):
         return [], 0, 1
     stmt = select(AuditEntry).where(AuditEntry.log_id == log.id)
     filters = filters or {}
-    if "action" in filters:
-        stmt = stmt.where(AuditEntry.action == filters["action"])
-    if "actor" in filters:
-        stmt = stmt.where(AuditEntry.actor == filters["actor"])
-    if "subject_type" in filters:
-        stmt = stmt.where(AuditEntry.subject_type == filters["subject_type"])
-    if "subject_id" in filters:
-        stmt = stmt.where(AuditEntry.subject_id == filters["subject_id"])
+    for name in ("action", "actor", "subject_type", "subject_id"):
+        if name in filters:
+            stmt = stmt.where(getattr(AuditEntry, name) == filters[name])
     # Times are stored as ISO 8601 UTC text, so date strings compare in time order.
     if "since" in filters:
         stmt = stmt.where(AuditEntry.at >= filters["since"])
@@ -76,26 +75,13 @@ def log(slug):
 @roles(AUDITOR)
 def entry(slug, seq):
     """One entry in full, with its proof of inclusion in the latest signed checkpoint."""
-    import json
-
-    from pb.audit.merkle import entry_leaf, inclusion_proof, verify_inclusion
-
-    from .checkpoints import latest, leaves
-
     audit_log = existing_log(g.neighbourhood)
     row = db.session.scalar(select(AuditEntry).where(AuditEntry.log_id == audit_log.id, AuditEntry.seq == seq)) \
         if audit_log else None
     if row is None:
         abort(404)
-    point = latest(audit_log)
-    proof = None
-    if point is not None and seq <= point.size:
-        tree = leaves(audit_log)[:point.size]
-        path = inclusion_proof(tree, seq - 1)
-        leaf = entry_leaf(row.as_dict(audit_log.name))
-        proof = {"index": seq - 1, "size": point.size, "leaf": leaf.hex(), "path": [p.hex() for p in path],
-                 "root": point.root_hash, "checkpoint": point,
-                 "ok": verify_inclusion(leaf, seq - 1, point.size, path, bytes.fromhex(point.root_hash))}
+    point = covering(audit_log, seq)
+    proof = inclusion(audit_log, row, point) if point is not None else None
     return render_template("ledger/entry.html", hood=g.neighbourhood, entry=row,
                            payload=json.dumps(json.loads(row.payload), indent=2, ensure_ascii=False, sort_keys=True),
                            proof=proof)
@@ -115,8 +101,6 @@ def download(slug):
     audit_log = existing_log(g.neighbourhood)
 
     def lines():
-        import json
-
         for entry in (entries_of(audit_log) if audit_log is not None else ()):
             yield json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -129,9 +113,6 @@ def download(slug):
 @bp.route("/n/<slug>/checkpoints")
 @public
 def checkpoints(slug):
-    from .checkpoints import verifier_key
-    from .models import Checkpoint
-
     audit_log = existing_log(g.neighbourhood)
     rows = db.session.scalars(select(Checkpoint).where(Checkpoint.log_id == audit_log.id)
                               .order_by(Checkpoint.id.desc())).all() if audit_log else []
@@ -143,8 +124,6 @@ def checkpoints(slug):
 @bp.route("/n/<slug>/checkpoint.txt")
 @public
 def checkpoint_text(slug):
-    from .checkpoints import latest
-
     audit_log = existing_log(g.neighbourhood)
     row = latest(audit_log) if audit_log else None
     if row is None:
@@ -155,21 +134,15 @@ def checkpoint_text(slug):
 @bp.route("/checkpoint-key.txt")
 @public
 def checkpoint_key():
-    from .checkpoints import verifier_key
-
     return Response(verifier_key() + "\n", mimetype="text/plain; charset=utf-8")
 
 
 @bp.route("/n/<slug>/audit/checkpoint", methods=["POST"])
 @roles(AUDITOR)
 def checkpoint_now(slug):
-    from pb.services import ServiceError
-
-    from .checkpoints import checkpoint_now as make
-
     if EmptyForm().validate_on_submit():
         try:
-            row = make(g.neighbourhood, "asked for by an auditor")
+            row = sign_now(g.neighbourhood, "asked for by an auditor")
         except ServiceError as error:
             flash(error.message, "error")
         else:

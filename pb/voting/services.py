@@ -264,19 +264,25 @@ def receipt_leaves(rows: list[Ballot]) -> list[bytes]:
     return sorted(leaf_hash(bytes.fromhex(row.tracker_hash)) for row in rows)
 
 
+def round_receipt_leaves(round_: Round) -> list[bytes]:
+    """The round's receipts tree leaves, reading only the tracker hashes."""
+    return receipt_leaves(db.session.execute(select(Ballot.tracker_hash).where(Ballot.round_id == round_.id)).all())
+
+
 def receipt_proof(round_: Round, tracker: str) -> dict | None:
     """Proof that the ballot with this receipt was counted: its leaf in the receipts tree whose root
     the count entry records, and that entry's inclusion in a signed checkpoint. None if the round
     has no count, or no counted ballot has this receipt."""
-    from pb.audit.merkle import entry_leaf, inclusion_proof, leaf_hash, root
-    from pb.ledger.models import AuditEntry, Checkpoint
+    from pb.audit.merkle import inclusion_proof, leaf_hash, root
+    from pb.ledger.checkpoints import covering, inclusion
+    from pb.ledger.models import AuditEntry
     from pb.ledger.services import existing_log
 
     result = current_result(round_)
     log = existing_log(round_.neighbourhood)
     if result is None or log is None:
         return None
-    leaves = receipt_leaves(_ballot_rows(round_))
+    leaves = round_receipt_leaves(round_)
     mine = leaf_hash(bytes.fromhex(tracker_hash(tracker)))
     if mine not in leaves:
         return None
@@ -288,17 +294,13 @@ def receipt_proof(round_: Round, tracker: str) -> dict | None:
     entry = next((e for e in entries if json.loads(e.payload).get("receipts_root") == receipts_root), None)
     if entry is None:
         return None
-    point = db.session.scalar(select(Checkpoint).where(Checkpoint.log_id == log.id, Checkpoint.size >= entry.seq)
-                              .order_by(Checkpoint.id.desc()).limit(1))
+    point = covering(log, entry.seq)
     proof = {"receipt_leaf": mine.hex(), "receipt_index": index, "receipts": len(leaves), "receipts_root": receipts_root,
              "receipt_path": [p.hex() for p in inclusion_proof(leaves, index)], "entry": entry.as_dict(log.name)}
     if point is not None:
-        from pb.ledger.checkpoints import leaves as log_leaves
-
-        tree = log_leaves(log)[:point.size]
-        proof.update(entry_leaf=entry_leaf(entry.as_dict(log.name)).hex(), entry_index=entry.seq - 1,
-                     checkpoint_size=point.size, checkpoint_root=point.root_hash, checkpoint=point.note,
-                     entry_path=[p.hex() for p in inclusion_proof(tree, entry.seq - 1)])
+        included = inclusion(log, entry, point)
+        proof.update(entry_leaf=included["leaf"], entry_index=included["index"], checkpoint_size=point.size,
+                     checkpoint_root=point.root_hash, checkpoint=point.note, entry_path=included["path"])
     return proof
 
 
