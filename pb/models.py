@@ -6,5 +6,5 @@ from pb.proposals.models import (  # noqa: F401
     Amendment, Comment, CommentFlag, CostLine, DeliberationEvent, InterestDeclaration, Proposal, ProposalAuthor,
     ProposalImage, ProposalVersion, Review, Support)
 from pb.rounds.models import BoardDecision, Pot, Round, RoundFollower, RoundPhase  # noqa: F401
-from pb.voting.models import Ballot, CountResult, DeclinedProject, ResultApproval, VoterRollEntry, VotingCode  # noqa: F401
+from pb.voting.models import Ballot, BallotBox, CountResult, DeclinedProject, ResultApproval, VoterRollEntry, VotingCode  # noqa: F401
 from pb.voting.models import PaperEntry, PaperEvent, PaperSerial  # noqa: F401

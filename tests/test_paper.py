@@ -44,7 +44,7 @@ def test_double_entry_from_event_to_count_through_the_pages(app, factory, setup)
     for person in voters:
         assert f1.post(base, data={"action": "give", "resident": str(person.id)}).status_code == 302
     page = f1.post(base, data={"action": "give", "resident": str(voters[0].id)}).get_data(as_text=True)
-    assert "has already voted (paper)" in page
+    assert "has already voted on paper in this round" in page
     key = f"{base}/key"
     # bad keyings: a serial never handed out, the same facilitator twice
     page = f1.post(key, data={"serial": "999", pot: [str(ids[1])]}).get_data(as_text=True)
@@ -96,4 +96,4 @@ def test_paper_voters_cannot_also_vote_online_and_invalid_paper_must_be_spoilt(a
     sign_in(client, voter)
     page = client.post(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/vote/cast",
                        data={f"pot-{round_ref.pot_ids[1]}": [str(ids[1])]}).get_data(as_text=True)
-    assert "You voted on paper, so your ballot cannot be changed online" in page
+    assert "You were given a paper ballot in this round, so your ballot cannot be changed online" in page

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.extensions import db
@@ -43,6 +43,22 @@ class Ballot(db.Model):
     choices: Mapped[dict] = mapped_column(JSON)
     replace_key: Mapped[str | None] = mapped_column(String(64))
     tracker_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class BallotBox(db.Model):
+    """Per round, how many residents are on the roll and how many ballots are in the box. Only the
+    database's own triggers (below) write it, on every insert and delete of a roll entry or a
+    ballot, and its CHECK refuses any change that would leave more ballots than voters: whatever a
+    service gets wrong, one resident can never have two ballots counted. Paper ballots make the
+    roll run ahead of the box (handed out, not yet keyed) but never behind it."""
+
+    __tablename__ = "ballot_box"
+    __table_args__ = (CheckConstraint("ballots <= roll_entries", name="ballots_within_roll"),
+                      CheckConstraint("ballots >= 0", name="ballots_not_negative"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True,
+                                          autoincrement=False)
+    roll_entries: Mapped[int] = mapped_column(default=0)
+    ballots: Mapped[int] = mapped_column(default=0)
 
 
 class CountResult(db.Model):
@@ -153,3 +169,43 @@ class PaperEntry(db.Model):
     keyed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     choices: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The ballot box's tally, kept by the database so no code path can bypass it. The same statements
+# run in migration 0008; they are here too so test databases built with create_all have them.
+_OPEN_BOX = ("INSERT INTO ballot_box (round_id, roll_entries, ballots) SELECT NEW.round_id, 0, 0 "
+             "WHERE NOT EXISTS (SELECT 1 FROM ballot_box WHERE round_id = NEW.round_id)")
+SQLITE_BOX_TRIGGERS = [
+    "CREATE TRIGGER voter_roll_entry_tally AFTER INSERT ON voter_roll_entry BEGIN "
+    f"{_OPEN_BOX}; UPDATE ballot_box SET roll_entries = roll_entries + 1 WHERE round_id = NEW.round_id; END",
+    "CREATE TRIGGER voter_roll_entry_untally AFTER DELETE ON voter_roll_entry BEGIN "
+    "UPDATE ballot_box SET roll_entries = roll_entries - 1 WHERE round_id = OLD.round_id; END",
+    "CREATE TRIGGER ballot_tally AFTER INSERT ON ballot BEGIN "
+    f"{_OPEN_BOX}; UPDATE ballot_box SET ballots = ballots + 1 WHERE round_id = NEW.round_id; END",
+    "CREATE TRIGGER ballot_untally AFTER DELETE ON ballot BEGIN "
+    "UPDATE ballot_box SET ballots = ballots - 1 WHERE round_id = OLD.round_id; END",
+    "CREATE TRIGGER ballot_stays_in_its_round BEFORE UPDATE OF round_id ON ballot BEGIN "
+    "SELECT RAISE(ABORT, 'a ballot cannot move to another round'); END",
+    "CREATE TRIGGER voter_roll_entry_stays_in_its_round BEFORE UPDATE OF round_id ON voter_roll_entry BEGIN "
+    "SELECT RAISE(ABORT, 'a roll entry cannot move to another round'); END",
+]
+POSTGRES_BOX_TRIGGERS = [
+    "CREATE FUNCTION ballot_box_tally() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "DECLARE r integer; step integer; BEGIN "
+    "IF TG_OP = 'UPDATE' THEN RAISE EXCEPTION USING MESSAGE = 'a ' || TG_TABLE_NAME || ' row cannot move to another round'; END IF; "
+    "IF TG_OP = 'INSERT' THEN r := NEW.round_id; step := 1; "
+    "INSERT INTO ballot_box (round_id, roll_entries, ballots) VALUES (r, 0, 0) ON CONFLICT (round_id) DO NOTHING; "
+    "ELSE r := OLD.round_id; step := -1; END IF; "
+    "IF TG_TABLE_NAME = 'ballot' THEN UPDATE ballot_box SET ballots = ballots + step WHERE round_id = r; "
+    "ELSE UPDATE ballot_box SET roll_entries = roll_entries + step WHERE round_id = r; END IF; "
+    "RETURN NULL; END $$",
+    "CREATE TRIGGER voter_roll_entry_tally AFTER INSERT OR DELETE OR UPDATE OF round_id ON voter_roll_entry "
+    "FOR EACH ROW EXECUTE FUNCTION ballot_box_tally()",
+    "CREATE TRIGGER ballot_tally AFTER INSERT OR DELETE OR UPDATE OF round_id ON ballot "
+    "FOR EACH ROW EXECUTE FUNCTION ballot_box_tally()",
+]
+# On the metadata, not a table: the triggers need ballot, voter_roll_entry and ballot_box all made.
+for _statement in SQLITE_BOX_TRIGGERS:
+    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRES_BOX_TRIGGERS:
+    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="postgresql"))

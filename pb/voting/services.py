@@ -91,6 +91,29 @@ def has_voted(round_: Round, user: User) -> VoterRollEntry | None:
                                                           VoterRollEntry.user_id == user.id))
 
 
+def why_not_again(round_: Round, earlier: VoterRollEntry | None, method: str, who: str = "This resident") -> str | None:
+    """One resident, one counted ballot, whatever the methods and their order. Changing a ballot
+    means replacing it, and only an online ballot can be found again to be replaced (by its keyed
+    pseudonym), so: an online ballot may be changed online when the round allows it; a ballot cast
+    with a voting code is final (the code is spent); a paper ballot is final from the moment it is
+    handed out (what is on it is not known until it is keyed, and it cannot be found again). None
+    when this method may be used now; otherwise the reason, in the voter's words."""
+    if earlier is None:
+        return None
+    if method == ONLINE and earlier.method == ONLINE:
+        if round_.allow_ballot_changes:
+            return None
+        return "You have already voted in this round, and this round's rules do not allow changing a ballot"
+    if method == ONLINE and earlier.method == PAPER:
+        return ("You were given a paper ballot in this round, so your ballot cannot be changed online. "
+                "Your paper ballot is the one that counts")
+    if method == ONLINE:
+        return ("You voted with a voting code in this round. A ballot cast with a code is final, so it cannot be "
+                "changed online")
+    how = {ONLINE: "online", CODE: "with a voting code", PAPER: "on paper"}[earlier.method]
+    return f"{who} has already voted {how} in this round. Each resident has one ballot"
+
+
 def tracker_hash(tracker: str) -> str:
     """Receipts and voting codes are stored as the digest of their normal form, like letter codes."""
     return digest(normalise_code(tracker))
@@ -113,34 +136,38 @@ def stored_choices(round_: Round, raw: dict, paper: bool = False) -> dict:
     return {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
 
 
-def cast_ballot(round_: Round, user: User, raw: dict, method: str = ONLINE) -> tuple[str, bool]:
-    """Put the ballot in the box and the person on the roll, or replace their earlier ballot.
+def cast_ballot(round_: Round, user: User, raw: dict) -> tuple[str, bool]:
+    """Vote online: put the ballot in the box and the person on the roll, or replace their earlier
+    online ballot (see why_not_again).
     Returns (tracker code for the receipt, whether it replaced an earlier ballot)."""
     problem = why_not_eligible(round_, user)
     if problem:
         raise ServiceError(problem)
     choices = stored_choices(round_, raw)
     earlier = has_voted(round_, user)
-    if earlier is not None and not round_.allow_ballot_changes:
-        raise ServiceError("You have already voted in this round, and this round's rules do not allow changing a ballot")
-    if earlier is not None and earlier.method != method and earlier.method == PAPER:
-        raise ServiceError("You voted on paper, so your ballot cannot be changed online")
+    refusal = why_not_again(round_, earlier, ONLINE)
+    if refusal:
+        raise ServiceError(refusal)
     tracker = new_code()
     key = replace_key(round_, user.id) if round_.allow_ballot_changes else None
     try:
         with transaction():
             if earlier is None:
-                db.session.add(VoterRollEntry(round_id=round_.id, user_id=user.id, method=method,
+                db.session.add(VoterRollEntry(round_id=round_.id, user_id=user.id, method=ONLINE,
                                               voted_on=date.today(), birth_year=user.birth_year))
+                db.session.flush()  # the roll before the box: the box's CHECK is per statement
             else:
-                # Whatever ballot holds this voter's key now goes, even one a racing request put
-                # there a moment ago: only the last ballot counts.
-                db.session.execute(delete(Ballot).where(Ballot.round_id == round_.id, Ballot.replace_key == key))
+                # The earlier ballot must be found and taken out, or the new one does not go in:
+                # a racing request that replaced it a moment ago leaves nothing to take out here.
+                taken = db.session.execute(delete(Ballot).where(Ballot.round_id == round_.id, Ballot.replace_key == key))
+                if taken.rowcount != 1:
+                    raise ServiceError("Your ballot was being changed from another page at the same moment. "
+                                       "Check your receipt, or try again")
             db.session.add(Ballot(id=secrets.token_hex(16), round_id=round_.id, choices=choices, replace_key=key,
                                   tracker_hash=tracker_hash(tracker)))
             # The entry says who voted and how (the roll is not secret), never what or which ballot.
             record("ballot.replaced" if earlier else "ballot.cast", round_, actor=user,
-                   neighbourhood=round_.neighbourhood, payload={"method": method})
+                   neighbourhood=round_.neighbourhood, payload={"method": ONLINE})
     except IntegrityError:
         # Another request from the same person got there first: the roll's unique constraint
         # (or the replace key's) refused this one. Nothing of it was saved.
@@ -547,8 +574,9 @@ def cast_with_code(round_: Round, raw_code: str, raw: dict, throttle_key: str) -
 
     user = resident_for_code(round_, raw_code, throttle_key)
     row = db.session.scalar(select(VotingCode).where(VotingCode.code_hash == tracker_hash(raw_code)))
-    if has_voted(round_, user) is not None:
-        raise ServiceError("This resident has already voted in this round", field="code")
+    refusal = why_not_again(round_, has_voted(round_, user), CODE)
+    if refusal:
+        raise ServiceError(refusal, field="code")
     problem = why_not_eligible(round_, user)
     if problem:
         raise ServiceError(problem, field="code")
@@ -565,6 +593,7 @@ def cast_with_code(round_: Round, raw_code: str, raw: dict, throttle_key: str) -
                 raise ServiceError("That code has already been used to vote. Each code works once", field="code")
             db.session.add(VoterRollEntry(round_id=round_.id, user_id=user.id, method=CODE, voted_on=date.today(),
                                           birth_year=user.birth_year))
+            db.session.flush()  # the roll before the box
             # Code ballots cannot be replaced: the code is spent.
             db.session.add(Ballot(id=secrets.token_hex(16), round_id=round_.id, choices=choices, replace_key=None,
                                   tracker_hash=tracker_hash(tracker)))
@@ -639,9 +668,9 @@ def give_paper_ballot(round_: Round, facilitator: User, resident: User) -> None:
     problem = why_not_eligible(round_, resident)
     if problem:
         raise ServiceError(f"{resident.name} cannot vote: {problem[0].lower() + problem[1:]}", field="resident")
-    earlier = has_voted(round_, resident)
-    if earlier is not None:
-        raise ServiceError(f"{resident.name} has already voted ({METHODS[earlier.method].lower()})", field="resident")
+    refusal = why_not_again(round_, has_voted(round_, resident), PAPER, who=resident.name)
+    if refusal:
+        raise ServiceError(refusal, field="resident")
     try:
         with transaction():
             db.session.add(VoterRollEntry(round_id=round_.id, user_id=resident.id, method=PAPER, voted_on=date.today(),
@@ -665,7 +694,20 @@ def _event_for(round_: Round, serial: int | None):
     return event
 
 
-def _paper_ballot(round_: Round, choices: dict) -> None:
+def _paper_ballot(round_: Round, choices: dict, serial: int) -> None:
+    """Put a keyed paper ballot in the box, if a resident on the roll was given one for it: the
+    box never holds more paper ballots than residents were handed (the database checks the total)."""
+    from .models import MATCHED, RECONCILED, PaperSerial
+
+    given = db.session.scalar(select(func.count()).select_from(VoterRollEntry).where(
+        VoterRollEntry.round_id == round_.id, VoterRollEntry.method == PAPER))
+    boxed = db.session.scalar(select(func.count()).select_from(PaperSerial).where(
+        PaperSerial.round_id == round_.id, PaperSerial.status.in_([MATCHED, RECONCILED]), PaperSerial.serial != serial))
+    if boxed >= given:
+        raise ServiceError(f"Ballot {serial} cannot go in the box: {given} resident{'s were' if given != 1 else ' was'} "
+                           f"marked on the roll as given a paper ballot, and {boxed} paper ballot"
+                           f"{'s are' if boxed != 1 else ' is'} in already. Mark each resident who was handed a ballot "
+                           "(‘Give a paper ballot’), then key this one again", field="serial")
     db.session.add(Ballot(id=secrets.token_hex(16), round_id=round_.id, choices=choices, replace_key=None,
                           tracker_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest()))
 
@@ -697,7 +739,8 @@ def key_paper_ballot(round_: Round, facilitator: User, serial: int | None, raw: 
             if entries:
                 row.status = MATCHED if entries[0].choices == choices else MISMATCH
                 if row.status == MATCHED:
-                    _paper_ballot(round_, choices)
+                    db.session.flush()
+                    _paper_ballot(round_, choices, serial)
             db.session.flush()
             record("paper.keyed", row, actor=facilitator, neighbourhood=round_.neighbourhood,
                    payload={"serial": serial, "keying": len(entries) + 1, "status": row.status})
@@ -722,7 +765,8 @@ def reconcile_paper_ballot(round_: Round, facilitator: User, serial: int | None,
     choices = stored_choices(round_, raw, paper=True)
     with transaction():
         row.status, row.resolved_by_id = RECONCILED, facilitator.id
-        _paper_ballot(round_, choices)
+        db.session.flush()
+        _paper_ballot(round_, choices, serial)
         record("paper.reconciled", row, actor=facilitator, neighbourhood=round_.neighbourhood, payload={"serial": serial})
 
 

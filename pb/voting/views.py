@@ -15,7 +15,7 @@ from pb.services import ServiceError
 
 from . import ballots as rules_module
 from . import services
-from .models import METHODS
+from .models import CODE, METHODS
 
 bp = Blueprint("voting", __name__)
 
@@ -290,8 +290,8 @@ def code_vote(slug, round_id):
     sections = services.ballot_sections(round_)
     try:
         resident = services.resident_for_code(round_, code, who)
-        problem = services.why_not_eligible(round_, resident) or (
-            "This resident has already voted in this round" if services.has_voted(round_, resident) else None)
+        problem = services.why_not_eligible(round_, resident) or services.why_not_again(
+            round_, services.has_voted(round_, resident), CODE)
         if problem:
             raise ServiceError(problem, field="code")
     except ServiceError as error:
