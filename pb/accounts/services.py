@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pb import throttle
 from pb.extensions import db
@@ -46,6 +46,14 @@ def _issue_token(user: User, purpose: str) -> str:
     return token
 
 
+def _end_links(user: User, purpose: str) -> None:
+    """Every earlier unused link of this kind stops working (it reads as expired): only the newest
+    reset link works, and none once the password has been reset or changed."""
+    db.session.execute(update(OneTimeToken).where(
+        OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None),
+        OneTimeToken.expires_at > utcnow()).values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
 def _queue_verification(user: User) -> None:
     db.session.flush()
     token = _issue_token(user, VERIFY_EMAIL)
@@ -57,14 +65,16 @@ def email_in_use(email: str) -> bool:
     return db.session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None
 
 
-def register(*, name: str, email: str, password: str, postcode: str, birth_year: int) -> User:
+def register(*, name: str, email: str, password: str, postcode: str, birth_year: int) -> User | None:
+    """A new account, not yet signed in: the confirmation email's link signs its owner in. When
+    the address already has an account, its owner is emailed instead and None is returned: the
+    person registering is told the same either way (check your email), so this form cannot be used
+    to find out who has an account."""
     email = email.strip().lower()
     name = " ".join(name.split())
     normal_postcode = normalise(postcode)
     if normal_postcode is None:
         raise ServiceError("Enter a real UK postcode, like E1 6AN", field="postcode")
-    if email_in_use(email):
-        raise ServiceError("An account with this email address already exists. Sign in, or reset your password if you have forgotten it", field="email")
     this_year = utcnow().year
     if not 1900 <= birth_year <= this_year:
         raise ServiceError(f"Year of birth must be between 1900 and {this_year}", field="birth_year")
@@ -73,10 +83,17 @@ def register(*, name: str, email: str, password: str, postcode: str, birth_year:
     problem = passwords.problems(password, name=name, email=email)
     if problem:
         raise ServiceError(problem, field="password")
+    password_hash = passwords.hash_password(password)  # hashed either way, so both answers take as long
+    owner = db.session.scalar(select(User).where(User.email == email))
+    if owner is not None:
+        with transaction():
+            queue_email(owner.email, "You already have a pb account", "already_registered", user=owner,
+                        sign_in=_link("accounts.sign_in"), reset=_link("accounts.forgot_password"))
+            record("account.registration_for_existing_email", owner, subject_type="account")
+        return None
     with transaction():
         user = User(pseudonym="p-" + secrets.token_hex(8), name=name, email=email,
-                    password_hash=passwords.hash_password(password), postcode=normal_postcode,
-                    birth_year=birth_year)
+                    password_hash=password_hash, postcode=normal_postcode, birth_year=birth_year)
         db.session.add(user)
         db.session.flush()
         _queue_verification(user)
@@ -140,6 +157,7 @@ def request_password_reset(email: str) -> None:
     if user is None:
         return
     with transaction():
+        _end_links(user, RESET_PASSWORD)
         token = _issue_token(user, RESET_PASSWORD)
         queue_email(user.email, "Reset your pb password", "reset_password", user=user,
                     link=_link("accounts.reset_password", token=token))
@@ -163,8 +181,9 @@ def reset_password(raw_token: str, new_password: str) -> User:
             raise ServiceError(problem, field="password")
         user.password_hash = passwords.hash_password(new_password)
         user.password_changed_at = utcnow()
-        # Whoever had the old password is signed out everywhere.
+        # Whoever had the old password is signed out everywhere, and other reset links end.
         sessions.end_all(user)
+        _end_links(user, RESET_PASSWORD)
         # The link reached the inbox, so the address is confirmed too.
         if user.email_verified_at is None:
             user.email_verified_at = utcnow()
@@ -185,6 +204,7 @@ def change_password(user: User, current_password: str, new_password: str) -> int
         user.password_hash = passwords.hash_password(new_password)
         user.password_changed_at = utcnow()
         ended = sessions.end_others(user)
+        _end_links(user, RESET_PASSWORD)
         queue_email(user.email, "Your pb password was changed", "password_changed", user=user)
         record("account.password_changed", user, actor=user, subject_type="account",
                payload={"other_sessions_ended": ended})

@@ -1,6 +1,8 @@
 """Routes for people's own accounts. Views parse the form, call a service and render."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -14,12 +16,21 @@ from .forms import ChangePasswordForm, ForgotPasswordForm, RegisterForm, ResetPa
 bp = Blueprint("accounts", __name__)
 
 
+def local_path(target: str) -> str | None:
+    """`target` if it is a plain path on this site, else None: printable ASCII only (browsers drop
+    tabs and newlines, so '/%09/evil.example' would become '//evil.example', and CR/LF would split a
+    header), one leading slash, no backslash, and nothing a URL parser reads as a scheme or host."""
+    if not target or any(not 0x21 <= ord(c) <= 0x7e for c in target) or "\\" in target:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
 def _safe_next(default: str) -> str:
     """Only same-site paths, so a link can't bounce someone to another site after signing in."""
-    target = request.values.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return local_path(request.values.get("next") or "") or default
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -30,13 +41,13 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register(name=form.name.data, email=form.email.data, password=form.password.data,
-                                     postcode=form.postcode.data, birth_year=form.birth_year.data)
+            services.register(name=form.name.data, email=form.email.data, password=form.password.data,
+                              postcode=form.postcode.data, birth_year=form.birth_year.data)
         except ServiceError as error:
             form.fail(error)
         else:
-            sessions.start(user)
-            return redirect(url_for("accounts.registered", next=_safe_next("") or None))
+            # The same page whether or not the address already had an account (see register).
+            return render_template("accounts/check_email.html", email=form.email.data.strip())
     return render_template("accounts/register.html", form=form), 400 if form.has_errors else 200
 
 
@@ -55,12 +66,18 @@ def verify_email(token):
     error = None
     if form.validate_on_submit():
         try:
-            services.verify_email(token)
+            user = services.verify_email(token)
         except ServiceError as exc:
             error = exc.message
         else:
+            if current_user.is_authenticated:
+                flash("Your email address is confirmed.", "success")
+                return redirect(url_for("accounts.account"))
+            # The link reached its owner's inbox once: that finishes registering, so sign them in
+            # (a new session clears the old one's messages, so the message comes after).
+            sessions.start(user)
             flash("Your email address is confirmed.", "success")
-            return redirect(url_for("accounts.account") if current_user.is_authenticated else url_for("accounts.sign_in"))
+            return redirect(url_for("accounts.registered"))
     return render_template("accounts/verify_email.html", form=form, error=error), 400 if error else 200
 
 
