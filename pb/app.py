@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PB_PROXY_COUNT"], x_proto=app.config["PB_PROXY_COUNT"])
     _init_extensions(app)
+    _register_url_converters(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_pages(app)
@@ -57,6 +58,22 @@ def _init_extensions(app: Flask) -> None:
     from pb.accounts import sessions
 
     login_manager.user_loader(sessions.load_user)
+
+
+def _register_url_converters(app: Flask) -> None:
+    """`<int:...>` in every route takes ASCII digits that fit an id column; anything else (a
+    25-digit id, '²') is a 404, never a database error."""
+    from werkzeug.routing import IntegerConverter
+
+    from pb.numbers import MAX_INT
+
+    class IdConverter(IntegerConverter):
+        regex = r"[0-9]{1,10}"
+
+        def __init__(self, url_map, fixed_digits=0, min=0, max=MAX_INT, signed=False):
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -7,6 +7,8 @@ import re
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 
+from pb.text import HIDDEN_CHARACTERS, hidden_characters
+
 _MARKUP = re.compile(r"[<>]")
 
 
@@ -23,6 +25,15 @@ class NoMarkup:
 
 
 class Form(FlaskForm):
+    def validate(self, extra_validators=None) -> bool:
+        """Every text field of every form refuses hidden control characters, with its own message."""
+        ok = super().validate(extra_validators)
+        for field in _text_fields(self):
+            if hidden_characters(field.data):
+                field.errors = [*field.errors, f"{field.label.text} {HIDDEN_CHARACTERS}"]
+                ok = False
+        return ok
+
     def fail(self, error) -> None:
         """Show a ServiceError next to its field (or at the top when it has none)."""
         field = getattr(self, error.field, None) if error.field else None
@@ -34,6 +45,20 @@ class Form(FlaskForm):
     @property
     def has_errors(self) -> bool:
         return bool(self.form_errors) or any(_field_has_errors(f) for f in self)
+
+
+def _text_fields(form):
+    """The fields holding typed text, inside lists of sub-forms (cost lines) too."""
+    from wtforms import FieldList, FormField
+
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from (_text_fields(entry.form) if isinstance(entry, FormField) else [entry])
+        elif isinstance(field, FormField):
+            yield from _text_fields(field.form)
+        elif isinstance(field.data, str) and not isinstance(field.errors, dict):
+            yield field
 
 
 def _field_has_errors(field) -> bool:
@@ -65,22 +90,21 @@ class WholeNumberField(IntegerField):
     def process_formdata(self, valuelist):
         if not valuelist:
             return
-        raw = valuelist[0].strip().replace(",", "")
+        raw = valuelist[0].strip()
         if raw == "":
             self.data = None
             return
-        try:
-            self.data = int(raw)
-        except ValueError:
-            self.data = None
-            raise ValueError(self.not_a_number) from None
+        self.data = whole_number(raw, commas=True)
+        if self.data is None:
+            raise ValueError(self.not_a_number)
 
 
 from datetime import date, datetime  # noqa: E402
 
 from wtforms import Field  # noqa: E402
 
-from pb.money import parse_pounds, plain_pounds  # noqa: E402
+from pb.money import parse_pounds, plain_pounds, pounds  # noqa: E402
+from pb.numbers import MAX_INT, whole_number  # noqa: E402
 
 
 class TypedTextField(Field):
@@ -136,12 +160,15 @@ class PoundsField(TypedTextField):
         super().__init__(label, validators, what, **kwargs)
 
     def parse(self, raw):
-        return parse_pounds(raw)
+        pence = parse_pounds(raw)
+        return pence if pence is None or pence <= MAX_INT else None
 
     def show(self, data):
         return plain_pounds(data)
 
     def problem(self):
+        if self.raw_data and parse_pounds(self.raw_data[0]) is not None:  # an amount, but too large to hold
+            return f"{self.what} must be {pounds(MAX_INT)} or less"
         return f"{self.what} must be an amount in pounds, like 1250 or 1250.50"
 
 

@@ -3,8 +3,29 @@ from pb.accounts.models import FailedAttempt, OneTimeToken, OutboxEmail, User, U
 from pb.ledger.models import AuditEntry, AuditLog, Checkpoint  # noqa: F401
 from pb.neighbourhoods.models import EligiblePostcode, Membership, Neighbourhood, VerificationLetter  # noqa: F401
 from pb.proposals.models import (  # noqa: F401
-    Amendment, Comment, CommentFlag, CostLine, DeliberationEvent, InterestDeclaration, Proposal, ProposalAuthor,
-    ProposalImage, ProposalVersion, Review, Support)
+    Amendment,
+    Comment,
+    CommentFlag,
+    CostLine,
+    DeliberationEvent,
+    InterestDeclaration,
+    Proposal,
+    ProposalAuthor,
+    ProposalImage,
+    ProposalVersion,
+    Review,
+    Support,
+)
 from pb.rounds.models import BoardDecision, Pot, Round, RoundFollower, RoundPhase  # noqa: F401
-from pb.voting.models import Ballot, BallotBox, CountResult, DeclinedProject, ResultApproval, VoterRollEntry, VotingCode  # noqa: F401
-from pb.voting.models import PaperEntry, PaperEvent, PaperSerial  # noqa: F401
+from pb.voting.models import (  # noqa: F401  # noqa: F401
+    Ballot,
+    BallotBox,
+    CountResult,
+    DeclinedProject,
+    PaperEntry,
+    PaperEvent,
+    PaperSerial,
+    ResultApproval,
+    VoterRollEntry,
+    VotingCode,
+)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-_AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")  # ASCII digits, at most £999,999,999,999.99
 FINANCIAL_YEAR = re.compile(r"^(20\d\d)/(\d\d)$")
 
 

@@ -4,8 +4,8 @@ The link carries a signed token (the server's secret key), so nobody can unsubsc
 by editing a number in the address."""
 from __future__ import annotations
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from pb.mail import queue_email
 

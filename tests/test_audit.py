@@ -20,7 +20,6 @@ from pb.timeutil import utcnow
 from pb.tokens import digest
 from tests.conftest import POSTGRES, database_url, make_app
 
-
 # --- pure chain ---------------------------------------------------------------------------------
 
 def make_chain(n, log="neighbourhood/test"):

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from pb.accounts.models import OutboxEmail, User
 from pb.extensions import db
-from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT, AUDITOR, EligiblePostcode, Membership, Neighbourhood
+from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT, EligiblePostcode, Membership, Neighbourhood
 
 
 def count(app, model, *where):

@@ -5,9 +5,9 @@ Money is exact: whole numbers as int, anything else as fractions.Fraction, never
 from __future__ import annotations
 
 from collections import Counter
-from itertools import chain
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain
 from typing import Iterable, Union
 
 Money = Union[int, Fraction]

@@ -11,6 +11,7 @@ import sqlite_utils
 from sqlalchemy import select
 
 from pb.extensions import db
+from pb.numbers import whole_number
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import Round
 from pb.voting.models import Ballot
@@ -88,7 +89,9 @@ def find_round(spec: str):
     if "/" in spec:
         slug, _, number = spec.partition("/")
         hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
-        round_ = db.session.get(Round, int(number)) if number.isdigit() else None
+        round_id = whole_number(number)
+        round_ = db.session.get(Round, round_id) if round_id is not None else None
         return round_ if round_ is not None and hood is not None and round_.neighbourhood_id == hood.id else None
-    return db.session.get(Round, int(spec)) if spec.isdigit() else None
+    round_id = whole_number(spec)
+    return db.session.get(Round, round_id) if round_id is not None else None
 

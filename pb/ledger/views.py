@@ -8,12 +8,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from pb.access import public, roles
+from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
-from pb.extensions import db
+from pb.numbers import whole_number
 from pb.services import ServiceError
 
-from .checkpoints import checkpoint_now as sign_now, covering, inclusion, latest, verifier_key
+from .checkpoints import checkpoint_now as sign_now
+from .checkpoints import covering, inclusion, latest, verifier_key
 from .models import AuditEntry, Checkpoint
 from .services import entries_of, existing_log, verify_log
 
@@ -51,10 +53,7 @@ def entries_page(log, page: int, filters: dict | None = None):
 
 
 def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return whole_number(request.args.get("page"), low=1) or 1
 
 
 @bp.route("/n/<slug>/audit")

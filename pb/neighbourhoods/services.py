@@ -191,6 +191,15 @@ def person_matches(query: str, *, email: bool = False):
     return or_(*conditions)
 
 
+def resident_of(neighbourhood_id: int, user_id: int | None) -> User | None:
+    """The person with this id if they are a resident of this neighbourhood, else None: a form
+    naming anyone else's id learns nothing about them, not even their name."""
+    if user_id is None:
+        return None
+    return db.session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
+        User.id == user_id, Membership.neighbourhood_id == neighbourhood_id, Membership.role == RESIDENT))
+
+
 def membership(user: User, hood: Neighbourhood, role: str) -> Membership | None:
     return role_in(user, hood.id, role)
 

@@ -6,10 +6,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from pb.access import public, roles, signed_in
-from pb.forms import EmptyForm
 from pb.accounts.models import User
 from pb.extensions import db, htmx
+from pb.forms import EmptyForm
+from pb.numbers import whole_number
 from pb.services import ServiceError
+from pb.text import search_text
 
 from . import services
 from .forms import IssueLettersForm, LetterCodeForm
@@ -109,14 +111,11 @@ def verify_with_letter(slug):
 @roles(FACILITATOR)
 def residents(slug):
     hood = g.neighbourhood
-    query = (request.args.get("q") or "").strip()[:100]
+    query = search_text(request.args.get("q"))
     status = request.args.get("status", "unverified")
     if status not in ("unverified", "verified", "all"):
         status = "unverified"
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = whole_number(request.args.get("page"), low=1) or 1
     stmt = (select(Membership, User).join(User, User.id == Membership.user_id)
             .where(Membership.neighbourhood_id == hood.id, Membership.role == RESIDENT))
     if status == "unverified":

@@ -3,7 +3,7 @@ from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField,
 from wtforms.validators import InputRequired, Length, Optional
 
 from pb.accounts.forms import email_field
-from pb.forms import choices, DateTimeLocalField, Form, NoMarkup, PoundsField, WholeNumberField
+from pb.forms import DateTimeLocalField, Form, NoMarkup, PoundsField, WholeNumberField, choices
 
 from .models import CATEGORIES, FIELD_LABELS, SPEND_KINDS, STANCES, TEXT_FIELDS
 from .services import LIMITS

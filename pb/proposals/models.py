@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Index, LargeBinary, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db

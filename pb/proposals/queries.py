@@ -7,6 +7,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pb.extensions import db
+from pb.numbers import whole_number
+from pb.text import search_text
 
 from .models import (
     CATEGORIES,
@@ -38,17 +40,14 @@ class Filters:
     @classmethod
     def from_args(cls, args) -> "Filters":
         def number(name):
-            try:
-                return int(args.get(name) or "")
-            except ValueError:
-                return None
+            return whole_number(args.get(name))
 
         status = args.get("status") or None
         category = args.get("category") or None
         sort = args.get("sort") or "newest"
         return cls(pot=number("pot"), status=status if status in PUBLIC_STATUSES else None,
                    category=category if category in CATEGORIES else None,
-                   sort=sort if sort in SORTS else "newest", q=(args.get("q") or "").strip()[:100],
+                   sort=sort if sort in SORTS else "newest", q=search_text(args.get("q")),
                    page=max(1, number("page") or 1))
 
     def args(self, **override) -> dict:
@@ -71,9 +70,9 @@ def proposal_page(round_id: int, filters: Filters, per_page: int = PER_PAGE):
         like = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions = [func.lower(Proposal.title).like(like, escape="\\"),
                       func.lower(Proposal.summary).like(like, escape="\\")]
-        reference = filters.q.upper().removeprefix("P-").removeprefix("P")
-        if reference.isdigit():
-            conditions.append(Proposal.number == int(reference))
+        reference = whole_number(filters.q.upper().removeprefix("P-").removeprefix("P"))
+        if reference is not None:
+            conditions.append(Proposal.number == reference)
         stmt = stmt.where(or_(*conditions))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     cost = func.coalesce(Proposal.adjusted_cost, Proposal.total_cost)

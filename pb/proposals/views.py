@@ -14,6 +14,7 @@ from pb.extensions import db, htmx
 from pb.forms import EmptyForm, choices
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.notifications import PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
+from pb.numbers import whole_number
 from pb.rounds import services as round_services
 from pb.rounds.models import DELIBERATION, PHASE_LABELS, PHASES, PROPOSALS, RESIDENTS_AND_GROUPS, Round
 from pb.rounds.views import load_round, viewer_roles
@@ -25,8 +26,8 @@ from .forms import (
     AdjustCostForm,
     AmendmentForm,
     AmendmentResponseForm,
-    CoProposerForm,
     CommentForm,
+    CoProposerForm,
     EditCommentForm,
     EventForm,
     FlagForm,
@@ -307,11 +308,8 @@ def history(slug, proposal_id):
     proposal = load_proposal(proposal_id)
     versions = queries.versions_of(proposal.id)
     numbers = [v.number for v in versions]
-    try:
-        old = int(request.args.get("from", numbers[-2] if len(numbers) > 1 else 0))
-        new = int(request.args.get("to", numbers[-1] if numbers else 0))
-    except ValueError:
-        old, new = 0, 0
+    old = whole_number(request.args.get("from", numbers[-2] if len(numbers) > 1 else 0)) or 0
+    new = whole_number(request.args.get("to", numbers[-1] if numbers else 0)) or 0
     by_number = {v.number: v for v in versions}
     rows = None
     if old in by_number and new in by_number:
@@ -507,7 +505,7 @@ def comment(slug, proposal_id):
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            parent = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+            parent = whole_number(form.parent_id.data, low=1)
             services.add_comment(proposal, current_user, form.body.data, form.stance.data, parent,
                                  official=bool(form.official.data))
         except ServiceError as error:

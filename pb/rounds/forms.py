@@ -1,7 +1,7 @@
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from pb.forms import choices, DayField, Form, NoMarkup, PoundsField, WholeNumberField
+from pb.forms import DayField, Form, NoMarkup, PoundsField, WholeNumberField, choices
 
 from .models import BALLOT_TYPES, COUNTING_RULES, PHASE_LABELS, PHASES, SETUP, SPEND_RULES, TIE_BREAKS, WHO_MAY_PROPOSE
 from .services import RULE_LABELS

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from pb.access import public, roles, signed_in
 from pb.extensions import db
 from pb.forms import EmptyForm
-from pb.money import parse_pounds
+from pb.money import parse_pounds, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
+from pb.numbers import MAX_INT, whole_number
 from pb.services import ServiceError
 
 from . import services
@@ -276,13 +277,15 @@ def _parse_rule_value(rule: str, raw: str):
         value = parse_pounds(raw)
         if value is None:
             raise ServiceError("Enter an amount in pounds, like 120000", field="value")
+        if value > MAX_INT:
+            raise ServiceError(f"Enter an amount of {pounds(MAX_INT)} or less", field="value")
         return value
     if raw == "" and rule in ("ballot_max", "support_cap", "support_threshold", "ballot_points"):
         return None
-    try:
-        return int(raw.replace(",", ""))
-    except ValueError:
-        raise ServiceError("Enter a whole number, like 5", field="value") from None
+    number = whole_number(raw, commas=True)
+    if number is None:
+        raise ServiceError("Enter a whole number, like 5", field="value")
+    return number
 
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/rule-change", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pb.money import pounds
+from pb.numbers import whole_number
 
 APPROVAL, KNAPSACK, CUMULATIVE, ORDINAL = "approval", "knapsack", "cumulative", "ordinal"
 
@@ -50,11 +51,7 @@ class Checked:
 
 def _whole(raw) -> int | None:
     text = str(raw if raw is not None else "").strip()
-    if text == "":
-        return 0
-    if not text.isdigit():
-        return None
-    return int(text)
+    return 0 if text == "" else whole_number(text)
 
 
 def _numbered(section: Section, name: str, sent: dict, out: Checked, not_a_number: str) -> tuple[list, bool]:
@@ -63,10 +60,7 @@ def _numbered(section: Section, name: str, sent: dict, out: Checked, not_a_numbe
     known = {o.id for o in section.options}
     given, bad = [], False
     for key, value in sent.items():
-        try:
-            pid = int(key)
-        except (TypeError, ValueError):
-            pid = None
+        pid = whole_number(key)
         number = _whole(value)
         if pid not in known:
             out.problems.append((name, f"{section.name}: a choice is not on the ballot"))
@@ -85,10 +79,7 @@ def _chosen(rules: Rules, section: Section, name: str, sent, out: Checked) -> li
     known = {o.id: o for o in section.options}
     ids = []
     for value in sent:
-        try:
-            ids.append(int(value))
-        except (TypeError, ValueError):
-            ids.append(None)
+        ids.append(whole_number(value))
     if any(i not in known for i in ids):
         out.problems.append((name, f"{section.name}: a choice is not on the ballot"))
         return []

@@ -25,6 +25,7 @@ from pb.neighbourhoods.services import require_role, role_in
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import COUNTING, VOTING, Round
 from pb.services import ServiceError, transaction
+from pb.text import HIDDEN_CHARACTERS, hidden_characters
 from pb.tokens import digest, new_code, normalise_code
 
 from . import ballots as rules_module
@@ -457,6 +458,8 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
     if proposal.reference in conflicts(round_, result).get(member.id, []):
         raise ServiceError(f"You declared an interest in {proposal.reference}, so you cannot decide on it")
     reason = (reason or "").strip()
+    if hidden_characters(reason):
+        raise ServiceError(f"The reason {HIDDEN_CHARACTERS}", field="reason")
     if not reason:
         raise ServiceError("Give the board's reason for declining it, for example ‘the venue has closed’", field="reason")
     if len(reason) > 2000:
@@ -617,6 +620,8 @@ def add_paper_event(round_: Round, facilitator: User, *, name: str, held_on: dat
     if round_.phase != VOTING:
         raise ServiceError("Paper ballots are handed out while voting is open")
     name = (name or "").strip()
+    if hidden_characters(name):
+        raise ServiceError(f"Where they were handed out {HIDDEN_CHARACTERS}", field="name")
     if not name:
         raise ServiceError("Enter where the ballots were handed out, like ‘Community centre, Saturday morning’", field="name")
     if len(name) > 120:
@@ -776,6 +781,8 @@ def spoil_paper_ballot(round_: Round, facilitator: User, serial: int | None, rea
     _facilitator(round_, facilitator, "record spoilt ballots")
     event = _event_for(round_, serial)
     reason = (reason or "").strip()
+    if hidden_characters(reason):
+        raise ServiceError(f"The reason {HIDDEN_CHARACTERS}", field="reason")
     if not reason:
         raise ServiceError("Say why the ballot is spoilt, for example ‘more crosses than allowed’ or ‘torn’", field="reason")
     row = db.session.scalar(select(PaperSerial).where(PaperSerial.round_id == round_.id, PaperSerial.serial == serial))

@@ -8,10 +8,13 @@ from pb.access import public, roles
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT
+from pb.neighbourhoods.services import resident_of
+from pb.numbers import whole_number
 from pb.proposals.models import Proposal
 from pb.rounds.models import PUBLISHED, Round
 from pb.rounds.views import load_round, viewer_roles
 from pb.services import ServiceError
+from pb.text import search_text
 
 from . import ballots as rules_module
 from . import services
@@ -224,7 +227,7 @@ def sign_off(slug, round_id):
     if form.validate_on_submit():
         try:
             if request.form.get("action") == "decline":
-                proposal = db.session.get(Proposal, int(request.form.get("proposal") or 0))
+                proposal = db.session.get(Proposal, whole_number(request.form.get("proposal")) or 0)
                 if proposal is None or proposal.round_id != round_.id:
                     raise ServiceError("Choose the project to decline", field="proposal")
                 services.decline_project(round_, current_user, proposal, request.form.get("reason", ""))
@@ -253,12 +256,12 @@ def sign_off(slug, round_id):
 def codes(slug, round_id):
     round_ = load_round(round_id)
     form = EmptyForm()
-    query = (request.args.get("q") or "").strip()[:100]
+    query = search_text(request.args.get("q"))
     shown, total = services.code_candidates(round_, query)
     if form.validate_on_submit():
         try:
             chosen = None if request.form.get("all") else \
-                [int(v) for v in request.form.getlist("residents") if v.isdigit()]
+                [n for n in map(whole_number, request.form.getlist("residents")) if n is not None]
             batch, printed = services.issue_codes(round_, current_user, chosen)
         except ServiceError as error:
             form.fail(error)
@@ -312,10 +315,7 @@ def code_vote(slug, round_id):
 # --- paper ballots ----------------------------------------------------------------------------------
 
 def _int(value):
-    try:
-        return int(str(value).strip().replace(",", ""))
-    except (TypeError, ValueError):
-        return None
+    return whole_number(value, commas=True)
 
 
 def _date(value):
@@ -359,7 +359,7 @@ def paper(slug, round_id):
             elif action == "give":
                 from pb.accounts.models import User
 
-                resident = db.session.get(User, _int(request.form.get("resident")) or 0)
+                resident = resident_of(round_.neighbourhood_id, _int(request.form.get("resident")))
                 if resident is None:
                     raise ServiceError("Choose the resident", field="resident")
                 services.give_paper_ballot(round_, current_user, resident)
@@ -377,7 +377,7 @@ def paper(slug, round_id):
         states.setdefault(event_id, {})[status] = n
     mismatches = db.session.scalars(select(PaperSerial.serial).where(PaperSerial.round_id == round_.id,
                                                                      PaperSerial.status == MISMATCH).order_by(PaperSerial.serial)).all()
-    query = (request.args.get("q") or "").strip()
+    query = search_text(request.args.get("q"))
     found = []
     if query:
         from pb.accounts.models import User

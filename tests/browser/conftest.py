@@ -20,8 +20,8 @@ def _chromium_missing_reason():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         return f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
     try:
-        import playwright  # noqa: F401
         import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
     except ImportError as exc:
         return f"test extras missing ({exc.name}): pip install -e '.[test]'"
     return None
