@@ -65,6 +65,9 @@ def seed(echo=click.echo) -> bool:
             hoods.grant_role(user, hood, role)
     facilitator = people["facilitator@eastbrook.example"]
     echo("Created the partnership board (5), 2 facilitators, an auditor and an admin.")
+    # How residents reach a facilitator: printed on every letter and voting card.
+    hoods.set_help_routes(hood, facilitator, phone="0161 496 0000", email="help@eastbrook.example",
+                          in_person="Tuesdays and Thursdays 10am to 12 noon, Eastbrook Community Centre, Mill Lane")
 
     with click.progressbar(range(1, 201), label="Creating 200 residents", file=None) as numbers:
         for number in numbers:

@@ -29,6 +29,7 @@ def test_a_route_without_a_rule_is_denied(app, client):
 ROLE_ROUTES = {
     "/n/{slug}/residents": {FACILITATOR},
     "/n/{slug}/letters": {FACILITATOR},
+    "/n/{slug}/help": {FACILITATOR},
     "/n/{slug}/people": {FACILITATOR, BOARD_MEMBER, AUDITOR},
     "/n/{slug}/audit": {AUDITOR},
     "/n/{slug}/audit/entries.jsonl": {AUDITOR},
@@ -72,7 +73,7 @@ AUTHOR_ONLY = {"/n/{slug}/proposals/{proposal}/edit", "/n/{slug}/proposals/{prop
                "/n/{slug}/comments/{comment}/edit"}
 ADMIN_ROUTES = ["/admin/", "/admin/neighbourhoods/new", "/admin/audit", "/admin/n/{slug}/",
                 "/admin/n/{slug}/area", "/admin/n/{slug}/roles"]
-PUBLIC_ROUTES = ["/", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz", "/n/{slug}/rounds",
+PUBLIC_ROUTES = ["/", "/postcode", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz", "/n/{slug}/rounds",
                  "/n/{slug}/rounds/{round}/", "/n/{slug}/rounds/{round}/proposals", "/n/{slug}/proposals/{proposal}",
                  "/n/{slug}/proposals/{proposal}/history", "/n/{slug}/rounds/{round}/events", "/n/{slug}/events/{event}",
                  "/n/{slug}/rounds/{round}/receipt", "/n/{slug}/rounds/{round}/code-vote"]

@@ -121,7 +121,7 @@ def test_amounts_too_large_for_the_database_get_a_message(app, factory):
     before = audit_entries(app)
     response = client.post(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/proposals/new", data={
         "title": "Big", "summary": "s", "category": "young-people", "pot_id": str(round_ref.pot_ids[1]),
-        "lines-0-item": "Hall", "lines-0-kind": "capital", "lines-0-amount": "99999999999", "lines-0-year": "2027/28"})
+        "lines-0-item": "Hall", "lines-0-kind": "capital", "lines-0-amount": "99999999999", "lines-0-financial_year": "2027/28"})
     assert response.status_code == 400 and "must be £21,474,836.47 or less" in response.get_data(as_text=True)
     assert audit_entries(app) == before
 
@@ -164,7 +164,7 @@ def test_nul_bytes_in_proposals_amendments_and_events_are_refused(app, factory):
     page = client.post(f"{base}/rounds/{round_ref.id}/proposals/new", data={
         "title": "Play\x00street", "summary": "Closed road", "category": "young-people",
         "pot_id": str(round_ref.pot_ids[1]), "lines-0-item": "Cones", "lines-0-kind": "revenue",
-        "lines-0-amount": "500", "lines-0-year": "2027/28"}).get_data(as_text=True)
+        "lines-0-amount": "500", "lines-0-financial_year": "2027/28"}).get_data(as_text=True)
     assert "Title contains a hidden control character" in page
     c2 = app.test_client()
     sign_in(c2, other)

@@ -12,6 +12,12 @@ def count(app, model, *where):
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def hood_help(app):
+    with app.app_context():
+        hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == "eastbrook"))
+        return hood.help_phone, hood.help_email
+
+
 def test_demo_seeds_a_live_neighbourhood_once(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
@@ -25,6 +31,7 @@ def test_demo_seeds_a_live_neighbourhood_once(app):
             Membership.role == RESIDENT, Membership.verified_at.is_not(None)))
     assert roles == {BOARD_MEMBER: 5, FACILITATOR: 2, AUDITOR: 1, RESIDENT: 200}
     assert 0 < verified < 200
+    assert hood_help(app) == ("0161 496 0000", "help@eastbrook.example")  # on every demo letter and voting card
     people = count(app, User)
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "already there; nothing changed" in second.output

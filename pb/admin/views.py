@@ -54,6 +54,7 @@ def edit(slug):
             changed = services.update_neighbourhood(
                 hood, actor=current_user, name=form.name.data, description=form.description.data or "",
                 min_voting_age=form.min_voting_age.data,
+                commenting_needs_verification=form.commenting_needs_verification.data,
                 proposing_needs_verification=form.proposing_needs_verification.data,
                 voting_needs_verification=form.voting_needs_verification.data)
         except ServiceError as error:

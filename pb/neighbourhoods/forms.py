@@ -1,6 +1,6 @@
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from pb.accounts.forms import email_field
 from pb.forms import Form, NoMarkup, WholeNumberField
@@ -36,8 +36,9 @@ class NeighbourhoodForm(Form):
                                       validators=[InputRequired("Enter the minimum voting age"),
                                                   NumberRange(11, 25, "Minimum voting age must be between 11 and 25")],
                                       render_kw={"inputmode": "numeric", "class": "width-3"})
+    commenting_needs_verification = BooleanField("Residents must be verified to comment and suggest changes")
     proposing_needs_verification = BooleanField("Residents must be verified to propose projects")
-    voting_needs_verification = BooleanField("Residents must be verified to vote")
+    voting_needs_verification = BooleanField("Residents must be verified to vote and support proposals")
 
 
 class AreaForm(Form):
@@ -54,3 +55,29 @@ class GrantRoleForm(Form):
 
 class RevokeRoleForm(Form):
     membership_id = HiddenField()
+
+
+class HelpRoutesForm(Form):
+    """How residents reach a person here: shown wherever pb asks for verification, and printed."""
+
+    help_phone = StringField("Phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"),
+                                                         NoMarkup("Phone number")],
+                             description="A number someone answers, like 0161 496 0000.",
+                             render_kw={"autocomplete": "off", "inputmode": "tel", "class": "width-20"})
+    help_email = EmailField("Email address", validators=[
+        Optional(), Length(max=254, message="Email address must be 254 characters or fewer"),
+        Email("Enter an email address in the correct format, like help@eastbrook.example", check_deliverability=False)],
+        render_kw={"spellcheck": "false", "inputmode": "email"})
+    help_in_person = TextAreaField("Drop-in times and place", validators=[
+        Optional(), Length(max=300, message="Drop-in times and place must be 300 characters or fewer"), NoMarkup("Drop-in times and place")],
+        description="When and where someone can come without an appointment, like ‘Tuesdays 10am to 12 noon, Eastbrook Community Centre, Mill Lane’.",
+        render_kw={"rows": 3})
+
+
+class PostcodeCheckForm(Form):
+    class Meta:
+        csrf = False  # a GET search: it changes nothing
+
+    postcode = StringField("Your postcode", validators=[InputRequired("Enter your postcode, like EB1 1AA"),
+                                                        Length(max=10, message="Enter a postcode, like EB1 1AA")],
+                           render_kw={"autocomplete": "postal-code", "class": "width-10", "spellcheck": "false"})

@@ -38,6 +38,16 @@ class Neighbourhood(db.Model):
     # Per neighbourhood: some boards let unverified residents propose, none should let them vote.
     proposing_needs_verification: Mapped[bool] = mapped_column(default=True)
     voting_needs_verification: Mapped[bool] = mapped_column(default=True)
+    commenting_needs_verification: Mapped[bool] = mapped_column(default=False)
+    # How a resident gets verified (or any help) without being online: shown wherever pb asks for
+    # verification, and printed on voting cards and letters.
+    help_phone: Mapped[str] = mapped_column(String(40), default="")
+    help_email: Mapped[str] = mapped_column(String(254), default="")
+    help_in_person: Mapped[str] = mapped_column(Text, default="")  # drop-in times and place
+
+    @property
+    def has_help_routes(self) -> bool:
+        return bool(self.help_phone or self.help_email or self.help_in_person)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     postcodes = relationship("EligiblePostcode", back_populates="neighbourhood", cascade="all, delete-orphan",

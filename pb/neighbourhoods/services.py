@@ -23,6 +23,8 @@ from pb.timeutil import utcnow
 from pb.tokens import digest, new_code, normalise_code
 
 from .models import (
+    BOARD_MEMBER,
+    FACILITATOR,
     RESIDENT,
     ROLE_LABELS,
     ROLES,
@@ -63,7 +65,16 @@ def create_neighbourhood(*, slug: str, name: str, description: str = "", min_vot
     return hood
 
 
-EDITABLE = ("name", "description", "min_voting_age", "proposing_needs_verification", "voting_needs_verification")
+EDITABLE = ("name", "description", "min_voting_age", "proposing_needs_verification", "voting_needs_verification",
+            "commenting_needs_verification", "help_phone", "help_email", "help_in_person")
+HELP_ROUTES = ("help_phone", "help_email", "help_in_person")
+
+
+def set_help_routes(hood: Neighbourhood, facilitator: User, *, phone: str, email: str, in_person: str) -> dict:
+    """A facilitator says how residents reach them (the neighbourhood's other settings are the admin's)."""
+    require_role(facilitator, hood.id, FACILITATOR, "Only facilitators change how residents reach them")
+    return update_neighbourhood(hood, actor=facilitator, help_phone=phone or "", help_email=(email or "").strip().lower(),
+                                help_in_person=" ".join((in_person or "").split()))
 
 
 def update_neighbourhood(hood: Neighbourhood, actor: User | None = None, **changes) -> dict:
@@ -329,17 +340,66 @@ def _resident(user: User, hood: Neighbourhood) -> Membership | None:
     return membership(user, hood, RESIDENT) if user is not None and getattr(user, "id", None) else None
 
 
+def how_to_get_verified(hood: Neighbourhood) -> str:
+    """One sentence on how to get verified here, with the neighbourhood's own contact routes."""
+    routes = []
+    if hood.help_phone:
+        routes.append(f"phone {hood.help_phone}")
+    if hood.help_email:
+        routes.append(f"email {hood.help_email}")
+    if hood.help_in_person:
+        routes.append(f"come in person: {hood.help_in_person}")
+    ask = "ask a facilitator to check your address" + (f" ({'; '.join(routes)})" if routes else
+                                                       f", as shown on {hood.name}'s page")
+    return f"Enter the code from your verification letter, or {ask}"
+
+
+def _why_not(user: User, hood: Neighbourhood, needs_verification: bool, doing: str, join: str) -> str | None:
+    member = _resident(user, hood)
+    if member is None:
+        return join
+    if not member.verified and needs_verification:
+        return f"You need to be a verified resident to {doing}. {how_to_get_verified(hood)}"
+    return None
+
+
+def why_not_comment(user: User, hood: Neighbourhood) -> str | None:
+    """Residents comment (verified ones only, if the neighbourhood says so); facilitators and board
+    members of the neighbourhood always may, to answer questions. None when they may."""
+    if user is not None and getattr(user, "id", None) and (role_in(user, hood.id, FACILITATOR) or
+                                                           role_in(user, hood.id, BOARD_MEMBER)):
+        return None
+    return _why_not(user, hood, hood.commenting_needs_verification, "comment",
+                    f"Join {hood.name} as a resident to comment")
+
+
+def why_not_suggest(user: User, hood: Neighbourhood) -> str | None:
+    """Suggesting an amendment to someone's proposal: a resident's say, like a comment."""
+    return _why_not(user, hood, hood.commenting_needs_verification, "suggest changes",
+                    f"Join {hood.name} as a resident to suggest changes")
+
+
+def why_not_propose(user: User, hood: Neighbourhood, *, as_group: bool = False) -> str | None:
+    """Residents propose (verified ones only, if the neighbourhood says so; a local group's named
+    contact who lives here may propose for the group when the round allows groups)."""
+    return _why_not(user, hood, hood.proposing_needs_verification and not as_group, "put forward a proposal",
+                    f"Only residents of {hood.name} can put forward proposals. Join {hood.name} first")
+
+
+def why_not_vote(user: User, hood: Neighbourhood, doing: str = "vote") -> str | None:
+    """Residency and verification only: the voting service adds the age limit and the voting window.
+    Supporting a proposal onto the ballot follows the same rule as voting (`doing` says which)."""
+    return _why_not(user, hood, hood.voting_needs_verification, doing,
+                    f"Only residents of {hood.name} can {doing}. Join {hood.name} first")
+
+
 def may_comment(user: User, hood: Neighbourhood) -> bool:
-    """Any resident, verified or not, may read and comment."""
-    return _resident(user, hood) is not None
+    return why_not_comment(user, hood) is None
 
 
 def may_propose(user: User, hood: Neighbourhood) -> bool:
-    member = _resident(user, hood)
-    return member is not None and (member.verified or not hood.proposing_needs_verification)
+    return why_not_propose(user, hood) is None
 
 
 def may_vote(user: User, hood: Neighbourhood) -> bool:
-    """Residency only: the voting service adds the age limit and the voting window."""
-    member = _resident(user, hood)
-    return member is not None and (member.verified or not hood.voting_needs_verification)
+    return why_not_vote(user, hood) is None

@@ -14,7 +14,7 @@ from pb.services import ServiceError
 from pb.text import search_text
 
 from . import services
-from .forms import IssueLettersForm, LetterCodeForm
+from .forms import HelpRoutesForm, IssueLettersForm, LetterCodeForm, PostcodeCheckForm
 from .models import (
     AUDITOR,
     BOARD_MEMBER,
@@ -71,6 +71,42 @@ def show(slug):
     return render_template("neighbourhoods/show.html", hood=hood, rounds=rounds, board=board, facilitators=facilitators,
                            resident_count=residents[0], verified_count=residents[1], mine=mine,
                            in_area=in_area, postcode_count=postcode_count, form=EmptyForm())
+
+
+@bp.route("/postcode")
+@public
+def postcode_check():
+    """Before registering: is my postcode in a neighbourhood on pb?"""
+    from pb.postcodes import normalise
+
+    form = PostcodeCheckForm(request.args)
+    postcode, covering = None, None
+    if request.args and form.validate():
+        postcode = normalise(form.postcode.data)
+        if postcode is None:
+            form.postcode.errors = ["Enter a real UK postcode, like EB1 1AA"]
+        else:
+            covering = services.neighbourhoods_covering(postcode)
+    return render_template("neighbourhoods/postcode_check.html", form=form, postcode=postcode,
+                           covering=covering), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/help", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def help_routes(slug):
+    hood = g.neighbourhood
+    form = HelpRoutesForm(obj=hood)
+    if form.validate_on_submit():
+        try:
+            changed = services.set_help_routes(hood, current_user, phone=form.help_phone.data,
+                                               email=form.help_email.data, in_person=form.help_in_person.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash("Saved: residents now see these on the neighbourhood's page, letters and voting cards." if changed
+                  else "Nothing was changed.", "success")
+            return redirect(url_for("neighbourhoods.show", slug=slug) + "#help")
+    return render_template("neighbourhoods/help_routes.html", hood=hood, form=form), 400 if form.has_errors else 200
 
 
 @bp.route("/n/<slug>/join", methods=["POST"])

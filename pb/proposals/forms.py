@@ -50,8 +50,10 @@ class SubmitForm(Form):
 
 
 class WithdrawForm(Form):
-    reason = TextAreaField("Why are you withdrawing it? (optional)",
-                           validators=[Optional(), Length(max=1000, message="Your reason must be 1,000 characters or fewer")])
+    reason = TextAreaField("Why are you withdrawing it?",
+                           validators=[InputRequired("Say why you are withdrawing it, for example ‘the hall is no longer free’"),
+                                       Length(max=1000, message="Your reason must be 1,000 characters or fewer")],
+                           description="Shown on the proposal's page, so residents who supported it know why.")
 
 
 class CoProposerForm(Form):

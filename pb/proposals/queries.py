@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from pb.extensions import db
@@ -12,7 +12,9 @@ from pb.text import search_text
 
 from .models import (
     CATEGORIES,
+    MERGED,
     PUBLIC_STATUSES,
+    WITHDRAWN,
     Amendment,
     Comment,
     DeliberationEvent,
@@ -85,7 +87,9 @@ def proposal_page(round_id: int, filters: Filters, per_page: int = PER_PAGE):
     }[filters.sort]
     pages = max(1, -(-total // per_page))
     page = min(filters.page, pages)
-    rows = db.session.scalars(stmt.options(joinedload(Proposal.pot)).order_by(*order)
+    # Proposals still in the running first, whatever the sort; withdrawn and merged ones after.
+    ended = case((Proposal.status.in_((WITHDRAWN, MERGED)), 1), else_=0)
+    rows = db.session.scalars(stmt.options(joinedload(Proposal.pot)).order_by(ended, *order)
                               .offset((page - 1) * per_page).limit(per_page)).unique().all()
     return rows, total, pages, page
 

@@ -15,7 +15,13 @@ from pb.extensions import db
 from pb.ledger.services import record
 from pb.money import is_financial_year, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
-from pb.neighbourhoods.services import role_in
+from pb.neighbourhoods.services import (
+    role_in,
+    why_not_comment,
+    why_not_propose,
+    why_not_suggest,
+    why_not_vote,
+)
 from pb.notifications import PROPOSAL_ACTIVITY, link, notify
 from pb.rounds.models import (
     CAPITAL_ONLY,
@@ -220,15 +226,10 @@ def _pot(round_: Round, pot_id) -> Pot:
 
 
 def _may_propose(round_: Round, user: User, group_name: str | None) -> None:
-    member = role_in(user, round_.neighbourhood_id, RESIDENT)
-    hood = _hood(round_)
-    if member is None:
-        raise ServiceError(f"Only residents of {hood.name} can put forward proposals. Join {hood.name} first")
-    if not member.verified:
-        if round_.who_may_propose == RESIDENTS_AND_GROUPS and group_name:
-            return  # a local group's named contact who lives here
-        raise ServiceError("You need to be a verified resident to put forward a proposal. Enter the code from your "
-                           "verification letter, or ask a facilitator to check your address")
+    as_group = round_.who_may_propose == RESIDENTS_AND_GROUPS and bool(group_name)
+    problem = why_not_propose(user, _hood(round_), as_group=as_group)
+    if problem:
+        raise ServiceError(problem)
 
 
 def snapshot(proposal: Proposal) -> dict:
@@ -373,12 +374,15 @@ def withdraw(proposal: Proposal, user: User, reason: str = "") -> None:
     if not proposal.round.is_before(VOTING):
         raise ServiceError("Voting has opened: proposals on the ballot can no longer be withdrawn")
     reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Say why you are withdrawing it, for example ‘the hall is no longer free’", field="reason")
     if len(reason) > 1000:
         raise ServiceError("Your reason must be 1,000 characters or fewer", field="reason")
     with transaction():
         was = proposal.status
         proposal.status = WITHDRAWN
-        proposal.updated_at = utcnow()
+        proposal.updated_at = proposal.withdrawn_at = utcnow()
+        proposal.withdrawn_reason = reason
         record("proposal.withdrawn", proposal, actor=user, neighbourhood=_hood(proposal.round),
                payload={"number": proposal.number, "was": was, "reason": reason})
 
@@ -630,9 +634,9 @@ def put_on_ballot(round_: Round) -> dict:
 
 def support(proposal: Proposal, user: User) -> Support:
     round_ = proposal.round
-    member = role_in(user, round_.neighbourhood_id, RESIDENT)
-    if member is None or not member.verified:
-        raise ServiceError("Only verified residents can support proposals")
+    problem = why_not_vote(user, round_.neighbourhood, doing="support proposals")
+    if problem:
+        raise ServiceError(problem)
     if round_.phase != DELIBERATION:
         raise ServiceError("Supports are collected during deliberation and shortlisting")
     if proposal.status != FEASIBLE:
@@ -675,19 +679,32 @@ def withdraw_support(proposal: Proposal, user: User) -> None:
 
 # --- comments and moderation --------------------------------------------------------------------------
 
-def _open_for_discussion(proposal: Proposal) -> None:
+def why_closed_for_discussion(proposal: Proposal) -> str | None:
+    """Why nobody can comment on this proposal now, or None while its discussion is open."""
     if proposal.status == DRAFT:
-        raise ServiceError("Drafts cannot be discussed until they are submitted")
+        return "Drafts cannot be discussed until they are submitted"
+    if proposal.status == WITHDRAWN:
+        return "This proposal was withdrawn, so its discussion is closed"
+    if proposal.status == MERGED:
+        return "This proposal was merged into another one, so its discussion is closed. Comment on that one instead"
     if proposal.round.phase not in (PROPOSALS, FEASIBILITY, DELIBERATION, VOTING):
-        raise ServiceError("Discussion has closed for this round")
+        return "Discussion has closed for this round"
+    return None
+
+
+def _open_for_discussion(proposal: Proposal) -> None:
+    problem = why_closed_for_discussion(proposal)
+    if problem:
+        raise ServiceError(problem)
 
 
 def add_comment(proposal: Proposal, user: User, body: str, stance: str = NEUTRAL, parent_id: int | None = None,
                 official: bool = False) -> Comment:
     hood_id = proposal.round.neighbourhood_id
     is_facilitator = role_in(user, hood_id, FACILITATOR) is not None
-    if role_in(user, hood_id, RESIDENT) is None and not is_facilitator and role_in(user, hood_id, BOARD_MEMBER) is None:
-        raise ServiceError(f"Join {proposal.round.neighbourhood.name} as a resident to comment")
+    problem = why_not_comment(user, proposal.round.neighbourhood)
+    if problem:
+        raise ServiceError(problem)
     _open_for_discussion(proposal)
     body = (body or "").strip().replace("\r\n", "\n")
     if not body:
@@ -806,8 +823,9 @@ def dismiss_flags(comment: Comment, user: User) -> int:
 
 def suggest_amendment(proposal: Proposal, user: User, field: str, new_text: str, reason: str) -> Amendment:
     round_ = proposal.round
-    if role_in(user, round_.neighbourhood_id, RESIDENT) is None:
-        raise ServiceError(f"Join {round_.neighbourhood.name} as a resident to suggest changes")
+    problem = why_not_suggest(user, round_.neighbourhood)
+    if problem:
+        raise ServiceError(problem)
     if is_author(proposal, user):
         raise ServiceError("You are an author of this proposal: edit it instead of suggesting an amendment")
     if proposal.status not in (SUBMITTED, NEEDS_CHANGES, FEASIBLE):

@@ -13,6 +13,7 @@ from pb.accounts.models import User
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm, choices
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
+from pb.neighbourhoods.services import why_not_comment
 from pb.notifications import PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
 from pb.numbers import whole_number
 from pb.rounds import services as round_services
@@ -297,8 +298,7 @@ def _render_show(proposal: Proposal, comment_form: CommentForm | None = None, st
         mine=mine, is_author=services.is_author(proposal, me), supported=supported, merged_into=merged_into,
         comment_form=comment_form or CommentForm(), form=comment_form, empty=EmptyForm(), STANCES=STANCES,
         PHASES=PHASES, PHASE_LABELS=PHASE_LABELS, FIELD_LABELS=FIELD_LABELS,
-        may_comment=me is not None and bool(mine & {RESIDENT, FACILITATOR, BOARD_MEMBER}),
-        can_support=RESIDENT in mine,
+        **_discussion_state(proposal), can_support=RESIDENT in mine,
         edit_minutes=services.COMMENT_EDIT_MINUTES), status
 
 
@@ -490,11 +490,21 @@ def _comment(comment_id: int) -> tuple[Comment, Proposal]:
     return comment, load_proposal(comment.proposal_id)
 
 
+def _discussion_state(proposal: Proposal) -> dict:
+    """Whether the discussion is closed (to everyone) and, if not, why this viewer cannot comment:
+    the services' own rules, so the page never offers a box the service would refuse."""
+    closed = services.why_closed_for_discussion(proposal)
+    me = current_user if current_user.is_authenticated else None
+    refusal = why_not_comment(me, g.neighbourhood) if me is not None and not closed else None
+    return {"discussion_closed": closed, "comment_refusal": refusal,
+            "may_comment": me is not None and not closed and refusal is None}
+
+
 def _discussion(proposal: Proposal, comment_form: CommentForm, **flags) -> str:
     """The discussion section alone, for htmx to swap in place."""
     return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
                            threads=queries.comment_threads(proposal.id), comment_form=comment_form, mine=viewer_roles(),
-                           may_comment=True, STANCES=STANCES, empty=EmptyForm(), edit_minutes=services.COMMENT_EDIT_MINUTES,
+                           **_discussion_state(proposal), STANCES=STANCES, empty=EmptyForm(), edit_minutes=services.COMMENT_EDIT_MINUTES,
                            stances=services.stance_counts(proposal.id), **flags)
 
 

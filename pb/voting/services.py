@@ -21,7 +21,7 @@ from pb.counting.pabulib import from_election, writes
 from pb.extensions import db
 from pb.ledger.services import record
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Membership
-from pb.neighbourhoods.services import require_role, role_in
+from pb.neighbourhoods.services import require_role, why_not_vote
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import COUNTING, VOTING, Round
 from pb.services import ServiceError, transaction
@@ -71,12 +71,9 @@ def why_not_eligible(round_: Round, user: User, today: date | None = None) -> st
             opens = round_.start_of(VOTING)
             return "Voting has not opened yet" + (f": it opens on {opens.strftime('%-d %B %Y')}" if opens else "")
         return "Voting has closed for this round"
-    member = role_in(user, hood.id, RESIDENT)
-    if member is None:
-        return f"Only residents of {hood.name} can vote. Join {hood.name} first"
-    if not member.verified and hood.voting_needs_verification:
-        return ("You need to be a verified resident to vote. Enter the code from your verification letter, "
-                "or ask a facilitator to check your address")
+    problem = why_not_vote(user, hood)
+    if problem:
+        return problem
     if age_in(today.year, user.birth_year) < hood.min_voting_age:
         return f"You need to be {hood.min_voting_age} or older this year to vote in {hood.name}"
     return None
