@@ -74,7 +74,7 @@ def test_the_timeline_runs_forwards(app, client, setup):
     assert "The date counting starts must be a real date, like 1/4/2027" in page
     assert client.post(f"{url}/timeline", data=dates).status_code == 302
     page = client.get(f"{url}/").get_data(as_text=True)
-    assert "From " + (today + timedelta(days=4)).strftime("%-d %B %Y") in page
+    assert "Planned from " + (today + timedelta(days=4)).strftime("%-d %B %Y") in page
 
 
 def test_counting_rules_must_suit_the_ballot(app, client, setup):

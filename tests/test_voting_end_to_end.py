@@ -123,6 +123,6 @@ def test_500_voters_online_by_code_and_on_paper_through_to_publication(app, fact
         path.write_text(text)
         instance, profile = parse_pabulib(str(path))
         assert sorted(outcome(instance, profile, "mes-add1"), key=int) == sorted(map(str, pot["selected_numbers"]), key=int)
-        funded = re.findall(r"Funded \((\d+)\)", page)
+        funded = re.findall(r"Funded, (\d+)(?:st|nd|rd|th)<", page)
         assert funded
     assert public.get(f"{base}/results.json").status_code == 200

@@ -53,6 +53,22 @@ COUNTING_RULES = {
     "phragmen": "Sequential Phragmén",
     "greedy-no-skip": "Most votes first, stopping at the first project that does not fit",
 }
+# One sentence each, for residents, on the round page.
+RULE_IN_PLAIN_WORDS = {
+    "greedy": "The project with the most votes is funded first, then the next, and so on; a project that no "
+              "longer fits in what is left is skipped and the next one is tried.",
+    "mes-add1": "Every voter gets an equal share of the budget, and a project is funded when the people who voted "
+                "for it can pay for it together from their shares, so every group of residents gets projects in "
+                "proportion to its size.",
+    "mes-add1-greedy": "Every voter gets an equal share of the budget and projects are funded when their voters can "
+                       "pay for them together; whatever is left then goes to the most-voted projects that still fit.",
+    "mes": "Every voter gets an equal share of the budget, and a project is funded when the people who voted for it "
+           "can pay for it together from their shares; some money may be left unspent.",
+    "phragmen": "Projects are funded one at a time, each time choosing the one whose voters have so far had the "
+                "least, so that support is spread as evenly as possible.",
+    "greedy-no-skip": "The project with the most votes is funded first, then the next, and so on, stopping at the "
+                      "first project that does not fit in what is left.",
+}
 # Which counting rules make sense for which ballots (pb.counting refuses the rest).
 RULES_FOR_BALLOT = {
     APPROVAL: ("greedy", "mes-add1", "mes-add1-greedy", "mes", "phragmen", "greedy-no-skip"),
@@ -133,10 +149,29 @@ class Round(db.Model):
         return PHASES[index + 1] if index + 1 < len(PHASES) else None
 
     def start_of(self, phase: str) -> date | None:
+        """When the phase is planned to start (see started_on for when it did)."""
         for step in self.timeline:
             if step.phase == phase:
                 return step.starts_on
         return None
+
+    def started_on(self, phase: str) -> date | None:
+        """When the phase actually started, if it has."""
+        for step in self.timeline:
+            if step.phase == phase and step.started_at is not None:
+                return step.started_at.date()
+        return None
+
+    def last_voting_day(self, today: date | None = None) -> date | None:
+        """The last day to vote as the round stands now: the day before counting is planned to
+        start, while that is still ahead; None once voting has closed or when no date is planned."""
+        from datetime import timedelta
+
+        today = today or date.today()
+        counting = self.start_of("counting")
+        if counting is None or not self.is_before("counting") or counting <= today:
+            return None
+        return counting - timedelta(days=1)
 
 
 class Pot(db.Model):

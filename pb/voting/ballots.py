@@ -19,6 +19,7 @@ class Option:
     id: int
     label: str  # "P-4 Youth club"
     cost: int  # pence
+    summary: str = ""  # the proposal's one or two sentences, shown on the ballot
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ def ballot_sections(round_: Round) -> list[rules_module.Section]:
                                    .order_by(Proposal.number)).all()
     sections = []
     for pot in round_.pots:
-        options = tuple(rules_module.Option(p.id, f"{p.reference} {p.title}", p.cost) for p in proposals if p.pot_id == pot.id)
+        options = tuple(rules_module.Option(p.id, f"{p.reference} {p.title}", p.cost, p.summary)
+                        for p in proposals if p.pot_id == pot.id)
         if options:
             sections.append(rules_module.Section(pot.id, pot.name, pot.amount, options))
     return sections

@@ -11,7 +11,7 @@ from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDEN
 from pb.neighbourhoods.services import resident_of
 from pb.numbers import whole_number
 from pb.proposals.models import Proposal
-from pb.rounds.models import PUBLISHED, Round
+from pb.rounds.models import PUBLISHED, RULE_IN_PLAIN_WORDS, Round
 from pb.rounds.views import load_round, viewer_roles
 from pb.services import ServiceError
 from pb.text import search_text
@@ -179,7 +179,8 @@ def results(slug, round_id):
         return render_template("voting/no_results.html", hood=g.neighbourhood, round=round_), 404
     proposals = {p.id: p for p in db.session.query(Proposal).filter(Proposal.round_id == round_.id)}
     return render_template("voting/results.html", hood=g.neighbourhood, round=round_, result=result,
-                           proposals=proposals, METHODS=METHODS, published=not round_.is_before(PUBLISHED))
+                           proposals=proposals, METHODS=METHODS, published=not round_.is_before(PUBLISHED),
+                           RULE_IN_PLAIN_WORDS=RULE_IN_PLAIN_WORDS)
 
 
 def _download(round_: Round, body: str, filename: str, mimetype: str) -> Response:

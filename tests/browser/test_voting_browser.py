@@ -191,5 +191,5 @@ def test_a_receipt_shows_its_proof_of_counting(page, live_server, a11y, voting_r
     page.goto(f"/n/eastbrook/rounds/{voting_round}/receipt")
     page.get_by_label("Receipt code").fill(live_server.tracker)
     page.get_by_role("button", name="Check").click()
-    page.get_by_role("heading", name="Proof that it was counted").wait_for()
+    page.get_by_role("heading", name="What this proves").wait_for()
     a11y.check(page)
