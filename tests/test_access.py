@@ -34,6 +34,7 @@ ROLE_ROUTES = {
     "/n/{slug}/audit": {AUDITOR},
     "/n/{slug}/audit/entries.jsonl": {AUDITOR},
     "/n/{slug}/audit/entries/{seq}": {AUDITOR},
+    "/n/{slug}/audit/rounds/{round}/pack.sqlite": {AUDITOR},
     "/n/{slug}/verify": {RESIDENT},
     "/n/{slug}/rounds/new": {FACILITATOR},
     "/n/{slug}/rounds/{round}/edit": {FACILITATOR},
@@ -72,7 +73,7 @@ AUTHOR_ONLY = {"/n/{slug}/proposals/{proposal}/edit", "/n/{slug}/proposals/{prop
                "/n/{slug}/proposals/{proposal}/withdraw", "/n/{slug}/amendments/{amendment}",
                "/n/{slug}/comments/{comment}/edit"}
 ADMIN_ROUTES = ["/admin/", "/admin/neighbourhoods/new", "/admin/audit", "/admin/n/{slug}/",
-                "/admin/n/{slug}/area", "/admin/n/{slug}/roles"]
+                "/admin/n/{slug}/area", "/admin/n/{slug}/roles", "/admin/outbox"]
 PUBLIC_ROUTES = ["/", "/postcode", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz", "/n/{slug}/rounds",
                  "/n/{slug}/rounds/{round}/", "/n/{slug}/rounds/{round}/proposals", "/n/{slug}/proposals/{proposal}",
                  "/n/{slug}/proposals/{proposal}/history", "/n/{slug}/rounds/{round}/events", "/n/{slug}/events/{event}",

@@ -134,3 +134,23 @@ def platform_log():
     rows, total, pages = entries_page(audit_log, page)
     return render_template("ledger/log.html", hood=None, log=audit_log, rows=rows, total=total, page=page,
                            pages=pages, result=verification(audit_log, total))
+
+
+@bp.route("/outbox", methods=["GET", "POST"])
+@admin_only
+def outbox():
+    """Emails waiting to be sent and those that failed, without a command line."""
+    from pb import mail
+    from pb.forms import EmptyForm
+
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if request.form.get("action") == "retry":
+            count = mail.retry_failed(current_user)
+            flash(f"{count} failed email{'s' if count != 1 else ''} will be tried again. Send them now, or wait for "
+                  "the next scheduled send.", "success")
+        else:
+            sent, failed = mail.send_now(current_user)
+            flash(f"{sent} sent, {failed} failed.", "success" if not failed else "error")
+        return redirect(url_for("admin.outbox"))
+    return render_template("admin/outbox.html", form=form, **mail.outbox_state())

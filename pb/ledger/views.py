@@ -2,8 +2,23 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -12,11 +27,15 @@ from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
 from pb.numbers import whole_number
+from pb.rounds.models import PHASES, VOTING, Round
+from pb.rounds.views import load_round
 from pb.services import ServiceError
+from pb.text import search_text
 
 from .checkpoints import checkpoint_now as sign_now
 from .checkpoints import covering, inclusion, latest, verifier_key
 from .models import AuditEntry, Checkpoint
+from .pack import export
 from .services import entries_of, existing_log, verify_log
 
 bp = Blueprint("ledger", __name__)
@@ -28,7 +47,7 @@ def entry_filters() -> dict:
     """What the auditor asked to see: action, actor pseudonym, subject, and a time range."""
     wanted = {}
     for name in ("action", "actor", "subject_type", "subject_id", "since", "until"):
-        value = (request.args.get(name) or "").strip()[:80]
+        value = search_text(request.args.get(name), limit=80)
         if value:
             wanted[name] = value
     return wanted
@@ -67,7 +86,8 @@ def log(slug):
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.log_id == audit_log.id).distinct()
                                  .order_by(AuditEntry.action)).all() if audit_log else []
     return render_template("ledger/log.html", hood=g.neighbourhood, log=audit_log, rows=rows, total=total,
-                           page=page, pages=pages, result=result, filters=filters, actions=actions)
+                           page=page, pages=pages, result=result, filters=filters, actions=actions,
+                           rounds=packable_rounds(g.neighbourhood))
 
 
 @bp.route("/n/<slug>/audit/entries/<int:seq>")
@@ -92,6 +112,32 @@ def verification(audit_log, total):
         return None
     problem = verify_log(audit_log) if audit_log is not None else None
     return {"ok": problem is None, "problem": problem, "count": total}
+
+
+def packable_rounds(hood):
+    """The neighbourhood's rounds that have reached voting: the ones an auditor pack is worth making for."""
+    later = PHASES[PHASES.index(VOTING):]
+    return db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id, Round.phase.in_(later))
+                              .order_by(Round.created_at.desc())).all()
+
+
+@bp.route("/n/<slug>/audit/rounds/<int:round_id>/pack.sqlite")
+@roles(AUDITOR)
+def pack(slug, round_id):
+    """The round's auditor pack, built when asked (as `flask audit export` does) and sent as it is
+    written to disk; the browser shows the download's progress. Nothing is kept on the server."""
+    round_ = load_round(round_id)
+    folder = os.path.join(current_app.instance_path, "tmp")
+    os.makedirs(folder, exist_ok=True)
+    handle, path = tempfile.mkstemp(prefix="pack-", suffix=".sqlite", dir=folder)
+    os.close(handle)
+    try:
+        export(round_, path)
+        data = open(path, "rb")  # noqa: SIM115 (send_file closes it; the name is gone already)
+    finally:
+        os.unlink(path)
+    return send_file(data, mimetype="application/vnd.sqlite3", as_attachment=True,
+                     download_name=f"{slug}-round-{round_.id}-auditor-pack.sqlite")
 
 
 @bp.route("/n/<slug>/audit/entries.jsonl")

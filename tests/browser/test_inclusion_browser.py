@@ -142,3 +142,18 @@ def test_a_withdrawn_proposal_says_why_and_takes_no_comments(page, a11y):
     assert page.get_by_role("button", name="Post comment").count() == 0
     assert fits_the_screen(page)
     a11y.check(page)
+
+
+def test_the_outbox_and_auditor_packs_have_pages(page, a11y, published_round):  # noqa: F811
+    sign_in(page, "admin@eastbrook.example")
+    page.goto("/admin/outbox")
+    page.get_by_role("heading", name="Outbox").wait_for()
+    a11y.check(page)
+
+    context = page.context
+    context.clear_cookies()
+    sign_in(page, "auditor@eastbrook.example")
+    page.goto("/n/eastbrook/audit")
+    link = page.get_by_role("link", name="Auditor pack for Eastbrook Small Projects 2026")
+    assert link.get_attribute("href").endswith("/pack.sqlite")
+    a11y.check(page)
