@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.admin.views import bp as admin
     from pb.ledger.views import bp as ledger
     from pb.neighbourhoods.views import bp as neighbourhoods
+    from pb.proposals import deliberation_views  # noqa: F401  (its routes join the proposals blueprint)
     from pb.proposals.views import bp as proposals
     from pb.rounds.views import bp as rounds
     from pb.voting.views import bp as voting

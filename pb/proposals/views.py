@@ -1,5 +1,6 @@
-"""Proposals: the public list and pages, proposing and editing (residents), review and moderation
-(facilitators), interests (board and facilitators), comments, supports, amendments and events."""
+"""Proposals: the public list and pages, proposing and editing (residents), pictures, review
+(facilitators) and interests (board and facilitators). Comments, supports, amendments and events
+are in deliberation_views."""
 from __future__ import annotations
 
 import re
@@ -8,31 +9,23 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from pb.access import public, roles, signed_in
+from pb.access import public, roles
 from pb.accounts.models import User
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm, choices
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.neighbourhoods.services import why_not_comment
-from pb.notifications import PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
 from pb.numbers import whole_number
-from pb.rounds import services as round_services
 from pb.rounds.models import DELIBERATION, PHASE_LABELS, PHASES, PROPOSALS, RESIDENTS_AND_GROUPS, Round
 from pb.rounds.views import load_round, viewer_roles
 from pb.services import ServiceError
 
-from . import diff, queries, services
+from . import diff, images, queries, services
 from .forms import (
     MIN_COST_ROWS,
     AdjustCostForm,
-    AmendmentForm,
-    AmendmentResponseForm,
     CommentForm,
     CoProposerForm,
-    EditCommentForm,
-    EventForm,
-    FlagForm,
-    HideForm,
     ImageForm,
     InterestForm,
     MergeForm,
@@ -46,15 +39,12 @@ from .models import (
     DRAFT,
     FIELD_LABELS,
     NEEDS_CHANGES,
-    PENDING,
     PUBLIC_STATUSES,
     STANCES,
     STATUS_LABELS,
     SUBMITTED,
-    Amendment,
     Comment,
     CommentFlag,
-    DeliberationEvent,
     Proposal,
     ProposalImage,
 )
@@ -330,7 +320,7 @@ def add_image(slug, proposal_id):
         try:
             if upload is None or not upload.filename:
                 raise ServiceError("Choose a picture to upload", field="image")
-            services.add_image(proposal, current_user, upload.read(services.images.MAX_UPLOAD_BYTES + 1),
+            services.add_image(proposal, current_user, upload.read(images.MAX_UPLOAD_BYTES + 1),
                                form.alt_text.data)
         except ServiceError as error:
             form.fail(error)
@@ -481,15 +471,6 @@ def interest(slug, proposal_id):
                            existing=existing), _status(form)
 
 
-# --- comments ---------------------------------------------------------------------------------------
-
-def _comment(comment_id: int) -> tuple[Comment, Proposal]:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        abort(404)
-    return comment, load_proposal(comment.proposal_id)
-
-
 def _discussion_state(proposal: Proposal) -> dict:
     """Whether the discussion is closed (to everyone) and, if not, why this viewer cannot comment:
     the services' own rules, so the page never offers a box the service would refuse."""
@@ -498,271 +479,3 @@ def _discussion_state(proposal: Proposal) -> dict:
     refusal = why_not_comment(me, g.neighbourhood) if me is not None and not closed else None
     return {"discussion_closed": closed, "comment_refusal": refusal,
             "may_comment": me is not None and not closed and refusal is None}
-
-
-def _discussion(proposal: Proposal, comment_form: CommentForm, **flags) -> str:
-    """The discussion section alone, for htmx to swap in place."""
-    return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
-                           threads=queries.comment_threads(proposal.id), comment_form=comment_form, mine=viewer_roles(),
-                           **_discussion_state(proposal), STANCES=STANCES, empty=EmptyForm(), edit_minutes=services.COMMENT_EDIT_MINUTES,
-                           stances=services.stance_counts(proposal.id), **flags)
-
-
-@bp.route("/n/<slug>/proposals/<int:proposal_id>/comments", methods=["POST"])
-@roles(RESIDENT, FACILITATOR, BOARD_MEMBER)
-def comment(slug, proposal_id):
-    proposal = load_proposal(proposal_id)
-    form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            parent = whole_number(form.parent_id.data, low=1)
-            services.add_comment(proposal, current_user, form.body.data, form.stance.data, parent,
-                                 official=bool(form.official.data))
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            if _partial("comments"):
-                return _discussion(proposal, CommentForm(formdata=None), posted=True)
-            flash("Your comment is posted.", "success")
-            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#comments")
-    if _partial("comments"):
-        # 422: htmx swaps it in (see base.html's htmx-config), with the errors by the form.
-        return _discussion(proposal, form, inline_errors=True), 422
-    detail = queries.proposal_detail(proposal.id)
-    return _render_show(detail, comment_form=form, status=400)
-
-
-@bp.route("/n/<slug>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
-@roles(RESIDENT, FACILITATOR, BOARD_MEMBER)
-def edit_comment(slug, comment_id):
-    comment, proposal = _comment(comment_id)
-    if comment.author_id != current_user.id:
-        flash("You can only edit your own comments.", "error")
-        return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + f"#comment-{comment.id}")
-    form = EditCommentForm(obj=comment)
-    if form.validate_on_submit():
-        try:
-            services.edit_comment(comment, current_user, form.body.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            flash("Comment updated.", "success")
-            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + f"#comment-{comment.id}")
-    return render_template("proposals/comment_edit.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
-                           form=form), _status(form)
-
-
-@bp.route("/n/<slug>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
-@signed_in
-def flag_comment(slug, comment_id):
-    comment, proposal = _comment(comment_id)
-    form = FlagForm()
-    if form.validate_on_submit():
-        try:
-            services.flag_comment(comment, current_user, form.reason.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            flash("Thank you. A facilitator will look at the comment.", "success")
-            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + f"#comment-{comment.id}")
-    return render_template("proposals/comment_flag.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
-                           form=form), _status(form)
-
-
-@bp.route("/n/<slug>/comments/<int:comment_id>/hide", methods=["GET", "POST"])
-@roles(FACILITATOR)
-def hide_comment(slug, comment_id):
-    comment, proposal = _comment(comment_id)
-    form = HideForm()
-    if form.validate_on_submit():
-        try:
-            services.hide_comment(comment, current_user, form.reason.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            flash("The comment is hidden and the reason shown in its place.", "success")
-            return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
-    return render_template("proposals/comment_hide.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
-                           form=form), _status(form)
-
-
-@bp.route("/n/<slug>/comments/<int:comment_id>/dismiss", methods=["POST"])
-@roles(FACILITATOR)
-def dismiss_flags(slug, comment_id):
-    comment, proposal = _comment(comment_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            count = services.dismiss_flags(comment, current_user)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"{count} report{'s' if count != 1 else ''} dismissed; the comment stays.", "success")
-    return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
-
-
-# --- supports ---------------------------------------------------------------------------------------
-
-@bp.route("/n/<slug>/proposals/<int:proposal_id>/support", methods=["POST"])
-@roles(RESIDENT, verified_resident=True)
-def support(slug, proposal_id):
-    proposal = load_proposal(proposal_id)
-    error_message = None
-    if EmptyForm().validate_on_submit():
-        try:
-            if request.form.get("withdraw"):
-                services.withdraw_support(proposal, current_user)
-                message = "Your support is withdrawn."
-            else:
-                services.support(proposal, current_user)
-                message = f"You support {proposal.reference}."
-        except ServiceError as error:
-            error_message = error.message
-        if _partial(f"support-{proposal.id}"):
-            supported = not request.form.get("withdraw") if error_message is None else bool(request.form.get("withdraw"))
-            return render_template("proposals/_support.html", hood=g.neighbourhood, proposal=proposal,
-                                   supported=supported, message=error_message or message, failed=bool(error_message),
-                                   empty=EmptyForm(), can_support=True)
-        flash(error_message or message, "error" if error_message else "success")
-    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#support")
-
-
-# --- amendments -------------------------------------------------------------------------------------
-
-@bp.route("/n/<slug>/proposals/<int:proposal_id>/amendments/new", methods=["GET", "POST"])
-@roles(RESIDENT)
-def suggest_amendment(slug, proposal_id):
-    proposal = load_proposal(proposal_id)
-    form = AmendmentForm()
-    if form.validate_on_submit():
-        try:
-            services.suggest_amendment(proposal, current_user, form.field.data, form.new_text.data, form.reason.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            flash("Your suggestion is sent to the proposer, who will accept or decline it.", "success")
-            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#amendments")
-    return render_template("proposals/amendment_new.html", hood=g.neighbourhood, proposal=proposal, form=form,
-                           FIELD_LABELS=FIELD_LABELS), _status(form)
-
-
-@bp.route("/n/<slug>/amendments/<int:amendment_id>", methods=["GET", "POST"])
-@roles(RESIDENT)
-def respond_amendment(slug, amendment_id):
-    amendment = db.session.get(Amendment, amendment_id)
-    if amendment is None:
-        abort(404)
-    proposal = load_proposal(amendment.proposal_id)
-    _author_only(proposal)
-    form = AmendmentResponseForm()
-    if amendment.status == PENDING and form.validate_on_submit():
-        try:
-            services.respond_to_amendment(amendment, current_user, form.decision.data == "accept", form.reason.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            flash("Amendment accepted: your proposal has a new version." if form.decision.data == "accept"
-                  else "Amendment declined; your reason is published.", "success")
-            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#amendments")
-    current = getattr(proposal, amendment.field)
-    return render_template("proposals/amendment_respond.html", hood=g.neighbourhood, proposal=proposal,
-                           amendment=amendment, form=form, FIELD_LABELS=FIELD_LABELS,
-                           parts=diff._word_diff(current, amendment.new_text)), _status(form)
-
-
-# --- deliberation events ----------------------------------------------------------------------------
-
-def _event_input(form: EventForm) -> services.EventInput:
-    numbers = _numbers(form.proposals.data)
-    if numbers is None:
-        raise ServiceError("Enter proposal numbers like P-1, P-4", field="proposals")
-    return services.EventInput(title=form.title.data, starts_at=form.starts_at.data, place=form.place.data,
-                               access_notes=form.access_notes.data, minutes=form.minutes.data,
-                               attendance=form.attendance.data, proposal_numbers=numbers)
-
-
-@bp.route("/n/<slug>/rounds/<int:round_id>/events")
-@public
-def events(slug, round_id):
-    round_ = load_round(round_id)
-    rows = db.session.scalars(select(DeliberationEvent).where(DeliberationEvent.round_id == round_.id)
-                              .order_by(DeliberationEvent.starts_at)).all()
-    return render_template("proposals/events.html", hood=g.neighbourhood, round=round_, events=rows,
-                           mine=viewer_roles())
-
-
-@bp.route("/n/<slug>/rounds/<int:round_id>/events/new", methods=["GET", "POST"])
-@roles(FACILITATOR)
-def new_event(slug, round_id):
-    round_ = load_round(round_id)
-    form = EventForm()
-    if form.validate_on_submit():
-        try:
-            event = services.create_event(round_, current_user, _event_input(form))
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            flash("Event added.", "success")
-            return redirect(url_for("proposals.event", slug=slug, event_id=event.id))
-    return render_template("proposals/event_form.html", hood=g.neighbourhood, round=round_, form=form,
-                           event=None), _status(form)
-
-
-def _event(event_id: int) -> DeliberationEvent:
-    event = db.session.get(DeliberationEvent, event_id)
-    if event is None:
-        abort(404)
-    load_round(event.round_id)
-    return event
-
-
-@bp.route("/n/<slug>/events/<int:event_id>")
-@public
-def event(slug, event_id):
-    event = _event(event_id)
-    return render_template("proposals/event.html", hood=g.neighbourhood, event=event,
-                           round=db.session.get(Round, event.round_id), mine=viewer_roles())
-
-
-@bp.route("/n/<slug>/events/<int:event_id>/edit", methods=["GET", "POST"])
-@roles(FACILITATOR)
-def edit_event(slug, event_id):
-    event = _event(event_id)
-    round_ = db.session.get(Round, event.round_id)
-    form = EventForm(obj=event)
-    if request.method == "GET":
-        form.proposals.data = ", ".join(p.reference for p in event.proposals)
-    if form.validate_on_submit():
-        try:
-            services.update_event(event, current_user, _event_input(form))
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            flash("Event saved.", "success")
-            return redirect(url_for("proposals.event", slug=slug, event_id=event.id))
-    return render_template("proposals/event_form.html", hood=g.neighbourhood, round=round_, form=form,
-                           event=event), _status(form)
-
-
-# --- unsubscribing ----------------------------------------------------------------------------------
-
-@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@public
-def unsubscribe(token):
-    """One step, no sign-in: the signed token says who and from what."""
-    data = read_unsubscribe_token(token)
-    if data is None:
-        return render_template("proposals/unsubscribe.html", invalid=True, form=EmptyForm()), 404
-    user = db.session.get(User, data["u"])
-    round_ = db.session.get(Round, data["r"]) if data.get("r") else None
-    if user is None:
-        return render_template("proposals/unsubscribe.html", invalid=True, form=EmptyForm()), 404
-    form = EmptyForm()
-    done = False
-    if form.validate_on_submit():
-        if data["t"] == PROPOSAL_ACTIVITY:
-            services.stop_proposal_emails(user)
-        elif data["t"] == ROUND_UPDATES and round_ is not None:
-            round_services.unfollow(round_, user)
-        done = True
-    return render_template("proposals/unsubscribe.html", invalid=False, form=form, done=done,
-                           topic=TOPICS[data["t"]], round=round_)
