@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from pb.extensions import db
 from pb.neighbourhoods.models import FACILITATOR
+from pb.services import ServiceError
+from pb.voting import casting
 from pb.voting import services as voting
 from pb.voting.models import Ballot, BallotBox, VoterRollEntry
 from tests.factories import _round, _user, make_voting_round, sign_in
@@ -110,12 +112,21 @@ def test_the_database_refuses_more_ballots_than_voters_whatever_the_code_does(ap
     raw = {round_ref.pot_ids[1]: [str(ids[1])]}
     with app.app_context():
         voting.cast_with_code(_round(round_ref), code, raw, "test")
-    # The fault of issue 11, put back on purpose: the service no longer refuses an online ballot
-    # after a code ballot. The database still does, and nothing of the attempt is saved.
-    monkeypatch.setattr(voting, "why_not_again", lambda *args, **kw: None)
+    # The fault of issue 11, put back on purpose: the rule no longer refuses an online ballot after
+    # a code ballot. Replacing still needs an earlier ballot to take out, so nothing is saved.
+    monkeypatch.setattr(casting, "why_not_again", lambda *args, **kw: None)
     with app.app_context():
-        with pytest.raises(voting.ServiceError):
+        with pytest.raises(ServiceError, match="being changed from another page"):
             voting.cast_ballot(_round(round_ref), _user(voter), raw)
+    assert tally(app, round_ref.id) == (1, 1)
+    # And a ballot added exactly as the old code did (a "replacement" that took nothing out): the
+    # database refuses it, naming the box's check.
+    with app.app_context():
+        db.session.add(Ballot(id="a" * 32, round_id=round_ref.id, choices={}, tracker_hash="b" * 64,
+                              replace_key=voting.replace_key(_round(round_ref), voter.id)))
+        with pytest.raises(IntegrityError, match=casting.BOX_OVERFLOW):
+            db.session.commit()
+        db.session.rollback()
     assert tally(app, round_ref.id) == (1, 1)
 
     with app.app_context():

@@ -1,0 +1,139 @@
+"""The partnership board's sign-off: quorum without conflicted members, approvals, declining a
+funded project (and the recount without it).
+Each state change checks its rules, writes, and appends one audit entry, in one transaction."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.ledger.services import record
+from pb.neighbourhoods.models import Membership
+from pb.neighbourhoods.services import require_role
+from pb.proposals.models import Proposal
+from pb.rounds.models import Round
+from pb.services import ServiceError, transaction
+from pb.text import HIDDEN_CHARACTERS, hidden_characters
+
+from .models import CountResult
+from .tally import _checkpoint, _count, ballots_digest, current_result, receipt_leaves
+
+# --- board sign-off -------------------------------------------------------------------------------
+
+def _board_member(round_: Round, user: User) -> None:
+    from pb.neighbourhoods.models import BOARD_MEMBER
+
+    require_role(user, round_.neighbourhood_id, BOARD_MEMBER, "Only partnership board members sign off results")
+
+
+def board_members(round_: Round) -> list[User]:
+    from pb.neighbourhoods.models import BOARD_MEMBER
+
+    return db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == BOARD_MEMBER).order_by(User.name)).all()
+
+
+def conflicts(round_: Round, result: CountResult) -> dict[int, list[str]]:
+    """Board members with a declared interest in a funded project: {user id: [P-numbers]}."""
+    from pb.proposals.models import InterestDeclaration
+
+    funded = [pid for pot in result.result.values() for pid in pot["selected"]]
+    rows = db.session.execute(select(InterestDeclaration.user_id, Proposal.number).join(
+        Proposal, Proposal.id == InterestDeclaration.proposal_id).where(InterestDeclaration.proposal_id.in_(funded))).all()
+    out: dict[int, list[str]] = {}
+    for user_id, number in rows:
+        out.setdefault(user_id, []).append(f"P-{number}")
+    return out
+
+
+def quorum(round_: Round, result: CountResult) -> int:
+    """More than half of the board members free to decide (no interest in a funded project)."""
+    conflicted = conflicts(round_, result)
+    free = [m for m in board_members(round_) if m.id not in conflicted]
+    return len(free) // 2 + 1 if free else 0
+
+
+def approvals(result: CountResult) -> list:
+    from .models import ResultApproval
+
+    return db.session.scalars(select(ResultApproval).where(ResultApproval.count_result_id == result.id)
+                              .order_by(ResultApproval.id)).all()
+
+
+def approve_result(round_: Round, member: User) -> bool:
+    """Record one member's approval. Returns True when this approval reached the quorum."""
+    from pb.rounds.models import SIGN_OFF
+
+    from .models import ResultApproval
+
+    _board_member(round_, member)
+    if round_.phase != SIGN_OFF:
+        raise ServiceError("Results are signed off in the board sign-off phase")
+    result = current_result(round_)
+    if result is None:
+        raise ServiceError("There is no result to sign off yet")
+    if result.status == "approved":
+        raise ServiceError("The board has already approved this result")
+    mine = conflicts(round_, result).get(member.id)
+    if mine:
+        raise ServiceError(f"You declared an interest in {', '.join(mine)}, which the result funds, so you cannot "
+                           "approve it. The other board members decide")
+    if any(a.member_id == member.id for a in approvals(result)):
+        raise ServiceError("You have already approved this result")
+    needed = quorum(round_, result)
+    with transaction():
+        db.session.add(ResultApproval(count_result_id=result.id, member_id=member.id))
+        db.session.flush()
+        given = len(approvals(result))
+        reached = given >= needed
+        if reached:
+            result.status = "approved"
+        record("result.approved_by_member", result, actor=member, neighbourhood=round_.neighbourhood,
+               payload={"round": round_.id, "approvals": given, "quorum": needed, "quorum_reached": reached})
+        if reached:
+            _checkpoint(round_, "result signed off by the board")
+    return reached
+
+
+def decline_project(round_: Round, member: User, proposal: Proposal, reason: str) -> CountResult:
+    """The board declines a funded project with a reason; the round is recounted without it."""
+    from pb.rounds.models import SIGN_OFF
+
+    from .models import DeclinedProject
+
+    _board_member(round_, member)
+    if round_.phase != SIGN_OFF:
+        raise ServiceError("Projects are declined during board sign-off")
+    result = current_result(round_)
+    if result is None or result.status == "approved":
+        raise ServiceError("Only a provisional result can change")
+    if not any(proposal.id in pot["selected"] for pot in result.result.values()):
+        raise ServiceError(f"{proposal.reference} is not funded in the result", field="proposal")
+    if proposal.reference in conflicts(round_, result).get(member.id, []):
+        raise ServiceError(f"You declared an interest in {proposal.reference}, so you cannot decide on it")
+    reason = (reason or "").strip()
+    if hidden_characters(reason):
+        raise ServiceError(f"The reason {HIDDEN_CHARACTERS}", field="reason")
+    if not reason:
+        raise ServiceError("Give the board's reason for declining it, for example ‘the venue has closed’", field="reason")
+    if len(reason) > 2000:
+        raise ServiceError("The reason must be 2,000 characters or fewer", field="reason")
+    declined = set(db.session.scalars(select(DeclinedProject.proposal_id).where(DeclinedProject.round_id == round_.id)))
+    declined.add(proposal.id)
+    outcome, rows = _count(round_, declined)
+    from pb.audit.merkle import root as merkle_root
+
+    with transaction():
+        db.session.add(DeclinedProject(round_id=round_.id, proposal_id=proposal.id, reason=reason, member_id=member.id))
+        result.status = "superseded"
+        recount = CountResult(round_id=round_.id, rule=round_.counting_rule, ballots_sha256=ballots_digest(rows),
+                              ballot_count=len(rows), result=outcome, turnout=result.turnout, counted_by_id=member.id,
+                              reason=f"Recounted without {proposal.reference}: {reason}")
+        db.session.add(recount)
+        db.session.flush()
+        record("result.project_declined", recount, actor=member, neighbourhood=round_.neighbourhood,
+               payload={"round": round_.id, "declined": proposal.number, "reason": reason,
+                        "replaces_result": result.id, "ballots_sha256": recount.ballots_sha256,
+                        "receipts_root": merkle_root(receipt_leaves(rows)).hex(),
+                        "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
+    return recount
