@@ -23,6 +23,16 @@ csrf = CSRFProtect()
 htmx = HTMX()
 
 
+def with_triggers(target, sqlite: list[str], postgresql: list[str]) -> None:
+    """Run these statements after `target` (a table, or the metadata) is created by create_all, each
+    on its own engine. Migrations run the same statements for real databases."""
+    from sqlalchemy import DDL
+
+    for dialect, statements in (("sqlite", sqlite), ("postgresql", postgresql)):
+        for statement in statements:
+            event.listen(target, "after_create", DDL(statement).execute_if(dialect=dialect))
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """Every SQLite connection: write-ahead log (readers never block the writer), foreign keys

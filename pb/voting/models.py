@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import DDL, JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pb.extensions import db
+from pb.extensions import db, with_triggers
 from pb.timeutil import utcnow
 
 ONLINE, CODE, PAPER = "online", "code", "paper"
@@ -205,7 +205,4 @@ POSTGRES_BOX_TRIGGERS = [
     "FOR EACH ROW EXECUTE FUNCTION ballot_box_tally()",
 ]
 # On the metadata, not a table: the triggers need ballot, voter_roll_entry and ballot_box all made.
-for _statement in SQLITE_BOX_TRIGGERS:
-    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_BOX_TRIGGERS:
-    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+with_triggers(db.metadata, SQLITE_BOX_TRIGGERS, POSTGRES_BOX_TRIGGERS)
