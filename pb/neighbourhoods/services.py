@@ -67,7 +67,6 @@ def create_neighbourhood(*, slug: str, name: str, description: str = "", min_vot
 
 EDITABLE = ("name", "description", "min_voting_age", "proposing_needs_verification", "voting_needs_verification",
             "commenting_needs_verification", "help_phone", "help_email", "help_in_person")
-HELP_ROUTES = ("help_phone", "help_email", "help_in_person")
 
 
 def set_help_routes(hood: Neighbourhood, facilitator: User, *, phone: str, email: str, in_person: str) -> dict:
@@ -392,14 +391,3 @@ def why_not_vote(user: User, hood: Neighbourhood, doing: str = "vote") -> str | 
     return _why_not(user, hood, hood.voting_needs_verification, doing,
                     f"Only residents of {hood.name} can {doing}. Join {hood.name} first")
 
-
-def may_comment(user: User, hood: Neighbourhood) -> bool:
-    return why_not_comment(user, hood) is None
-
-
-def may_propose(user: User, hood: Neighbourhood) -> bool:
-    return why_not_propose(user, hood) is None
-
-
-def may_vote(user: User, hood: Neighbourhood) -> bool:
-    return why_not_vote(user, hood) is None
