@@ -128,3 +128,27 @@ def test_board_sign_off_needs_a_quorum_of_members_without_an_interest(app, facto
         rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
     page = app.test_client().get(f"{base}/results").get_data(as_text=True)
     assert "Provisional" not in page and "12 residents voted" in page
+
+
+def test_results_name_every_pot_and_explain_the_order_in_plain_words(app, factory, client):
+    # Nothing on the ballot in the first pot ("Community capacity"): it is still named, with its money.
+    round_ref, ids = make_voting_round(factory, ballot_type="approval", counting_rule="greedy",
+                                       proposals=((1, 40_000_00), (1, 30_000_00)))
+    with app.app_context():
+        for n in range(3):
+            voting.cast_ballot(_round(round_ref), _user(factory.resident(round_ref.hood)), {round_ref.pot_ids[1]: [ids[n % 2]]})
+        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        voting.count_round(_round(round_ref), _user(round_ref.facilitator))
+    sign_in(client, round_ref.facilitator)
+    page = client.get(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/results").get_data(as_text=True)
+    assert "<h2>Community capacity</h2>" in page
+    assert "No projects were on the ballot in this pot, so none of its £12,000 is spent in this round" in page
+    assert "Funded, 1st" in page and "Funded, 2nd" in page and "is the order in which the counting rule funded" in page
+    assert "£38,000 is not spent: it stays with" in page
+    technical = page.index('id="for-auditors"')
+    assert page.index(result_digest(app, round_ref)) > technical and page.index("python -m pb.counting") > technical
+
+
+def result_digest(app, round_ref):
+    with app.app_context():
+        return voting.current_result(_round(round_ref)).ballots_sha256

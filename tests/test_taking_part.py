@@ -10,7 +10,7 @@ from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Neighbourhood
 from pb.proposals.models import Comment, Proposal
 from pb.voting.models import Ballot
-from tests.factories import _user, make_proposal, make_round, make_voting_round, sign_in
+from tests.factories import _round, _user, make_proposal, make_round, make_voting_round, sign_in
 
 
 def set_hood(app, hood, **changes):
@@ -111,6 +111,9 @@ def test_a_facilitator_sets_how_residents_reach_them_and_it_shows_wherever_verif
     voter = factory.resident(hood)
     cards = client.post(f"/n/{hood.slug}/rounds/{round_ref.id}/codes", data={"residents": [str(voter.id)]}).get_data(as_text=True)
     assert "Need help? Phone 0161 496 0000." in cards
+    with app.app_context():
+        last_day = _round(round_ref).last_voting_day()
+    assert last_day is not None and f"by the end of {last_day.strftime('%A %-d %B %Y')}" in cards
     # residents cannot change them
     assert c.post(f"/n/{hood.slug}/help", data={"help_phone": "999"}).status_code == 403
 

@@ -97,6 +97,13 @@ def test_the_ballot_on_an_old_phone(page, a11y, voting_round):  # noqa: F811
     assert "£4,000 of £30,000" in page.locator("main").inner_text()
     assert fits_the_screen(page)
     a11y.check(page)
+    page.get_by_role("button", name="Cast my vote").click()
+    code = page.locator(".letter-code")
+    code.wait_for()
+    line = code.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.3")
+    assert code.bounding_box()["height"] < 1.6 * line  # the receipt code on one line, at 320px
+    assert fits_the_screen(page)
+    a11y.check(page)
 
 
 def test_results_and_receipts_in_plain_words(page, a11y, published_round, voting_round):  # noqa: F811
