@@ -72,7 +72,7 @@ def test_the_round_and_a_proposal_read_at_320px_with_true_dates(page, a11y, voti
 
 def test_the_ballot_on_an_old_phone(page, a11y, voting_round):  # noqa: F811
     page.set_viewport_size(PHONE)
-    sign_in(page, "resident40@eastbrook.example" if page.javascript else "resident41@eastbrook.example")
+    sign_in(page, "resident46@eastbrook.example" if page.javascript else "resident47@eastbrook.example")
     page.goto(f"/n/eastbrook/rounds/{voting_round}/vote")
     page.get_by_role("heading", name="Your ballot").wait_for()
     assert page.get_by_text("Food bank van for Eastbrook").is_visible()  # each proposal's summary

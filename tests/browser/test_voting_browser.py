@@ -150,7 +150,7 @@ def test_published_results_with_charts_tables_and_downloads(page, live_server, a
     assert page.locator("svg.bar-chart title").first.text_content().startswith("Main pot:")
     a11y.check(page)
     with page.expect_download() as download:
-        page.get_by_role("link", name="Anonymised ballots for Main pot (Pabulib .pb file)").click()
+        page.get_by_role("link", name="Anonymised ballots for Main pot").click()
     assert download.value.suggested_filename.endswith(".pb")
 
 
