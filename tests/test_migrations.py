@@ -55,3 +55,60 @@ def test_migrations_go_down_and_up_again(empty_app):
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
     assert schema_differences(empty_app) == []
+
+
+def _insert(conn, table, **given):
+    """A row with every NOT NULL column filled (given values first), for data made before a migration."""
+    from sqlalchemy import Boolean, Date, DateTime, Integer
+
+    filler = {Integer: 1, Boolean: False, DateTime: "2026-01-01 00:00:00", Date: "2026-01-01"}
+    values = dict(given)
+    for column in inspect(conn).get_columns(table):
+        if column["name"] in values or column["nullable"] or column.get("autoincrement") is True:
+            continue
+        if column["name"] == "id":
+            continue
+        values[column["name"]] = next((v for t, v in filler.items() if isinstance(column["type"], t)), "x")
+    if "choices" in values and values["choices"] == "x":
+        values["choices"] = "{}"
+    names = ", ".join(values)
+    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + n for n in values)})"), values)
+
+
+def _round_with(conn, roll: int, ballots: int):
+    _insert(conn, "neighbourhood", id=1, slug="old", name="Old", min_voting_age=16)
+    for n in range(1, roll + 1):
+        _insert(conn, "user_account", id=n, email=f"p{n}@old.example", pseudonym=f"p-{n}")
+    _insert(conn, "round", id=1, neighbourhood_id=1, created_by_id=1, phase="voting")
+    for n in range(1, roll + 1):
+        _insert(conn, "voter_roll_entry", round_id=1, user_id=n, method="online", birth_year=1980)
+    for n in range(ballots):
+        _insert(conn, "ballot", id=f"{n:032x}", round_id=1, tracker_hash=f"{n:064x}")
+
+
+def test_the_ballot_box_migration_counts_existing_rounds_and_then_guards_them(empty_app):
+    with empty_app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as conn:
+            _round_with(conn, roll=2, ballots=1)
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM round")).scalar() == 1  # later migrations keep the data
+            assert conn.execute(text("SELECT roll_entries, ballots FROM ballot_box WHERE round_id = 1")).one() == (2, 1)
+            _insert(conn, "ballot", id="f" * 32, round_id=1, tracker_hash="f" * 64)  # the second voter's ballot
+        with pytest.raises(DatabaseError, match="ballots_within_roll"):
+            with db.engine.begin() as conn:
+                _insert(conn, "ballot", id="e" * 32, round_id=1, tracker_hash="e" * 64)  # one too many
+
+
+def test_the_ballot_box_migration_stops_on_a_round_with_more_ballots_than_voters(empty_app, capfd):
+    with empty_app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as conn:
+            _round_with(conn, roll=1, ballots=2)
+        with pytest.raises(SystemExit):  # flask-migrate reports the migration's error and exits
+            upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+    captured = capfd.readouterr()
+    assert "Rounds 1 hold more ballots than voters on their roll" in captured.out + captured.err

@@ -15,29 +15,30 @@ down_revision = '0008'
 branch_labels = None
 depends_on = None
 
+# Plain ALTER TABLE, never a batch "move and copy": rebuilding neighbourhood or proposal on SQLite,
+# with foreign keys on, would cascade-delete every round (or every comment) that points at it.
+COLUMNS = {
+    'neighbourhood': [
+        sa.Column('commenting_needs_verification', sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column('help_phone', sa.String(length=40), nullable=False, server_default=''),
+        sa.Column('help_email', sa.String(length=254), nullable=False, server_default=''),
+        sa.Column('help_in_person', sa.Text(), nullable=False, server_default=''),
+    ],
+    'proposal': [
+        sa.Column('withdrawn_at', sa.DateTime(), nullable=True),
+        sa.Column('withdrawn_reason', sa.Text(), nullable=False, server_default=''),
+    ],
+}
+
 
 def upgrade():
-    with op.batch_alter_table('neighbourhood', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('commenting_needs_verification', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-        batch_op.add_column(sa.Column('help_phone', sa.String(length=40), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('help_email', sa.String(length=254), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('help_in_person', sa.Text(), nullable=False, server_default=''))
-    with op.batch_alter_table('proposal', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('withdrawn_reason', sa.Text(), nullable=False, server_default=''))
-    with op.batch_alter_table('proposal', schema=None) as batch_op:
-        batch_op.alter_column('withdrawn_reason', server_default=None)
-    # The defaults filled existing rows; new rows get theirs from the models, as for every column.
-    with op.batch_alter_table('neighbourhood', schema=None) as batch_op:
-        for name in ('commenting_needs_verification', 'help_phone', 'help_email', 'help_in_person'):
-            batch_op.alter_column(name, server_default=None)
+    for table, columns in COLUMNS.items():
+        for column in columns:
+            op.add_column(table, column)
 
 
 def downgrade():
-    with op.batch_alter_table('proposal', schema=None) as batch_op:
-        batch_op.drop_column('withdrawn_reason')
-        batch_op.drop_column('withdrawn_at')
-    with op.batch_alter_table('neighbourhood', schema=None) as batch_op:
-        for name in ('help_in_person', 'help_email', 'help_phone', 'commenting_needs_verification'):
-            batch_op.drop_column(name)
+    for table, columns in COLUMNS.items():
+        for column in reversed(columns):
+            # SQLite 3.35+ drops a column in place (no rebuild); PostgreSQL always has.
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column.name}')

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -38,12 +38,12 @@ class Neighbourhood(db.Model):
     # Per neighbourhood: some boards let unverified residents propose, none should let them vote.
     proposing_needs_verification: Mapped[bool] = mapped_column(default=True)
     voting_needs_verification: Mapped[bool] = mapped_column(default=True)
-    commenting_needs_verification: Mapped[bool] = mapped_column(default=False)
+    commenting_needs_verification: Mapped[bool] = mapped_column(default=False, server_default=false())
     # How a resident gets verified (or any help) without being online: shown wherever pb asks for
     # verification, and printed on voting cards and letters.
-    help_phone: Mapped[str] = mapped_column(String(40), default="")
-    help_email: Mapped[str] = mapped_column(String(254), default="")
-    help_in_person: Mapped[str] = mapped_column(Text, default="")  # drop-in times and place
+    help_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    help_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    help_in_person: Mapped[str] = mapped_column(Text, default="", server_default="")  # drop-in times and place
 
     @property
     def has_help_routes(self) -> bool:

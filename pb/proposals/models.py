@@ -86,7 +86,7 @@ class Proposal(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
-    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")  # public, as the proposer gave it
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")  # public, as the proposer gave it
 
     round = relationship("Round")
     pot = relationship("Pot")
