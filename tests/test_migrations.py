@@ -112,3 +112,19 @@ def test_the_ballot_box_migration_stops_on_a_round_with_more_ballots_than_voters
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
     captured = capfd.readouterr()
     assert "Rounds 1 hold more ballots than voters on their roll" in captured.out + captured.err
+
+
+def test_upgrading_a_database_with_rounds_keeps_them_whatever_migrations_rebuild(empty_app):
+    """0003 adds a column to `round` with a batch operation, which on SQLite rebuilds the table: with
+    foreign keys on, that would have deleted every pot and proposal. Data made at 0002 survives."""
+    with empty_app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as conn:
+            _insert(conn, "neighbourhood", id=1, slug="old", name="Old", min_voting_age=16)
+            _insert(conn, "user_account", id=1, email="p1@old.example", pseudonym="p-1")
+            _insert(conn, "round", id=1, neighbourhood_id=1, created_by_id=1, phase="proposals")
+            _insert(conn, "pot", id=1, round_id=1, name="Open pot", amount=100)
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pot")).scalar() == 1
+            assert conn.execute(text("SELECT count(*) FROM round")).scalar() == 1
