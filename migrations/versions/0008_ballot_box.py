@@ -46,9 +46,11 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS voter_roll_entry_tally ON voter_roll_entry")
-        op.execute("DROP TRIGGER IF EXISTS ballot_tally ON ballot")
-        op.execute("DROP FUNCTION IF EXISTS ballot_box_tally()")
+        for table in ("voter_roll_entry", "ballot"):
+            for name in ("tally", "untally", "stays_in_its_round"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_{name} ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS ballot_box_count()")
+        op.execute("DROP FUNCTION IF EXISTS ballot_box_fixed_round()")
     else:
         for name in ("voter_roll_entry_tally", "voter_roll_entry_untally", "ballot_tally", "ballot_untally",
                      "ballot_stays_in_its_round", "voter_roll_entry_stays_in_its_round"):
