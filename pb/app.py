@@ -163,10 +163,12 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from pb.neighbourhoods.models import ROLE_LABELS
+    from pb.rounds.models import RULE_IN_PLAIN_WORDS
 
     @app.context_processor
     def globals_for_templates():
         return {"current_neighbourhood": g.get("neighbourhood"), "ROLE_LABELS": ROLE_LABELS,
+                "RULE_IN_PLAIN_WORDS": RULE_IN_PLAIN_WORDS,
                 "request_path": request.path if has_request_context() else ""}
 
     @app.template_global()
@@ -203,6 +205,12 @@ def _register_template_helpers(app: Flask) -> None:
 
         blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
         return Markup("".join(f"<p>{escape(b)}</p>".replace("\n", Markup("<br>")) for b in blocks))
+
+    @app.template_filter("ordinal")
+    def ordinal(n: int) -> str:
+        """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st."""
+        suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
 
     @app.template_filter("pounds")
     def pounds(pence: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
+from wtforms import FieldList, FormField, ValidationError
 
 from pb.text import HIDDEN_CHARACTERS, hidden_characters
 
@@ -47,30 +47,27 @@ class Form(FlaskForm):
         return bool(self.form_errors) or any(_field_has_errors(f) for f in self)
 
 
-def _text_fields(form):
-    """The fields holding typed text, inside lists of sub-forms (cost lines) too."""
-    from wtforms import FieldList, FormField
+def _leaves(field):
+    """The field itself, or every cell of a list of sub-forms (cost lines)."""
+    if isinstance(field, FieldList):
+        for entry in field.entries:
+            yield from _leaves(entry)
+    elif isinstance(field, FormField):
+        for sub in field.form:
+            yield from _leaves(sub)
+    else:
+        yield field
 
-    for field in form:
-        if isinstance(field, FieldList):
-            for entry in field.entries:
-                yield from (_text_fields(entry.form) if isinstance(entry, FormField) else [entry])
-        elif isinstance(field, FormField):
-            yield from _text_fields(field.form)
-        elif isinstance(field.data, str) and not isinstance(field.errors, dict):
-            yield field
+
+def _text_fields(form):
+    """The fields holding typed text, inside lists of sub-forms too."""
+    return (leaf for field in form for leaf in _leaves(field) if isinstance(leaf.data, str))
 
 
 def _field_has_errors(field) -> bool:
-    """Errors of a field, or of any cell of a list of sub-forms (cost lines), including errors a
-    service put there after validation."""
-    from wtforms import FieldList, FormField
-
-    if isinstance(field, FieldList):
-        return any(_field_has_errors(entry) for entry in field.entries)
-    if isinstance(field, FormField):
-        return any(_field_has_errors(sub) for sub in field.form)
-    return bool(field.errors)
+    """Errors of a field, or of any cell of a list of sub-forms, including errors a service put
+    there after validation."""
+    return any(leaf.errors for leaf in _leaves(field))
 
 
 from wtforms import IntegerField  # noqa: E402

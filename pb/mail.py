@@ -8,10 +8,12 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, g, has_request_context, render_template
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from pb.accounts.models import OutboxEmail
 from pb.extensions import db
+from pb.ledger.services import record
+from pb.services import transaction
 from pb.timeutil import utcnow
 
 MAX_ATTEMPTS = 5
@@ -77,22 +79,15 @@ def deliver_pending(app=None, limit: int = 50, echo=None) -> tuple[int, int]:
 
 def outbox_state(limit: int = 200) -> dict:
     """What an admin needs to see: emails waiting, and emails that gave up after MAX_ATTEMPTS."""
-    from sqlalchemy import func
-
     unsent = OutboxEmail.sent_at.is_(None)
-    failed = OutboxEmail.attempts >= MAX_ATTEMPTS
-    waiting_count = db.session.scalar(select(func.count()).select_from(OutboxEmail).where(unsent, ~failed))
-    failed_count = db.session.scalar(select(func.count()).select_from(OutboxEmail).where(unsent, failed))
-    rows = db.session.scalars(select(OutboxEmail).where(unsent).order_by(OutboxEmail.attempts >= MAX_ATTEMPTS,
-                                                                         OutboxEmail.id).limit(limit)).all()
-    return {"waiting": waiting_count, "failed": failed_count, "rows": rows, "max_attempts": MAX_ATTEMPTS}
+    stopped = OutboxEmail.attempts >= MAX_ATTEMPTS
+    counts = dict(db.session.execute(select(stopped, func.count()).where(unsent).group_by(stopped)).all())
+    rows = db.session.scalars(select(OutboxEmail).where(unsent).order_by(stopped, OutboxEmail.id).limit(limit)).all()
+    return {"waiting": counts.get(False, 0), "failed": counts.get(True, 0), "rows": rows, "max_attempts": MAX_ATTEMPTS}
 
 
 def send_now(actor, app=None) -> tuple[int, int]:
     """An admin sends what is waiting, as `flask outbox send` does; recorded on the platform log."""
-    from pb.ledger.services import record
-    from pb.services import transaction
-
     sent, failed = deliver_pending(app, limit=500)
     with transaction():
         record("outbox.sent_by_admin", actor, actor=actor, subject_type="outbox", subject_id="outbox",
@@ -103,11 +98,6 @@ def send_now(actor, app=None) -> tuple[int, int]:
 def retry_failed(actor) -> int:
     """Give emails that failed MAX_ATTEMPTS times another set of tries (after the mail server is
     mended, say). Returns how many."""
-    from sqlalchemy import update
-
-    from pb.ledger.services import record
-    from pb.services import transaction
-
     with transaction():
         count = db.session.execute(update(OutboxEmail).where(
             OutboxEmail.sent_at.is_(None), OutboxEmail.attempts >= MAX_ATTEMPTS).values(attempts=0)).rowcount

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from pb.services import ServiceError
+
 # C0 controls other than tab, newline and carriage return, and DEL. PostgreSQL cannot store NUL
 # in text at all, and none of them means anything in a name, a proposal or a comment.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -17,3 +19,17 @@ def hidden_characters(text) -> bool:
 def search_text(raw, limit: int = 100) -> str:
     """A search box's text as it can be searched for: hidden characters dropped, at most `limit`."""
     return _CONTROL.sub("", raw or "").strip()[:limit]
+
+
+def required_text(raw, *, field: str, label: str, missing: str, limit: int) -> str:
+    """Typed text a service needs, trimmed; or a ServiceError on `field`: hidden characters,
+    nothing typed (`missing`), or more than `limit` characters. For the few inputs that arrive
+    without a WTForms form (whose own fields are checked in pb.forms.Form.validate)."""
+    text = (raw or "").strip()
+    if hidden_characters(text):
+        raise ServiceError(f"{label} {HIDDEN_CHARACTERS}", field=field)
+    if not text:
+        raise ServiceError(missing, field=field)
+    if len(text) > limit:
+        raise ServiceError(f"{label} must be {limit:,} characters or fewer", field=field)
+    return text

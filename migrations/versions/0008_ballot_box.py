@@ -8,7 +8,7 @@ Create Date: 2026-12-04 16:00:00
 from alembic import op
 import sqlalchemy as sa
 
-from pb.voting.models import POSTGRES_BOX_TRIGGERS, SQLITE_BOX_TRIGGERS
+from pb.voting.models import BOX_COUNTS, POSTGRES_BOX_TRIGGERS, SQLITE_BOX_TRIGGERS
 
 # revision identifiers, used by Alembic.
 revision = '0008'
@@ -45,14 +45,11 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "postgresql":
-        for table in ("voter_roll_entry", "ballot"):
-            for name in ("tally", "untally", "stays_in_its_round"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{name} ON {table}")
-        op.execute("DROP FUNCTION IF EXISTS ballot_box_count()")
-        op.execute("DROP FUNCTION IF EXISTS ballot_box_fixed_round()")
-    else:
-        for name in ("voter_roll_entry_tally", "voter_roll_entry_untally", "ballot_tally", "ballot_untally",
-                     "ballot_stays_in_its_round", "voter_roll_entry_stays_in_its_round"):
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table in BOX_COUNTS:
+        for name in ("tally", "untally", "stays_in_its_round"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_{name}" + (f" ON {table}" if postgresql else ""))
+        if postgresql:
+            op.execute(f"DROP FUNCTION IF EXISTS {table}_tally()")
+            op.execute(f"DROP FUNCTION IF EXISTS {table}_fixed_round()")
     op.drop_table('ballot_box')

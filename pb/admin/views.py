@@ -5,9 +5,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from pb import mail
 from pb.access import admin_only
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.forms import EmptyForm
 from pb.ledger.services import existing_log
 from pb.ledger.views import entries_page, page_number, verification
 from pb.neighbourhoods import services
@@ -140,9 +142,6 @@ def platform_log():
 @admin_only
 def outbox():
     """Emails waiting to be sent and those that failed, without a command line."""
-    from pb import mail
-    from pb.forms import EmptyForm
-
     form = EmptyForm()
     if form.validate_on_submit():
         if request.form.get("action") == "retry":

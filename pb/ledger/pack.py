@@ -86,12 +86,11 @@ def find_round(spec: str):
     """A round by id, or SLUG/ID."""
     from pb.neighbourhoods.models import Neighbourhood
 
-    if "/" in spec:
-        slug, _, number = spec.partition("/")
-        hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
-        round_id = whole_number(number)
-        round_ = db.session.get(Round, round_id) if round_id is not None else None
-        return round_ if round_ is not None and hood is not None and round_.neighbourhood_id == hood.id else None
-    round_id = whole_number(spec)
-    return db.session.get(Round, round_id) if round_id is not None else None
+    slug, _, number = spec.rpartition("/")
+    round_id = whole_number(number)
+    round_ = db.session.get(Round, round_id) if round_id is not None else None
+    if round_ is None or not slug:
+        return round_
+    hood = db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
+    return round_ if hood is not None and round_.neighbourhood_id == hood.id else None
 

@@ -133,7 +133,7 @@ def pack(slug, round_id):
     os.close(handle)
     try:
         export(round_, path)
-        data = open(path, "rb")  # noqa: SIM115 (send_file closes it; the name is gone already)
+        data = open(path, "rb")  # send_file closes it; its name is gone from the disk already
     finally:
         os.unlink(path)
     return send_file(data, mimetype="application/vnd.sqlite3", as_attachment=True,

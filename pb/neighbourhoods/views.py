@@ -10,6 +10,7 @@ from pb.accounts.models import User
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
 from pb.numbers import whole_number
+from pb.postcodes import normalise
 from pb.services import ServiceError
 from pb.text import search_text
 
@@ -77,8 +78,6 @@ def show(slug):
 @public
 def postcode_check():
     """Before registering: is my postcode in a neighbourhood on pb?"""
-    from pb.postcodes import normalise
-
     form = PostcodeCheckForm(request.args)
     postcode, covering = None, None
     if request.args and form.validate():

@@ -2,7 +2,7 @@
 board decisions that approve or change them."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -165,8 +165,6 @@ class Round(db.Model):
     def last_voting_day(self, today: date | None = None) -> date | None:
         """The last day to vote as the round stands now: the day before counting is planned to
         start, while that is still ahead; None once voting has closed or when no date is planned."""
-        from datetime import timedelta
-
         today = today or date.today()
         counting = self.start_of("counting")
         if counting is None or not self.is_before("counting") or counting <= today:

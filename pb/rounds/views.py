@@ -22,7 +22,6 @@ from .models import (
     PHASE_HINTS,
     PHASE_LABELS,
     PHASES,
-    RULE_IN_PLAIN_WORDS,
     SETUP,
     SPEND_RULES,
     TIE_BREAKS,
@@ -90,7 +89,7 @@ def show(slug, round_id):
     mine = viewer_roles()
     return render_template("rounds/show.html", hood=g.neighbourhood, round=round_, counts=counts,
                            decisions=decisions, mine=mine, PHASES=PHASES, PHASE_LABELS=PHASE_LABELS,
-                           PHASE_HINTS=PHASE_HINTS, RULE_IN_PLAIN_WORDS=RULE_IN_PLAIN_WORDS, labels=_labels(), problems=services.setup_problems(round_)
+                           PHASE_HINTS=PHASE_HINTS, labels=_labels(), problems=services.setup_problems(round_)
                            if round_.phase == SETUP else [], warnings=services.rule_warnings(round_)
                            if mine & {FACILITATOR, BOARD_MEMBER} and round_.is_before("voting") else [],
                            following=services.is_following(round_, current_user),

@@ -13,23 +13,33 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pb import throttle
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Membership
-from pb.neighbourhoods.services import require_role, why_not_vote
+from pb.neighbourhoods.services import person_matches, require_role, why_not_vote
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import VOTING, Round
 from pb.services import ServiceError, transaction
+from pb.timeutil import utcnow
 from pb.tokens import digest, new_code, normalise_code
 
 from . import ballots as rules_module
-from .models import CODE, ONLINE, PAPER, Ballot, VoterRollEntry
+from .models import CODE, ONLINE, PAPER, Ballot, VoterRollEntry, VotingCode
 
 # The ballot box's CHECK (see models.BallotBox) names itself in the database's refusal.
 BOX_OVERFLOW = "ballots_within_roll"
 BOX_REFUSED = ("This ballot was not put in the box: the box would have held more ballots than voters on the roll. "
                "Nothing was saved. Please tell a facilitator")
+
+
+
+def _refusal(exc: IntegrityError, otherwise: str, field: str | None = None) -> ServiceError:
+    """What to tell the voter when the database refused the ballot: the box's own refusal, or
+    `otherwise` (a unique constraint: another request got there first)."""
+    return ServiceError(BOX_REFUSED if BOX_OVERFLOW in str(exc.orig) else otherwise, field=field)
+
 
 # --- what is on the ballot --------------------------------------------------------------------------
 
@@ -163,12 +173,10 @@ def cast_ballot(round_: Round, user: User, raw: dict) -> tuple[str, bool]:
             record("ballot.replaced" if earlier else "ballot.cast", round_, actor=user,
                    neighbourhood=round_.neighbourhood, payload={"method": ONLINE})
     except IntegrityError as exc:
-        if BOX_OVERFLOW in str(exc.orig):
-            raise ServiceError(BOX_REFUSED) from None
         # Another request from the same person got there first: the roll's unique constraint
         # (or the replace key's) refused this one. Nothing of it was saved.
-        raise ServiceError("Your ballot was already being cast from another page. Check your receipt, or try again "
-                           "to change it") from None
+        raise _refusal(exc, "Your ballot was already being cast from another page. Check your receipt, or try "
+                            "again to change it") from None
     return tracker, earlier is not None
 
 
@@ -186,8 +194,6 @@ MAX_CODES_PER_BATCH = 500
 
 def _code_candidates(round_: Round):
     """Verified residents who have neither voted nor been given a code for this round."""
-    from .models import VotingCode
-
     return (select(User).join(Membership, Membership.user_id == User.id)
             .where(Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
                    Membership.verified_at.is_not(None),
@@ -197,8 +203,6 @@ def _code_candidates(round_: Round):
 
 def code_candidates(round_: Round, query: str = "", limit: int = 200) -> tuple[list[User], int]:
     """The first `limit` residents who need a code (matching `query`), and how many need one in all."""
-    from pb.neighbourhoods.services import person_matches
-
     stmt = _code_candidates(round_)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     if query:
@@ -209,10 +213,6 @@ def code_candidates(round_: Round, query: str = "", limit: int = 200) -> tuple[l
 def issue_codes(round_: Round, facilitator: User, user_ids: list[int] | None):
     """Codes for these residents (None: everyone who needs one), returned once for printing:
     [(user, code)], batch number."""
-    from pb.rounds.models import VOTING
-
-    from .models import VotingCode
-
     require_role(facilitator, round_.neighbourhood_id, FACILITATOR, "Only facilitators issue voting codes")
     if round_.phase == "setup" or not (round_.is_before(VOTING) or round_.phase == VOTING):
         raise ServiceError("Voting codes can be made once the rules are locked and until voting closes")
@@ -242,12 +242,9 @@ def issue_codes(round_: Round, facilitator: User, user_ids: list[int] | None):
     return batch, printed
 
 
-def resident_for_code(round_: Round, raw_code: str, throttle_key: str) -> User:
-    """The resident a code was issued to, if it is right and unused; refuses with a plain reason."""
-    from pb import throttle
-
-    from .models import VotingCode
-
+def _usable_code(round_: Round, raw_code: str, throttle_key: str) -> tuple[VotingCode, User]:
+    """The code's row and the resident it was issued to, if the code is right, unused, and that
+    resident may vote with it now; otherwise a plain reason. Wrong codes count towards the throttle."""
     key = f"{round_.id}:{throttle_key}"
     if throttle.blocked("voting_code", key):
         raise ServiceError(f"Too many wrong codes from here. Wait {throttle.minutes('voting_code')} minutes, or ask a "
@@ -262,27 +259,25 @@ def resident_for_code(round_: Round, raw_code: str, throttle_key: str) -> User:
     if row.used_at is not None:
         throttle.note_failure("voting_code", key)
         raise ServiceError("That code has already been used to vote. Each code works once", field="code")
-    return db.session.get(User, row.user_id)
+    user = db.session.get(User, row.user_id)
+    problem = why_not_eligible(round_, user) or why_not_again(round_, has_voted(round_, user), CODE)
+    if problem:
+        raise ServiceError(problem, field="code")
+    return row, user
+
+
+def resident_for_code(round_: Round, raw_code: str, throttle_key: str) -> User:
+    """The resident a code was issued to, if they may vote with it now; refuses with a plain reason."""
+    return _usable_code(round_, raw_code, throttle_key)[1]
 
 
 def cast_with_code(round_: Round, raw_code: str, raw: dict, throttle_key: str) -> str:
     """Vote with a code: the code is used up in the same transaction as the ballot is cast."""
-    from .models import VotingCode
-
-    user = resident_for_code(round_, raw_code, throttle_key)
-    row = db.session.scalar(select(VotingCode).where(VotingCode.code_hash == tracker_hash(raw_code)))
-    refusal = why_not_again(round_, has_voted(round_, user), CODE)
-    if refusal:
-        raise ServiceError(refusal, field="code")
-    problem = why_not_eligible(round_, user)
-    if problem:
-        raise ServiceError(problem, field="code")
+    row, user = _usable_code(round_, raw_code, throttle_key)
     choices = stored_choices(round_, raw)
     tracker = new_code()
     try:
         with transaction():
-            from pb.timeutil import utcnow
-
             claimed = db.session.execute(
                 update(VotingCode).where(VotingCode.id == row.id, VotingCode.used_at.is_(None))
                 .values(used_at=utcnow()))
@@ -296,7 +291,5 @@ def cast_with_code(round_: Round, raw_code: str, raw: dict, throttle_key: str) -
                                   tracker_hash=tracker_hash(tracker)))
             record("ballot.cast", round_, actor=user, neighbourhood=round_.neighbourhood, payload={"method": CODE})
     except IntegrityError as exc:
-        if BOX_OVERFLOW in str(exc.orig):
-            raise ServiceError(BOX_REFUSED, field="code") from None
-        raise ServiceError("This resident has already voted in this round", field="code") from None
+        raise _refusal(exc, "This resident has already voted in this round", field="code") from None
     return tracker

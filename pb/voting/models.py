@@ -171,61 +171,43 @@ class PaperEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# The ballot box's tally, kept by the database so no code path can bypass it. The same statements
-# run in migration 0008; they are here too so test databases built with create_all have them.
-_OPEN_BOX = ("INSERT INTO ballot_box (round_id, roll_entries, ballots) SELECT NEW.round_id, 0, 0 "
-             "WHERE NOT EXISTS (SELECT 1 FROM ballot_box WHERE round_id = NEW.round_id)")
-SQLITE_BOX_TRIGGERS = [
-    "CREATE TRIGGER voter_roll_entry_tally AFTER INSERT ON voter_roll_entry BEGIN "
-    f"{_OPEN_BOX}; UPDATE ballot_box SET roll_entries = roll_entries + 1 WHERE round_id = NEW.round_id; END",
-    "CREATE TRIGGER voter_roll_entry_untally AFTER DELETE ON voter_roll_entry BEGIN "
-    "UPDATE ballot_box SET roll_entries = roll_entries - 1 WHERE round_id = OLD.round_id; END",
-    "CREATE TRIGGER ballot_tally AFTER INSERT ON ballot BEGIN "
-    f"{_OPEN_BOX}; UPDATE ballot_box SET ballots = ballots + 1 WHERE round_id = NEW.round_id; END",
-    "CREATE TRIGGER ballot_untally AFTER DELETE ON ballot BEGIN "
-    "UPDATE ballot_box SET ballots = ballots - 1 WHERE round_id = OLD.round_id; END",
-    "CREATE TRIGGER ballot_stays_in_its_round BEFORE UPDATE OF round_id ON ballot BEGIN "
-    "SELECT RAISE(ABORT, 'a ballot cannot move to another round'); END",
-    "CREATE TRIGGER voter_roll_entry_stays_in_its_round BEFORE UPDATE OF round_id ON voter_roll_entry BEGIN "
-    "SELECT RAISE(ABORT, 'a roll entry cannot move to another round'); END",
-]
-# PostgreSQL counts per statement, from the statement's transition table: one UPDATE of the round's
-# row per INSERT, COPY or DELETE, however many rows it carries. (Row triggers would update that one
-# row once per ballot, and repeated updates of one row inside a transaction cost more each time:
-# a 100,000-ballot COPY would take minutes instead of seconds.)
-_PG_COUNT = (
-    "CREATE FUNCTION ballot_box_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "IF TG_OP = 'INSERT' THEN "
-    "INSERT INTO ballot_box (round_id, roll_entries, ballots) SELECT DISTINCT round_id, 0, 0 FROM new_rows "
-    "ON CONFLICT (round_id) DO NOTHING; "
-    "IF TG_TABLE_NAME = 'ballot' THEN "
-    "UPDATE ballot_box b SET ballots = b.ballots + n.c FROM (SELECT round_id, count(*) AS c FROM new_rows "
-    "GROUP BY round_id) n WHERE b.round_id = n.round_id; "
-    "ELSE "
-    "UPDATE ballot_box b SET roll_entries = b.roll_entries + n.c FROM (SELECT round_id, count(*) AS c FROM new_rows "
-    "GROUP BY round_id) n WHERE b.round_id = n.round_id; "
-    "END IF; "
-    "ELSIF TG_TABLE_NAME = 'ballot' THEN "
-    "UPDATE ballot_box b SET ballots = b.ballots - n.c FROM (SELECT round_id, count(*) AS c FROM old_rows "
-    "GROUP BY round_id) n WHERE b.round_id = n.round_id; "
-    "ELSE "
-    "UPDATE ballot_box b SET roll_entries = b.roll_entries - n.c FROM (SELECT round_id, count(*) AS c FROM old_rows "
-    "GROUP BY round_id) n WHERE b.round_id = n.round_id; "
-    "END IF; RETURN NULL; END $$"
-)
-POSTGRES_BOX_TRIGGERS = [
-    _PG_COUNT,
-    "CREATE FUNCTION ballot_box_fixed_round() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "RAISE EXCEPTION USING MESSAGE = 'a ' || TG_TABLE_NAME || ' row cannot move to another round'; END $$",
-]
-for _table in ("voter_roll_entry", "ballot"):
+# The ballot box's tally, kept by the database so no code path can bypass it: each table adds to
+# or takes from its own column. The same statements run in migration 0008; they are here too so
+# test databases built with create_all have them.
+BOX_COUNTS = {"voter_roll_entry": "roll_entries", "ballot": "ballots"}
+SQLITE_BOX_TRIGGERS, POSTGRES_BOX_TRIGGERS = [], []
+for _table, _column in BOX_COUNTS.items():
+    SQLITE_BOX_TRIGGERS += [
+        f"CREATE TRIGGER {_table}_tally AFTER INSERT ON {_table} BEGIN "
+        "INSERT INTO ballot_box (round_id, roll_entries, ballots) SELECT NEW.round_id, 0, 0 "
+        "WHERE NOT EXISTS (SELECT 1 FROM ballot_box WHERE round_id = NEW.round_id); "
+        f"UPDATE ballot_box SET {_column} = {_column} + 1 WHERE round_id = NEW.round_id; END",
+        f"CREATE TRIGGER {_table}_untally AFTER DELETE ON {_table} BEGIN "
+        f"UPDATE ballot_box SET {_column} = {_column} - 1 WHERE round_id = OLD.round_id; END",
+        f"CREATE TRIGGER {_table}_stays_in_its_round BEFORE UPDATE OF round_id ON {_table} BEGIN "
+        f"SELECT RAISE(ABORT, 'a {_table} row cannot move to another round'); END",
+    ]
+    # PostgreSQL counts per statement, from the statement's transition table: one UPDATE of the
+    # round's row per INSERT, COPY or DELETE, however many rows it carries. (Row triggers would
+    # update that one row once per ballot, and repeated updates of one row inside a transaction
+    # cost more each time: a 100,000-ballot COPY took minutes instead of seconds.)
+    _by_round = "(SELECT round_id, count(*) AS n FROM {rows} GROUP BY round_id) c WHERE b.round_id = c.round_id"
     POSTGRES_BOX_TRIGGERS += [
+        f"CREATE FUNCTION {_table}_tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP = 'INSERT' THEN "
+        "INSERT INTO ballot_box (round_id, roll_entries, ballots) SELECT DISTINCT round_id, 0, 0 FROM new_rows "
+        "ON CONFLICT (round_id) DO NOTHING; "
+        f"UPDATE ballot_box b SET {_column} = b.{_column} + c.n FROM {_by_round.format(rows='new_rows')}; "
+        f"ELSE UPDATE ballot_box b SET {_column} = b.{_column} - c.n FROM {_by_round.format(rows='old_rows')}; "
+        "END IF; RETURN NULL; END $$",
         f"CREATE TRIGGER {_table}_tally AFTER INSERT ON {_table} REFERENCING NEW TABLE AS new_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION ballot_box_count()",
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {_table}_tally()",
         f"CREATE TRIGGER {_table}_untally AFTER DELETE ON {_table} REFERENCING OLD TABLE AS old_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION ballot_box_count()",
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {_table}_tally()",
+        f"CREATE FUNCTION {_table}_fixed_round() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"RAISE EXCEPTION 'a {_table} row cannot move to another round'; END $$",
         f"CREATE TRIGGER {_table}_stays_in_its_round BEFORE UPDATE OF round_id ON {_table} "
-        "FOR EACH ROW EXECUTE FUNCTION ballot_box_fixed_round()",
+        f"FOR EACH ROW EXECUTE FUNCTION {_table}_fixed_round()",
     ]
 # On the metadata, not a table: the triggers need ballot, voter_roll_entry and ballot_box all made.
 with_triggers(db.metadata, SQLITE_BOX_TRIGGERS, POSTGRES_BOX_TRIGGERS)

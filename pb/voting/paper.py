@@ -17,7 +17,7 @@ from pb.neighbourhoods.models import FACILITATOR
 from pb.neighbourhoods.services import require_role
 from pb.rounds.models import COUNTING, VOTING, Round
 from pb.services import ServiceError, transaction
-from pb.text import HIDDEN_CHARACTERS, hidden_characters
+from pb.text import required_text
 
 from .casting import has_voted, stored_choices, why_not_again, why_not_eligible
 from .models import PAPER, Ballot, VoterRollEntry
@@ -35,13 +35,8 @@ def add_paper_event(round_: Round, facilitator: User, *, name: str, held_on: dat
     _facilitator(round_, facilitator, "record paper ballot events")
     if round_.phase != VOTING:
         raise ServiceError("Paper ballots are handed out while voting is open")
-    name = (name or "").strip()
-    if hidden_characters(name):
-        raise ServiceError(f"Where they were handed out {HIDDEN_CHARACTERS}", field="name")
-    if not name:
-        raise ServiceError("Enter where the ballots were handed out, like ‘Community centre, Saturday morning’", field="name")
-    if len(name) > 120:
-        raise ServiceError("Name must be 120 characters or fewer", field="name")
+    name = required_text(name, field="name", label="Name", limit=120,
+                         missing="Enter where the ballots were handed out, like ‘Community centre, Saturday morning’")
     if held_on is None:
         raise ServiceError("Enter the date", field="held_on")
     if first_serial is None or first_serial < 1:
@@ -160,7 +155,6 @@ def key_paper_ballot(round_: Round, facilitator: User, serial: int | None, raw: 
             if entries:
                 row.status = MATCHED if entries[0].choices == choices else MISMATCH
                 if row.status == MATCHED:
-                    db.session.flush()
                     _paper_ballot(round_, choices, serial)
             db.session.flush()
             record("paper.keyed", row, actor=facilitator, neighbourhood=round_.neighbourhood,
@@ -186,7 +180,6 @@ def reconcile_paper_ballot(round_: Round, facilitator: User, serial: int | None,
     choices = stored_choices(round_, raw, paper=True)
     with transaction():
         row.status, row.resolved_by_id = RECONCILED, facilitator.id
-        db.session.flush()
         _paper_ballot(round_, choices, serial)
         record("paper.reconciled", row, actor=facilitator, neighbourhood=round_.neighbourhood, payload={"serial": serial})
 
@@ -196,11 +189,8 @@ def spoil_paper_ballot(round_: Round, facilitator: User, serial: int | None, rea
 
     _facilitator(round_, facilitator, "record spoilt ballots")
     event = _event_for(round_, serial)
-    reason = (reason or "").strip()
-    if hidden_characters(reason):
-        raise ServiceError(f"The reason {HIDDEN_CHARACTERS}", field="reason")
-    if not reason:
-        raise ServiceError("Say why the ballot is spoilt, for example ‘more crosses than allowed’ or ‘torn’", field="reason")
+    reason = required_text(reason, field="reason", label="The reason", limit=1000,
+                           missing="Say why the ballot is spoilt, for example ‘more crosses than allowed’ or ‘torn’")
     row = db.session.scalar(select(PaperSerial).where(PaperSerial.round_id == round_.id, PaperSerial.serial == serial))
     if row is not None and row.status not in (KEYED_ONCE, MISMATCH):
         raise ServiceError(f"Ballot {serial} is already {row.status}", field="serial")

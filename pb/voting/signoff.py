@@ -13,7 +13,7 @@ from pb.neighbourhoods.services import require_role
 from pb.proposals.models import Proposal
 from pb.rounds.models import Round
 from pb.services import ServiceError, transaction
-from pb.text import HIDDEN_CHARACTERS, hidden_characters
+from pb.text import required_text
 
 from .models import CountResult
 from .tally import _checkpoint, _count, ballots_digest, current_result, receipt_leaves
@@ -111,13 +111,8 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
         raise ServiceError(f"{proposal.reference} is not funded in the result", field="proposal")
     if proposal.reference in conflicts(round_, result).get(member.id, []):
         raise ServiceError(f"You declared an interest in {proposal.reference}, so you cannot decide on it")
-    reason = (reason or "").strip()
-    if hidden_characters(reason):
-        raise ServiceError(f"The reason {HIDDEN_CHARACTERS}", field="reason")
-    if not reason:
-        raise ServiceError("Give the board's reason for declining it, for example ‘the venue has closed’", field="reason")
-    if len(reason) > 2000:
-        raise ServiceError("The reason must be 2,000 characters or fewer", field="reason")
+    reason = required_text(reason, field="reason", label="The reason", limit=2000,
+                           missing="Give the board's reason for declining it, for example ‘the venue has closed’")
     declined = set(db.session.scalars(select(DeclinedProject.proposal_id).where(DeclinedProject.round_id == round_.id)))
     declined.add(proposal.id)
     outcome, rows = _count(round_, declined)

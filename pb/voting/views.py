@@ -11,14 +11,14 @@ from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDEN
 from pb.neighbourhoods.services import resident_of
 from pb.numbers import whole_number
 from pb.proposals.models import Proposal
-from pb.rounds.models import PUBLISHED, RULE_IN_PLAIN_WORDS, Round
+from pb.rounds.models import PUBLISHED, Round
 from pb.rounds.views import load_round, viewer_roles
 from pb.services import ServiceError
 from pb.text import search_text
 
 from . import ballots as rules_module
 from . import services
-from .models import CODE, METHODS
+from .models import METHODS
 
 bp = Blueprint("voting", __name__)
 
@@ -179,8 +179,7 @@ def results(slug, round_id):
         return render_template("voting/no_results.html", hood=g.neighbourhood, round=round_), 404
     proposals = {p.id: p for p in db.session.query(Proposal).filter(Proposal.round_id == round_.id)}
     return render_template("voting/results.html", hood=g.neighbourhood, round=round_, result=result,
-                           proposals=proposals, METHODS=METHODS, published=not round_.is_before(PUBLISHED),
-                           RULE_IN_PLAIN_WORDS=RULE_IN_PLAIN_WORDS)
+                           proposals=proposals, METHODS=METHODS, published=not round_.is_before(PUBLISHED))
 
 
 def _download(round_: Round, body: str, filename: str, mimetype: str) -> Response:
@@ -293,11 +292,7 @@ def code_vote(slug, round_id):
         return render_template("voting/code_enter.html", hood=g.neighbourhood, round=round_, form=form, code=""), 200
     sections = services.ballot_sections(round_)
     try:
-        resident = services.resident_for_code(round_, code, who)
-        problem = services.why_not_eligible(round_, resident) or services.why_not_again(
-            round_, services.has_voted(round_, resident), CODE)
-        if problem:
-            raise ServiceError(problem, field="code")
+        services.resident_for_code(round_, code, who)
     except ServiceError as error:
         form.fail(error)
         return render_template("voting/code_enter.html", hood=g.neighbourhood, round=round_, form=form, code=code), 400
