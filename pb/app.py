@@ -80,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from pb.access import public
     from pb.accounts.views import bp as accounts
     from pb.admin.views import bp as admin
+    from pb.funds.manage_views import bp as funds_admin
+    from pb.funds.views import bp as funds
     from pb.ledger.views import bp as ledger
     from pb.neighbourhoods.views import bp as neighbourhoods
     from pb.proposals import deliberation_views  # noqa: F401  (its routes join the proposals blueprint)
@@ -87,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.rounds.views import bp as rounds
     from pb.voting.views import bp as voting
 
-    for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, ledger, admin):
+    for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, ledger, admin):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 

@@ -164,8 +164,13 @@ class PoundsField(TypedTextField):
         return plain_pounds(data)
 
     def problem(self):
-        if self.raw_data and parse_pounds(self.raw_data[0]) is not None:  # an amount, but too large to hold
+        raw = (self.raw_data[0] if self.raw_data else "").strip().replace(",", "").lstrip("£")
+        if raw and parse_pounds(raw) is not None:  # an amount, but too large to hold
             return f"{self.what} must be {pounds(MAX_INT)} or less"
+        if raw.startswith("-") and parse_pounds(raw[1:]) is not None:
+            return f"{self.what} must be more than £0, not a negative amount"
+        if re.fullmatch(r"[0-9]+\.[0-9]{3,}", raw):
+            return f"{self.what} must be in pounds and pence, with at most two decimal places, like 1250.50"
         return f"{self.what} must be an amount in pounds, like 1250 or 1250.50"
 
 

@@ -1,5 +1,22 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 from pb.accounts.models import FailedAttempt, OneTimeToken, OutboxEmail, User, UserSession  # noqa: F401
+from pb.funds.models import (  # noqa: F401
+    DecisionApproval,
+    Fund,
+    FundSource,
+    FundYear,
+    Grant,
+    GrantDecision,
+    GrantFollower,
+    GrantInterest,
+    GrantUpdate,
+    GrantVersion,
+    Milestone,
+    Payment,
+    SourcePromise,
+    SourceReceipt,
+    Tranche,
+)
 from pb.ledger.models import AuditEntry, AuditLog, Checkpoint  # noqa: F401
 from pb.neighbourhoods.models import EligiblePostcode, Membership, Neighbourhood, VerificationLetter  # noqa: F401
 from pb.proposals.models import (  # noqa: F401

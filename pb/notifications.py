@@ -11,8 +11,10 @@ from pb.mail import queue_email
 
 PROPOSAL_ACTIVITY = "proposal_activity"
 ROUND_UPDATES = "round_updates"
+PROJECT_UPDATES = "project_updates"  # the token's round id slot holds the grant's id
 TOPICS = {PROPOSAL_ACTIVITY: "news about proposals you put forward",
-          ROUND_UPDATES: "updates when a round moves to its next phase"}
+          ROUND_UPDATES: "updates when a round moves to its next phase",
+          PROJECT_UPDATES: "progress updates from a funded project you follow"}
 
 
 def _serializer() -> URLSafeSerializer:

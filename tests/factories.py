@@ -138,7 +138,8 @@ def _advance_to(round_, phase, facilitator):
 
 
 def make_round(factory: Factory, hood: Hood | None = None, *, phase="proposals", budget=120_000_00,
-               pots=(("Community capacity", 12_000_00, "revenue"), ("Open pot", 108_000_00, "any")), **rules) -> RoundRef:
+               pots=(("Community capacity", 12_000_00, "revenue"), ("Open pot", 108_000_00, "any")),
+               fund_year="2027/28", facilitator=None, board_member=None, **rules) -> RoundRef:
     """A round set up by a facilitator, approved by the board, moved on to `phase`."""
     from datetime import date, timedelta
 
@@ -146,11 +147,11 @@ def make_round(factory: Factory, hood: Hood | None = None, *, phase="proposals",
     from pb.rounds.models import PHASES, SETUP
 
     hood = hood or factory.neighbourhood()
-    facilitator = factory.with_role(hood, "facilitator")
-    board_member = factory.with_role(hood, "board_member")
+    facilitator = facilitator or factory.with_role(hood, "facilitator")
+    board_member = board_member or factory.with_role(hood, "board_member")
     with factory.app.app_context():
         f = _user(facilitator)
-        round_ = rounds.create_round(factory._hood(hood), f, name=f"Round {next(_numbers)}", fund_year="2027/28",
+        round_ = rounds.create_round(factory._hood(hood), f, name=f"Round {next(_numbers)}", fund_year=fund_year,
                                      total_budget=budget)
         pot_ids = [rounds.add_pot(round_, f, name=name, amount=amount, spend_rule=rule).id for name, amount, rule in pots]
         start = date.today() + timedelta(days=30)

@@ -2,7 +2,7 @@
 import pytest
 
 from pb.access import ADMIN, PUBLIC, ROLE, SIGNED_IN, rule_for
-from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT
+from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT, TREASURER
 from tests.factories import sign_in
 
 
@@ -66,6 +66,26 @@ ROLE_ROUTES = {
     "/n/{slug}/rounds/{round}/codes": {FACILITATOR},
     "/n/{slug}/rounds/{round}/paper": {FACILITATOR},
     "/n/{slug}/rounds/{round}/paper/key": {FACILITATOR},
+    "/n/{slug}/money": {FACILITATOR, BOARD_MEMBER, TREASURER},
+    "/n/{slug}/money/settings": {BOARD_MEMBER},
+    "/n/{slug}/funds/new": {FACILITATOR},
+    "/n/{slug}/funds/{fund}/manage": {FACILITATOR, BOARD_MEMBER, TREASURER},
+    "/n/{slug}/funds/{fund}/plan": {FACILITATOR},
+    "/n/{slug}/funds/{fund}/sources/new": {FACILITATOR},
+    "/n/{slug}/funds/{fund}/promises": {FACILITATOR},
+    "/n/{slug}/funds/{fund}/receipts/new": {TREASURER},
+    "/n/{slug}/funds/{fund}/capacity-grants/new": {BOARD_MEMBER},
+    "/n/{slug}/rounds/{round}/fund": {FACILITATOR},
+    "/n/{slug}/grants/{grant}/manage": {FACILITATOR, BOARD_MEMBER, TREASURER},
+    "/n/{slug}/grants/{grant}/body": {FACILITATOR},
+    "/n/{slug}/grants/{grant}/decide": {BOARD_MEMBER},
+    # Facilitators only where the board allows it (the world below does; tests/test_funds.py checks the refusal).
+    "/n/{slug}/grants/{grant}/payments/new": {TREASURER, FACILITATOR},
+    "/n/{slug}/payments/{payment}/recorded": {TREASURER, FACILITATOR},
+    "/n/{slug}/grants/{grant}/returns/new": {TREASURER, FACILITATOR},
+    "/n/{slug}/grants/{grant}/tranches/new": {TREASURER, FACILITATOR},
+    "/n/{slug}/grants/{grant}/milestones/new": {FACILITATOR},
+    "/n/{slug}/grants/{grant}/interest": {BOARD_MEMBER, TREASURER},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -77,14 +97,18 @@ ADMIN_ROUTES = ["/admin/", "/admin/neighbourhoods/new", "/admin/audit", "/admin/
 PUBLIC_ROUTES = ["/", "/postcode", "/n/{slug}/", "/register", "/sign-in", "/forgot-password", "/healthz", "/n/{slug}/rounds",
                  "/n/{slug}/rounds/{round}/", "/n/{slug}/rounds/{round}/proposals", "/n/{slug}/proposals/{proposal}",
                  "/n/{slug}/proposals/{proposal}/history", "/n/{slug}/rounds/{round}/events", "/n/{slug}/events/{event}",
-                 "/n/{slug}/rounds/{round}/receipt", "/n/{slug}/rounds/{round}/code-vote"]
+                 "/n/{slug}/rounds/{round}/receipt", "/n/{slug}/rounds/{round}/code-vote", "/n/{slug}/funds/",
+                 "/n/{slug}/funds/{fund}/", "/n/{slug}/grants/{grant}/", "/n/{slug}/funds/{fund}/grants.csv",
+                 "/n/{slug}/funds/{fund}/payments.csv", "/n/{slug}/funds/{fund}/fund.json", "/n/{slug}/360giving.json",
+                 "/n/{slug}/funds/{fund}/360giving.json"]
 SIGNED_IN_ROUTES = ["/account", "/account/password", "/register/done", "/n/{slug}/comments/{comment}/flag"]
 
 
 def _placeholders(path: str) -> str:
     return (path.replace("{slug}", "<slug>").replace("{round}", "<int:round_id>").replace("{pot}", "<int:pot_id>")
             .replace("{proposal}", "<int:proposal_id>").replace("{amendment}", "<int:amendment_id>")
-            .replace("{comment}", "<int:comment_id>").replace("{event}", "<int:event_id>").replace("{seq}", "<int:seq>"))
+            .replace("{comment}", "<int:comment_id>").replace("{event}", "<int:event_id>").replace("{seq}", "<int:seq>")
+            .replace("{fund}", "<int:fund_id>").replace("{grant}", "<int:grant_id>").replace("{payment}", "<int:payment_id>"))
 
 
 def test_the_role_table_covers_every_role_route(app):
@@ -121,10 +145,41 @@ def _world(factory):
             "Open meeting", datetime(2030, 5, 1, 18, 30), "Community centre", "", "", None, [proposal.number]))
         ids = {"round": round_ref.id, "pot": round_ref.pot_ids[0], "proposal": proposal_id, "comment": comment.id,
                "amendment": amendment.id, "event": event.id, "seq": 1}
+    ids |= money_world(factory, round_ref)
     return round_ref.hood, ids
 
 
-@pytest.mark.parametrize("role", [None, RESIDENT, FACILITATOR, BOARD_MEMBER, AUDITOR, "unverified", "admin"])
+def money_world(factory, round_ref) -> dict:
+    """A fund with a capacity-building grant, accepted, with one payment: behind the money pages."""
+    from datetime import date, timedelta
+
+    from pb.extensions import db
+    from pb.funds import grants, payments, planning
+    from pb.funds.figures import financial_year_of
+    from tests.factories import _user
+
+    treasurer = factory.with_role(round_ref.hood, TREASURER)
+    with factory.app.app_context():
+        hood = factory._hood(round_ref.hood)
+        board, facilitator = _user(round_ref.board_member), _user(round_ref.facilitator)
+        planning.set_money_settings(hood, board, giving_prefix="360G-test", payment_approval_threshold=1_000_00,
+                                    full_reporting_threshold=10_000_00, facilitators_record_payments=True)
+        this_year = financial_year_of(date.today())
+        fund = planning.create_fund(hood, facilitator, name="Test fund", first_year=this_year, years=2)
+        planning.set_year_plan(fund, facilitator, financial_year=this_year, planned=10_000_00, capacity_percent=50)
+        decision = grants.create_capacity_grant(
+            fund.plan[0], board, title="Organiser", summary="Two days a week", amount=2_000_00,
+            starts_on=date.today() - timedelta(days=1), ends_on=date.today() + timedelta(days=200),
+            body=grants.BodyInput("Test group", "constituted_group", "", facilitator.email), reason="Capacity")
+        grant = decision.grant
+        grants.accept_grant(grant, facilitator)
+        payment = payments.record_payment(grant, _user(treasurer), amount=100_00, paid_on=date.today(), spend="revenue")
+        ids = {"fund": fund.id, "grant": grant.id, "payment": payment.id}
+        db.session.commit()
+    return ids
+
+
+@pytest.mark.parametrize("role", [None, RESIDENT, FACILITATOR, BOARD_MEMBER, AUDITOR, TREASURER, "unverified", "admin"])
 def test_each_role_gets_its_pages_and_is_refused_the_rest(factory, client, role):
     hood, ids = _world(factory)
     if role == "unverified":

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.extensions import db, with_triggers
@@ -39,7 +39,8 @@ class AuditEntry(db.Model):
     """An audit entry. The database refuses UPDATE and DELETE on this table (see triggers below)."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (UniqueConstraint("log_id", "seq"),)
+    # The subject index serves "every entry about this grant / payment" (a project's story page).
+    __table_args__ = (UniqueConstraint("log_id", "seq"), Index("ix_audit_entry_subject", "log_id", "subject_type", "subject_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     log_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"), index=True)
     seq: Mapped[int]

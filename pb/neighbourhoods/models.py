@@ -12,18 +12,21 @@ RESIDENT = "resident"
 FACILITATOR = "facilitator"
 BOARD_MEMBER = "board_member"
 AUDITOR = "auditor"
-ROLES = (RESIDENT, FACILITATOR, BOARD_MEMBER, AUDITOR)
+TREASURER = "treasurer"  # records payments out of the neighbourhood's fund
+ROLES = (RESIDENT, FACILITATOR, BOARD_MEMBER, AUDITOR, TREASURER)
 ROLE_LABELS = {
     RESIDENT: "resident",
     FACILITATOR: "facilitator",
     BOARD_MEMBER: "partnership board member",
     AUDITOR: "auditor",
+    TREASURER: "treasurer",
 }
 ROLE_PLURALS = {
     RESIDENT: "residents",
     FACILITATOR: "facilitators",
     BOARD_MEMBER: "partnership board members",
     AUDITOR: "auditors",
+    TREASURER: "treasurers",
 }
 
 
@@ -44,6 +47,13 @@ class Neighbourhood(db.Model):
     help_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     help_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     help_in_person: Mapped[str] = mapped_column(Text, default="", server_default="")  # drop-in times and place
+    # Money after the vote (pb.funds): the 360Giving identifier prefix, the payment size that needs a
+    # second person's approval, the grant size above which groups report quarterly, and whether
+    # facilitators may record payments as well as treasurers.
+    giving_prefix: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    payment_approval_threshold: Mapped[int] = mapped_column(default=1_000_00, server_default="100000")
+    full_reporting_threshold: Mapped[int] = mapped_column(default=10_000_00, server_default="1000000")
+    facilitators_record_payments: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def has_help_routes(self) -> bool:

@@ -10,8 +10,10 @@ from pb.access import public, roles, signed_in
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.forms import EmptyForm
+from pb.funds.delivery import unfollow_grant
+from pb.funds.models import Grant
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
-from pb.notifications import PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
+from pb.notifications import PROJECT_UPDATES, PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
 from pb.numbers import whole_number
 from pb.rounds import services as round_services
 from pb.rounds.models import Round
@@ -301,7 +303,7 @@ def unsubscribe(token):
     if data is None:
         return render_template("proposals/unsubscribe.html", invalid=True, form=EmptyForm()), 404
     user = db.session.get(User, data["u"])
-    round_ = db.session.get(Round, data["r"]) if data.get("r") else None
+    round_ = db.session.get(Round, data["r"]) if data.get("r") and data["t"] == ROUND_UPDATES else None
     if user is None:
         return render_template("proposals/unsubscribe.html", invalid=True, form=EmptyForm()), 404
     form = EmptyForm()
@@ -311,6 +313,10 @@ def unsubscribe(token):
             services.stop_proposal_emails(user)
         elif data["t"] == ROUND_UPDATES and round_ is not None:
             round_services.unfollow(round_, user)
+        elif data["t"] == PROJECT_UPDATES and data.get("r"):
+            grant = db.session.get(Grant, data["r"])
+            if grant is not None:
+                unfollow_grant(grant, user)
         done = True
     return render_template("proposals/unsubscribe.html", invalid=False, form=form, done=done,
                            topic=TOPICS[data["t"]], round=round_)

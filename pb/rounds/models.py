@@ -124,8 +124,11 @@ class Round(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     phase_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The fund year its budget is allocated from (pb.funds); None for rounds set up before funds.
+    fund_year_id: Mapped[int | None] = mapped_column(ForeignKey("fund_year.id"), index=True)
 
     neighbourhood = relationship("Neighbourhood")
+    fund_year_plan = relationship("FundYear")
     pots = relationship("Pot", back_populates="round", cascade="all, delete-orphan", order_by="Pot.position")
     timeline = relationship("RoundPhase", back_populates="round", cascade="all, delete-orphan",
                             order_by="RoundPhase.starts_on")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.funds.planning import check_round_budget
 from pb.ledger.services import record
 from pb.money import is_financial_year, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood
@@ -135,6 +136,11 @@ def update_rules(round_: Round, actor: User, **changes) -> dict:
                            "partnership board, recorded with its reason")
     values = _rule_values(round_) | rule_changes
     _check_rules(values, round_)
+    if "total_budget" in rule_changes:
+        check_round_budget(round_, rule_changes["total_budget"])
+    if round_.fund_year_id and changes.get("fund_year", round_.fund_year) != round_.fund_year:
+        raise ServiceError(f"The round draws on the fund's {round_.fund_year} money. Choose ‘no fund’ for it first, "
+                           "then change its year", field="fund_year")
     if "name" in changes:
         changes["name"] = _text(changes["name"], "name", "the round's name", 120)
     if "fund_year" in changes and not is_financial_year(changes["fund_year"]):
@@ -360,6 +366,8 @@ def change_locked_rule(round_: Round, member: User, *, rule: str, value, reason:
     if rule == "total_budget" and value != sum(p.amount for p in round_.pots):
         raise ServiceError(f"The pots add up to {pounds(sum(p.amount for p in round_.pots))}: the budget must equal "
                            "them", field="value")
+    if rule == "total_budget":
+        check_round_budget(round_, value, field="value")
     with transaction():
         decision = BoardDecision(round_id=round_.id, kind="change_rule", decided_on=decided_on,
                                  summary=f"Changed {RULE_LABELS[rule].lower()}", reason=reason,
@@ -428,6 +436,10 @@ def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False)
             from pb.proposals.services import put_on_ballot
 
             payload["ballot"] = put_on_ballot(round_)
+        if target == PUBLISHED and round_.fund_year_id is not None:
+            from pb.funds.grants import offer_round_grants  # pb.funds reads results through pb.voting
+
+            payload["grants_offered"] = offer_round_grants(round_)
         round_.phase = target
         round_.phase_changed_at = utcnow()
         for step in round_.timeline:

@@ -1,0 +1,206 @@
+"""Delivery, trust then accountability: milestones, progress updates from the group's contact (or
+keyed in by a facilitator from a paper or phone report), followers emailed each update, and the
+reporting schedule that flags an update as overdue. Each change checks its rules, writes, and
+appends one audit entry, in one transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from pb import timeutil
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.ledger.services import record
+from pb.neighbourhoods.models import FACILITATOR
+from pb.neighbourhoods.services import require_role, role_in
+from pb.notifications import PROJECT_UPDATES, link, notify
+from pb.numbers import MAX_INT
+from pb.proposals import images
+from pb.services import ServiceError, transaction
+from pb.text import required_text
+
+from .models import (
+    ACTIVE,
+    CANCELLED,
+    COMPLETED,
+    DONE,
+    SUSPENDED,
+    UPDATE_STATUSES,
+    Grant,
+    GrantFollower,
+    GrantUpdate,
+    Milestone,
+)
+
+QUARTER = timedelta(days=92)
+END_REPORT_GRACE = timedelta(days=30)
+
+
+def add_milestone(grant: Grant, actor: User, *, title: str, due_on: date | None) -> Milestone:
+    require_role(actor, grant.neighbourhood_id, FACILITATOR, "Only facilitators set a grant's milestones")
+    if grant.status in (CANCELLED, COMPLETED):
+        raise ServiceError(f"{grant.reference} is {grant.status}")
+    title = required_text(title, field="title", label="The milestone", limit=200,
+                          missing="Say what will be done, for example ‘First 10 sessions run’")
+    if due_on is None:
+        raise ServiceError("Enter the date the milestone is due", field="due_on")
+    if due_on < grant.starts_on:
+        raise ServiceError(f"A milestone cannot be due before the grant starts on {grant.starts_on:%-d %B %Y}",
+                           field="due_on")
+    if due_on > grant.ends_on:
+        raise ServiceError(f"A milestone must be due by the grant's end, {grant.ends_on:%-d %B %Y}", field="due_on")
+    with transaction():
+        milestone = Milestone(grant_id=grant.id, title=title, due_on=due_on)
+        db.session.add(milestone)
+        db.session.flush()
+        record("grant.milestone_set", milestone, actor=actor, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference, "title": title, "due_on": due_on.isoformat()})
+    return milestone
+
+
+def may_post_update(grant: Grant, user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return grant.contact_id == user.id or role_in(user, grant.neighbourhood_id, FACILITATOR) is not None
+
+
+def post_update(grant: Grant, user: User, *, status: str, body: str, spend_to_date: int | None = None,
+                milestone_id: int | None = None, image: bytes | None = None, image_alt: str = "") -> GrantUpdate:
+    if not may_post_update(grant, user):
+        raise ServiceError(f"Only {grant.contact_name or 'the group’s contact'} or a facilitator can post updates on "
+                           f"{grant.reference}")
+    if grant.status not in (ACTIVE, SUSPENDED):
+        raise ServiceError(f"{grant.reference} is not being delivered, so it takes no updates")
+    if status not in UPDATE_STATUSES:
+        raise ServiceError("Choose how the project is going", field="status")
+    body = required_text(body, field="body", label="What happened", limit=4000,
+                         missing="Say in plain words what happened since the last update")
+    if spend_to_date is not None and not 0 <= spend_to_date <= MAX_INT:
+        raise ServiceError("Spend to date must be £0 or more", field="spend_to_date")
+    milestone = None
+    if milestone_id is not None:
+        milestone = db.session.get(Milestone, milestone_id)
+        if milestone is None or milestone.grant_id != grant.id:
+            raise ServiceError("Choose one of this grant's milestones", field="milestone_id")
+    encoded = None
+    if image:
+        image_alt = (image_alt or "").strip()
+        if not image_alt:
+            raise ServiceError("Describe the photo for people who cannot see it", field="image_alt")
+        if len(image_alt) > 200:
+            raise ServiceError("The description must be 200 characters or fewer", field="image_alt")
+        encoded = images.reencode(image)
+    on_behalf = grant.contact_id != user.id
+    hood = grant.fund_year.fund.neighbourhood
+    with transaction():
+        update = GrantUpdate(grant_id=grant.id, milestone_id=milestone.id if milestone else None, status=status,
+                             body=body, spend_to_date=spend_to_date, posted_by_id=user.id, on_behalf=on_behalf,
+                             image_alt=image_alt if encoded else "", image_mime=encoded.mime_type if encoded else None,
+                             image_data=encoded.data if encoded else None,
+                             image_sha256=encoded.sha256 if encoded else None)
+        db.session.add(update)
+        if milestone is not None and status == DONE and milestone.completed_on is None:
+            milestone.completed_on = timeutil.today()
+        db.session.flush()
+        record("grant.update_posted", update, actor=user, neighbourhood=hood,
+               payload={"grant": grant.reference, "status": status, "milestone": milestone.title if milestone else None,
+                        "milestone_completed": bool(milestone and milestone.completed_on),
+                        "spend_to_date": spend_to_date, "on_behalf": on_behalf,
+                        "photo_sha256": encoded.sha256 if encoded else None})
+        followers = db.session.scalars(select(User).join(GrantFollower, GrantFollower.user_id == User.id)
+                                       .where(GrantFollower.grant_id == grant.id)).all()
+        for person in followers:
+            notify(person, PROJECT_UPDATES, f"{grant.title}: {UPDATE_STATUSES[status].lower()}", "project_update",
+                   round_id=grant.id, grant=grant, update=update, hood=hood,
+                   link=link("funds.story", slug=hood.slug, grant_id=grant.id))
+    return update
+
+
+def follow_grant(grant: Grant, user: User) -> None:
+    if db.session.scalar(select(GrantFollower.id).where(GrantFollower.grant_id == grant.id,
+                                                        GrantFollower.user_id == user.id)):
+        raise ServiceError("You already get this project's updates by email")
+    with transaction():
+        follower = GrantFollower(grant_id=grant.id, user_id=user.id)
+        db.session.add(follower)
+        db.session.flush()
+        record("grant.followed", follower, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference})
+
+
+def unfollow_grant(grant: Grant, user: User) -> bool:
+    follower = db.session.scalar(select(GrantFollower).where(GrantFollower.grant_id == grant.id,
+                                                             GrantFollower.user_id == user.id))
+    if follower is None:
+        return False
+    with transaction():
+        record("grant.unfollowed", follower, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference})
+        db.session.delete(follower)
+    return True
+
+
+def is_following(grant: Grant, user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(GrantFollower.id).where(GrantFollower.grant_id == grant.id,
+                                                            GrantFollower.user_id == user.id)) is not None
+
+
+# --- reporting schedule and flags -----------------------------------------------------------------------
+
+@dataclass
+class Reporting:
+    schedule: str           # "quarterly" or "end"
+    due_on: date | None     # when the next update is due (None: nothing due)
+    overdue: bool
+    overdue_milestones: int
+
+    @property
+    def describe(self) -> str:
+        return "A progress update every three months" if self.schedule == "quarterly" else \
+            "One update at the end of the grant"
+
+
+def reporting(grant: Grant, last_update: date | None, overdue_milestones: int, today: date | None = None) -> Reporting:
+    """Small grants report once, within 30 days of their end; larger ones every three months from
+    the start. Only grants being delivered owe updates."""
+    today = today or timeutil.today()
+    hood = grant.fund_year.fund.neighbourhood
+    quarterly = grant.amount >= hood.full_reporting_threshold
+    due = None
+    if grant.status in (ACTIVE, SUSPENDED):
+        if quarterly:
+            due = (max(last_update, grant.starts_on) if last_update else grant.starts_on) + QUARTER
+        elif last_update is None or last_update < grant.ends_on:
+            due = grant.ends_on + END_REPORT_GRACE
+    return Reporting("quarterly" if quarterly else "end", due, due is not None and due < today, overdue_milestones)
+
+
+def reporting_for(grants: list[Grant], today: date | None = None) -> dict[int, Reporting]:
+    """Reporting state of many grants with two grouped queries."""
+    today = today or timeutil.today()
+    ids = [g.id for g in grants]
+    if not ids:
+        return {}
+    last = dict(db.session.execute(select(GrantUpdate.grant_id, func.max(GrantUpdate.created_at))
+                                   .where(GrantUpdate.grant_id.in_(ids)).group_by(GrantUpdate.grant_id)).all())
+    late = dict(db.session.execute(select(Milestone.grant_id, func.count()).where(
+        Milestone.grant_id.in_(ids), Milestone.completed_on.is_(None), Milestone.due_on < today)
+        .group_by(Milestone.grant_id)).all())
+    out = {}
+    for grant in grants:
+        stamp = last.get(grant.id)
+        counted = late.get(grant.id, 0) if grant.status in (ACTIVE, SUSPENDED) else 0
+        out[grant.id] = reporting(grant, stamp.date() if stamp else None, counted, today)
+    return out
+
+
+def needing_attention(hood_id: int, today: date | None = None) -> list[tuple[Grant, Reporting]]:
+    """Grants being delivered with an overdue update or milestone: for facilitators and the board."""
+    grants = db.session.scalars(select(Grant).where(Grant.neighbourhood_id == hood_id,
+                                                    Grant.status.in_((ACTIVE, SUSPENDED))).order_by(Grant.number)).all()
+    states = reporting_for(grants, today)
+    return [(g, states[g.id]) for g in grants if states[g.id].overdue or states[g.id].overdue_milestones]

@@ -1,0 +1,459 @@
+"""Grants: offers made when a round is published (and capacity-building grants the board awards
+directly), the accountable body that receives each, declared interests, the board's decisions
+(approve, vary, suspend, resume, cancel: each made at quorum), acceptance by the group's contact,
+and completion. Each change checks its rules, writes, and appends one audit entry, in one
+transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from pb import timeutil
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.ledger.services import record
+from pb.money import pounds
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER, Membership
+from pb.neighbourhoods.services import require_role, role_in
+from pb.proposals.models import InterestDeclaration, Proposal
+from pb.rounds.models import Round
+from pb.services import ServiceError, transaction
+from pb.text import required_text
+from pb.timeutil import utcnow
+
+from .figures import grant_money, year_end, year_figures
+from .models import (
+    ACTIVE,
+    APPROVE,
+    APPROVED,
+    BODY_TYPES,
+    CANCEL,
+    CANCELLED,
+    COMPLETED,
+    DECISION_KINDS,
+    MADE,
+    OFFERED,
+    OPEN,
+    RESUME,
+    SUSPEND,
+    SUSPENDED,
+    VARY,
+    DecisionApproval,
+    FundYear,
+    Grant,
+    GrantDecision,
+    GrantInterest,
+    GrantVersion,
+)
+
+
+@dataclass
+class BodyInput:
+    """The accountable body a grant is paid to, and the named person who speaks for it."""
+    name: str
+    type: str
+    number: str
+    contact_email: str
+
+
+def _next_number(hood_id: int) -> int:
+    return (db.session.scalar(select(func.max(Grant.number)).where(Grant.neighbourhood_id == hood_id)) or 0) + 1
+
+
+def _version(grant: Grant, reason: str) -> GrantVersion:
+    version = GrantVersion(grant_id=grant.id, number=grant.version, amount=grant.amount, starts_on=grant.starts_on,
+                           ends_on=grant.ends_on, split=grant.split, reason=reason)
+    db.session.add(version)
+    return version
+
+
+def _terms(grant: Grant) -> dict:
+    return {"amount": grant.amount, "starts_on": grant.starts_on.isoformat(), "ends_on": grant.ends_on.isoformat(),
+            "split": grant.split, "version": grant.version}
+
+
+def split_of(proposal: Proposal) -> dict:
+    """Revenue and capital per financial year from the proposal's cost lines, scaled to its
+    (possibly adjusted) cost so the split always adds up to the grant."""
+    lines = [(line.financial_year, line.kind, line.amount) for line in proposal.cost_lines]
+    total = sum(amount for _, _, amount in lines)
+    split: dict = {}
+    given = 0
+    for n, (year, kind, amount) in enumerate(lines):
+        share = proposal.cost - given if n == len(lines) - 1 else amount * proposal.cost // total if total else 0
+        given += share
+        split.setdefault(year, {"revenue": 0, "capital": 0})[kind] += share
+    return dict(sorted(split.items()))
+
+
+def offer_round_grants(round_: Round) -> list[str]:
+    """When a round is published, every funded project becomes a grant offer to the group behind it.
+    Runs inside the publishing transaction; returns the new grants' references for its audit entry."""
+    from pb.voting.tally import current_result  # voting imports rounds, which publishes through here
+
+    if round_.fund_year_id is None:
+        return []
+    result = current_result(round_)
+    if result is None:
+        return []
+    funded = [pid for pot in result.result.values() for pid in pot["selected"]]
+    proposals = db.session.scalars(select(Proposal).where(Proposal.id.in_(funded)).order_by(Proposal.number)).all()
+    starts = timeutil.today()  # the planned start; the board can vary it when approving the agreement
+    number = _next_number(round_.neighbourhood_id)
+    made = []
+    for proposal in proposals:
+        split = split_of(proposal)
+        ends = year_end(max(split)) if split else starts + timedelta(days=364)
+        grant = Grant(neighbourhood_id=round_.neighbourhood_id, number=number, fund_year_id=round_.fund_year_id,
+                      round_id=round_.id, proposal_id=proposal.id, title=proposal.title, summary=proposal.summary,
+                      capacity_building=proposal.category == "capacity", amount=proposal.cost, starts_on=starts,
+                      ends_on=max(ends, starts + timedelta(days=30)), split=split, status=OFFERED,
+                      body_name=proposal.group_name or "", contact_id=proposal.proposer_id,
+                      contact_name=proposal.proposer.name)
+        db.session.add(grant)
+        db.session.flush()
+        _version(grant, "Offered when the round's results were published")
+        made.append(grant.reference)
+        number += 1
+    return made
+
+
+def _board(member: User, hood_id: int, doing: str) -> None:
+    require_role(member, hood_id, BOARD_MEMBER, f"Only partnership board members {doing}")
+
+
+def _dates(starts_on: date | None, ends_on: date | None) -> tuple[date, date]:
+    if starts_on is None:
+        raise ServiceError("Enter the date the project starts", field="starts_on")
+    if ends_on is None:
+        raise ServiceError("Enter the date the project ends", field="ends_on")
+    if ends_on < starts_on:
+        raise ServiceError("The project must end on or after the day it starts", field="ends_on")
+    return starts_on, ends_on
+
+
+def _body(grant_hood_id: int, body: BodyInput) -> dict:
+    name = required_text(body.name, field="body_name", label="The group's name", limit=120,
+                         missing="Enter the name of the group, charity, CIC or school that will receive the money")
+    if body.type not in BODY_TYPES:
+        raise ServiceError("Choose what kind of body it is", field="body_type")
+    number = (body.number or "").strip()
+    if len(number) > 40:
+        raise ServiceError("The registration number must be 40 characters or fewer", field="body_number")
+    email = (body.contact_email or "").strip().lower()
+    if not email:
+        raise ServiceError("Enter the email address of the group's named contact", field="contact_email")
+    contact = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if contact is None:
+        raise ServiceError("No one has a pb account with that email address. Ask the contact to create one, then "
+                           "try again", field="contact_email")
+    return {"body_name": name, "body_type": body.type, "body_number": number, "contact_id": contact.id,
+            "contact_name": contact.name}
+
+
+def set_accountable_body(grant: Grant, actor: User, body: BodyInput, *, conditions: str | None = None) -> Grant:
+    """Facilitators fill in who receives a grant offer (and its conditions) before the board approves it."""
+    require_role(actor, grant.neighbourhood_id, FACILITATOR, "Only facilitators can change a grant offer")
+    if grant.status != OFFERED:
+        raise ServiceError("The board has approved this agreement: its accountable body can change only by "
+                           "cancelling it")
+    values = _body(grant.neighbourhood_id, body)
+    if conditions is not None:
+        conditions = conditions.strip()
+        if len(conditions) > 4000:
+            raise ServiceError("The conditions must be 4,000 characters or fewer", field="conditions")
+        values["conditions"] = conditions
+    with transaction():
+        for key, value in values.items():
+            setattr(grant, key, value)
+        record("grant.body_set", grant, actor=actor, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference, "body": values["body_name"], "type": values["body_type"],
+                        "number": values["body_number"], "contact": grant.contact.pseudonym,
+                        "conditions": values.get("conditions", grant.conditions)})
+    return grant
+
+
+def create_capacity_grant(fund_year: FundYear, member: User, *, title: str, summary: str, amount: int | None,
+                          starts_on: date | None, ends_on: date | None, body: BodyInput, reason: str,
+                          conditions: str = "") -> GrantDecision:
+    """A capacity-building grant the board awards directly, without a vote, within the year's
+    ring-fenced share. The proposing member's approval is the decision's first."""
+    hood = fund_year.fund.neighbourhood
+    _board(member, hood.id, "award capacity-building grants")
+    title = required_text(title, field="title", label="The title", limit=120,
+                          missing="Enter what the grant is for, for example ‘Community organiser, 2 days a week’")
+    summary = required_text(summary, field="summary", label="The summary", limit=2000,
+                            missing="Say in a sentence or two what the grant pays for")
+    if amount is None or amount <= 0:
+        raise ServiceError("The amount must be more than £0", field="amount")
+    figures = year_figures(fund_year)
+    if figures.ended:
+        raise ServiceError(f"{fund_year.financial_year} has ended", field="amount")
+    if amount > figures.capacity_left:
+        raise ServiceError(f"{fund_year.financial_year}'s capacity-building share has {pounds(figures.capacity_left)} "
+                           f"left, so a grant of {pounds(amount)} is too much", field="amount")
+    starts_on, ends_on = _dates(starts_on, ends_on)
+    values = _body(hood.id, body)
+    reason = required_text(reason, field="reason", label="The reason", limit=2000,
+                           missing="Give the board's reason for awarding it without a vote")
+    with transaction():
+        grant = Grant(neighbourhood_id=hood.id, number=_next_number(hood.id), fund_year_id=fund_year.id, title=title,
+                      summary=summary, capacity_building=True, amount=amount, starts_on=starts_on, ends_on=ends_on,
+                      split={fund_year.financial_year: {"revenue": amount, "capital": 0}}, status=OFFERED,
+                      conditions=(conditions or "").strip()[:4000], created_by_id=member.id, **values)
+        db.session.add(grant)
+        db.session.flush()
+        _version(grant, "Proposed by the board as a capacity-building grant")
+        decision = GrantDecision(grant_id=grant.id, kind=APPROVE, reason=reason, proposed_by_id=member.id)
+        db.session.add(decision)
+        db.session.flush()
+        db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
+        db.session.flush()
+        made = _maybe_make(decision)
+        record("grant.capacity_grant_proposed", grant, actor=member, neighbourhood=hood,
+               payload={"grant": grant.reference, "fund_year": fund_year.financial_year, "title": title,
+                        "amount": amount, "body": grant.body_name, "reason": reason, "decision": decision.id,
+                        "approvals": 1, "quorum": quorum(grant), "made": made, **_terms(grant)})
+    return decision
+
+
+# --- interests and quorum ------------------------------------------------------------------------------
+
+def interested(grant: Grant) -> dict[int, str]:
+    """{user id: what they declared}: interests in the grant, and for a round's grant in its proposal."""
+    out = {row.user_id: row.description for row in
+           db.session.scalars(select(GrantInterest).where(GrantInterest.grant_id == grant.id))}
+    if grant.proposal_id:
+        for row in db.session.scalars(select(InterestDeclaration).where(
+                InterestDeclaration.proposal_id == grant.proposal_id)):
+            out.setdefault(row.user_id, row.description)
+    return out
+
+
+def declare_interest(grant: Grant, user: User, description: str) -> GrantInterest:
+    if role_in(user, grant.neighbourhood_id, BOARD_MEMBER) is None and \
+            role_in(user, grant.neighbourhood_id, TREASURER) is None:
+        raise ServiceError("Only board members and treasurers declare interests in grants")
+    description = required_text(description, field="description", label="Your interest", limit=1000,
+                                missing="Say what your interest is, for example ‘I am the group's treasurer’")
+    if user.id in interested(grant):
+        raise ServiceError("You have already declared an interest in this grant", field="description")
+    with transaction():
+        row = GrantInterest(grant_id=grant.id, user_id=user.id, description=description)
+        db.session.add(row)
+        db.session.flush()
+        record("grant.interest_declared", row, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference, "description": description})
+    return row
+
+
+def board_free_of(grant: Grant) -> list[User]:
+    conflicted = interested(grant)
+    members = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.neighbourhood_id == grant.neighbourhood_id, Membership.role == BOARD_MEMBER).order_by(User.name))
+    return [m for m in members if m.id not in conflicted]
+
+
+def quorum(grant: Grant) -> int:
+    """More than half of the board members free of an interest in the grant, as for results."""
+    free = board_free_of(grant)
+    return len(free) // 2 + 1 if free else 0
+
+
+# --- the board's decisions --------------------------------------------------------------------------------
+
+def open_decision(grant: Grant) -> GrantDecision | None:
+    return db.session.scalar(select(GrantDecision).where(GrantDecision.grant_id == grant.id,
+                                                         GrantDecision.status == OPEN))
+
+
+def _variation(grant: Grant, changes: dict) -> dict:
+    amount, starts_on, ends_on = changes.get("amount"), changes.get("starts_on"), changes.get("ends_on")
+    if amount is None or amount <= 0:
+        raise ServiceError("The new amount must be more than £0", field="amount")
+    starts_on, ends_on = _dates(starts_on, ends_on)
+    money = grant_money([grant.id])[grant.id]
+    committed = money["paid"] + money["awaiting"]
+    if amount < committed:
+        raise ServiceError(f"{pounds(committed)} has already been paid or is waiting for approval, so the grant "
+                           "cannot be less than that", field="amount")
+    if (amount, starts_on, ends_on) == (grant.amount, grant.starts_on, grant.ends_on):
+        raise ServiceError("Change the amount or a date: the grant already has these terms", field="amount")
+    increase = amount - grant.amount
+    if increase > 0:
+        figures = year_figures(grant.fund_year)
+        room = figures.capacity_left if grant.capacity_building and grant.round_id is None else figures.remaining
+        if increase > room:
+            raise ServiceError(f"{grant.fund_year.label} has {pounds(room)} left, so the grant can grow by at most "
+                               "that", field="amount")
+    return {"amount": amount, "starts_on": starts_on, "ends_on": ends_on}
+
+
+def _check(grant: Grant, kind: str, changes: dict, reason: str) -> str:
+    """The kind's rules against the grant as it stands. Returns the cleaned reason."""
+    if kind not in DECISION_KINDS:
+        raise ServiceError("Choose what the board is deciding", field="kind")
+    allowed = {APPROVE: (OFFERED,), VARY: (APPROVED, ACTIVE, SUSPENDED), SUSPEND: (APPROVED, ACTIVE),
+               RESUME: (SUSPENDED,), CANCEL: (OFFERED, APPROVED, ACTIVE, SUSPENDED)}[kind]
+    if grant.status not in allowed:
+        raise ServiceError(f"{grant.reference} is {grant.status_label.split(':')[0].lower()}, so the board cannot "
+                           f"{DECISION_KINDS[kind][0].lower() + DECISION_KINDS[kind][1:]} now", field="kind")
+    if kind == APPROVE and not (grant.body_name and grant.body_type and grant.contact_id):
+        raise ServiceError("A facilitator must first say which group receives the grant and who its contact is",
+                           field="kind")
+    if kind == VARY:
+        _variation(grant, changes)
+    needs_reason = kind in (VARY, SUSPEND, CANCEL)
+    reason = (reason or "").strip()
+    if needs_reason and not reason:
+        raise ServiceError("Give the board's reason: it is published with the decision", field="reason")
+    if len(reason) > 2000:
+        raise ServiceError("The reason must be 2,000 characters or fewer", field="reason")
+    return reason
+
+
+def _free_member(grant: Grant, member: User) -> None:
+    _board(member, grant.neighbourhood_id, "take decisions on grants")
+    mine = interested(grant).get(member.id)
+    if mine is not None:
+        raise ServiceError(f"You declared an interest in {grant.reference} (‘{mine}’), so you cannot take part in "
+                           "decisions on it. The other board members decide")
+
+
+def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "", changes: dict | None = None
+                     ) -> GrantDecision:
+    _free_member(grant, member)
+    current = open_decision(grant)
+    if current is not None:
+        raise ServiceError(f"The board is already deciding to {current.kind_label.lower()}: approve that first, "
+                           "or let it lapse", field="kind")
+    changes = changes or {}
+    reason = _check(grant, kind, changes, reason)
+    stored = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in _variation(grant, changes).items()} \
+        if kind == VARY else {}
+    with transaction():
+        decision = GrantDecision(grant_id=grant.id, kind=kind, reason=reason, changes=stored, proposed_by_id=member.id)
+        db.session.add(decision)
+        db.session.flush()
+        db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
+        db.session.flush()
+        needed = quorum(grant)
+        made = _maybe_make(decision)
+        record("grant.decision_proposed", decision, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference, "kind": kind, "reason": reason, "changes": stored,
+                        "approvals": 1, "quorum": needed, "made": made, **(_terms(grant) if made else {}),
+                        "status": grant.status})
+    return decision
+
+
+def approve_decision(decision: GrantDecision, member: User) -> bool:
+    """One more board member approves. Returns True when this approval made the decision."""
+    grant = decision.grant
+    _free_member(grant, member)
+    if decision.status != OPEN:
+        raise ServiceError("This decision has already been made")
+    if any(a.member_id == member.id for a in decision.approvals):
+        raise ServiceError("You have already approved this decision")
+    changes = {k: (date.fromisoformat(v) if k in ("starts_on", "ends_on") else v) for k, v in decision.changes.items()}
+    _check(grant, decision.kind, changes, decision.reason or "(given)")
+    with transaction():
+        db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
+        db.session.flush()
+        db.session.refresh(decision)
+        needed = quorum(grant)
+        made = _maybe_make(decision)
+        record("grant.decision_approved", decision, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference, "kind": decision.kind, "approvals": len(decision.approvals),
+                        "quorum": needed, "made": made, **(_terms(grant) if made else {}), "status": grant.status})
+    return made
+
+
+def _maybe_make(decision: GrantDecision) -> bool:
+    """Inside the caller's transaction: if the approvals reach quorum, the decision takes effect."""
+    grant = decision.grant
+    needed = quorum(grant)
+    approvals = db.session.scalar(select(func.count()).select_from(DecisionApproval)
+                                  .where(DecisionApproval.decision_id == decision.id))
+    if not needed or approvals < needed:
+        return False
+    decision.status, decision.decided_at = MADE, utcnow()
+    if decision.kind == APPROVE:
+        grant.status, grant.awarded_on = APPROVED, timeutil.today()
+    elif decision.kind == VARY:
+        grant.amount = decision.changes["amount"]
+        grant.starts_on = date.fromisoformat(decision.changes["starts_on"])
+        grant.ends_on = date.fromisoformat(decision.changes["ends_on"])
+        grant.split = _rescaled(grant.split, grant.amount)
+        grant.version += 1
+        _version(grant, decision.reason)
+    elif decision.kind == SUSPEND:
+        grant.status, grant.closed_reason = SUSPENDED, decision.reason
+    elif decision.kind == RESUME:
+        grant.status = ACTIVE if grant.accepted_at else APPROVED
+        grant.closed_reason = ""
+    elif decision.kind == CANCEL:
+        grant.status, grant.closed_reason = CANCELLED, decision.reason
+    db.session.flush()
+    return True
+
+
+def _rescaled(split: dict, amount: int) -> dict:
+    """The same revenue/capital shape, scaled to a varied amount (the last cell takes the rounding)."""
+    cells = [(year, kind, value) for year, kinds in sorted(split.items()) for kind, value in sorted(kinds.items())]
+    total = sum(v for _, _, v in cells)
+    out: dict = {}
+    given = 0
+    for n, (year, kind, value) in enumerate(cells):
+        share = amount - given if n == len(cells) - 1 else value * amount // total if total else 0
+        given += share
+        out.setdefault(year, {"revenue": 0, "capital": 0})[kind] = share
+    return out or {}
+
+
+# --- the group accepts; the grant completes ---------------------------------------------------------------
+
+def accept_grant(grant: Grant, user: User) -> None:
+    if grant.contact_id != user.id:
+        raise ServiceError(f"Only {grant.contact_name or 'the named contact'} can accept this grant for "
+                           f"{grant.body_name or 'the group'}")
+    if grant.status != APPROVED:
+        raise ServiceError("This grant is not waiting to be accepted")
+    with transaction():
+        grant.status, grant.accepted_at = ACTIVE, utcnow()
+        record("grant.accepted", grant, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference, "body": grant.body_name, "version": grant.version,
+                        "amount": grant.amount, "conditions": grant.conditions})
+
+
+def complete_grant(grant: Grant, actor: User) -> int:
+    """A facilitator closes a delivered grant. What was not paid goes back to the fund; returns it."""
+    require_role(actor, grant.neighbourhood_id, FACILITATOR, "Only facilitators can mark a grant completed")
+    if grant.status != ACTIVE:
+        raise ServiceError("Only a grant being delivered can be completed")
+    money = grant_money([grant.id])[grant.id]
+    if money["awaiting"]:
+        raise ServiceError(f"A payment of {pounds(money['awaiting'])} is waiting for approval: approve it first")
+    released = grant.amount - money["paid"]
+    with transaction():
+        grant.status = COMPLETED
+        record("grant.completed", grant, actor=actor, neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference, "amount": grant.amount, "paid": money["paid"],
+                        "returned": money["returned"], "released_to_fund": released})
+    return released
+
+
+def grants_of_round(round_: Round) -> list[Grant]:
+    return db.session.scalars(select(Grant).where(Grant.round_id == round_.id).order_by(Grant.number)).all()
+
+
+def pending_decisions(hood_id: int) -> list[GrantDecision]:
+    return db.session.scalars(select(GrantDecision).join(Grant, Grant.id == GrantDecision.grant_id).where(
+        Grant.neighbourhood_id == hood_id, GrantDecision.status == OPEN).order_by(GrantDecision.id)).all()
+
+
+def cancelled_remainder(grant: Grant) -> int:
+    if grant.status != CANCELLED:
+        return 0
+    return grant.amount - grant_money([grant.id])[grant.id]["paid"]
