@@ -3,16 +3,20 @@ auditor and 200 residents. Postcodes use the area letters EB, which no real UK p
 from __future__ import annotations
 
 import random
+from datetime import date
 
 import click
 from sqlalchemy import select
 
+from pb import timeutil
 from pb.accounts import passwords
 from pb.accounts import services as accounts
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.funds import delivery, grants, payments, planning
+from pb.funds.models import Grant
 from pb.neighbourhoods import services as hoods
-from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, Neighbourhood
+from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, TREASURER, Neighbourhood
 
 SLUG = "eastbrook"
 PASSWORD = "eastbrook-demo-2026"
@@ -36,6 +40,7 @@ STAFF = [
     ("facilitator@eastbrook.example", "Femi Adeyemi", FACILITATOR),
     ("facilitator2@eastbrook.example", "Rosie Hall", FACILITATOR),
     ("auditor@eastbrook.example", "Ian Auditor", AUDITOR),
+    ("treasurer@eastbrook.example", "Joyce Mensah", TREASURER),
 ]
 
 
@@ -64,7 +69,7 @@ def seed(echo=click.echo) -> bool:
         if role:
             hoods.grant_role(user, hood, role)
     facilitator = people["facilitator@eastbrook.example"]
-    echo("Created the partnership board (5), 2 facilitators, an auditor and an admin.")
+    echo("Created the partnership board (5), 2 facilitators, a treasurer, an auditor and an admin.")
     # How residents reach a facilitator: printed on every letter and voting card.
     hoods.set_help_routes(hood, facilitator, phone="0161 496 0000", email="help@eastbrook.example",
                           in_person="Tuesdays and Thursdays 10am to 12 noon, Eastbrook Community Centre, Mill Lane")
@@ -79,8 +84,10 @@ def seed(echo=click.echo) -> bool:
             # About three in four have had their address checked; the rest show the unverified path.
             if number <= 150:
                 hoods.verify_resident(member, facilitator)
-    seed_published_round(hood, people, rng, echo)
-    seed_round(hood, people, rng, echo)
+    fund = seed_fund(hood, people, echo)
+    seed_published_round(hood, people, rng, echo, fund_year=fund.plan[1])
+    seed_grants(hood, people, echo)
+    seed_round(hood, people, rng, echo, fund_year=fund.plan[2])
     return True
 
 
@@ -89,9 +96,9 @@ LAST_YEAR = [("Holiday hunger lunches", 9_000, "food"), ("Youth football coachin
              ("Pensioners' bus trips", 11_000, "older-people"), ("Mural on the underpass", 7_000, "arts")]
 
 
-def seed_published_round(hood, people, rng, echo=click.echo) -> None:
+def seed_published_round(hood, people, rng, echo=click.echo, fund_year=None) -> None:
     """Last year's round, voted, counted, signed off and published: what results look like."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from pb.proposals import services as proposals
     from pb.proposals.models import Proposal
@@ -104,6 +111,8 @@ def seed_published_round(hood, people, rng, echo=click.echo) -> None:
                                  total_budget=40_000_00, description="Last year's round: £40,000 for projects residents chose.")
     rounds.add_pot(round_, f, name="Open pot", amount=40_000_00)
     rounds.update_rules(round_, f, ballot_type="knapsack", counting_rule="mes-add1")
+    if fund_year is not None:
+        planning.allocate_round(round_, f, fund_year)
     start = date.today() - timedelta(days=300)
     rounds.set_timeline(round_, f, {p: start + timedelta(days=30 * i) for i, p in enumerate(PHASES) if p != SETUP})
     rounds.approve_setup(round_, people["chair@eastbrook.example"], decided_on=start - timedelta(days=7))
@@ -135,7 +144,8 @@ def seed_published_round(hood, people, rng, echo=click.echo) -> None:
     rounds.advance_phase(round_, f)
     for email in ("chair@eastbrook.example", "board2@eastbrook.example", "board3@eastbrook.example"):
         voting.approve_result(round_, people[email])
-    rounds.advance_phase(round_, f)
+    with timeutil.as_of(LAST_YEAR_PUBLISHED):  # its grants start when its results were published
+        rounds.advance_phase(round_, f)
     echo(f"Created last year's round, voted by 110 residents and published: ‘{round_.name}’.")
 
 
@@ -173,9 +183,9 @@ PROPOSALS = [
 ]
 
 
-def seed_round(hood, people, rng, echo=click.echo) -> None:
+def seed_round(hood, people, rng, echo=click.echo, fund_year=None) -> None:
     """A round in its deliberation phase: proposals reviewed, discussed and being supported."""
-    from datetime import date, datetime, timedelta
+    from datetime import datetime, timedelta
 
     from pb.proposals import services as proposals
     from pb.rounds import services as rounds
@@ -193,6 +203,8 @@ def seed_round(hood, people, rng, echo=click.echo) -> None:
     rounds.add_pot(round_, facilitator, name="Open pot", amount=108_000_00, max_per_proposal=25_000_00)
     rounds.update_rules(round_, facilitator, who_may_propose="residents_and_groups", ballot_type="knapsack", ballot_min=1, ballot_max=None,
                         counting_rule="mes-add1", support_threshold=3, support_cap=5)
+    if fund_year is not None:
+        planning.allocate_round(round_, facilitator, fund_year)  # this year's allocation pays for it
     today = date.today()
     offsets = {"proposals": -50, "feasibility": -25, "deliberation": -5, "voting": 14, "counting": 28,
                "sign_off": 30, "published": 40, "delivery": 60}
@@ -254,6 +266,136 @@ def seed_round(hood, people, rng, echo=click.echo) -> None:
     echo("Reviewed, discussed and supported the proposals; the round is in deliberation.")
 
 
+# --- the money: a ten-year fund, last year's grants, payments and delivery ------------------------------
+
+FUND_START = date(2025, 6, 1)           # the fund's first (short) year, 2025/26, has ended
+LAST_YEAR_PUBLISHED = date(2026, 6, 1)  # when last year's results were published and its grants offered
+
+
+def seed_fund(hood, people, echo=click.echo):
+    """Eastbrook's Community Wealth Fund over ten years, two sources, its first year's capacity grant
+    delivered for less than granted: the difference carried forward."""
+    f, treasurer, chair = (people["facilitator@eastbrook.example"], people["treasurer@eastbrook.example"],
+                           people["chair@eastbrook.example"])
+    with timeutil.as_of(FUND_START):
+        planning.set_money_settings(hood, chair, giving_prefix="360G-eastbrook", payment_approval_threshold=1_000_00,
+                                    full_reporting_threshold=5_000_00, facilitators_record_payments=False)
+        fund = planning.create_fund(hood, f, name="Eastbrook Community Wealth Fund 2025-2035", first_year="2025/26",
+                                    years=10, description=(
+                                        "£1.2 million over ten years from the Community Wealth Fund and Eastbrook Borough "
+                                        "Council, held and spent by Eastbrook's residents through the partnership board. "
+                                        "A tenth of each year is ring-fenced for building community capacity."))
+        cwf = planning.add_source(fund, f, name="Community Wealth Fund", kind="community_wealth_fund")
+        council = planning.add_source(fund, f, name="Eastbrook Borough Council", kind="council")
+        for year in fund.financial_years:
+            planning.set_promise(cwf, f, financial_year=year, amount=100_000_00)
+            planning.set_promise(council, f, financial_year=year, amount=20_000_00)
+            first = year == fund.first_year
+            planning.set_year_plan(fund, f, financial_year=year, planned=20_000_00 if first else 140_000_00,
+                                   capacity_percent=50 if first else 10)
+        planning.record_receipt(cwf, treasurer, amount=100_000_00, received_on=date(2025, 5, 20), reference="CWF 2025/26")
+        decision = grants.create_capacity_grant(
+            fund.plan[0], chair, title="Community organiser, two days a week",
+            summary="A community organiser to set up the partnership board and train residents to run projects.",
+            amount=10_000_00, starts_on=date(2025, 6, 1), ends_on=date(2026, 3, 31),
+            body=grants.BodyInput("Eastbrook Community Trust", "cic", "10234567", f.email),
+            reason="The board needs capacity before residents' first round.")
+        for email in ("board2@eastbrook.example", "board3@eastbrook.example"):
+            grants.approve_decision(decision, people[email])
+        organiser = decision.grant
+        grants.accept_grant(organiser, f)
+        payments.record_payment(organiser, treasurer, amount=4_000_00, paid_on=date(2025, 6, 1), spend="revenue",
+                                reference="BACS 0601")
+        for payment in payments.awaiting_approval(hood.id):
+            payments.approve_payment(payment, chair)
+    with timeutil.as_of(date(2025, 12, 1)):
+        payments.record_payment(organiser, treasurer, amount=4_000_00, paid_on=date(2025, 12, 1), spend="revenue",
+                                reference="BACS 1201")
+        for payment in payments.awaiting_approval(hood.id):
+            payments.approve_payment(payment, people["board2@eastbrook.example"])
+    with timeutil.as_of(date(2026, 3, 25)):
+        delivery.post_update(organiser, f, status="completed", spend_to_date=8_000_00, body=(
+            "The board is running, with 14 residents trained to chair meetings and check budgets. The organiser "
+            "started late, so £2,000 was not needed: it goes back to the fund."))
+        grants.complete_grant(organiser, f)
+    with timeutil.as_of(date(2026, 4, 20)):
+        planning.record_receipt(cwf, treasurer, amount=100_000_00, received_on=date(2026, 4, 14), reference="CWF 2026/27")
+        planning.record_receipt(council, treasurer, amount=20_000_00, received_on=date(2026, 4, 20), reference="EBC 2026/27")
+    echo(f"Created ‘{fund.name}’: two sources, ten years planned, a capacity grant delivered.")
+    return fund
+
+
+def seed_grants(hood, people, echo=click.echo) -> None:
+    """Last year's funded projects as grants: agreed, paid in tranches, reporting; one completed, one at
+    risk with its update overdue, one giving money back."""
+    f, treasurer = people["facilitator@eastbrook.example"], people["treasurer@eastbrook.example"]
+    board = [people[f"{name}@eastbrook.example"] for name in ("chair", "board2", "board3", "board4")]
+    offered = db.session.scalars(select(Grant).where(Grant.neighbourhood_id == hood.id, Grant.round_id.is_not(None))
+                                 .order_by(Grant.number)).all()
+    bodies = {"Holiday hunger lunches": ("Eastbrook Food Bank", "charity", "1178901"),
+              "Youth football coaching": ("Eastbrook Juniors FC", "constituted_group", ""),
+              "Estate tree planting": ("Friends of Eastbrook Park", "constituted_group", ""),
+              "Digital skills drop-in": ("Mill Lane Library Friends", "constituted_group", ""),
+              "Pensioners' bus trips": ("Eastbrook Over 60s Club", "constituted_group", ""),
+              "Mural on the underpass": ("Eastbrook Arts CIC", "cic", "12876543")}
+    with timeutil.as_of(date(2026, 6, 5)):
+        for grant in offered:
+            name, kind, number = bodies.get(grant.title, (f"{grant.title} group", "constituted_group", ""))
+            grants.set_accountable_body(grant, f, grants.BodyInput(name, kind, number, grant.contact.email),
+                                        conditions="Keep receipts; tell the facilitators if plans change.")
+            decision = grants.propose_decision(grant, board[0], kind="approve")
+            for member in board[1:]:
+                if decision.status == "open":
+                    grants.approve_decision(decision, member)
+            grants.accept_grant(grant, grant.contact)
+            payments.add_tranche(grant, treasurer, label="First half", due_on=date(2026, 6, 15), amount=grant.amount // 2)
+            payments.add_tranche(grant, treasurer, label="Second half", due_on=date(2026, 11, 1),
+                                 amount=grant.amount - grant.amount // 2)
+            delivery.add_milestone(grant, f, title="Project under way", due_on=date(2026, 7, 31))
+            delivery.add_milestone(grant, f, title="Project finished and reported", due_on=date(2027, 3, 31))
+    with timeutil.as_of(date(2026, 6, 15)):
+        for grant in offered:
+            payments.record_payment(grant, treasurer, amount=grant.tranches[0].amount, paid_on=date(2026, 6, 15),
+                                    spend="revenue", tranche_id=grant.tranches[0].id, reference=f"BACS {grant.reference}")
+        for payment in payments.awaiting_approval(hood.id):
+            payments.approve_payment(payment, board[1])
+    with timeutil.as_of(date(2026, 7, 30)):
+        for grant in offered:
+            delivery.post_update(grant, grant.contact, status="on_track", milestone_id=grant.milestones[0].id,
+                                 body="We have started: the first sessions are running and people are coming.")
+    done, at_risk, rest = offered[0], offered[1] if len(offered) > 1 else None, offered[2:]
+    # Quarterly reporters (£5,000 and over) owe an update every three months: the one at risk has gone
+    # quiet since August, so its update shows as overdue on every page.
+    with timeutil.as_of(date(2026, 8, 20)):
+        if at_risk is not None:
+            delivery.post_update(at_risk, at_risk.contact, status="at_risk", body=(
+                "Our coach has moved away and we have paused sessions while we find another. We have spent half "
+                "the money on kit and pitch hire."), spend_to_date=at_risk.tranches[0].amount)
+    with timeutil.as_of(date(2026, 9, 10)):
+        payments.record_payment(done, treasurer, amount=done.tranches[1].amount, paid_on=date(2026, 9, 10),
+                                spend="revenue", tranche_id=done.tranches[1].id, reference=f"BACS {done.reference}-2")
+        for payment in payments.awaiting_approval(hood.id):
+            payments.approve_payment(payment, board[2])
+        delivery.post_update(done, done.contact, status="completed", milestone_id=done.milestones[1].id, body=(
+            "All done: 38 days of lunches over the summer holidays, 1,240 meals, run by 22 volunteers."),
+            spend_to_date=done.amount)
+        grants.complete_grant(done, f)
+    with timeutil.as_of(date(2026, 11, 2)):
+        for grant in rest:
+            payments.record_payment(grant, treasurer, amount=grant.tranches[1].amount, paid_on=date(2026, 11, 2),
+                                    spend="revenue", tranche_id=grant.tranches[1].id, reference=f"BACS {grant.reference}-2")
+        # The last one waits for a second board member: shown on the money page.
+        for payment in payments.awaiting_approval(hood.id)[:-1]:
+            payments.approve_payment(payment, board[3])
+        if rest:
+            payments.record_return(rest[0], treasurer, amount=500_00, returned_on=date(2026, 11, 2),
+                                   reference="Unspent plants budget")
+        for grant in rest:
+            delivery.post_update(grant, grant.contact, status="on_track", spend_to_date=grant.tranches[0].amount,
+                                 body="Going well: sessions every week, and more people each month.")
+    echo(f"Turned last year's {len(offered)} funded projects into grants: paid, reporting, one completed, one at risk.")
+
+
 def print_logins(echo=click.echo) -> None:
     echo("")
     echo("Demo sign-ins (password for all: %s)" % PASSWORD)
@@ -261,6 +403,7 @@ def print_logins(echo=click.echo) -> None:
     echo("  board chair        chair@eastbrook.example   (board2..board5@eastbrook.example too)")
     echo("  facilitator        facilitator@eastbrook.example")
     echo("  auditor            auditor@eastbrook.example")
+    echo("  treasurer          treasurer@eastbrook.example")
     echo("  verified resident  resident1@eastbrook.example   (resident1-150 are verified)")
     echo("  unverified         resident151@eastbrook.example (resident151-200 are not)")
     echo("Open http://127.0.0.1:5000/n/eastbrook/ (the 2027/28 round is under ‘Spending rounds’)")

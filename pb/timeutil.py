@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 
@@ -6,7 +7,21 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+_pretend: date | None = None
+
+
 def today() -> date:
-    """Today's date. Called through the module (`timeutil.today()`), so a test can run a fund's years
-    by moving this one clock."""
-    return date.today()
+    """Today's date for money (pb.funds). Called through the module (`timeutil.today()`), so a test
+    or the demo can run a fund's past years by moving this one clock (see `as_of`)."""
+    return _pretend or date.today()
+
+
+@contextmanager
+def as_of(day: date):
+    """Act as if today were `day` (the demo's earlier years). Audit entries keep their real time."""
+    global _pretend
+    before, _pretend = _pretend, day
+    try:
+        yield
+    finally:
+        _pretend = before

@@ -1,10 +1,24 @@
 """Flask CLI admin jobs: the demo, postcode import, audit verification, the outbox."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from pb.accounts.models import OutboxEmail, User
 from pb.extensions import db
-from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT, EligiblePostcode, Membership, Neighbourhood
+from pb.neighbourhoods.models import (
+    AUDITOR,
+    BOARD_MEMBER,
+    FACILITATOR,
+    RESIDENT,
+    TREASURER,
+    EligiblePostcode,
+    Membership,
+    Neighbourhood,
+)
+from pb.rounds.models import Round
+
+from .giving_schema import problems
 
 
 def count(app, model, *where):
@@ -29,13 +43,31 @@ def test_demo_seeds_a_live_neighbourhood_once(app):
                                         .group_by(Membership.role)).all())
         verified = db.session.scalar(select(func.count()).select_from(Membership).where(
             Membership.role == RESIDENT, Membership.verified_at.is_not(None)))
-    assert roles == {BOARD_MEMBER: 5, FACILITATOR: 2, AUDITOR: 1, RESIDENT: 200}
+    assert roles == {BOARD_MEMBER: 5, FACILITATOR: 2, AUDITOR: 1, TREASURER: 1, RESIDENT: 200}
     assert 0 < verified < 200
     assert hood_help(app) == ("0161 496 0000", "help@eastbrook.example")  # on every demo letter and voting card
+    demo_money(app)
     people = count(app, User)
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "already there; nothing changed" in second.output
     assert count(app, User) == people
+
+
+def demo_money(app):
+    """The demo follows the money: a ten-year fund, last year's projects as grants, one completed, one at risk
+    with its update overdue, money carried forward, and its grants valid 360Giving open data."""
+    client = app.test_client()
+    fund = client.get("/n/eastbrook/funds/1/").get_data(as_text=True)
+    assert "Eastbrook Community Wealth Fund 2025-2035" in fund
+    assert fund.count("Update overdue") >= 1 and "Completed" in fund
+    carried = re.search(r"Carried forward from the year before</th>(.*?)</tr>", fund, re.S).group(1)
+    assert "£12,000" in carried  # the first year's capacity grant cost £2,000 less than granted
+    package = client.get("/n/eastbrook/360giving.json").get_json()
+    assert problems(package) == [] and len(package["grants"]) >= 4
+    assert all(grant["id"].startswith("360G-eastbrook-G-") for grant in package["grants"])
+    with app.app_context():  # the current round draws on this year's allocation
+        round_ = db.session.scalar(select(Round).where(Round.name == "Eastbrook Community Fund 2027/28"))
+        assert round_.fund_year_plan.financial_year == "2027/28"
 
 
 def test_demo_logins_work(app):

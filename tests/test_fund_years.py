@@ -16,7 +16,7 @@ from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.figures import fund_figures
 from pb.funds.models import Fund, FundYear, Grant, Payment, SourcePromise, SourceReceipt
-from pb.ledger.services import log_for
+from pb.ledger.services import log_for, verify_log
 from pb.neighbourhoods.models import Neighbourhood
 from pb.proposals import services as proposals
 from pb.proposals.models import Proposal
@@ -26,6 +26,7 @@ from pb.services import ServiceError
 from pb.voting import services as voting
 
 from .factories import make_proposal, make_round
+from .giving_schema import problems
 
 Y0, Y1, Y2 = "2026/27", "2027/28", "2028/29"
 
@@ -229,10 +230,21 @@ def test_three_years_of_a_fund_add_up_to_its_transactions(app, client, factory, 
     assert cells["Carried forward from the year before"][:3] == [pounds_text(0), pounds_text(25_000_00),
                                                                  pounds_text(65_000_00)]
     with app.app_context():
-        from pb.audit import verify_chain  # noqa: F401  (the chain stays intact through all of it)
-        from pb.ledger.services import verify_log
-
         assert verify_log(log_for(db.session.get(Neighbourhood, people.hood.id))) is None
+        planning.set_money_settings(db.session.get(Neighbourhood, people.hood.id), u(people.board[0]),
+                                    giving_prefix="360G-testhood", payment_approval_threshold=1_000_00,
+                                    full_reporting_threshold=10_000_00, facilitators_record_payments=False)
+
+    # The same fund as 360Giving open data: valid against the vendored schema, one grant per awarded project,
+    # its payments (and the return, negative) as disbursements adding up to what the page says was paid.
+    package = client.get(f"/n/{people.hood.slug}/funds/{fund_id}/360giving.json").get_json()
+    assert problems(package) == []
+    by_id = {grant["id"]: grant for grant in package["grants"]}
+    assert len(by_id) == 5 and all(key.startswith("360G-testhood-G-") for key in by_id)
+    disbursed = sum(t["value"] for grant in package["grants"] for t in grant["disbursementTransaction"])
+    assert round(disbursed * 100) == sum(expected["paid"]) - sum(expected["returned"])
+    cancelled = next(grant for grant in package["grants"] if "Cancelled" in grant["description"])
+    assert cancelled["amountAwarded"] == 4000.0  # what was paid before the board cancelled it
 
 
 def independent_sums(fund_id: int) -> dict[str, list[int]]:
@@ -256,3 +268,13 @@ def independent_sums(fund_id: int) -> dict[str, list[int]]:
             granted += paid if grant.status in ("cancelled", "completed") else grant.amount
         out["granted"].append(granted)
     return out
+
+
+def test_the_schema_check_can_fail():
+    """The validator really checks: a grant without an award date fails, and so does a date that is not real."""
+    grant = {"id": "360G-x-G-1", "title": "t", "description": "d", "currency": "USD", "amountAwarded": 10,
+             "recipientOrganization": [{"id": "360G-x-org", "name": "Group"}],
+             "fundingOrganization": [{"id": "360G-x", "name": "Board"}]}
+    assert problems({"grants": [grant]}) == ["grants/0: 'awardDate' is a required property"]
+    assert problems({"grants": [grant | {"awardDate": "2026-13-01"}]})
+    assert problems({"grants": [grant | {"awardDate": "2026-12-01"}]}) == []

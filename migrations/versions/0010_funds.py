@@ -265,6 +265,7 @@ def upgrade():
     sa.Column('image_mime', sa.String(length=20), nullable=True),
     sa.Column('image_data', sa.LargeBinary(), nullable=True),
     sa.Column('image_sha256', sa.String(length=64), nullable=True),
+    sa.Column('reported_on', sa.Date(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['grant_id'], ['fund_grant.id'], name=op.f('fk_grant_update_grant_id_fund_grant'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['milestone_id'], ['milestone.id'], name=op.f('fk_grant_update_milestone_id_milestone')),

@@ -25,7 +25,6 @@ from .models import (
     ACTIVE,
     CANCELLED,
     COMPLETED,
-    DONE,
     SUSPENDED,
     UPDATE_STATUSES,
     Grant,
@@ -84,6 +83,9 @@ def post_update(grant: Grant, user: User, *, status: str, body: str, spend_to_da
         milestone = db.session.get(Milestone, milestone_id)
         if milestone is None or milestone.grant_id != grant.id:
             raise ServiceError("Choose one of this grant's milestones", field="milestone_id")
+        if milestone.completed_on is not None:
+            raise ServiceError(f"‘{milestone.title}’ was already reached on {milestone.completed_on:%-d %B %Y}",
+                               field="milestone_id")
     encoded = None
     if image:
         image_alt = (image_alt or "").strip()
@@ -99,9 +101,9 @@ def post_update(grant: Grant, user: User, *, status: str, body: str, spend_to_da
                              body=body, spend_to_date=spend_to_date, posted_by_id=user.id, on_behalf=on_behalf,
                              image_alt=image_alt if encoded else "", image_mime=encoded.mime_type if encoded else None,
                              image_data=encoded.data if encoded else None,
-                             image_sha256=encoded.sha256 if encoded else None)
+                             image_sha256=encoded.sha256 if encoded else None, reported_on=timeutil.today())
         db.session.add(update)
-        if milestone is not None and status == DONE and milestone.completed_on is None:
+        if milestone is not None and milestone.completed_on is None:  # "we have reached this milestone"
             milestone.completed_on = timeutil.today()
         db.session.flush()
         record("grant.update_posted", update, actor=user, neighbourhood=hood,
@@ -185,16 +187,15 @@ def reporting_for(grants: list[Grant], today: date | None = None) -> dict[int, R
     ids = [g.id for g in grants]
     if not ids:
         return {}
-    last = dict(db.session.execute(select(GrantUpdate.grant_id, func.max(GrantUpdate.created_at))
+    last = dict(db.session.execute(select(GrantUpdate.grant_id, func.max(GrantUpdate.reported_on))
                                    .where(GrantUpdate.grant_id.in_(ids)).group_by(GrantUpdate.grant_id)).all())
     late = dict(db.session.execute(select(Milestone.grant_id, func.count()).where(
         Milestone.grant_id.in_(ids), Milestone.completed_on.is_(None), Milestone.due_on < today)
         .group_by(Milestone.grant_id)).all())
     out = {}
     for grant in grants:
-        stamp = last.get(grant.id)
         counted = late.get(grant.id, 0) if grant.status in (ACTIVE, SUSPENDED) else 0
-        out[grant.id] = reporting(grant, stamp.date() if stamp else None, counted, today)
+        out[grant.id] = reporting(grant, last.get(grant.id), counted, today)
     return out
 
 

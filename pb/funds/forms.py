@@ -175,7 +175,7 @@ class UpdateForm(Form):
     body = TextAreaField("What happened", validators=[InputRequired("Say in plain words what happened"),
                                                       Length(max=4000, message="Keep it to 4,000 characters or fewer")],
                          description="What you did, who came, what went well or not. Plain words are best.")
-    milestone_id = SelectField("Milestone this is about (optional)", coerce=str, validators=[Optional()])
+    milestone_id = SelectField("Milestone reached with this update (optional)", coerce=str, validators=[Optional()])
     spend_to_date = PoundsField("Spent so far (optional)", what="Spent so far", validators=[Optional()])
     image = FileField("Photo (optional)", description="A JPG, PNG, WEBP or GIF, smaller than 5 MB.")
     image_alt = StringField("Describe the photo (if you add one)", validators=[Optional(), Length(max=200, message="Keep it to 200 characters or fewer")])

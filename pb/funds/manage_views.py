@@ -440,7 +440,7 @@ def post_update(slug, grant_id):
     if not delivery.may_post_update(grant_, current_user):
         abort(403)
     form = UpdateForm()
-    form.milestone_id.choices = choices([("", "Not about one milestone"), *(
+    form.milestone_id.choices = choices([("", "No milestone reached yet"), *(
         (str(m.id), f"{m.title} (due {m.due_on:%-d %B %Y})") for m in grant_.milestones if m.completed_on is None)])
 
     def post():

@@ -383,6 +383,7 @@ class GrantUpdate(db.Model):
     image_mime: Mapped[str | None] = mapped_column(String(20))
     image_data: Mapped[bytes | None] = mapped_column(LargeBinary)
     image_sha256: Mapped[str | None] = mapped_column(String(64))
+    reported_on: Mapped[date] = mapped_column(Date)  # the day of the report (pb's money clock)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     milestone = relationship("Milestone")

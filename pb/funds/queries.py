@@ -148,7 +148,7 @@ def story(grant: Grant) -> Story:
     payments = db.session.scalars(select(Payment).where(Payment.grant_id == grant.id)
                                   .order_by(Payment.paid_on, Payment.id)).all()
     updates = db.session.scalars(select(GrantUpdate).where(GrantUpdate.grant_id == grant.id)
-                                 .order_by(GrantUpdate.created_at.desc(), GrantUpdate.id.desc())).all()
+                                 .order_by(GrantUpdate.reported_on.desc(), GrantUpdate.id.desc())).all()
     interests = db.session.scalars(select(GrantInterest).where(GrantInterest.grant_id == grant.id)).all()
     money = grant_money([grant.id])[grant.id]
     return Story(grant, proposal, votes, voters, result, versions, decisions, payments, list(grant.tranches),
