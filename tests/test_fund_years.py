@@ -5,6 +5,7 @@ the recorded transactions."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import date
 
 import pytest
@@ -12,10 +13,12 @@ from sqlalchemy import func, select
 
 from pb import timeutil
 from pb.accounts.models import User
+from pb.audit.pack import verify_pack
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.figures import fund_figures
 from pb.funds.models import Fund, FundYear, Grant, Payment, SourcePromise, SourceReceipt
+from pb.ledger.pack import export
 from pb.ledger.services import log_for, verify_log
 from pb.neighbourhoods.models import Neighbourhood
 from pb.proposals import services as proposals
@@ -119,7 +122,7 @@ def pounds_text(pence: int) -> str:
     return f"£{pence // 100:,}" if pence % 100 == 0 else f"£{pence / 100:,.2f}"
 
 
-def test_three_years_of_a_fund_add_up_to_its_transactions(app, client, factory, clock):
+def test_three_years_of_a_fund_add_up_to_its_transactions(app, client, factory, clock, tmp_path):
     people = People(factory)
     with app.app_context():
         hood = db.session.get(Neighbourhood, people.hood.id)
@@ -245,6 +248,24 @@ def test_three_years_of_a_fund_add_up_to_its_transactions(app, client, factory, 
     assert round(disbursed * 100) == sum(expected["paid"]) - sum(expected["returned"])
     cancelled = next(grant for grant in package["grants"] if "Cancelled" in grant["description"])
     assert cancelled["amountAwarded"] == 4000.0  # what was paid before the board cancelled it
+
+    # The auditor pack carries the grants and payments; the verifier checks them against the ledger.
+    pack = tmp_path / "pack.sqlite"
+    with app.app_context():
+        written = export(db.session.get(Round, db.session.get(Grant, second[0]).round_id), pack)
+    assert written["grants"] == 5 and written["payments"] == 8
+    report = verify_pack(pack)
+    assert report.ok, report.problems
+    assert any("5 grants and 8 payments agree with the ledger: £66,000.00 paid, £1,000.00 returned" in fact
+               for fact in report.facts), report.facts
+    conn = sqlite3.connect(pack)
+    conn.execute("UPDATE payments SET amount = amount + 1 WHERE id = (SELECT min(id) FROM payments)")
+    conn.execute("DELETE FROM payments WHERE id = (SELECT max(id) FROM payments)")
+    conn.commit()
+    conn.close()
+    problems_found = verify_pack(pack).problems
+    assert any("the pack says amount" in p for p in problems_found), problems_found
+    assert any("missing from the pack" in p for p in problems_found), problems_found
 
 
 def independent_sums(fund_id: int) -> dict[str, list[int]]:

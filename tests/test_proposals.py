@@ -47,9 +47,9 @@ def round_ref(factory):
 
 @pytest.mark.parametrize("amount, message", [
     ("0", "Cost line 1: amount must be more than £0"),
-    ("-250", "Amount must be an amount in pounds, like 1250 or 1250.50"),
+    ("-250", "Amount must be more than £0, not a negative amount"),
     ("lots", "Amount must be an amount in pounds, like 1250 or 1250.50"),
-    ("12.345", "Amount must be an amount in pounds, like 1250 or 1250.50"),
+    ("12.345", "Amount must be in pounds and pence, with at most two decimal places, like 1250.50"),
     ("", "Cost line 1: enter the amount in pounds, like 1250 or 1250.50"),
     ("31000", "The total cost, £31,000, is more than the most one proposal may cost in this round, £30,000"),
 ])

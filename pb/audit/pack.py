@@ -14,6 +14,7 @@ from pb.counting import count
 from . import checkpoint as notes
 from .chain import verify_chain
 from .merkle import consistency_proof, entry_leaf, root, verify_consistency
+from .money import check_money
 from .recount import ballots_digest, pot_election
 
 RESULT_ACTIONS = ("round.counted", "result.project_declined")
@@ -43,11 +44,11 @@ def _table(conn, name: str) -> list[sqlite3.Row]:
     if not exists:
         return []
     order = {"entries": "seq", "checkpoints": "id", "ballots": "n", "proposals": "number", "pots": "id",
-             "result": "id", "meta": "key", "receipts": "n"}.get(name, "rowid")
+             "result": "id", "meta": "key", "receipts": "n", "grants": "reference", "payments": "id"}.get(name, "rowid")
     return conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()  # noqa: S608 (fixed names)
 
 
-TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "receipts", "result")
+TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "receipts", "result", "grants", "payments")
 
 
 def load(path: str | Path) -> dict[str, list[dict]]:
@@ -151,7 +152,10 @@ def _verify(tables: dict[str, list[dict]], trusted_key: str | None) -> Report:
     elif previous is not None and previous.size < len(entries):
         report.warnings.append(f"{len(entries) - previous.size} entries after the last checkpoint are not yet signed")
 
-    # 3. Ballots against the ledger, then the recount.
+    # 3. The money: grants and payments against what the ledger recorded.
+    check_money(tables, entries, report)
+
+    # 4. Ballots against the ledger, then the recount.
     result_rows = tables["result"]
     if not result_rows:
         report.warnings.append("the round has no result yet: nothing to recount")

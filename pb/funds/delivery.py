@@ -13,7 +13,7 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
-from pb.neighbourhoods.models import FACILITATOR
+from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import require_role, role_in
 from pb.notifications import PROJECT_UPDATES, link, notify
 from pb.numbers import MAX_INT
@@ -166,12 +166,10 @@ class Reporting:
             "One update at the end of the grant"
 
 
-def reporting(grant: Grant, last_update: date | None, overdue_milestones: int, today: date | None = None) -> Reporting:
-    """Small grants report once, within 30 days of their end; larger ones every three months from
-    the start. Only grants being delivered owe updates."""
-    today = today or timeutil.today()
-    hood = grant.fund_year.fund.neighbourhood
-    quarterly = grant.amount >= hood.full_reporting_threshold
+def reporting(grant: Grant, last_update: date | None, overdue_milestones: int, today: date, threshold: int) -> Reporting:
+    """Small grants (under the neighbourhood's `threshold`) report once, within 30 days of their end;
+    larger ones every three months from the start. Only grants being delivered owe updates."""
+    quarterly = grant.amount >= threshold
     due = None
     if grant.status in (ACTIVE, SUSPENDED):
         if quarterly:
@@ -192,10 +190,12 @@ def reporting_for(grants: list[Grant], today: date | None = None) -> dict[int, R
     late = dict(db.session.execute(select(Milestone.grant_id, func.count()).where(
         Milestone.grant_id.in_(ids), Milestone.completed_on.is_(None), Milestone.due_on < today)
         .group_by(Milestone.grant_id)).all())
+    thresholds = dict(db.session.execute(select(Neighbourhood.id, Neighbourhood.full_reporting_threshold).where(
+        Neighbourhood.id.in_({g.neighbourhood_id for g in grants}))).all())
     out = {}
     for grant in grants:
         counted = late.get(grant.id, 0) if grant.status in (ACTIVE, SUSPENDED) else 0
-        out[grant.id] = reporting(grant, last.get(grant.id), counted, today)
+        out[grant.id] = reporting(grant, last.get(grant.id), counted, today, thresholds[grant.neighbourhood_id])
     return out
 
 

@@ -88,9 +88,10 @@ def split_of(proposal: Proposal) -> dict:
     return dict(sorted(split.items()))
 
 
-def offer_round_grants(round_: Round) -> list[str]:
+def offer_round_grants(round_: Round) -> list[dict]:
     """When a round is published, every funded project becomes a grant offer to the group behind it.
-    Runs inside the publishing transaction; returns the new grants' references for its audit entry."""
+    Runs inside the publishing transaction; returns the offers (reference, proposal, amount) for its
+    audit entry."""
     from pb.voting.tally import current_result  # voting imports rounds, which publishes through here
 
     if round_.fund_year_id is None:
@@ -115,7 +116,7 @@ def offer_round_grants(round_: Round) -> list[str]:
         db.session.add(grant)
         db.session.flush()
         _version(grant, "Offered when the round's results were published")
-        made.append(grant.reference)
+        made.append({"grant": grant.reference, "proposal": proposal.number, "amount": grant.amount})
         number += 1
     return made
 

@@ -11,6 +11,7 @@ import sqlite_utils
 from sqlalchemy import select
 
 from pb.extensions import db
+from pb.funds.models import Grant, Payment
 from pb.numbers import whole_number
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import Round
@@ -78,8 +79,30 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
                                "ballots_sha256": result.ballots_sha256, "ballot_count": result.ballot_count,
                                "result": json.dumps(result.result, sort_keys=True), "reason": result.reason}, pk="id")
     progress("result")
+    # The neighbourhood's grants and payments: the verifier checks them against the ledger entries.
+    hood_grants = db.session.scalars(select(Grant).where(Grant.neighbourhood_id == round_.neighbourhood_id)
+                                     .order_by(Grant.number)).all()
+    references = {g.id: g.reference for g in hood_grants}
+    pack["grants"].insert_all(({"reference": g.reference, "title": g.title, "round_id": g.round_id,
+                                "financial_year": g.fund_year.financial_year, "amount": g.amount, "status": g.status,
+                                "capacity_building": g.capacity_building, "body": g.body_name,
+                                "awarded_on": g.awarded_on.isoformat() if g.awarded_on else None}
+                               for g in hood_grants), pk="reference")
+    pack["grants"].create({"reference": str, "title": str, "round_id": int, "financial_year": str, "amount": int,
+                           "status": str, "capacity_building": int, "body": str, "awarded_on": str},
+                          pk="reference", if_not_exists=True)
+    pack["payments"].insert_all(({"id": p.id, "grant": references[p.grant_id], "kind": p.kind, "status": p.status,
+                                  "amount": p.amount, "paid_on": p.paid_on.isoformat(), "financial_year": p.financial_year,
+                                  "spend": p.spend, "reference": p.reference}
+                                 for p in db.session.scalars(select(Payment).where(Payment.grant_id.in_(list(references)))
+                                                             .order_by(Payment.id)).yield_per(5000)),
+                                pk="id", batch_size=5000)
+    pack["payments"].create({"id": int, "grant": str, "kind": str, "status": str, "amount": int, "paid_on": str,
+                             "financial_year": str, "spend": str, "reference": str}, pk="id", if_not_exists=True)
+    progress(f"{pack['grants'].count} grants, {pack['payments'].count:,} payments")
     return {"entries": pack["entries"].count, "checkpoints": pack["checkpoints"].count,
-            "ballots": pack["ballots"].count, "result": result is not None}
+            "ballots": pack["ballots"].count, "result": result is not None, "grants": pack["grants"].count,
+            "payments": pack["payments"].count}
 
 
 def find_round(spec: str):
