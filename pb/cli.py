@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from pb.extensions import db
+from pb.neighbourhoods.models import ROLES
 
 
 def _fail(message: str):
@@ -96,7 +97,7 @@ def register_commands(app: Flask) -> None:
     @role.command("grant")
     @click.argument("email")
     @click.argument("slug")
-    @click.argument("role_name", type=click.Choice(["resident", "facilitator", "board_member", "auditor"]))
+    @click.argument("role_name", type=click.Choice(list(ROLES)))
     def role_grant(email, slug, role_name):
         """Give the person with EMAIL a role in the neighbourhood SLUG."""
         from pb.neighbourhoods.services import grant_role

@@ -144,6 +144,9 @@ def test_no_payment_before_acceptance_or_after_cancellation(client, factory, mon
             body=grants.BodyInput("Other group", "constituted_group", "", money.contact.email))
         grants.approve_decision(second, board[1])
         waiting_id = second.grant_id
+        invitation = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == money.contact.email)
+                                        .order_by(OutboxEmail.id.desc())).first()
+        assert "ready to accept" in invitation.subject and f"/grants/{waiting_id}/accept" in invitation.body
         cancel = grants.propose_decision(grant, board[0], kind="cancel", reason="The group folded")
         grants.approve_decision(cancel, board[1])
     sign_in(client, money.treasurer)

@@ -14,9 +14,11 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
+from pb.mail import queue_email
 from pb.money import pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER, Membership
 from pb.neighbourhoods.services import require_role, role_in
+from pb.notifications import link
 from pb.proposals.models import InterestDeclaration, Proposal
 from pb.rounds.models import Round
 from pb.services import ServiceError, transaction
@@ -382,6 +384,11 @@ def _maybe_make(decision: GrantDecision) -> bool:
     decision.status, decision.decided_at = MADE, utcnow()
     if decision.kind == APPROVE:
         grant.status, grant.awarded_on = APPROVED, timeutil.today()
+        hood = grant.fund_year.fund.neighbourhood
+        if grant.contact is not None:  # the group's contact accepts it: tell them where
+            queue_email(grant.contact.email, f"{hood.name}: your grant for {grant.title} is ready to accept",
+                        "grant_approved", user=grant.contact, grant=grant, hood=hood,
+                        link=link("funds_admin.accept", slug=hood.slug, grant_id=grant.id))
     elif decision.kind == VARY:
         grant.amount = decision.changes["amount"]
         grant.starts_on = date.fromisoformat(decision.changes["starts_on"])
