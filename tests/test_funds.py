@@ -263,3 +263,29 @@ def test_a_quiet_quarterly_grant_is_flagged_overdue_in_public(app, factory, mone
         late = delivery.reporting_for([grant], TODAY + timedelta(days=100))[grant.id]
         assert late.schedule == "quarterly" and late.overdue
         assert late.due_on == grant.starts_on + timedelta(days=92)
+
+
+def test_an_update_can_carry_a_photo_handled_like_proposal_pictures(client, factory, money):
+    import io
+
+    from PIL import Image
+
+    sign_in(client, money.contact)
+    url = f"/n/{money.hood.slug}/grants/{money.grant_id}/update"
+    refused(client, factory, url, {"status": "on_track", "body": "Going well",
+                                   "image": (io.BytesIO(b"not an image"), "photo.jpg")},
+            "image", "not an image pb can read")
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), (0, 112, 60)).save(png, format="PNG")
+    refused(client, factory, url, {"status": "on_track", "body": "Going well",
+                                   "image": (io.BytesIO(png.getvalue()), "photo.png")},
+            "image_alt", "Describe the photo for people who cannot see it")
+    response = client.post(url, data={"status": "on_track", "body": "Our first session", "image_alt": "Volunteers painting",
+                                      "image": (io.BytesIO(png.getvalue()), "photo.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    story = client.get(f"/n/{money.hood.slug}/grants/{money.grant_id}/").get_data(as_text=True)
+    assert 'alt="Volunteers painting"' in story
+    photo_url = story.split('class="update-photo" src="')[1].split('"')[0]
+    photo = client.get(photo_url)
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"  # re-encoded: no metadata survives

@@ -128,3 +128,7 @@ def test_upgrading_a_database_with_rounds_keeps_them_whatever_migrations_rebuild
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM pot")).scalar() == 1
             assert conn.execute(text("SELECT count(*) FROM round")).scalar() == 1
+            # 0010: an existing round draws on no fund; existing neighbourhoods get the default money settings.
+            assert conn.execute(text("SELECT fund_year_id FROM round")).scalar() is None
+            assert conn.execute(text("SELECT payment_approval_threshold, full_reporting_threshold, giving_prefix "
+                                     "FROM neighbourhood")).one() == (1_000_00, 10_000_00, "")

@@ -88,12 +88,12 @@ def post_update(grant: Grant, user: User, *, status: str, body: str, spend_to_da
                                field="milestone_id")
     encoded = None
     if image:
+        encoded = images.reencode(image)  # first: a file that is no picture is the bigger problem
         image_alt = (image_alt or "").strip()
         if not image_alt:
             raise ServiceError("Describe the photo for people who cannot see it", field="image_alt")
         if len(image_alt) > 200:
             raise ServiceError("The description must be 200 characters or fewer", field="image_alt")
-        encoded = images.reencode(image)
     on_behalf = grant.contact_id != user.id
     hood = grant.fund_year.fund.neighbourhood
     with transaction():
