@@ -63,6 +63,19 @@ def _attempt(form, call, success: str, target):
     return redirect(target(result) if callable(target) else target)
 
 
+def _act(call, success) -> None:
+    """A one-button action: check the form's token, call the service, flash what happened (success
+    may take the result)."""
+    if not EmptyForm().validate_on_submit():
+        return
+    try:
+        result = call()
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(success(result) if callable(success) else success, "success")
+
+
 def _mine() -> set[str]:
     return {m.role for m in current_user.roles_in(g.neighbourhood)}
 
@@ -296,14 +309,8 @@ def decide(slug, grant_id):
 @roles(BOARD_MEMBER)
 def approve_decision(slug, decision_id):
     decision = load_decision(decision_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            made = grants.approve_decision(decision, current_user)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash("Approved: the decision is made." if made else "Approved. More board members need to approve it.",
-                  "success")
+    _act(lambda: grants.approve_decision(decision, current_user),
+         lambda made: "Approved: the decision is made." if made else "Approved. More board members need to approve it.")
     return redirect(_grant_page(decision.grant))
 
 
@@ -338,13 +345,8 @@ def payment_done(slug, payment_id):
 @roles(BOARD_MEMBER)
 def approve_payment(slug, payment_id):
     payment = load_payment(payment_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            payments.approve_payment(payment, current_user)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"Payment of {plain_pounds(payment.amount)} pounds approved: it now counts as paid.", "success")
+    _act(lambda: payments.approve_payment(payment, current_user),
+         f"Payment of {plain_pounds(payment.amount)} pounds approved: it now counts as paid.")
     return redirect(request.form.get("back") if request.form.get("back") == url_for("funds_admin.dashboard", slug=slug)
                     else _grant_page(payment.grant))
 
@@ -401,14 +403,9 @@ def interest(slug, grant_id):
 @roles(FACILITATOR)
 def complete(slug, grant_id):
     grant_ = load_grant(grant_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            released = grants.complete_grant(grant_, current_user)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"{grant_.reference} is completed." + (f" {plain_pounds(released)} pounds not paid goes back to the fund."
-                                                        if released else ""), "success")
+    _act(lambda: grants.complete_grant(grant_, current_user),
+         lambda released: f"{grant_.reference} is completed." + (
+             f" {plain_pounds(released)} pounds not paid goes back to the fund." if released else ""))
     return redirect(_grant_page(grant_))
 
 
