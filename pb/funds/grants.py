@@ -294,8 +294,9 @@ def _variation(grant: Grant, changes: dict) -> dict:
     return {"amount": amount, "starts_on": starts_on, "ends_on": ends_on}
 
 
-def _check(grant: Grant, kind: str, changes: dict, reason: str) -> str:
-    """The kind's rules against the grant as it stands. Returns the cleaned reason."""
+def _check(grant: Grant, kind: str, changes: dict, reason: str) -> tuple[str, dict]:
+    """The kind's rules against the grant as it stands. Returns the cleaned reason and, for a
+    variation, the new terms as stored (dates as ISO text)."""
     if kind not in DECISION_KINDS:
         raise ServiceError("Choose what the board is deciding", field="kind")
     allowed = {APPROVE: (OFFERED,), VARY: (APPROVED, ACTIVE, SUSPENDED), SUSPEND: (APPROVED, ACTIVE),
@@ -306,15 +307,15 @@ def _check(grant: Grant, kind: str, changes: dict, reason: str) -> str:
     if kind == APPROVE and not (grant.body_name and grant.body_type and grant.contact_id):
         raise ServiceError("A facilitator must first say which group receives the grant and who its contact is",
                            field="kind")
-    if kind == VARY:
-        _variation(grant, changes)
+    terms = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in _variation(grant, changes).items()} \
+        if kind == VARY else {}
     needs_reason = kind in (VARY, SUSPEND, CANCEL)
     reason = (reason or "").strip()
     if needs_reason and not reason:
         raise ServiceError("Give the board's reason: it is published with the decision", field="reason")
     if len(reason) > 2000:
         raise ServiceError("The reason must be 2,000 characters or fewer", field="reason")
-    return reason
+    return reason, terms
 
 
 def _free_member(grant: Grant, member: User) -> None:
@@ -332,10 +333,7 @@ def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "",
     if current is not None:
         raise ServiceError(f"The board is already deciding to {current.kind_label.lower()}: approve that first, "
                            "or let it lapse", field="kind")
-    changes = changes or {}
-    reason = _check(grant, kind, changes, reason)
-    stored = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in _variation(grant, changes).items()} \
-        if kind == VARY else {}
+    reason, stored = _check(grant, kind, changes or {}, reason)
     with transaction():
         decision = GrantDecision(grant_id=grant.id, kind=kind, reason=reason, changes=stored, proposed_by_id=member.id)
         db.session.add(decision)
