@@ -190,8 +190,9 @@ def reporting_for(grants: list[Grant], today: date | None = None) -> dict[int, R
     late = dict(db.session.execute(select(Milestone.grant_id, func.count()).where(
         Milestone.grant_id.in_(ids), Milestone.completed_on.is_(None), Milestone.due_on < today)
         .group_by(Milestone.grant_id)).all())
-    thresholds = dict(db.session.execute(select(Neighbourhood.id, Neighbourhood.full_reporting_threshold).where(
-        Neighbourhood.id.in_({g.neighbourhood_id for g in grants}))).all())
+    # Usually one neighbourhood, already in the session (the page loaded it): no query.
+    thresholds = {hood_id: db.session.get(Neighbourhood, hood_id).full_reporting_threshold
+                  for hood_id in {g.neighbourhood_id for g in grants}}
     out = {}
     for grant in grants:
         counted = late.get(grant.id, 0) if grant.status in (ACTIVE, SUSPENDED) else 0
