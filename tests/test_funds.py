@@ -289,3 +289,17 @@ def test_an_update_can_carry_a_photo_handled_like_proposal_pictures(client, fact
     photo_url = story.split('class="update-photo" src="')[1].split('"')[0]
     photo = client.get(photo_url)
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"  # re-encoded: no metadata survives
+
+
+def test_changing_the_contact_of_an_offer_is_recorded_with_the_new_contact(app, factory, money):
+    other = factory.resident(money.hood)
+    with app.app_context():
+        grant = grants.create_capacity_grant(
+            db.session.get(Grant, money.grant_id).fund_year, db.session.get(User, money.board[0].id), title="Second",
+            summary="x", amount=100_00, starts_on=TODAY, ends_on=TODAY + timedelta(days=9), reason="x",
+            body=grants.BodyInput("Group", "constituted_group", "", money.contact.email)).grant
+        grants.set_accountable_body(grant, db.session.get(User, money.facilitator.id),
+                                    grants.BodyInput("Group", "constituted_group", "", other.email))
+        assert grant.contact_id == other.id
+    action, actor, subject, payload = factory.last_entries(1)[0]
+    assert action == "grant.body_set" and f'"contact":"{other.pseudonym}"' in payload.replace(" ", "")

@@ -173,7 +173,7 @@ def set_accountable_body(grant: Grant, actor: User, body: BodyInput, *, conditio
             setattr(grant, key, value)
         record("grant.body_set", grant, actor=actor, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "body": values["body_name"], "type": values["body_type"],
-                        "number": values["body_number"], "contact": grant.contact.pseudonym,
+                        "number": values["body_number"], "contact": db.session.get(User, values["contact_id"]).pseudonym,
                         "conditions": values.get("conditions", grant.conditions)})
     return grant
 
