@@ -298,6 +298,7 @@ def test_changing_the_contact_of_an_offer_is_recorded_with_the_new_contact(app, 
             db.session.get(Grant, money.grant_id).fund_year, db.session.get(User, money.board[0].id), title="Second",
             summary="x", amount=100_00, starts_on=TODAY, ends_on=TODAY + timedelta(days=9), reason="x",
             body=grants.BodyInput("Group", "constituted_group", "", money.contact.email)).grant
+        assert grant.contact.id == money.contact.id  # loaded, as the form page does before saving
         grants.set_accountable_body(grant, db.session.get(User, money.facilitator.id),
                                     grants.BodyInput("Group", "constituted_group", "", other.email))
         assert grant.contact_id == other.id

@@ -171,6 +171,7 @@ def set_accountable_body(grant: Grant, actor: User, body: BodyInput, *, conditio
     with transaction():
         for key, value in values.items():
             setattr(grant, key, value)
+        db.session.expire(grant, ["contact"])  # the relationship follows the new contact_id from here on
         record("grant.body_set", grant, actor=actor, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "body": values["body_name"], "type": values["body_type"],
                         "number": values["body_number"], "contact": db.session.get(User, values["contact_id"]).pseudonym,
@@ -383,9 +384,10 @@ def _maybe_make(decision: GrantDecision) -> bool:
     if decision.kind == APPROVE:
         grant.status, grant.awarded_on = APPROVED, timeutil.today()
         hood = grant.fund_year.fund.neighbourhood
-        if grant.contact is not None:  # the group's contact accepts it: tell them where
-            queue_email(grant.contact.email, f"{hood.name}: your grant for {grant.title} is ready to accept",
-                        "grant_approved", user=grant.contact, grant=grant, hood=hood,
+        contact = db.session.get(User, grant.contact_id) if grant.contact_id else None
+        if contact is not None:  # the group's contact accepts it: tell them where
+            queue_email(contact.email, f"{hood.name}: your grant for {grant.title} is ready to accept",
+                        "grant_approved", user=contact, grant=grant, hood=hood,
                         link=link("funds_admin.accept", slug=hood.slug, grant_id=grant.id))
     elif decision.kind == VARY:
         grant.amount = decision.changes["amount"]
