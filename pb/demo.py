@@ -3,7 +3,7 @@ auditor and 200 residents. Postcodes use the area letters EB, which no real UK p
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import click
 from sqlalchemy import select
@@ -17,6 +17,12 @@ from pb.funds import delivery, grants, payments, planning
 from pb.funds.models import Grant
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, TREASURER, Neighbourhood
+from pb.proposals import services as proposals
+from pb.proposals.models import Proposal
+from pb.rounds import services as rounds
+from pb.rounds.models import PHASES, SETUP
+from pb.services import ServiceError
+from pb.voting import services as voting
 
 SLUG = "eastbrook"
 PASSWORD = "eastbrook-demo-2026"
@@ -98,14 +104,6 @@ LAST_YEAR = [("Holiday hunger lunches", 9_000, "food"), ("Youth football coachin
 
 def seed_published_round(hood, people, rng, echo=click.echo, fund_year=None) -> None:
     """Last year's round, voted, counted, signed off and published: what results look like."""
-    from datetime import timedelta
-
-    from pb.proposals import services as proposals
-    from pb.proposals.models import Proposal
-    from pb.rounds import services as rounds
-    from pb.rounds.models import PHASES, SETUP
-    from pb.voting import services as voting
-
     f = people["facilitator@eastbrook.example"]
     round_ = rounds.create_round(hood, f, name="Eastbrook Community Fund 2026/27", fund_year="2026/27",
                                  total_budget=40_000_00, description="Last year's round: £40,000 for projects residents chose.")
@@ -185,13 +183,6 @@ PROPOSALS = [
 
 def seed_round(hood, people, rng, echo=click.echo, fund_year=None) -> None:
     """A round in its deliberation phase: proposals reviewed, discussed and being supported."""
-    from datetime import datetime, timedelta
-
-    from pb.proposals import services as proposals
-    from pb.rounds import services as rounds
-    from pb.rounds.models import PHASES, SETUP
-    from pb.services import ServiceError
-
     facilitator, second = people["facilitator@eastbrook.example"], people["facilitator2@eastbrook.example"]
     chair = people["chair@eastbrook.example"]
     round_ = rounds.create_round(hood, facilitator, name="Eastbrook Community Fund 2027/28", fund_year="2027/28",

@@ -3,11 +3,13 @@ saved; separation of duties holds (a second person approves large payments, inte
 groups accept and report; followers hear; open data is there."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 from markupsafe import escape
+from PIL import Image
 from sqlalchemy import func, select
 
 from pb.accounts.models import OutboxEmail, User
@@ -15,6 +17,7 @@ from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.figures import financial_year_of, next_year
 from pb.funds.models import Fund, Grant, Milestone, Payment, SourcePromise
+from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Neighbourhood
 from pb.rounds.models import Round
 
@@ -166,8 +169,6 @@ def test_a_large_payment_needs_a_second_person_free_of_interest(client, factory,
         hood = db.session.get(Neighbourhood, money.hood.id)
         # A board member who is also the treasurer records it, so cannot approve it; one with an interest cannot either.
         recorder = db.session.get(User, money.board[2].id)
-        from pb.neighbourhoods import services as hoods
-
         hoods.grant_role(recorder, hood, "treasurer")
         payment = payments.record_payment(db.session.get(Grant, money.grant_id), recorder, amount=2_000_00,
                                           paid_on=TODAY, spend="revenue")
@@ -266,10 +267,6 @@ def test_a_quiet_quarterly_grant_is_flagged_overdue_in_public(app, factory, mone
 
 
 def test_an_update_can_carry_a_photo_handled_like_proposal_pictures(client, factory, money):
-    import io
-
-    from PIL import Image
-
     sign_in(client, money.contact)
     url = f"/n/{money.hood.slug}/grants/{money.grant_id}/update"
     refused(client, factory, url, {"status": "on_track", "body": "Going well",
