@@ -220,6 +220,29 @@ def register_commands(app: Flask) -> None:
         if blocked:
             sys.exit(1)
 
+    money = AppGroup("money", help="Funds, grants and their delivery.")
+
+    @money.command("remind")
+    @click.option("--today", "today_text", default=None, help="Act as if today were this date (YYYY-MM-DD).")
+    def money_remind(today_text):
+        """Email groups whose progress update is overdue, and their neighbourhood's facilitators and
+        board a list (run daily from cron; each due date is reminded about once)."""
+        from datetime import date
+
+        from pb.funds.delivery import remind_overdue
+        from pb.neighbourhoods.models import Neighbourhood
+
+        today = date.fromisoformat(today_text) if today_text else date.today()
+        hoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.slug)).all()
+        total = 0
+        for number, hood in enumerate(hoods, 1):
+            reminded = remind_overdue(hood, today)
+            total += len(reminded)
+            if reminded:
+                click.echo(f"[{number}/{len(hoods)}] {hood.slug}: reminded about {', '.join(reminded)}")
+        click.echo(f"{total} overdue update{'s' if total != 1 else ''} reminded about in {len(hoods)} "
+                   f"neighbourhood{'s' if len(hoods) != 1 else ''} ({today.isoformat()}).")
+
     sessions = AppGroup("sessions", help="Signed-in sessions.")
 
     @sessions.command("purge")
@@ -231,5 +254,5 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Deleted {purge_expired():,} expired sessions and "
                    f"{throttle.purge_expired():,} old failed attempts.")
 
-    for group in (neighbourhood, area, role, admin, outbox, audit, rounds, sessions):
+    for group in (neighbourhood, area, role, admin, outbox, audit, rounds, money, sessions):
         app.cli.add_command(group)

@@ -301,3 +301,26 @@ def test_changing_the_contact_of_an_offer_is_recorded_with_the_new_contact(app, 
         assert grant.contact_id == other.id
     action, actor, subject, payload = factory.last_entries(1)[0]
     assert action == "grant.body_set" and f'"contact":"{other.pseudonym}"' in payload.replace(" ", "")
+
+
+def test_overdue_updates_are_emailed_once_to_the_group_and_the_staff(app, factory, money):
+    with app.app_context():
+        hood = db.session.get(Neighbourhood, money.hood.id)
+        hood.full_reporting_threshold = 1_000_00  # the £4,000 grant reports every three months
+        db.session.query(OutboxEmail).delete()
+        db.session.commit()
+    later = (TODAY + timedelta(days=100)).isoformat()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["money", "remind", "--today", later])
+    assert first.exit_code == 0 and "reminded about G-1" in first.output, first.output
+    with app.app_context():
+        sent = {m.to_address: m for m in db.session.scalars(select(OutboxEmail))}
+    assert sent[money.contact.email].subject == "Organiser: your progress update is overdue"
+    assert f"/grants/{money.grant_id}/update" in sent[money.contact.email].body
+    staff = {money.facilitator.email, *(p.email for p in money.board)}
+    assert staff <= set(sent) and "G-1 Organiser" in sent[money.facilitator.email].body
+    assert factory.last_entries(1)[0][0] == "grant.overdue_reminders_sent"
+    entries = factory.audit_count()
+    again = runner.invoke(args=["money", "remind", "--today", later])
+    assert "0 overdue updates reminded about" in again.output  # once per due date, not every day
+    assert factory.audit_count() == entries

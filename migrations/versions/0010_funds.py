@@ -134,6 +134,7 @@ def upgrade():
     sa.Column('awarded_on', sa.Date(), nullable=True),
     sa.Column('accepted_at', sa.DateTime(), nullable=True),
     sa.Column('closed_reason', sa.Text(), nullable=False),
+    sa.Column('reminded_due_on', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('amount > 0', name=op.f('ck_fund_grant_grant_amount')),

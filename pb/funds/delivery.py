@@ -13,7 +13,8 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
-from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
+from pb.mail import queue_email
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role, role_in
 from pb.notifications import PROJECT_UPDATES, link, notify
 from pb.numbers import MAX_INT
@@ -206,3 +207,34 @@ def needing_attention(hood_id: int, today: date | None = None) -> list[tuple[Gra
                                                     Grant.status.in_((ACTIVE, SUSPENDED))).order_by(Grant.number)).all()
     states = reporting_for(grants, today)
     return [(g, states[g.id]) for g in grants if states[g.id].overdue or states[g.id].overdue_milestones]
+
+
+def remind_overdue(hood: Neighbourhood, today: date | None = None) -> list[str]:
+    """Run daily (`flask --app pb money remind`): for each grant whose progress update is overdue and
+    not yet reminded about for that due date, email its contact, and send the neighbourhood's
+    facilitators and board members one list. One transaction and one audit entry per neighbourhood.
+    Returns the grants reminded about."""
+    today = today or timeutil.today()
+    due = [(grant, state) for grant, state in needing_attention(hood.id, today)
+           if state.overdue and grant.reminded_due_on != state.due_on]
+    if not due:
+        return []
+    staff = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.neighbourhood_id == hood.id, Membership.role.in_((FACILITATOR, BOARD_MEMBER)))
+        .distinct().order_by(User.id)).all()
+    with transaction():
+        for grant, state in due:
+            grant.reminded_due_on = state.due_on
+            contact = db.session.get(User, grant.contact_id) if grant.contact_id else None
+            if contact is not None:
+                queue_email(contact.email, f"{grant.title}: your progress update is overdue", "update_overdue",
+                            user=contact, grant=grant, hood=hood, due_on=state.due_on,
+                            link=link("funds_admin.post_update", slug=hood.slug, grant_id=grant.id))
+        for person in staff:
+            queue_email(person.email, f"{hood.name}: {len(due)} project update{'s' if len(due) != 1 else ''} overdue",
+                        "updates_overdue", user=person, hood=hood, due=due,
+                        link=link("funds_admin.dashboard", slug=hood.slug))
+        record("grant.overdue_reminders_sent", hood, actor=None, neighbourhood=hood,
+               payload={"grants": [{"grant": g.reference, "due_on": s.due_on.isoformat()} for g, s in due],
+                        "staff_emailed": len(staff)})
+    return [grant.reference for grant, _ in due]

@@ -213,6 +213,7 @@ class Grant(db.Model):
     awarded_on: Mapped[date | None] = mapped_column(Date)  # when the board's approval reached quorum
     accepted_at: Mapped[datetime | None]
     closed_reason: Mapped[str] = mapped_column(Text, default="")  # why it was suspended or cancelled
+    reminded_due_on: Mapped[date | None] = mapped_column(Date)  # the overdue update last reminded about
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
