@@ -191,14 +191,18 @@ def year_figures(fund_year: FundYear, today: date | None = None) -> YearFigures:
     return fund_figures(fund_year.fund, today).by_year[fund_year.financial_year]
 
 
-def grant_money(grant_ids: list[int]) -> dict[int, dict[str, int]]:
-    """{grant id: {"paid", "awaiting", "returned"}} in one grouped query."""
+def grant_money(grant_ids: list[int], scope=None) -> dict[int, dict[str, int]]:
+    """{grant id: {"paid", "awaiting", "returned"}} in one grouped query. `scope`, a SELECT of the same
+    grant ids, saves sending hundreds of ids as parameters."""
     out = {gid: {"paid": 0, "awaiting": 0, "returned": 0} for gid in grant_ids}
     if not grant_ids:
         return out
     for gid, kind, status, amount in db.session.execute(
             select(Payment.grant_id, Payment.kind, Payment.status, func.sum(Payment.amount))
-            .where(Payment.grant_id.in_(grant_ids)).group_by(Payment.grant_id, Payment.kind, Payment.status)):
+            .where(Payment.grant_id.in_(grant_ids if scope is None else scope))
+            .group_by(Payment.grant_id, Payment.kind, Payment.status)):
+        if gid not in out:
+            continue
         key = "returned" if kind == RETURN else "paid" if status == PAID else "awaiting"
         out[gid][key] += int(amount)
     return out

@@ -95,7 +95,8 @@ def _fund_page(fund) -> str:
 def dashboard(slug):
     hood = g.neighbourhood
     all_grants = db.session.scalars(select(Grant).where(Grant.neighbourhood_id == hood.id).order_by(Grant.number.desc())).all()
-    return render_template("funds/dashboard.html", hood=hood, funds=funds_of(hood.id), rows=grant_rows(all_grants),
+    return render_template("funds/dashboard.html", hood=hood, funds=funds_of(hood.id),
+                           rows=grant_rows(all_grants, select(Grant.id).where(Grant.neighbourhood_id == hood.id)),
                            decisions=grants.pending_decisions(hood.id), awaiting=payments.awaiting_approval(hood.id),
                            attention=delivery.needing_attention(hood.id), mine=_mine(), form=EmptyForm())
 

@@ -72,9 +72,10 @@ class GrantRow:
     reporting: Reporting
 
 
-def grant_rows(grants: list[Grant]) -> list[GrantRow]:
-    money = grant_money([grant.id for grant in grants])
-    states = reporting_for(grants)
+def grant_rows(grants: list[Grant], scope=None) -> list[GrantRow]:
+    """`scope`: the SELECT the grants came from (of their ids), for long lists."""
+    money = grant_money([grant.id for grant in grants], scope)
+    states = reporting_for(grants, scope=scope)
     return [GrantRow(grant, money[grant.id]["paid"], money[grant.id]["awaiting"], money[grant.id]["returned"],
                      states[grant.id]) for grant in grants]
 
@@ -98,7 +99,7 @@ def fund_grants(fund: Fund) -> tuple[list[RoundMoney], list[GrantRow]]:
     """The fund's rounds with their grants, and the grants the board awarded directly."""
     year_ids = select(FundYear.id).where(FundYear.fund_id == fund.id)
     grants = db.session.scalars(select(Grant).where(Grant.fund_year_id.in_(year_ids)).order_by(Grant.number)).all()
-    rows = grant_rows(grants)
+    rows = grant_rows(grants, select(Grant.id).where(Grant.fund_year_id.in_(year_ids)))
     rounds = db.session.scalars(select(Round).where(Round.fund_year_id.in_(year_ids)).order_by(Round.fund_year, Round.id)).all()
     by_round: dict[int, list[GrantRow]] = {}
     direct = []
