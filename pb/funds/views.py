@@ -106,20 +106,23 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
     return response
 
 
+def _fund_csv(fund_id: int, records, columns, what: str) -> Response:
+    """One fund's grants or payments as CSV."""
+    fund_ = load_fund(fund_id)
+    rows = records(giving.grants_of(g.neighbourhood.id, fund_))
+    return _download(giving.to_csv(rows, columns), "text/csv", f"{g.neighbourhood.slug}-fund-{fund_.id}-{what}.csv")
+
+
 @bp.route("/n/<slug>/funds/<int:fund_id>/grants.csv")
 @public
 def grants_csv(slug, fund_id):
-    fund_ = load_fund(fund_id)
-    records = giving.grant_records(giving.grants_of(g.neighbourhood.id, fund_))
-    return _download(giving.to_csv(records, giving.GRANT_COLUMNS), "text/csv", f"{slug}-fund-{fund_.id}-grants.csv")
+    return _fund_csv(fund_id, giving.grant_records, giving.GRANT_COLUMNS, "grants")
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/payments.csv")
 @public
 def payments_csv(slug, fund_id):
-    fund_ = load_fund(fund_id)
-    records = giving.payment_records(giving.grants_of(g.neighbourhood.id, fund_))
-    return _download(giving.to_csv(records, giving.PAYMENT_COLUMNS), "text/csv", f"{slug}-fund-{fund_.id}-payments.csv")
+    return _fund_csv(fund_id, giving.payment_records, giving.PAYMENT_COLUMNS, "payments")
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/fund.json")
