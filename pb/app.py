@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, render_template, request
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_login import current_user
 
 from pb import config as settings
+from pb import ratelimits
 from pb.extensions import csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+# Pages that hold a ballot or its receipt even when nobody is signed in (code voting, receipt checks).
+PRIVATE_PAGES = {"voting.code_vote", "voting.receipt", "voting.ballot", "voting.check", "voting.cast"}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -34,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_url_converters(app)
     _register_blueprints(app)
+    ratelimits.install(app)  # after the blueprints: it wraps the views that declare a limit
     _register_request_hooks(app)
     _register_error_pages(app)
     _register_template_helpers(app)
@@ -112,8 +116,14 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if app.config["PB_HTTPS"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")
+        # Signed-in pages, ballots and receipts must never sit in a shared or back-button cache.
+        if request.endpoint in PRIVATE_PAGES:
+            response.headers["Cache-Control"] = "no-store"
+        elif current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")  # a public picture keeps its own
+        if response.mimetype == "text/html":
+            # One URL answers a whole page or, to htmx, a fragment: caches must keep them apart.
+            response.vary.add("HX-Request")
         return response
 
     @app.teardown_request
@@ -157,10 +167,44 @@ def _register_error_pages(app: Flask) -> None:
     def too_large(exc):
         return render_template("errors/413.html"), 413
 
+    @app.errorhandler(429)
+    def too_many(exc):
+        retry_after = _seconds_until_reset()
+        response = app.make_response((render_template(
+            "errors/429.html", retry_words=_retry_words(retry_after),
+            limit_words=_limit_words(getattr(exc, "limit", None))), 429))
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
         return render_template("errors/500.html"), 500
+
+
+def _seconds_until_reset() -> int:
+    import time
+
+    current = ratelimits.current_limit(current_app)
+    return max(1, int(current.reset_at - time.time())) if current else 60
+
+
+def _retry_words(seconds: int) -> str:
+    if seconds < 90:
+        return "in about a minute"
+    if seconds < 90 * 60:
+        return f"in about {round(seconds / 60)} minutes"
+    return f"in about {round(seconds / 3600)} hours"
+
+
+def _limit_words(limit) -> str:
+    """'30 per 5 minutes' -> '30 times in 5 minutes', for the 429 page."""
+    item = getattr(limit, "limit", None)
+    if item is None:
+        return "many times in a short while"
+    unit = item.GRANULARITY.name
+    span = f"{item.multiples} {unit}s" if item.multiples > 1 else f"an {unit}" if unit == "hour" else f"a {unit}"
+    return f"{item.amount} times in {span}"
 
 
 def _register_template_helpers(app: Flask) -> None:

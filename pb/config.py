@@ -21,6 +21,10 @@ SETTINGS_HELP = {
     "PB_BASE_URL": "Public address used in links inside emails sent from the command line. Default http://127.0.0.1:5000.",
     "PB_VERIFICATION_LETTER_DAYS": "Days a residency verification letter's code stays valid. Default 60.",
     "PB_PROXY_COUNT": "How many reverse proxies (each adding X-Forwarded-For) sit in front of pb. Default 0.",
+    "REDIS_URL": "redis://host:6379/0 for the request rate limits' counters, shared by every app server. Unset: each process counts alone (one server only).",
+    "PB_RATE_LIMITS": "0 turns the request rate limits off (never in production). Default 1.",
+    "PB_RETAIN_UNVERIFIED_DAYS": "Unverified accounts with no activity are deleted after this many days (flask privacy purge). Default 180.",
+    "PB_RETAIN_BIRTH_YEARS_DAYS": "Voter-roll birth years are deleted this many days after their round closes (flask privacy purge). Default 90.",
 }
 
 
@@ -135,6 +139,15 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
         "PB_BASE_URL": str(raw.get("PB_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
         "PB_VERIFICATION_LETTER_DAYS": _int(raw, "PB_VERIFICATION_LETTER_DAYS", 60, 1, 365),
         "PB_PROXY_COUNT": _int(raw, "PB_PROXY_COUNT", 0, 0, 5),
+        "REDIS_URL": raw.get("REDIS_URL") or None,
+        "RATELIMIT_ENABLED": _flag({"PB_RATE_LIMITS": raw.get("PB_RATE_LIMITS", "1")}, "PB_RATE_LIMITS"),
+        "RATELIMIT_STORAGE_URI": raw.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": raw.get("RATELIMIT_KEY_PREFIX", "pb"),
+        # Redis down must not take pb down: count in memory until it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "PB_RETAIN_UNVERIFIED_DAYS": _int(raw, "PB_RETAIN_UNVERIFIED_DAYS", 180, 7, 3650),
+        "PB_RETAIN_BIRTH_YEARS_DAYS": _int(raw, "PB_RETAIN_BIRTH_YEARS_DAYS", 90, 1, 3650),
         # A proposal picture may be 5 MB; the rest of its form is small.
         "MAX_CONTENT_LENGTH": raw.get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from pb.access import public, signed_in
 from pb.forms import EmptyForm
+from pb.ratelimits import EMAILS, REGISTER, SIGN_IN, on_post, person_or_address
 from pb.services import ServiceError
 
 from . import services, sessions
@@ -35,6 +36,7 @@ def _safe_next(default: str) -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
+@on_post(REGISTER)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
@@ -83,6 +85,7 @@ def verify_email(token):
 
 @bp.route("/account/verify-email/resend", methods=["POST"])
 @signed_in
+@on_post(EMAILS, person_or_address)
 def resend_verification():
     form = EmptyForm()
     if form.validate_on_submit():
@@ -96,6 +99,7 @@ def resend_verification():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@on_post(SIGN_IN)
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
@@ -121,6 +125,7 @@ def sign_out():
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
+@on_post(EMAILS)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -131,6 +136,7 @@ def forgot_password():
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @public
+@on_post(SIGN_IN)
 def reset_password(token):
     form = ResetPasswordForm()
     try:

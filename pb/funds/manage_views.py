@@ -13,6 +13,7 @@ from pb.extensions import db
 from pb.forms import EmptyForm, choices
 from pb.money import plain_pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
+from pb.ratelimits import UPLOADS, on_post, person_or_address
 from pb.rounds.views import load_round
 from pb.services import ServiceError
 
@@ -433,6 +434,7 @@ def accept(slug, grant_id):
 
 @bp.route("/n/<slug>/grants/<int:grant_id>/update", methods=["GET", "POST"])
 @signed_in
+@on_post(UPLOADS, person_or_address)
 def post_update(slug, grant_id):
     grant_ = load_grant(grant_id)
     if not delivery.may_post_update(grant_, current_user):

@@ -12,6 +12,7 @@ from pb.access import public, signed_in
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
+from pb.ratelimits import DOWNLOADS, on_get
 from pb.services import ServiceError
 
 from . import delivery, giving
@@ -115,18 +116,21 @@ def _fund_csv(fund_id: int, records, columns, what: str) -> Response:
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/grants.csv")
 @public
+@on_get(DOWNLOADS)
 def grants_csv(slug, fund_id):
     return _fund_csv(fund_id, giving.grant_records, giving.GRANT_COLUMNS, "grants")
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/payments.csv")
 @public
+@on_get(DOWNLOADS)
 def payments_csv(slug, fund_id):
     return _fund_csv(fund_id, giving.payment_records, giving.PAYMENT_COLUMNS, "payments")
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/fund.json")
 @public
+@on_get(DOWNLOADS)
 def fund_json(slug, fund_id):
     fund_ = load_fund(fund_id)
     grants = giving.grants_of(g.neighbourhood.id, fund_)
@@ -150,11 +154,13 @@ def _giving(fund_=None):
 
 @bp.route("/n/<slug>/360giving.json")
 @public
+@on_get(DOWNLOADS)
 def giving_all(slug):
     return _giving()
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/360giving.json")
 @public
+@on_get(DOWNLOADS)
 def giving_fund(slug, fund_id):
     return _giving(load_fund(fund_id))

@@ -27,6 +27,7 @@ from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
 from pb.numbers import whole_number
+from pb.ratelimits import DOWNLOADS, on_get
 from pb.rounds.models import PHASES, VOTING, Round
 from pb.rounds.views import load_round
 from pb.services import ServiceError
@@ -123,6 +124,7 @@ def packable_rounds(hood):
 
 @bp.route("/n/<slug>/audit/rounds/<int:round_id>/pack.sqlite")
 @roles(AUDITOR)
+@on_get(DOWNLOADS)
 def pack(slug, round_id):
     """The round's auditor pack, built when asked (as `flask audit export` does) and sent as it is
     written to disk; the browser shows the download's progress. Nothing is kept on the server."""
@@ -142,6 +144,7 @@ def pack(slug, round_id):
 
 @bp.route("/n/<slug>/audit/entries.jsonl")
 @roles(AUDITOR)
+@on_get(DOWNLOADS)
 def download(slug):
     audit_log = existing_log(g.neighbourhood)
 

@@ -11,6 +11,7 @@ from pb.extensions import db, htmx
 from pb.forms import EmptyForm
 from pb.numbers import whole_number
 from pb.postcodes import normalise
+from pb.ratelimits import CODES, on_post
 from pb.services import ServiceError
 from pb.text import search_text
 
@@ -124,6 +125,7 @@ def join(slug):
 
 @bp.route("/n/<slug>/verify", methods=["GET", "POST"])
 @roles(RESIDENT)
+@on_post(CODES)
 def verify_with_letter(slug):
     hood = g.neighbourhood
     member = services.membership(current_user, hood, RESIDENT)

@@ -15,6 +15,7 @@ from pb.funds.models import Grant
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.notifications import PROJECT_UPDATES, PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
 from pb.numbers import whole_number
+from pb.ratelimits import AMENDMENTS, COMMENTS, REPORTS, on_post, person_or_address
 from pb.rounds import services as round_services
 from pb.rounds.models import Round
 from pb.rounds.views import load_round, viewer_roles
@@ -60,6 +61,7 @@ def _discussion(proposal: Proposal, comment_form: CommentForm, **flags) -> str:
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/comments", methods=["POST"])
 @roles(RESIDENT, FACILITATOR, BOARD_MEMBER)
+@on_post(COMMENTS, person_or_address)
 def comment(slug, proposal_id):
     proposal = load_proposal(proposal_id)
     form = CommentForm()
@@ -104,6 +106,7 @@ def edit_comment(slug, comment_id):
 
 @bp.route("/n/<slug>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
 @signed_in
+@on_post(REPORTS, person_or_address)
 def flag_comment(slug, comment_id):
     comment, proposal = _comment(comment_id)
     form = FlagForm()
@@ -180,6 +183,7 @@ def support(slug, proposal_id):
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/amendments/new", methods=["GET", "POST"])
 @roles(RESIDENT)
+@on_post(AMENDMENTS, person_or_address)
 def suggest_amendment(slug, proposal_id):
     proposal = load_proposal(proposal_id)
     form = AmendmentForm()

@@ -16,6 +16,7 @@ from pb.forms import EmptyForm, choices
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.neighbourhoods.services import why_not_comment
 from pb.numbers import whole_number
+from pb.ratelimits import UPLOADS, on_post, person_or_address
 from pb.rounds.models import DELIBERATION, PHASE_LABELS, PHASES, PROPOSALS, RESIDENTS_AND_GROUPS, Round
 from pb.rounds.views import load_round, viewer_roles
 from pb.services import ServiceError
@@ -312,6 +313,7 @@ def history(slug, proposal_id):
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/images", methods=["POST"])
 @roles(RESIDENT)
+@on_post(UPLOADS, person_or_address)
 def add_image(slug, proposal_id):
     proposal = load_proposal(proposal_id)
     form = ImageForm()

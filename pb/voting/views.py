@@ -11,6 +11,7 @@ from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDEN
 from pb.neighbourhoods.services import resident_of
 from pb.numbers import whole_number
 from pb.proposals.models import Proposal
+from pb.ratelimits import CODES, DOWNLOADS, on_get, on_post
 from pb.rounds.models import PUBLISHED, Round
 from pb.rounds.views import load_round, viewer_roles
 from pb.services import ServiceError
@@ -125,6 +126,7 @@ def cast(slug, round_id):
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/receipt", methods=["GET", "POST"])
 @public
+@on_post(CODES)
 def receipt(slug, round_id):
     round_ = load_round(round_id)
     form = EmptyForm()
@@ -190,6 +192,7 @@ def _download(round_: Round, body: str, filename: str, mimetype: str) -> Respons
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/results/ballots-<int:pot_id>.pb")
 @public
+@on_get(DOWNLOADS)
 def download_ballots(slug, round_id, pot_id):
     round_ = load_round(round_id)
     pot = next((p for p in round_.pots if p.id == pot_id), None)
@@ -201,6 +204,7 @@ def download_ballots(slug, round_id, pot_id):
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/results.<fmt>")
 @public
+@on_get(DOWNLOADS)
 def download_result(slug, round_id, fmt):
     round_ = load_round(round_id)
     result = services.current_result(round_)
@@ -275,6 +279,7 @@ def codes(slug, round_id):
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/code-vote", methods=["GET", "POST"])
 @public
+@on_post(CODES)
 def code_vote(slug, round_id):
     """Voting with a code from a card: no account, large text, the same checks as online."""
     round_ = load_round(round_id)
