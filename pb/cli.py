@@ -2,6 +2,7 @@
 web pages, so each change it makes is checked and audited the same way."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -253,6 +254,54 @@ def register_commands(app: Flask) -> None:
 
         click.echo(f"Deleted {purge_expired():,} expired sessions and "
                    f"{throttle.purge_expired():,} old failed attempts.")
+
+    @app.cli.command("backup")
+    @click.argument("out_file", type=click.Path(dir_okay=False))
+    @click.option("--keys/--no-keys", "with_keys", default=True,
+                  help="Also write the instance keys, encrypted, to OUT_FILE.keys (default: yes).")
+    def backup_command(out_file, with_keys):
+        """Back up the whole database to OUT_FILE while pb keeps running; the instance keys go to
+        OUT_FILE.keys, encrypted with a passphrase (PB_BACKUP_PASSPHRASE, or asked for)."""
+        from pb import backup
+
+        db.session.remove()
+        try:
+            manifest = backup.create(app.config["SQLALCHEMY_DATABASE_URI"], out_file, progress=lambda m: click.echo(f"  {m}"))
+            click.echo(f"Backed up {sum(manifest['tables'].values()):,} rows in {len(manifest['tables'])} tables "
+                       f"({manifest['engine']}, migration {manifest['revision']}) to {out_file}.")
+            if with_keys:
+                passphrase = os.environ.get("PB_BACKUP_PASSPHRASE") or click.prompt(
+                    "Passphrase for the keys file (12+ characters)", hide_input=True, confirmation_prompt=True)
+                names = backup.write_keys(app.instance_path, f"{out_file}.keys", passphrase)
+                click.echo(f"Wrote {', '.join(names)} to {out_file}.keys, encrypted. Keep it apart from the backup.")
+        except backup.BackupError as exc:
+            _fail(str(exc))
+
+    @app.cli.command("restore")
+    @click.argument("backup_file", type=click.Path(dir_okay=False))
+    @click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False),
+                  help="The OUT_FILE.keys written with the backup: its keys go into instance/.")
+    def restore_command(backup_file, keys_file):
+        """Restore BACKUP_FILE onto this installation's empty database (and, with --keys, its keys).
+        Refused, with nothing changed, if the file is not a whole pb backup or the database holds data."""
+        from pb import backup
+
+        db.session.remove()
+        db.engine.dispose()
+        try:
+            keys = None
+            if keys_file:
+                passphrase = os.environ.get("PB_BACKUP_PASSPHRASE") or click.prompt("Passphrase for the keys file", hide_input=True)
+                keys = backup.read_keys(keys_file, passphrase)  # before the database: a wrong passphrase changes nothing
+            manifest = backup.restore(app.config["SQLALCHEMY_DATABASE_URI"], backup_file, progress=lambda m: click.echo(f"  {m}"))
+            click.echo(f"Restored {sum(manifest['tables'].values()):,} rows taken {manifest['created_at']} "
+                       f"(migration {manifest['revision']}).")
+            if keys:
+                names = backup.install_keys(keys, app.instance_path)
+                click.echo(f"Restored the keys {', '.join(names)} into {app.instance_path}.")
+            click.echo("Next: flask --app pb db upgrade, then flask --app pb audit verify.")
+        except backup.BackupError as exc:
+            _fail(str(exc))
 
     for group in (neighbourhood, area, role, admin, outbox, audit, rounds, money, sessions):
         app.cli.add_command(group)
