@@ -255,6 +255,22 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Deleted {purge_expired():,} expired sessions and "
                    f"{throttle.purge_expired():,} old failed attempts.")
 
+    privacy_group = AppGroup("privacy", help="Residents' data: the retention job.")
+
+    @privacy_group.command("purge")
+    def privacy_purge():
+        """Delete what pb no longer needs (run daily from cron): voter-roll birth years of rounds
+        published PB_RETAIN_BIRTH_YEARS_DAYS ago, and unconfirmed, unused accounts older than
+        PB_RETAIN_UNVERIFIED_DAYS."""
+        from pb.accounts import privacy
+
+        years, days = app.config["PB_RETAIN_BIRTH_YEARS_DAYS"], app.config["PB_RETAIN_UNVERIFIED_DAYS"]
+        click.echo(f"Deleting voter-roll birth years of rounds published over {years} days ago, "
+                   f"and unused unconfirmed accounts over {days} days old ...")
+        done = privacy.purge(birth_years_after_days=years, unverified_after_days=days)
+        click.echo(f"Deleted {done['birth_years']:,} birth years, {done['accounts']:,} accounts "
+                   f"and {done['sent_emails']:,} sent emails over {privacy.SENT_EMAILS_KEPT.days} days old.")
+
     @app.cli.command("backup")
     @click.argument("out_file", type=click.Path(dir_okay=False))
     @click.option("--keys/--no-keys", "with_keys", default=True,
@@ -303,5 +319,5 @@ def register_commands(app: Flask) -> None:
         except backup.BackupError as exc:
             _fail(str(exc))
 
-    for group in (neighbourhood, area, role, admin, outbox, audit, rounds, money, sessions):
+    for group in (privacy_group, neighbourhood, area, role, admin, outbox, audit, rounds, money, sessions):
         app.cli.add_command(group)

@@ -132,3 +132,15 @@ def test_upgrading_a_database_with_rounds_keeps_them_whatever_migrations_rebuild
             assert conn.execute(text("SELECT fund_year_id FROM round")).scalar() is None
             assert conn.execute(text("SELECT payment_approval_threshold, full_reporting_threshold, giving_prefix "
                                      "FROM neighbourhood")).one() == (1_000_00, 10_000_00, "")
+
+
+def test_the_ballot_box_triggers_survive_every_migration(empty_app):
+    """0011 rebuilds voter_roll_entry on SQLite; the box must still count its rows afterwards."""
+    with empty_app.app_context():
+        upgrade()
+        if db.engine.name == "sqlite":
+            names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        else:
+            names = set(db.session.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+    for table in ("voter_roll_entry", "ballot"):
+        assert {f"{table}_tally", f"{table}_untally", f"{table}_stays_in_its_round"} <= names, table

@@ -1,4 +1,4 @@
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length, NumberRange
 
 from pb.forms import Form, NoMarkup, WholeNumberField
@@ -53,3 +53,9 @@ class ChangePasswordForm(Form):
     new_password = PasswordField("New password", validators=[InputRequired("Enter a new password")],
                                  render_kw={"autocomplete": "new-password"})
 
+
+
+class EraseAccountForm(Form):
+    hide_comments = BooleanField("Also ask for my comments to be hidden")
+    password = PasswordField("Your password", validators=[InputRequired("Enter your password to confirm it is you")],
+                             render_kw={"autocomplete": "current-password"})

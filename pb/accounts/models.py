@@ -20,12 +20,15 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None]
     password_hash: Mapped[str] = mapped_column(String(255))
     postcode: Mapped[str] = mapped_column(String(8), index=True)
-    birth_year: Mapped[int]
+    birth_year: Mapped[int | None]  # None once the account is erased (pb.accounts.privacy)
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Emails about the person's own proposals (reviews, comments, amendments); off after unsubscribing.
     proposal_emails: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Set when the person erased their account: name, email and postcode are gone, the row stays so
+    # that their ballots stay counted and their public words stay attributed to "a former resident".
+    erased_at: Mapped[datetime | None]
 
     memberships = relationship("Membership", back_populates="user", foreign_keys="Membership.user_id",
                                cascade="all, delete-orphan")

@@ -1,9 +1,10 @@
 """Routes for people's own accounts. Views parse the form, call a service and render."""
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pb.access import public, signed_in
@@ -11,8 +12,15 @@ from pb.forms import EmptyForm
 from pb.ratelimits import EMAILS, REGISTER, SIGN_IN, on_post, person_or_address
 from pb.services import ServiceError
 
-from . import services, sessions
-from .forms import ChangePasswordForm, ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+from . import privacy, services, sessions
+from .forms import (
+    ChangePasswordForm,
+    EraseAccountForm,
+    ForgotPasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -177,3 +185,41 @@ def change_password():
             flash(message, "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form), 400 if form.has_errors else 200
+
+
+@bp.route("/account/data")
+@signed_in
+def my_data():
+    """Everything pb holds about the signed-in person, readable; the same as JSON below."""
+    return render_template("accounts/my_data.html", data=privacy.everything_about(current_user))
+
+
+@bp.route("/account/data.json")
+@signed_in
+def my_data_json():
+    body = json.dumps(privacy.everything_about(current_user), indent=2, ensure_ascii=False)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-pb-data.json"'})
+
+
+@bp.route("/account/erase", methods=["GET", "POST"])
+@signed_in
+def erase():
+    form = EraseAccountForm()
+    duties = privacy.duties(current_user)
+    if not duties and form.validate_on_submit():
+        try:
+            flagged = privacy.erase(current_user, form.password.data, hide_comments=form.hide_comments.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            sessions.end()
+            return redirect(url_for("accounts.erased", sent=flagged))
+    return render_template("accounts/erase.html", form=form, duties=duties), 400 if form.has_errors else 200
+
+
+@bp.route("/account/erased")
+@public
+def erased():
+    sent = request.args.get("sent", "0")
+    return render_template("accounts/erased.html", sent=int(sent) if sent.isdigit() and len(sent) < 7 else 0)

@@ -30,7 +30,9 @@ class VoterRollEntry(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     method: Mapped[str] = mapped_column(String(10))
     voted_on: Mapped[date] = mapped_column(Date)  # a day, not a time: nothing to line up with ballots
-    birth_year: Mapped[int]  # for turnout by age band; a copy, so later account edits do not move it
+    # For turnout by age band; a copy, so later account edits do not move it. Deleted (None) after the
+    # retention period (flask privacy purge), once the published turnout no longer needs it.
+    birth_year: Mapped[int | None]
 
 
 class Ballot(db.Model):

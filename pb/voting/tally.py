@@ -68,6 +68,9 @@ def turnout(round_: Round) -> dict:
     year = date.today().year
     bands = {label: 0 for label, _, _ in AGE_BANDS}
     for _, birth_year in rows:
+        if birth_year is None:  # erased, or past the retention period: counted, age not known
+            bands["Not known"] = bands.get("Not known", 0) + 1
+            continue
         age = age_in(year, birth_year)
         label = next((label for label, low, high in AGE_BANDS if low <= age <= high), AGE_BANDS[-1][0])
         bands[label] += 1
