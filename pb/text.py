@@ -6,8 +6,11 @@ import re
 from pb.services import ServiceError
 
 # C0 controls other than tab, newline and carriage return, and DEL. PostgreSQL cannot store NUL
-# in text at all, and none of them means anything in a name, a proposal or a comment.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# in text at all, and none of them means anything in a name, a proposal or a comment. Also the
+# bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069): they make text
+# display in an order other than the one stored ("Trojan source"). Right-to-left scripts need none
+# of them; the plain marks U+200E and U+200F stay allowed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 HIDDEN_CHARACTERS = "contains a hidden control character that cannot be stored. Type it again, or paste it as plain text"
 
