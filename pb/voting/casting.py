@@ -129,10 +129,10 @@ def check_ballot(round_: Round, raw: dict, sections: list | None = None) -> rule
     return rules_module.check(ballot_rules(round_), sections if sections is not None else ballot_sections(round_), raw)
 
 
-def stored_choices(round_: Round, raw: dict, paper: bool = False) -> dict:
+def stored_choices(round_: Round, raw: dict, paper: bool = False, sections: list | None = None) -> dict:
     """The ballot as it is stored, {"<pot id>": [[proposal id, value], ...]}, or a ServiceError with
     its first problem (for paper, with what to do when the paper really says that)."""
-    checked = check_ballot(round_, raw)
+    checked = check_ballot(round_, raw, sections)
     if not checked.ok:
         field, message = checked.problems[0]
         raise ServiceError(message + (". If the paper really says this, record the ballot as spoilt" if paper else ""),
@@ -140,14 +140,14 @@ def stored_choices(round_: Round, raw: dict, paper: bool = False) -> dict:
     return {str(pot): [[pid, value] for pid, value in chosen] for pot, chosen in checked.choices.items()}
 
 
-def cast_ballot(round_: Round, user: User, raw: dict) -> tuple[str, bool]:
+def cast_ballot(round_: Round, user: User, raw: dict, sections: list | None = None) -> tuple[str, bool]:
     """Vote online: put the ballot in the box and the person on the roll, or replace their earlier
-    online ballot (see why_not_again).
+    online ballot (see why_not_again). `sections`: the ballot_sections the caller already read.
     Returns (tracker code for the receipt, whether it replaced an earlier ballot)."""
     problem = why_not_eligible(round_, user)
     if problem:
         raise ServiceError(problem)
-    choices = stored_choices(round_, raw)
+    choices = stored_choices(round_, raw, sections=sections)
     earlier = has_voted(round_, user)
     refusal = why_not_again(round_, earlier, ONLINE)
     if refusal:

@@ -118,7 +118,7 @@ def cast(slug, round_id):
     sections = services.ballot_sections(round_)
     try:
         tracker, replaced = services.cast_ballot(round_, current_user,
-                                                 raw_from_form(request.form, sections, round_.ballot_type))
+                                                 raw_from_form(request.form, sections, round_.ballot_type), sections)
     except ServiceError as error:
         return _cast_failed(round_, sections, error, voted=services.has_voted(round_, current_user))
     return render_template("voting/cast.html", hood=g.neighbourhood, round=round_, tracker=tracker, replaced=replaced)
