@@ -25,7 +25,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -204,9 +203,9 @@ def run_engine(engine: str, url: str, args) -> dict:
             def vote(resident):
                 for attempt in (1, 2):
                     try:
-                        tracker, elapsed, status = resident.cast(round_path)
+                        tracker, elapsed, _ = resident.cast(round_path)
                     except (OSError, urllib.error.URLError):
-                        tracker, elapsed, status = None, None, "cut off"
+                        tracker, elapsed = None, None  # cut off: the worker died under it
                     if tracker:
                         with lock:
                             confirmed.append(tracker)
