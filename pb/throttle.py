@@ -1,4 +1,8 @@
-"""Slows down guessing: failures are counted per key in the database (shared by every app server)."""
+"""Slows down guessing: failures are counted per key in the database (shared by every app server).
+
+This counts *failed* attempts at a secret (a password per email, a letter code per person, a voting
+code per address and round), and a success clears the count. Request *volume* (floods of sign-ins,
+emails, comments, uploads, downloads) is capped separately by pb.ratelimits (Flask-Limiter)."""
 from __future__ import annotations
 
 from datetime import timedelta

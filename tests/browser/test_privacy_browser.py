@@ -1,0 +1,38 @@
+"""A resident sees everything pb holds about them and erases their account, in a browser with
+JavaScript on and off, axe-core on every page: a missing password first, then the real thing."""
+import pytest
+
+from pb.demo import PASSWORD
+from tests.browser.test_accounts_browser import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_resident_downloads_their_data_then_erases_their_account(page, a11y):
+    email = "resident55@eastbrook.example" if page.javascript else "resident56@eastbrook.example"
+    sign_in(page, email)
+    page.get_by_role("link", name="See and download everything pb holds about you").click()
+    page.get_by_role("heading", name="Everything pb holds about you").wait_for()
+    assert email in page.locator("main").inner_text()
+    a11y.check(page)
+
+    page.get_by_role("link", name="Erase your account").click()
+    page.get_by_role("heading", name="Erase your account").wait_for()
+    a11y.check(page)
+    page.get_by_role("button", name="Erase my account").click()
+    page.locator(".error-summary").wait_for()
+    assert "Enter your password to confirm it is you" in page.locator("#password-error").inner_text()
+    a11y.check(page)
+
+    page.get_by_label("Also ask for my comments to be hidden").check()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Erase my account").click()
+    page.get_by_role("heading", name="Your account is erased").wait_for()
+    a11y.check(page)
+
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator(".error-summary").wait_for()
+    assert "not right" in page.locator(".error-summary").inner_text()
