@@ -24,3 +24,10 @@ def transaction():
     except BaseException:
         db.session.rollback()
         raise
+
+
+def keep_loaded_after_commit() -> None:
+    """For a busy page shown straight after its write (casting a ballot): what it shows was read or
+    written moments ago in this request, so reloading every object after the commit, SQLAlchemy's
+    default, would only repeat queries. Lasts for this request's session alone."""
+    db.session().expire_on_commit = False

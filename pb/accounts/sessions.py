@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from pb.extensions import db
 from pb.timeutil import utcnow
@@ -74,7 +75,8 @@ def load_user(user_id: str):
     if now - row.last_seen_at > SEEN_WRITE_EVERY:
         row.last_seen_at = now
         db.session.commit()
-    return db.session.get(User, row.user_id)
+    # Memberships in the same query: every page's access rule and menu asks for them.
+    return db.session.get(User, row.user_id, options=[joinedload(User.memberships)])
 
 
 def purge_expired() -> int:

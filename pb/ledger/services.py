@@ -55,13 +55,15 @@ def record(action: str, subject, *, actor=None, neighbourhood=None, payload: dic
            subject_type: str | None = None, subject_id: str | int | None = None) -> AuditEntry:
     """Append one entry to the right log in the caller's transaction. `actor` is a User (its
     pseudonym is recorded) or None for the system. `subject` is a model instance with an id."""
+    # The change itself is written first (and the subject gets its id, which the entry names), so
+    # the log's lock is held only for the entry and the commit.
+    db.session.flush()
     # Lock the head row so concurrent appends (several app servers) take turns: on PostgreSQL
     # this is a row lock; SQLite serialises writers itself. One statement finds and locks it.
     which = AuditLog.name == PLATFORM_LOG if neighbourhood is None else AuditLog.neighbourhood_id == neighbourhood.id
     log = db.session.scalar(select(AuditLog).where(which).with_for_update().execution_options(populate_existing=True))
     if log is None:
         log = log_for(neighbourhood)  # the first entry of a log creates it
-    db.session.flush()  # the subject needs its id before it is named in the entry
     body = {
         "log": log.name,
         "seq": log.head_seq + 1,

@@ -14,7 +14,7 @@ from pb.proposals.models import Proposal
 from pb.ratelimits import CODES, DOWNLOADS, on_get, on_post
 from pb.rounds.models import PUBLISHED, Round
 from pb.rounds.views import load_round, viewer_roles
-from pb.services import ServiceError
+from pb.services import ServiceError, keep_loaded_after_commit
 from pb.text import search_text
 
 from . import ballots as rules_module
@@ -116,6 +116,7 @@ def cast(slug, round_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     sections = services.ballot_sections(round_)
+    keep_loaded_after_commit()
     try:
         tracker, replaced = services.cast_ballot(round_, current_user,
                                                  raw_from_form(request.form, sections, round_.ballot_type), sections)
