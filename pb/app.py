@@ -5,6 +5,7 @@ on a machine whose database is not migrated yet (the CLI needs that to run `db u
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, render_template, request
@@ -183,8 +184,6 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _seconds_until_reset() -> int:
-    import time
-
     current = ratelimits.current_limit(current_app)
     return max(1, int(current.reset_at - time.time())) if current else 60
 

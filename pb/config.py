@@ -24,7 +24,7 @@ SETTINGS_HELP = {
     "REDIS_URL": "redis://host:6379/0 for the request rate limits' counters, shared by every app server. Unset: each process counts alone (one server only).",
     "PB_RATE_LIMITS": "0 turns the request rate limits off (never in production). Default 1.",
     "PB_RETAIN_UNVERIFIED_DAYS": "Unverified accounts with no activity are deleted after this many days (flask privacy purge). Default 180.",
-    "PB_RETAIN_BIRTH_YEARS_DAYS": "Voter-roll birth years are deleted this many days after their round closes (flask privacy purge). Default 90.",
+    "PB_RETAIN_BIRTH_YEARS_DAYS": "Voter-roll birth years are deleted this many days after their round's results are published (flask privacy purge). Default 90.",
 }
 
 
@@ -70,8 +70,8 @@ def _int(raw: dict, key: str, default: int, low: int, high: int) -> int:
     return number
 
 
-def _flag(raw: dict, key: str) -> bool:
-    value = str(raw.get(key, "0")).strip().lower()
+def _flag(raw: dict, key: str, default: str = "0") -> bool:
+    value = str(raw.get(key, default)).strip().lower()
     if value in ("1", "true", "yes"):
         return True
     if value in ("0", "false", "no", ""):
@@ -109,6 +109,10 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
     if smtp_url and not urlsplit(smtp_url).hostname:
         raise ConfigError("PB_SMTP_URL has no host name.")
 
+    redis_url = raw.get("REDIS_URL") or None
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError("REDIS_URL must start redis:// (or rediss:// for TLS), e.g. redis://127.0.0.1:6379/0.")
+
     idle = _int(raw, "PB_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)
     absolute = _int(raw, "PB_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 30)
     if idle > absolute * 60:
@@ -139,9 +143,9 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
         "PB_BASE_URL": str(raw.get("PB_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
         "PB_VERIFICATION_LETTER_DAYS": _int(raw, "PB_VERIFICATION_LETTER_DAYS", 60, 1, 365),
         "PB_PROXY_COUNT": _int(raw, "PB_PROXY_COUNT", 0, 0, 5),
-        "REDIS_URL": raw.get("REDIS_URL") or None,
-        "RATELIMIT_ENABLED": _flag({"PB_RATE_LIMITS": raw.get("PB_RATE_LIMITS", "1")}, "PB_RATE_LIMITS"),
-        "RATELIMIT_STORAGE_URI": raw.get("REDIS_URL") or "memory://",
+        "REDIS_URL": redis_url,
+        "RATELIMIT_ENABLED": _flag(raw, "PB_RATE_LIMITS", default="1"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": raw.get("RATELIMIT_KEY_PREFIX", "pb"),
         # Redis down must not take pb down: count in memory until it is back.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

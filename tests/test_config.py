@@ -18,6 +18,8 @@ def test_defaults_are_sqlite_in_instance_and_production_safe(tmp_path):
     assert app.debug is False
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["SESSION_COOKIE_SECURE"] is False
+    # Rate limits are on, counted in this process until REDIS_URL says where to share them.
+    assert app.config["RATELIMIT_ENABLED"] is True and app.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
 def test_secret_key_is_generated_once_into_instance(tmp_path):
@@ -51,6 +53,9 @@ def test_instance_config_file_is_read(tmp_path):
     ({"PB_SMTP_URL": "http://mail"}, "PB_SMTP_URL must start smtp://"),
     ({"PB_MAIL_FROM": "nobody"}, "PB_MAIL_FROM must be an email address"),
     ({"PB_SESION_IDLE_MINUTES": 5}, "Unknown setting PB_SESION_IDLE_MINUTES"),
+    ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL must start redis://"),
+    ({"PB_RATE_LIMITS": "off"}, "PB_RATE_LIMITS must be 1 or 0"),
+    ({"PB_RETAIN_UNVERIFIED_DAYS": 2}, "PB_RETAIN_UNVERIFIED_DAYS must be between 7 and 3650"),
 ])
 def test_bad_settings_stop_start_up_with_a_clear_message(tmp_path, settings, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
