@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pb.access import ADMIN, PUBLIC, ROLE, SIGNED_IN, rule_for
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT, TREASURER, Membership
-from tests.factories import sign_in
+from tests.factories import RoundRef, make_proposal, sign_in
 
 
 def test_every_route_declares_who_may_use_it(app):
@@ -231,6 +231,7 @@ def test_a_role_in_another_neighbourhood_opens_nothing_here(app, factory, client
     """Someone with this role in Westbrook, holding Eastbrook's ids: refused in Eastbrook, and the
     ids are not found under Westbrook's name (no object leaks across neighbourhoods)."""
     hood, ids = _world(factory)
+    draft, _ = make_proposal(factory, RoundRef(ids["round"], hood, None, None, [ids["pot"]]), submit=False)
     elsewhere = factory.neighbourhood()
     person = (factory.resident(elsewhere, verified=False) if role == "unverified" else factory.with_role(elsewhere, role))
     sign_in(client, person)
@@ -247,10 +248,12 @@ def test_a_role_in_another_neighbourhood_opens_nothing_here(app, factory, client
                 _refused(response, f"{method} {path}")
                 assert f"of {hood.name}" in response.get_data(as_text=True)
             if "{slug}" in path and any(f"{{{name}}}" in path for name in object_ids) and not path.startswith("/admin"):
-                response = send(_fill(path, elsewhere.slug, ids))
                 holds_it_there = not isinstance(who, set) or _may_use(who, RESIDENT if role == "unverified" else role,
                                                                       role != "unverified", False, path)
-                assert response.status_code == (404 if holds_it_there else 403), (method, path, response.status_code)
+                # The ids of the world, and of a draft (never public) in place of the proposal.
+                for these in (ids, ids | {"proposal": draft}) if "{proposal}" in path else (ids,):
+                    response = send(_fill(path, elsewhere.slug, these))
+                    assert response.status_code == (404 if holds_it_there else 403), (method, path, response.status_code)
             assert _audit_size(app) == before, (method, path)
 
 
