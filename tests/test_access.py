@@ -78,6 +78,7 @@ MATRIX = {
     "/n/{slug}/rounds/{round}/advance": {F}, "/n/{slug}/rounds/{round}/review": {F}, "/n/{slug}/rounds/{round}/events/new": {F},
     "/n/{slug}/events/{event}/edit": {F}, "/n/{slug}/proposals/{proposal}/review": {F}, "/n/{slug}/proposals/{proposal}/merge": {F},
     "/n/{slug}/comments/{comment}/hide": {F}, "/n/{slug}/comments/{comment}/dismiss": {F},
+    "/n/{slug}/proposals/{proposal}/hide": {F},
     "/n/{slug}/rounds/{round}/count": {F}, "/n/{slug}/rounds/{round}/codes": {F}, "/n/{slug}/rounds/{round}/paper": {F},
     "/n/{slug}/rounds/{round}/paper/key": {F}, "/n/{slug}/funds/new": {F}, "/n/{slug}/funds/{fund}/plan": {F},
     "/n/{slug}/funds/{fund}/sources/new": {F}, "/n/{slug}/funds/{fund}/promises": {F}, "/n/{slug}/rounds/{round}/fund": {F},

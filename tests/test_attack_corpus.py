@@ -126,6 +126,7 @@ def _corpus_world(factory):
     from pb.neighbourhoods import services as hoods
     from pb.proposals import services as proposals
     from pb.proposals.models import Comment, Proposal
+    from pb.timeutil import utcnow
 
     hood, ids = _world(factory)
     insider = _everyone(factory, hood, ids)
@@ -146,7 +147,11 @@ def _corpus_world(factory):
     with factory.app.app_context():
         member = hoods.join_as_resident(db.session.get(User, insider.id), factory._hood(voting.hood))
         hoods.verify_resident(member, db.session.get(User, voting.facilitator.id))
-    urls = list(_pages(factory.app, hood, ids)) + [f"/n/{hood.slug}/proposals/{theirs}"]
+        # ... and its author, since gone, asked for it to be hidden: the facilitator's decision form.
+        db.session.get(Proposal, theirs).hide_requested_at = utcnow()
+        db.session.commit()
+    urls = list(_pages(factory.app, hood, ids)) + [f"/n/{hood.slug}/proposals/{theirs}",
+                                                    f"/n/{hood.slug}/proposals/{theirs}/hide"]
     urls += [u for u in _pages(factory.app, hood, ids | {"round": setup.id, "pot": setup.pot_ids[0]}) if u not in urls]
     urls += list(_pages(factory.app, voting.hood, ids | {"round": voting.id, "pot": voting.pot_ids[0],
                                                            "proposal": proposal_ids[0]}))

@@ -17,7 +17,7 @@ from pb.proposals.models import Comment, CommentFlag, Proposal
 from pb.timeutil import utcnow
 from pb.voting import services as voting
 from pb.voting.models import Ballot, VoterRollEntry
-from tests.factories import _round, _user, make_voting_round, sign_in
+from tests.factories import _round, _user, make_proposal, make_round, make_voting_round, sign_in
 from tests.test_auditor_pack import build_pack
 
 
@@ -89,7 +89,7 @@ def test_erasing_an_account_removes_the_person_and_keeps_the_vote_and_the_ledger
 def test_asking_for_comments_to_be_hidden_puts_them_before_a_facilitator(app, client, factory):
     round_ref, ids, person = _active_resident(app, factory)
     sign_in(client, person)
-    response = client.post("/account/erase", data={"password": person.password, "hide_comments": "y"})
+    response = client.post("/account/erase", data={"password": person.password, "hide_words": "y"})
     assert "1 comment went to the neighbourhood" in client.get(response.location).get_data(as_text=True)
     with app.app_context():
         flag = db.session.scalar(select(CommentFlag))
@@ -98,6 +98,37 @@ def test_asking_for_comments_to_be_hidden_puts_them_before_a_facilitator(app, cl
         assert comment.hidden_at is None  # not hidden until a facilitator decides, with a public reason
         proposals.hide_comment(comment, _user(round_ref.facilitator), "Hidden at its author's request")
         assert db.session.get(Comment, flag.comment_id).hidden_reason == "Hidden at its author's request"
+
+
+def test_asking_for_proposals_to_be_hidden_puts_them_before_a_facilitator(app, client, factory):
+    round_ref, ids, person = _active_resident(app, factory)
+    open_round = make_round(factory, round_ref.hood)  # open for proposals
+    theirs, _ = make_proposal(factory, open_round, person, title="Pocket park benches")
+    with app.app_context():
+        proposal = db.session.get(Proposal, theirs)
+        proposal.summary = "Benches by the pond, said Priya"
+        db.session.commit()
+    sign_in(client, person)
+    response = client.post("/account/erase", data={"password": person.password, "hide_words": "y"})
+    assert "1 comment and 1 proposal went" in client.get(response.location).get_data(as_text=True)
+
+    sign_in(client, open_round.facilitator)
+    slug = round_ref.hood.slug
+    queue = client.get(f"/n/{slug}/rounds/{open_round.id}/review").get_data(as_text=True)
+    assert "Proposals their former author asked to hide (1)" in queue and "Pocket park benches" in queue
+    refused = client.post(f"/n/{slug}/proposals/{theirs}/hide", data={"reason": "", "decision": "hide"})
+    assert refused.status_code == 400 and "Give the public reason" in refused.get_data(as_text=True)
+    before = factory.audit_count()
+    done = client.post(f"/n/{slug}/proposals/{theirs}/hide", data={"reason": "Hidden at its former author's request",
+                                                                  "decision": "hide"})
+    assert done.status_code == 302 and factory.audit_count() == before + 1
+    page = client.get(f"/n/{slug}/proposals/{theirs}").get_data(as_text=True)
+    assert "Pocket park benches" in page  # the title stays: ballots and results name it
+    assert "Benches by the pond" not in page and "Reason: Hidden at its former author" in page
+    listing = client.get(f"/n/{slug}/rounds/{open_round.id}/proposals").get_data(as_text=True)
+    assert "Benches by the pond" not in listing and "Text hidden at its former author" in listing
+    again = client.post(f"/n/{slug}/proposals/{theirs}/hide", data={"reason": "Twice", "decision": "keep"})
+    assert again.status_code == 400 and "already decided" in again.get_data(as_text=True)
 
 
 def test_a_facilitator_must_hand_over_before_erasing(app, client, factory):

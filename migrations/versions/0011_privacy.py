@@ -1,5 +1,6 @@
-"""Residents' data rights: an account can be erased (erased_at; its birth year gone), and voter-roll
-birth years can be deleted after the retention period.
+"""Residents' data rights: an account can be erased (erased_at; its birth year gone), its proposals
+hidden on request (hide_requested_at, hidden_at, hidden_reason), and voter-roll birth years deleted
+after the retention period.
 
 Revision ID: 0011
 Revises: 0010
@@ -30,8 +31,15 @@ def _nullable_birth_year(nullable: bool):
                 op.execute(statement)
 
 
+PROPOSAL_COLUMNS = [sa.Column('hide_requested_at', sa.DateTime(), nullable=True),
+                    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+                    sa.Column('hidden_reason', sa.Text(), nullable=True)]
+
+
 def upgrade():
     op.add_column('user_account', sa.Column('erased_at', sa.DateTime(), nullable=True))
+    for column in PROPOSAL_COLUMNS:
+        op.add_column('proposal', column)
     _nullable_birth_year(True)
 
 
@@ -41,3 +49,6 @@ def downgrade():
     _nullable_birth_year(False)
     with op.batch_alter_table('user_account') as batch:
         batch.drop_column('erased_at')
+    with op.batch_alter_table('proposal') as batch:
+        for column in PROPOSAL_COLUMNS:
+            batch.drop_column(column.name)

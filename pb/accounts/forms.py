@@ -56,6 +56,6 @@ class ChangePasswordForm(Form):
 
 
 class EraseAccountForm(Form):
-    hide_comments = BooleanField("Also ask for my comments to be hidden")
+    hide_words = BooleanField("Also ask for my comments and proposals to be hidden")
     password = PasswordField("Your password", validators=[InputRequired("Enter your password to confirm it is you")],
                              render_kw={"autocomplete": "current-password"})

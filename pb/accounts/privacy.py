@@ -4,8 +4,9 @@ retention job that deletes what is no longer needed.
 What erasure keeps, and why: the account row stays under its pseudonym, emptied of name, email,
 postcode and birth year, because ballots and the voter roll point at it (a ballot cast stays
 counted: the result must stay recountable) and public proposals and comments stay attributed to
-"A former resident" (the record of a public debate), unless the person asks for their comments to be
-hidden, which a facilitator decides through the usual report queue with a public reason. The audit
+"A former resident" (the record of a public debate), unless the person asks for them to be hidden,
+which a facilitator decides, with a public reason: comments through the usual report queue,
+proposals through the round's review queue (a hidden proposal keeps its number, title and costs). The audit
 ledger is untouched: it holds pseudonyms and keyed digests, never personal data, so it still verifies.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pb.funds.models import CANCELLED, COMPLETED, Grant, GrantFollower, GrantUpd
 from pb.ledger.models import AuditEntry
 from pb.ledger.services import record
 from pb.neighbourhoods.models import RESIDENT, ROLE_LABELS, Membership, Neighbourhood
-from pb.proposals.models import Amendment, Comment, CommentFlag, InterestDeclaration, Proposal, ProposalAuthor, Support
+from pb.proposals.models import DRAFT, Amendment, Comment, CommentFlag, InterestDeclaration, Proposal, ProposalAuthor, Support
 from pb.rounds.models import PUBLISHED, Round, RoundFollower, RoundPhase
 from pb.services import ServiceError, transaction
 from pb.timeutil import utcnow
@@ -32,7 +33,7 @@ FORMER_RESIDENT = "A former resident"
 ERASED_DOMAIN = "erased.invalid"  # .invalid never resolves: no email can reach an erased account
 # Sent emails are kept this long (to answer "did you email me?"), then deleted by the retention job.
 SENT_EMAILS_KEPT = timedelta(days=30)
-HIDE_REASON = "Its author erased their pb account and asked for their comments to be hidden"
+HIDE_REASON = "Its author erased their pb account and asked for their words to be hidden"
 
 
 # --- the subject access download ------------------------------------------------------------------
@@ -137,8 +138,10 @@ def _forget_in_emails(user: User) -> None:
             email.body = email.body.replace(user.name, FORMER_RESIDENT).replace(user.email, "(address removed)")
 
 
-def erase(user: User, password: str, *, hide_comments: bool) -> int:
-    """Erase this account's personal data. Returns how many comments went to facilitators to hide."""
+def erase(user: User, password: str, *, hide_words: bool) -> dict:
+    """Erase this account's personal data. With `hide_words`, their visible comments go to the
+    facilitators' report queue and their public proposals (theirs alone) to the review queue, to be
+    hidden with a public reason. Returns how many of each were sent."""
     if user.erased_at is not None:
         raise ServiceError("This account has already been erased")
     if not passwords.check_password(user.password_hash, password or ""):
@@ -146,15 +149,22 @@ def erase(user: User, password: str, *, hide_comments: bool) -> int:
     open_duties = duties(user)
     if open_duties:
         raise ServiceError("Before your account can be erased: " + " ".join(open_duties))
+    sent = {"comments": 0, "proposals": 0}
     with transaction():
-        flagged = 0
-        if hide_comments:
+        if hide_words:
             already = select(CommentFlag.comment_id).where(CommentFlag.user_id == user.id)
             for comment in db.session.scalars(select(Comment).where(
                     Comment.author_id == user.id, Comment.hidden_at.is_(None), Comment.id.not_in(already))):
                 db.session.add(CommentFlag(comment_id=comment.id, user_id=user.id, reason=HIDE_REASON))
                 comment.flag_count += 1
-                flagged += 1
+                sent["comments"] += 1
+            # A proposal written with others stays theirs too: only one written alone is put forward.
+            shared = select(ProposalAuthor.proposal_id).where(ProposalAuthor.user_id != user.id)
+            for proposal in db.session.scalars(select(Proposal).where(
+                    Proposal.proposer_id == user.id, Proposal.status != DRAFT, Proposal.hidden_at.is_(None),
+                    Proposal.id.not_in(shared))):
+                proposal.hide_requested_at = utcnow()
+                sent["proposals"] += 1
         _forget_in_emails(user)
         for table in (UserSession, OneTimeToken, RoundFollower, GrantFollower, Membership):
             db.session.execute(delete(table).where(table.user_id == user.id))
@@ -169,8 +179,8 @@ def erase(user: User, password: str, *, hide_comments: bool) -> int:
         user.erased_at = utcnow()
         db.session.expire(user, ["memberships"])
         record("account.erased", user, actor=user, subject_type="account",
-               payload={"comments_sent_to_be_hidden": flagged})
-    return flagged
+               payload={"comments_sent_to_be_hidden": sent["comments"], "proposals_sent_to_be_hidden": sent["proposals"]})
+    return sent
 
 
 # --- retention ------------------------------------------------------------------------------------

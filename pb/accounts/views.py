@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from pb.access import public, signed_in
 from pb.forms import EmptyForm
+from pb.numbers import whole_number
 from pb.ratelimits import EMAILS, REGISTER, SIGN_IN, on_post, person_or_address
 from pb.services import ServiceError
 
@@ -209,17 +210,17 @@ def erase():
     duties = privacy.duties(current_user)
     if not duties and form.validate_on_submit():
         try:
-            flagged = privacy.erase(current_user, form.password.data, hide_comments=form.hide_comments.data)
+            sent = privacy.erase(current_user, form.password.data, hide_words=form.hide_words.data)
         except ServiceError as error:
             form.fail(error)
         else:
             sessions.end()
-            return redirect(url_for("accounts.erased", sent=flagged))
+            return redirect(url_for("accounts.erased", comments=sent["comments"], proposals=sent["proposals"]))
     return render_template("accounts/erase.html", form=form, duties=duties), 400 if form.has_errors else 200
 
 
 @bp.route("/account/erased")
 @public
 def erased():
-    sent = request.args.get("sent", "0")
-    return render_template("accounts/erased.html", sent=int(sent) if sent.isdigit() and len(sent) < 7 else 0)
+    sent = {what: whole_number(request.args.get(what), low=0) or 0 for what in ("comments", "proposals")}
+    return render_template("accounts/erased.html", sent=sent)

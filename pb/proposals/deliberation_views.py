@@ -30,6 +30,7 @@ from .forms import (
     EventForm,
     FlagForm,
     HideForm,
+    HideProposalForm,
 )
 from .models import (
     FIELD_LABELS,
@@ -137,6 +138,25 @@ def hide_comment(slug, comment_id):
             return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
     return render_template("proposals/comment_hide.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
                            form=form), _status(form)
+
+
+@bp.route("/n/<slug>/proposals/<int:proposal_id>/hide", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def decide_hide(slug, proposal_id):
+    """A former author asked for their proposal to be hidden: hide its text, or keep it, saying why."""
+    proposal = load_proposal(proposal_id)
+    form = HideProposalForm()
+    if form.validate_on_submit():
+        hide = request.form.get("decision") == "hide"
+        try:
+            services.decide_hide_request(proposal, current_user, hide=hide, reason=form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"{proposal.reference} is hidden; the reason shows in its place." if hide else
+                  f"{proposal.reference} stays shown; the reason is in the audit log.", "success")
+            return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
+    return render_template("proposals/proposal_hide.html", hood=g.neighbourhood, proposal=proposal, form=form), _status(form)
 
 
 @bp.route("/n/<slug>/comments/<int:comment_id>/dismiss", methods=["POST"])

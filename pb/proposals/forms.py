@@ -119,6 +119,11 @@ class HideForm(Form):
                                                                    Length(max=500, message="The reason must be 500 characters or fewer")])
 
 
+class HideProposalForm(Form):
+    reason = StringField("Public reason", validators=[InputRequired("Give the public reason for your decision"),
+                                                      Length(max=500, message="The reason must be 500 characters or fewer")])
+
+
 class AmendmentForm(Form):
     field = SelectField("Part to change", choices=choices([("", "Choose a part")] + [(f, FIELD_LABELS[f]) for f in TEXT_FIELDS]),
                         validators=[InputRequired("Choose the part of the proposal to change")])

@@ -78,6 +78,11 @@ class Proposal(db.Model):
     total_cost: Mapped[int] = mapped_column(default=0)  # pence, sum of the cost lines
     adjusted_cost: Mapped[int | None]  # pence, set by a facilitator with a public reason
     adjusted_reason: Mapped[str | None] = mapped_column(Text)
+    # Its author erased their account and asked for it to be hidden: a facilitator decides, and a
+    # hidden proposal keeps its number, title and costs (ballots and results name them), not its text.
+    hide_requested_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
     # Kept in step by the services so the list can sort and show them without counting.
     support_count: Mapped[int] = mapped_column(default=0)

@@ -232,3 +232,24 @@ def put_on_ballot(round_: Round) -> dict:
             not_shortlisted.append(proposal.number)
     return {"on_ballot": [{"number": p.number, "pot": p.pot.name, "cost": p.cost} for p in chosen],
             "not_shortlisted": sorted(not_shortlisted)}
+
+
+def decide_hide_request(proposal: Proposal, user: User, *, hide: bool, reason: str) -> None:
+    """A former author erased their account and asked for this proposal to be hidden: a facilitator
+    hides its text (number, title and costs stay: ballots and results name them) or keeps it shown,
+    with a public reason either way."""
+    if role_in(user, proposal.round.neighbourhood_id, FACILITATOR) is None:
+        raise ServiceError("Only facilitators decide whether a proposal is hidden")
+    if proposal.hide_requested_at is None:
+        raise ServiceError("Nobody has asked for this proposal to be hidden, or a facilitator has already decided")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give the public reason, for example ‘Hidden at its former author’s request’", field="reason")
+    if len(reason) > 500:
+        raise ServiceError("The reason must be 500 characters or fewer", field="reason")
+    with transaction():
+        proposal.hide_requested_at = None
+        if hide:
+            proposal.hidden_at, proposal.hidden_reason = utcnow(), reason
+        record("proposal.hidden" if hide else "proposal.hide_declined", proposal, actor=user,
+               neighbourhood=_hood(proposal.round), payload={"proposal": proposal.number, "reason": reason})

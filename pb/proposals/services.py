@@ -44,6 +44,7 @@ from .drafting import (  # noqa: F401
 from .review import (  # noqa: F401
     OUTCOME_TEXT,
     adjust_cost,
+    decide_hide_request,
     declare_interest,
     declared_interest,
     merge,

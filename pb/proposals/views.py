@@ -341,6 +341,8 @@ def image(slug, image_id):
     if picture is None:
         abort(404)
     proposal = load_proposal(picture.proposal_id)
+    if proposal.hidden_at is not None:
+        abort(404)  # hidden at its former author's request, pictures with the text
     response = Response(picture.data, mimetype=picture.mime_type)
     # Pictures never change (a new upload is a new id); a draft's stay private to its authors.
     response.headers["Cache-Control"] = "private, no-store" if proposal.status == DRAFT else "public, max-age=86400"
@@ -384,8 +386,10 @@ def queue(slug, round_id):
         for comment_id, reason in db.session.execute(select(CommentFlag.comment_id, CommentFlag.reason).where(
                 CommentFlag.comment_id.in_([c.id for c, _ in flagged]), CommentFlag.resolved_at.is_(None))):
             reasons.setdefault(comment_id, []).append(reason)
+    hide_requests = db.session.scalars(select(Proposal).where(
+        Proposal.round_id == round_.id, Proposal.hide_requested_at.is_not(None)).order_by(Proposal.number)).all()
     return render_template("proposals/queue.html", hood=g.neighbourhood, round=round_, waiting=waiting,
-                           flagged=flagged, reasons=reasons, empty=EmptyForm())
+                           flagged=flagged, reasons=reasons, hide_requests=hide_requests, empty=EmptyForm())
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/review", methods=["GET", "POST"])

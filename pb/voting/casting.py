@@ -54,7 +54,7 @@ def ballot_sections(round_: Round) -> list[rules_module.Section]:
                                    .order_by(Proposal.number)).all()
     sections = []
     for pot in round_.pots:
-        options = tuple(rules_module.Option(p.id, f"{p.reference} {p.title}", p.cost, p.summary)
+        options = tuple(rules_module.Option(p.id, f"{p.reference} {p.title}", p.cost, "" if p.hidden_at else p.summary)
                         for p in proposals if p.pot_id == pot.id)
         if options:
             sections.append(rules_module.Section(pot.id, pot.name, pot.amount, options))

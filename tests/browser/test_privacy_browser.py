@@ -40,7 +40,7 @@ def test_a_resident_downloads_their_data_then_erases_their_account(page, a11y, l
     assert "Enter your password to confirm it is you" in page.locator("#password-error").inner_text()
     a11y.check(page)
 
-    page.get_by_label("Also ask for my comments to be hidden").check()
+    page.get_by_label("Also ask for my comments and proposals to be hidden").check()
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Erase my account").click()
     page.get_by_role("heading", name="Your account is erased").wait_for()
