@@ -104,6 +104,7 @@ def test_asking_for_proposals_to_be_hidden_puts_them_before_a_facilitator(app, c
     round_ref, ids, person = _active_resident(app, factory)
     open_round = make_round(factory, round_ref.hood)  # open for proposals
     theirs, _ = make_proposal(factory, open_round, person, title="Pocket park benches")
+    draft, _ = make_proposal(factory, open_round, person, title="Half an idea", submit=False)
     with app.app_context():
         proposal = db.session.get(Proposal, theirs)
         proposal.summary = "Benches by the pond, said Priya"
@@ -111,6 +112,8 @@ def test_asking_for_proposals_to_be_hidden_puts_them_before_a_facilitator(app, c
     sign_in(client, person)
     response = client.post("/account/erase", data={"password": person.password, "hide_words": "y"})
     assert "1 comment and 1 proposal went" in client.get(response.location).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Proposal, draft) is None  # never public, so simply gone
 
     sign_in(client, open_round.facilitator)
     slug = round_ref.hood.slug

@@ -149,7 +149,7 @@ def erase(user: User, password: str, *, hide_words: bool) -> dict:
     open_duties = duties(user)
     if open_duties:
         raise ServiceError("Before your account can be erased: " + " ".join(open_duties))
-    sent = {"comments": 0, "proposals": 0}
+    sent = {"comments": 0, "proposals": 0, "drafts_deleted": 0}
     with transaction():
         if hide_words:
             already = select(CommentFlag.comment_id).where(CommentFlag.user_id == user.id)
@@ -165,6 +165,13 @@ def erase(user: User, password: str, *, hide_words: bool) -> dict:
                     Proposal.id.not_in(shared))):
                 proposal.hide_requested_at = utcnow()
                 sent["proposals"] += 1
+        # Drafts never submitted were never public: nothing else refers to them, so they go.
+        drafts = db.session.scalars(select(Proposal).where(
+            Proposal.proposer_id == user.id, Proposal.status == DRAFT, Proposal.version == 0,
+            Proposal.id.not_in(select(ProposalAuthor.proposal_id).where(ProposalAuthor.user_id != user.id)))).all()
+        for draft in drafts:
+            db.session.delete(draft)
+        sent["drafts_deleted"] = len(drafts)
         _forget_in_emails(user)
         for table in (UserSession, OneTimeToken, RoundFollower, GrantFollower, Membership):
             db.session.execute(delete(table).where(table.user_id == user.id))
@@ -179,7 +186,8 @@ def erase(user: User, password: str, *, hide_words: bool) -> dict:
         user.erased_at = utcnow()
         db.session.expire(user, ["memberships"])
         record("account.erased", user, actor=user, subject_type="account",
-               payload={"comments_sent_to_be_hidden": sent["comments"], "proposals_sent_to_be_hidden": sent["proposals"]})
+               payload={"comments_sent_to_be_hidden": sent["comments"], "proposals_sent_to_be_hidden": sent["proposals"],
+                        "drafts_deleted": sent["drafts_deleted"]})
     return sent
 
 
