@@ -5,6 +5,11 @@ box agree, and the ledger verifies.
 
     python bench/load_voting.py [--residents 2000] [--clients 16] [--engines sqlite,postgresql]
                                 [--postgres postgresql://postgres@127.0.0.1:5432/test] [--limit-s 900]
+                                [--servers 1] [--workers 4]
+
+With --servers 2 the residents are shared between two gunicorns on two ports over one database:
+several app servers at once, each appending to the same neighbourhood's audit chain, which must
+come out gap-free with every ballot counted once.
 
 Loopback only (127.0.0.1), bounded in count (--residents) and time (--limit-s per engine). For each
 engine it measures the casting step alone (POST .../vote/cast, the ballot page already loaded) and,
@@ -95,7 +100,7 @@ def check(url: str, instance: Path, round_id: int, confirmed: list[str]) -> dict
 
     from pb import create_app
     from pb.extensions import db
-    from pb.ledger.models import AuditLog
+    from pb.ledger.models import AuditEntry, AuditLog
     from pb.ledger.services import verify_log
     from pb.voting.casting import tracker_hash
     from pb.voting.models import Ballot, BallotBox, VoterRollEntry
@@ -111,8 +116,12 @@ def check(url: str, instance: Path, round_id: int, confirmed: list[str]) -> dict
                                     .group_by(Ballot.replace_key)).all()
         duplicates = sum(n - 1 for _, n in groups if n > 1) + max(0, ballots - roll)
         box = db.session.get(BallotBox, round_id)
+        # verify_log re-derives every hash and requires sequence numbers 1, 2, 3 ... with no gap, so
+        # appends from several servers at once that skipped or repeated a number would show here.
         problems = [verify_log(log) for log in db.session.scalars(select(AuditLog))]
-        result = {"lost": lost, "duplicates": duplicates, "ballots": ballots, "roll": roll,
+        entries = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action.in_(("ballot.cast", "ballot.replaced"))))
+        result = {"lost": lost, "duplicates": duplicates, "ballots": ballots, "roll": roll, "entries": entries,
                   "box": (box.roll_entries, box.ballots), "ledger_ok": not any(problems)}
         db.session.remove()
         db.engine.dispose()
@@ -173,22 +182,28 @@ def run_engine(engine: str, url: str, args) -> dict:
     started = time.perf_counter()
     round_id = seed(url, instance, args.residents)
     print(f"{engine}: seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "PB_BENCH_INSTANCE": str(instance), "PB_RATE_LIMITS": "0",
            "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "--timeout", "60",
-                               "--log-level", "warning", "bench.load_app:app"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    # Several app servers share the database (and, like real ones, the instance keys): each its own
+    # gunicorn on its own port, each resident sent to one of them in turn.
+    servers, bases = [], []
+    for _ in range(args.servers):
+        port = free_port()
+        servers.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b",
+                                         f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning",
+                                         "bench.load_app:app"], cwd=ROOT, env=env))
+        bases.append(f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + args.limit_s
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        for base in bases:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(base + "/healthz", timeout=2).read()
+                    break
+                except OSError:
+                    time.sleep(0.2)
         round_path = f"/n/bench/rounds/{round_id}"
-        people = [Resident(base, n) for n in range(args.residents)]
+        people = [Resident(bases[n % len(bases)], n) for n in range(args.residents)]
         with ThreadPoolExecutor(args.clients) as pool:
             print(f"{engine}: {args.residents:,} residents sign in and open their ballot ...", flush=True)
             list(pool.map(lambda r: (r.sign_in(), r.load_ballot(round_path)), people))
@@ -212,7 +227,7 @@ def run_engine(engine: str, url: str, args) -> dict:
                             latencies.append(elapsed)
                             done[0] += 1
                             if done[0] == kill_at and not victim:
-                                victim.append(kill_a_worker(server.pid))
+                                victim.append(kill_a_worker(servers[0].pid))
                         return
                     with lock:
                         cut_off[0] += 1
@@ -228,9 +243,9 @@ def run_engine(engine: str, url: str, args) -> dict:
 
             ceiling_latencies = []
 
-            def insert(_):
+            def insert(n):
                 t0 = time.perf_counter()
-                request = urllib.request.Request(base + "/bench/insert", data=b"", method="POST")
+                request = urllib.request.Request(bases[n % len(bases)] + "/bench/insert", data=b"", method="POST")
                 with urllib.request.urlopen(request, timeout=60) as response:
                     response.read()
                 with lock:
@@ -240,18 +255,20 @@ def run_engine(engine: str, url: str, args) -> dict:
             list(pool.map(insert, range(args.residents)))
             ceiling_s = time.perf_counter() - started
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
     outcome = check(url, instance, round_id, confirmed)
     shutil.rmtree(work, ignore_errors=True)
     ballots_per_s = len(confirmed) / cast_s
     ceiling_per_s = len(ceiling_latencies) / ceiling_s
     figures = {
-        "engine": engine, "ballots_per_s": round(ballots_per_s, 1), "p50_ms": round(percentile(latencies, 50), 1),
+        "engine": engine, "servers": args.servers, "ballots_per_s": round(ballots_per_s, 1), "p50_ms": round(percentile(latencies, 50), 1),
         "p95_ms": round(percentile(latencies, 95), 1), "p99_ms": round(percentile(latencies, 99), 1),
         "confirmed": len(confirmed), "cut_off": cut_off[0], "killed_worker": victim[0] if victim else None,
         "lost": outcome["lost"], "duplicates": outcome["duplicates"], "roll": outcome["roll"], "ballots": outcome["ballots"],
-        "ledger_ok": outcome["ledger_ok"], "ceiling_per_s": round(ceiling_per_s, 1),
+        "ledger_ok": outcome["ledger_ok"], "ledger_entries": outcome["entries"], "ceiling_per_s": round(ceiling_per_s, 1),
         "ceiling_p50_ms": round(percentile(ceiling_latencies, 50), 1),
         "ceiling_p95_ms": round(percentile(ceiling_latencies, 95), 1),
         "ceiling_p99_ms": round(percentile(ceiling_latencies, 99), 1),
@@ -261,6 +278,7 @@ def run_engine(engine: str, url: str, args) -> dict:
     assert outcome["roll"] == outcome["ballots"] and not outcome["lost"] and not outcome["duplicates"], outcome
     assert outcome["box"] == (outcome["roll"], outcome["ballots"]), outcome
     assert outcome["ledger_ok"], "the ledger does not verify"
+    assert outcome["entries"] >= len(confirmed), "a confirmed ballot has no ledger entry"
     return figures
 
 
@@ -290,9 +308,13 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--limit-s", type=float, default=900)
+    parser.add_argument("--servers", type=int, default=1, help="app servers (gunicorn processes on their own ports)")
+    parser.add_argument("--workers", type=int, default=4, help="workers per server")
     args = parser.parse_args()
     if not 1 <= args.residents <= 20_000:
         parser.error("--residents must be between 1 and 20,000")
+    if not 1 <= args.servers <= 4 or not 1 <= args.workers <= 8:
+        parser.error("--servers must be 1 to 4 and --workers 1 to 8")
     results = []
     for engine in [e for e in ("sqlite", "postgresql") if e in args.engines.split(",")]:
         if engine == "sqlite":
@@ -302,7 +324,8 @@ def main() -> None:
             url = postgres_database(args.postgres, "pb_load_bench")
         results.append(run_engine(engine, url, args))
     for r in results:
-        print(f"RESULT engine={r['engine']} ballots_per_s={r['ballots_per_s']} p95_ms={r['p95_ms']} lost={r['lost']} "
+        servers = f" servers={r['servers']}" if r["servers"] > 1 else ""
+        print(f"RESULT engine={r['engine']}{servers} ballots_per_s={r['ballots_per_s']} p95_ms={r['p95_ms']} lost={r['lost']} "
               f"duplicates={r['duplicates']} ceiling_per_s={r['ceiling_per_s']} ratio={r['ratio']}")
 
 
