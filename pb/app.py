@@ -88,13 +88,14 @@ def _register_blueprints(app: Flask) -> None:
     from pb.funds.manage_views import bp as funds_admin
     from pb.funds.views import bp as funds
     from pb.ledger.views import bp as ledger
+    from pb.national.views import bp as national
     from pb.neighbourhoods.views import bp as neighbourhoods
     from pb.proposals import deliberation_views  # noqa: F401  (its routes join the proposals blueprint)
     from pb.proposals.views import bp as proposals
     from pb.rounds.views import bp as rounds
     from pb.voting.views import bp as voting
 
-    for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, ledger, admin):
+    for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, national, ledger, admin):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 

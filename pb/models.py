@@ -18,6 +18,7 @@ from pb.funds.models import (  # noqa: F401
     Tranche,
 )
 from pb.ledger.models import AuditEntry, AuditLog, Checkpoint  # noqa: F401
+from pb.national.models import Allocation, AllocationShare, NeighbourhoodFigure, Programme, ProgrammeFigures  # noqa: F401
 from pb.neighbourhoods.models import EligiblePostcode, Membership, Neighbourhood, VerificationLetter  # noqa: F401
 from pb.proposals.models import (  # noqa: F401
     Amendment,

@@ -44,7 +44,10 @@ MATRIX = {
     "/account/erase": SIGNED_IN,
     "/admin/": ADMIN, "/admin/audit": ADMIN, "/admin/outbox": ADMIN, "/admin/neighbourhoods/new": ADMIN,
     "/admin/n/{slug}/": ADMIN, "/admin/n/{slug}/area": ADMIN, "/admin/n/{slug}/roles": ADMIN,
-    "/admin/n/{slug}/roles/revoke": ADMIN,
+    "/admin/n/{slug}/roles/revoke": ADMIN, "/admin/programmes/new": ADMIN, "/admin/programmes/{programme}": ADMIN,
+    "/admin/programmes/{programme}/years/{start}/allocation": ADMIN,
+    "/national/": PUBLIC, "/national/{programme}/": PUBLIC, "/national/{programme}/{start}/figures.csv": PUBLIC,
+    "/national/{programme}/{start}/allocation.csv": PUBLIC,
     # a neighbourhood's public pages and open data
     "/n/{slug}/": PUBLIC, "/n/{slug}/rounds": PUBLIC, "/n/{slug}/rounds/{round}/": PUBLIC,
     "/n/{slug}/rounds/{round}/proposals": PUBLIC, "/n/{slug}/proposals/{proposal}": PUBLIC,
@@ -299,6 +302,7 @@ def money_world(factory, round_ref) -> dict:
     from pb.extensions import db
     from pb.funds import delivery, grants, payments, planning
     from pb.funds.figures import financial_year_of
+    from pb.national import services as national
     from tests.factories import _user
 
     treasurer = factory.with_role(round_ref.hood, TREASURER)
@@ -318,7 +322,11 @@ def money_world(factory, round_ref) -> dict:
         grants.accept_grant(grant, facilitator)
         payment = payments.record_payment(grant, _user(treasurer), amount=100_00, paid_on=date.today(), spend="revenue")
         update = delivery.post_update(grant, facilitator, status="on_track", body="Two sessions so far")
-        ids = {"fund": fund.id, "grant": grant.id, "payment": payment.id, "decision": decision.id, "update": update.id}
+        programme = national.create_programme(
+            _user(factory.person(admin=True)), name="Community Wealth Fund", description="", first_year="2027/28",
+            years=10, annual_amount=1_000_000_00, base_amount=0, population_weight=60, deprivation_weight=40)
+        ids = {"fund": fund.id, "grant": grant.id, "payment": payment.id, "decision": decision.id, "update": update.id,
+               "programme": programme.id, "start": 2027}
         db.session.commit()
     return ids
 

@@ -121,9 +121,14 @@ def _corpus_world(factory):
     """The access world (a round open for proposals, with money), plus a round still being set up in
     the same neighbourhood and a round open for voting in another: the forms of all three states.
     Returns (insider, [page urls])."""
+    from sqlalchemy import select
+
     from pb.accounts.models import User
     from pb.extensions import db
+    from pb.national import services as national
+    from pb.national.models import Programme
     from pb.neighbourhoods import services as hoods
+    from pb.neighbourhoods.models import Neighbourhood
     from pb.proposals import services as proposals
     from pb.proposals.models import Comment, Proposal
     from pb.timeutil import utcnow
@@ -150,6 +155,11 @@ def _corpus_world(factory):
         # ... and its author, since gone, asked for it to be hidden: the facilitator's decision form.
         db.session.get(Proposal, theirs).hide_requested_at = utcnow()
         db.session.commit()
+        # The national programme's first year has its figures: the operator's confirm form.
+        hoods_now = db.session.scalars(select(Neighbourhood)).all()
+        national.import_figures(db.session.get(Programme, ids["programme"]), db.session.get(User, insider.id),
+                                financial_year="2027/28", text="neighbourhood,region,population,deprivation_score\n" +
+                                "".join(f"{h.slug},North,{1000 + h.id},{10 + h.id}.5\n" for h in hoods_now))
     urls = list(_pages(factory.app, hood, ids)) + [f"/n/{hood.slug}/proposals/{theirs}",
                                                     f"/n/{hood.slug}/proposals/{theirs}/hide"]
     urls += [u for u in _pages(factory.app, hood, ids | {"round": setup.id, "pot": setup.pot_ids[0]}) if u not in urls]

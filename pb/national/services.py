@@ -1,0 +1,261 @@
+"""State changes of a national programme. Each checks its rules, writes and appends its audit
+entries in one transaction: the platform log for the programme, each neighbourhood's own log for
+the money its fund is promised."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.funds.models import Fund, FundSource, FundYear, SourcePromise
+from pb.ledger.services import record
+from pb.money import is_financial_year
+from pb.neighbourhoods.models import Neighbourhood
+from pb.services import ServiceError, transaction
+from pb.text import required_text
+
+from .formula import FormulaError, Inputs, Share, allocate
+from .models import Allocation, AllocationShare, NeighbourhoodFigure, Programme, ProgrammeFigures
+
+FIGURE_COLUMNS = ("neighbourhood", "region", "population", "deprivation_score")
+MAX_POUNDS = 10_000_000_000  # £100m a year in pence: far above any programme, below the column's limit
+
+
+def _admin(user: User) -> None:
+    if not user.is_admin:
+        raise ServiceError("Only platform admins (the fund's operator) run national programmes")
+
+
+def _pence(value: int | None, field: str, label: str, *, zero: bool) -> int:
+    if value is None:
+        raise ServiceError(f"Enter {label.lower()} in pounds, like 1,000,000", field=field)
+    if value < 0 or (value == 0 and not zero) or value > MAX_POUNDS:
+        raise ServiceError(f"{label} must be more than £0 and at most £100,000,000" if not zero else
+                           f"{label} must be £0 or more, and at most £100,000,000", field=field)
+    return value
+
+
+def create_programme(admin: User, *, name: str, description: str, first_year: str, years: int | None,
+                     annual_amount: int | None, base_amount: int | None, population_weight: int | None,
+                     deprivation_weight: int | None) -> Programme:
+    _admin(admin)
+    name = required_text(name, field="name", label="The programme's name", limit=120,
+                         missing="Enter the programme's name, for example ‘Community Wealth Fund’")
+    if db.session.scalar(select(Programme.id).where(Programme.name == name)):
+        raise ServiceError(f"There is already a programme called {name}", field="name")
+    first_year = (first_year or "").strip()
+    if not is_financial_year(first_year):
+        raise ServiceError("First financial year must be a year like 2027/28", field="first_year")
+    if years is None or not 1 <= years <= 15:
+        raise ServiceError("A programme lasts between 1 and 15 financial years", field="years")
+    annual_amount = _pence(annual_amount, "annual_amount", "The money each year", zero=False)
+    base_amount = _pence(base_amount, "base_amount", "The base amount", zero=True)
+    if population_weight is None or not 0 <= population_weight <= 100:
+        raise ServiceError("The population weight must be a whole percentage from 0 to 100", field="population_weight")
+    if deprivation_weight is None or not 0 <= deprivation_weight <= 100:
+        raise ServiceError("The deprivation weight must be a whole percentage from 0 to 100", field="deprivation_weight")
+    if population_weight + deprivation_weight != 100:
+        raise ServiceError(f"The two weights must add up to 100%; they add up to {population_weight + deprivation_weight}%",
+                           field="deprivation_weight")
+    description = (description or "").strip()
+    if len(description) > 4000:
+        raise ServiceError("The description must be 4,000 characters or fewer", field="description")
+    with transaction():
+        programme = Programme(name=name, description=description, first_year=first_year, years=years,
+                              annual_amount=annual_amount, base_amount=base_amount, population_weight=population_weight,
+                              deprivation_weight=deprivation_weight, created_by_id=admin.id)
+        db.session.add(programme)
+        db.session.flush()
+        record("programme.created", programme, actor=admin, payload={
+            "name": name, "first_year": first_year, "years": years, "annual_amount": annual_amount,
+            "base_amount": base_amount, "population_weight": population_weight, "deprivation_weight": deprivation_weight})
+    return programme
+
+
+# --- the figures ----------------------------------------------------------------------------------
+
+def _score_milli(raw: str) -> int | None:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value < 0 or value > 1000 or value != value.quantize(Decimal("0.001")):
+        return None
+    return int(value * 1000)
+
+
+def parse_figures(text: str) -> list[tuple[Neighbourhood, str, int, int]]:
+    """(neighbourhood, region, population, score in thousandths) for every line, or a ServiceError
+    naming every bad line: nothing is saved unless every line is right."""
+    rows = list(csv.reader(io.StringIO((text or "").lstrip("\ufeff"))))
+    if not rows or [c.strip().lower() for c in rows[0]] != list(FIGURE_COLUMNS):
+        raise ServiceError("The first line must be the column names: " + ",".join(FIGURE_COLUMNS), field="figures")
+    hoods = {h.slug: h for h in db.session.scalars(select(Neighbourhood))}
+    problems, seen, parsed = [], {}, []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != 4:
+            problems.append(f"line {number}: has {len(row)} values, not 4")
+            continue
+        slug, region, population_text, score_text = (cell.strip() for cell in row)
+        hood = hoods.get(slug)
+        if hood is None:
+            problems.append(f"line {number}: no neighbourhood has the web address name {slug!r}")
+        elif slug in seen:
+            problems.append(f"line {number}: {slug} is already on line {seen[slug]}")
+        seen.setdefault(slug, number)
+        if not region or len(region) > 60:
+            problems.append(f"line {number}: give the region, in 60 characters or fewer")
+        population = int(population_text) if population_text.isdigit() and len(population_text) <= 9 else None
+        if population_text.lstrip().startswith("-"):
+            problems.append(f"line {number}: the population cannot be negative ({population_text})")
+        elif population is None or population == 0:
+            problems.append(f"line {number}: the population must be a whole number of people, more than 0, not {population_text!r}")
+        score = _score_milli(score_text)
+        if score is None:
+            problems.append(f"line {number}: the deprivation score must be a number from 0 to 1000 with at most "
+                            f"3 decimal places, not {score_text!r}")
+        if hood is not None and population and score is not None:
+            parsed.append((hood, region, population, score))
+    missing = sorted(set(hoods) - set(seen))
+    if missing:
+        problems.append("missing: " + ", ".join(missing) + " (every neighbourhood needs a line)")
+    if problems:
+        raise ServiceError("Nothing was saved. " + "; ".join(problems[:20]) +
+                           (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""), field="figures")
+    return parsed
+
+
+def figures_csv(rows) -> str:
+    """The published figures file; its SHA-256 is recorded with them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIGURE_COLUMNS)
+    for row in sorted(rows, key=lambda r: r.neighbourhood.slug):
+        writer.writerow([row.neighbourhood.slug, row.region, row.population, row.score])
+    return out.getvalue()
+
+
+def import_figures(programme: Programme, admin: User, *, financial_year: str, text: str) -> ProgrammeFigures:
+    _admin(admin)
+    if financial_year not in programme.financial_years:
+        raise ServiceError(f"{programme.name} runs from {programme.financial_years[0]} to {programme.financial_years[-1]}",
+                           field="financial_year")
+    if allocation_for(programme, financial_year) is not None:
+        raise ServiceError(f"The {financial_year} allocation is already confirmed, so its figures are final",
+                           field="financial_year")
+    parsed = parse_figures(text)
+    with transaction():
+        figures = db.session.scalar(select(ProgrammeFigures).where(ProgrammeFigures.programme_id == programme.id,
+                                                                   ProgrammeFigures.financial_year == financial_year))
+        replaced = figures is not None
+        if figures is None:
+            figures = ProgrammeFigures(programme_id=programme.id, financial_year=financial_year, sha256="",
+                                       imported_by_id=admin.id)
+            db.session.add(figures)
+        figures.rows.clear()
+        db.session.flush()
+        figures.rows.extend(NeighbourhoodFigure(neighbourhood_id=hood.id, neighbourhood=hood, region=region,
+                                                population=population, score_milli=score)
+                            for hood, region, population, score in parsed)
+        figures.imported_by_id = admin.id
+        figures.sha256 = hashlib.sha256(figures_csv(figures.rows).encode()).hexdigest()
+        db.session.flush()
+        record("programme.figures_imported", figures, actor=admin, payload={
+            "programme": programme.id, "financial_year": financial_year, "neighbourhoods": len(parsed),
+            "population": sum(p for _, _, p, _ in parsed), "figures_sha256": figures.sha256, "replaced": replaced})
+    return figures
+
+
+def figures_for(programme: Programme, financial_year: str) -> ProgrammeFigures | None:
+    return db.session.scalar(select(ProgrammeFigures).where(ProgrammeFigures.programme_id == programme.id,
+                                                            ProgrammeFigures.financial_year == financial_year))
+
+
+def allocation_for(programme: Programme, financial_year: str) -> Allocation | None:
+    return db.session.scalar(select(Allocation).where(Allocation.programme_id == programme.id,
+                                                      Allocation.financial_year == financial_year))
+
+
+# --- the allocation -------------------------------------------------------------------------------
+
+def preview(programme: Programme, financial_year: str) -> list[tuple[NeighbourhoodFigure, Share]]:
+    """Each neighbourhood's figures and share by the formula, before anything is confirmed."""
+    figures = figures_for(programme, financial_year)
+    if figures is None:
+        raise ServiceError(f"Import the {financial_year} figures first")
+    rows = {row.neighbourhood.slug: row for row in figures.rows}
+    try:
+        shares = allocate(programme.annual_amount, programme.base_amount, programme.population_weight,
+                          programme.deprivation_weight,
+                          [Inputs(slug, row.population, row.score_milli) for slug, row in sorted(rows.items())])
+    except FormulaError as error:
+        raise ServiceError(f"The {financial_year} allocation cannot be made: {error}") from None
+    return [(rows[share.slug], share) for share in shares]
+
+
+def confirm_allocation(programme: Programme, admin: User, *, financial_year: str) -> Allocation:
+    """Confirm the year's allocation as one action: every neighbourhood's fund is promised its share
+    by the programme (a fund and a source are set up where there are none yet)."""
+    _admin(admin)
+    if financial_year not in programme.financial_years:
+        raise ServiceError(f"{programme.name} does not run in {financial_year}")
+    if allocation_for(programme, financial_year) is not None:
+        raise ServiceError(f"The {financial_year} allocation of {programme.name} is already confirmed; it cannot be "
+                           "made twice")
+    shares = preview(programme, financial_year)
+    figures = figures_for(programme, financial_year)
+    with transaction():
+        allocation = Allocation(programme_id=programme.id, financial_year=financial_year, figures_id=figures.id,
+                                confirmed_by_id=admin.id)
+        db.session.add(allocation)
+        for row, share in shares:
+            allocation.shares.append(AllocationShare(neighbourhood_id=row.neighbourhood_id, base=share.base,
+                                                     by_population=share.by_population, by_deprivation=share.by_deprivation))
+            _promise(programme, admin, row.neighbourhood, financial_year, share.total)
+        db.session.flush()
+        record("allocation.confirmed", allocation, actor=admin, payload={
+            "programme": programme.id, "financial_year": financial_year, "figures_sha256": figures.sha256,
+            "total": sum(s.total for _, s in shares), "neighbourhoods": len(shares)})
+    return allocation
+
+
+def _promise(programme: Programme, admin: User, hood: Neighbourhood, financial_year: str, amount: int) -> None:
+    """In the caller's transaction: the neighbourhood's fund for this year (set up if it has none),
+    the programme as its source, and the year's promise, each in the neighbourhood's own log."""
+    funds = db.session.scalars(select(Fund).where(Fund.neighbourhood_id == hood.id).order_by(Fund.id)).all()
+    fund = next((f for f in funds if financial_year in f.financial_years), None)
+    if fund is None:
+        name = programme.name if all(f.name != programme.name for f in funds) else f"{programme.name} {programme.first_year}"
+        fund = Fund(neighbourhood_id=hood.id, name=name[:120], description=f"Allocated by {programme.name}, by formula.",
+                    first_year=programme.first_year, years=programme.years, created_by_id=admin.id)
+        db.session.add(fund)
+        db.session.flush()
+        for year in fund.financial_years:
+            db.session.add(FundYear(fund_id=fund.id, financial_year=year, planned=0))
+        record("fund.created", fund, actor=admin, neighbourhood=hood,
+               payload={"name": fund.name, "first_year": fund.first_year, "years": fund.years, "by": "programme"})
+    source = db.session.scalar(select(FundSource).where(FundSource.fund_id == fund.id, FundSource.name == programme.name))
+    if source is None:
+        source = FundSource(fund_id=fund.id, name=programme.name, kind="community_wealth_fund")
+        db.session.add(source)
+        db.session.flush()
+        record("fund.source_added", source, actor=admin, neighbourhood=hood,
+               payload={"fund": fund.id, "name": programme.name, "kind": source.kind})
+    promise = db.session.scalar(select(SourcePromise).where(SourcePromise.source_id == source.id,
+                                                            SourcePromise.financial_year == financial_year))
+    before = promise.amount if promise else None
+    if promise is None:
+        promise = SourcePromise(source_id=source.id, financial_year=financial_year, amount=amount)
+        db.session.add(promise)
+    promise.amount = amount
+    db.session.flush()
+    record("fund.promise_set", promise, actor=admin, neighbourhood=hood, payload={
+        "fund": fund.id, "source": source.name, "financial_year": financial_year, "amount": amount, "was": before,
+        "by": "programme allocation"})

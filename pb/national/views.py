@@ -1,0 +1,159 @@
+"""National programmes: the operator's pages (platform admins) and the public ones, where the formula,
+its inputs and every neighbourhood's share are published and downloadable."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pb.access import admin_only, public
+from pb.extensions import db
+from pb.forms import EmptyForm, choices
+from pb.ratelimits import DOWNLOADS, on_get
+from pb.services import ServiceError
+
+from . import services
+from .forms import FiguresForm, ProgrammeForm
+from .models import Programme
+
+bp = Blueprint("national", __name__)
+
+
+def load_programme(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+def _year(programme: Programme, start: int) -> str:
+    year = f"{start}/{(start + 1) % 100:02d}"
+    if year not in programme.financial_years:
+        abort(404)
+    return year
+
+
+def _status(form) -> int:
+    return 400 if form.has_errors else 200
+
+
+# --- the operator's pages ----------------------------------------------------------------------------
+
+@bp.route("/admin/programmes/new", methods=["GET", "POST"])
+@admin_only
+def new_programme():
+    form = ProgrammeForm()
+    if form.validate_on_submit():
+        try:
+            programme = services.create_programme(
+                current_user, name=form.name.data, description=form.description.data, first_year=form.first_year.data,
+                years=form.years.data, annual_amount=form.annual_amount.data, base_amount=form.base_amount.data,
+                population_weight=form.population_weight.data, deprivation_weight=form.deprivation_weight.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"{programme.name} is set up. Import the first year's figures next.", "success")
+            return redirect(url_for("national.manage", programme_id=programme.id))
+    return render_template("national/programme_form.html", form=form), _status(form)
+
+
+@bp.route("/admin/programmes/<int:programme_id>", methods=["GET", "POST"])
+@admin_only
+def manage(programme_id):
+    """The programme's years, and the figures form: importing replaces that year's figures."""
+    programme = load_programme(programme_id)
+    form = FiguresForm()
+    open_years = [y for y in programme.financial_years if services.allocation_for(programme, y) is None]
+    form.financial_year.choices = choices([(y, y) for y in open_years])
+    if form.validate_on_submit():
+        upload = request.files.get("figures_file")
+        try:
+            text = upload.read().decode("utf-8") if upload and upload.filename else (form.figures.data or "")
+            services.import_figures(programme, current_user, financial_year=form.financial_year.data, text=text)
+        except UnicodeDecodeError:
+            form.fail(ServiceError("The file is not a CSV in UTF-8 text: save it as ‘CSV UTF-8’ and upload it again",
+                                   field="figures_file"))
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"The {form.financial_year.data} figures are imported. Check the allocation below, then confirm it.", "success")
+            return redirect(url_for("national.allocation", programme_id=programme.id,
+                                    start=int(form.financial_year.data[:4])))
+    years = [(y, services.figures_for(programme, y), services.allocation_for(programme, y)) for y in programme.financial_years]
+    return render_template("national/manage.html", programme=programme, form=form, years=years), _status(form)
+
+
+@bp.route("/admin/programmes/<int:programme_id>/years/<int:start>/allocation", methods=["GET", "POST"])
+@admin_only
+def allocation(programme_id, start):
+    """Check the allocation the formula gives, then confirm it as one action."""
+    programme = load_programme(programme_id)
+    year = _year(programme, start)
+    form = EmptyForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            services.confirm_allocation(programme, current_user, financial_year=year)
+        except ServiceError as error:
+            problem = error.message
+        else:
+            flash(f"The {year} allocation is confirmed: every neighbourhood's fund is promised its share.", "success")
+            return redirect(url_for("national.programme", programme_id=programme.id) + f"#year-{start}")
+    confirmed = services.allocation_for(programme, year)
+    try:
+        rows = services.preview(programme, year) if confirmed is None else None
+    except ServiceError as error:
+        rows, problem = None, problem or error.message
+    return render_template("national/allocation.html", programme=programme, year=year, start=start, rows=rows,
+                           confirmed=confirmed, form=form, problem=problem), 400 if problem and request.method == "POST" else 200
+
+
+# --- the public pages ----------------------------------------------------------------------------------
+
+@bp.route("/national/")
+@public
+def index():
+    programmes = db.session.scalars(db.select(Programme).order_by(Programme.id)).all()
+    return render_template("national/index.html", programmes=programmes)
+
+
+@bp.route("/national/<int:programme_id>/")
+@public
+def programme(programme_id):
+    programme = load_programme(programme_id)
+    years = [(y, services.figures_for(programme, y), services.allocation_for(programme, y)) for y in programme.financial_years]
+    return render_template("national/programme.html", programme=programme, years=years)
+
+
+def _csv(rows: list[list], name: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/national/<int:programme_id>/<int:start>/figures.csv")
+@public
+@on_get(DOWNLOADS)
+def figures_csv(programme_id, start):
+    programme = load_programme(programme_id)
+    figures = services.figures_for(programme, _year(programme, start))
+    if figures is None:
+        abort(404)
+    return Response(services.figures_csv(figures.rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="figures-{start}.csv"'})
+
+
+@bp.route("/national/<int:programme_id>/<int:start>/allocation.csv")
+@public
+@on_get(DOWNLOADS)
+def allocation_csv(programme_id, start):
+    programme = load_programme(programme_id)
+    confirmed = services.allocation_for(programme, _year(programme, start))
+    if confirmed is None:
+        abort(404)
+    rows = [["neighbourhood", "base", "by_population", "by_deprivation", "total"]]
+    rows += [[s.neighbourhood.slug, s.base, s.by_population, s.by_deprivation, s.total]
+             for s in sorted(confirmed.shares, key=lambda s: s.neighbourhood.slug)]
+    return _csv(rows, f"allocation-{start}.csv")
