@@ -43,7 +43,8 @@ def _programme(client):
     return int(response.location.rstrip("/").split("/")[-1])
 
 
-def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_share(app, client, factory, operator):
+def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_share(app, client, factory, operator,
+                                                                                     tmp_path, capsys):
     hoods = _hoods(factory)
     pid = _programme(client)
     response = client.post(f"/admin/programmes/{pid}", data={"financial_year": "2027/28", "figures": _figures(hoods)})
@@ -86,6 +87,12 @@ def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_
         assert int(exact) <= share <= int(exact) + 1  # rounded down, a leftover penny at most
         assert share == promised[row["neighbourhood"]]
     assert sum(int(s["total"]) for s in shares.values()) == 1_000_000_00
+    # ... and the published command gives the published shares, line for line.
+    (tmp_path / "figures.csv").write_text(client.get(f"/national/{pid}/2027/figures.csv").get_data(as_text=True))
+    capsys.readouterr()
+    formula.main([str(tmp_path / "figures.csv"), "--annual", "100000000", "--base", "10000000",
+                  "--population-weight", "60", "--deprivation-weight", "40"])
+    assert capsys.readouterr().out.replace("\r\n", "\n") == client.get(f"/national/{pid}/2027/allocation.csv").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("lines,message", [

@@ -18,6 +18,7 @@ import argparse
 import csv
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 
@@ -84,7 +85,7 @@ def main(argv=None) -> int:
     parser.add_argument("--deprivation-weight", type=int, required=True)
     args = parser.parse_args(argv)
     with open(args.figures, newline="", encoding="utf-8") as handle:
-        rows = [Inputs(r["neighbourhood"], int(r["population"]), round(float(r["deprivation_score"]) * 1000))
+        rows = [Inputs(r["neighbourhood"], int(r["population"]), int(Decimal(r["deprivation_score"]) * 1000))
                 for r in csv.DictReader(handle)]
     out = csv.writer(sys.stdout)
     out.writerow(["neighbourhood", "base", "by_population", "by_deprivation", "total"])

@@ -1,0 +1,42 @@
+"""The fund's operator shares a national programme's year between neighbourhoods in a browser,
+JavaScript on and off, axe-core on every page: a bad figures file first, then the allocation."""
+import pytest
+
+from tests.browser.test_accounts_browser import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_operator_sets_up_a_programme_and_confirms_a_year(page, a11y, live_server):
+    name = "Community Wealth Fund " + ("A" if page.javascript else "B")
+    sign_in(page, "admin@eastbrook.example")
+    page.goto("/admin/")
+    page.get_by_role("link", name="set one up").click()
+    page.get_by_role("heading", name="Set up a national programme").wait_for()
+    a11y.check(page)
+    page.get_by_label("Name of the programme").fill(name)
+    page.get_by_label("First financial year").fill("2027/28")
+    page.get_by_label("How many years it lasts").fill("10")
+    page.get_by_label("Money shared out each year").fill("1,000,000")
+    page.get_by_label("Base amount for every neighbourhood each year").fill("0")
+    page.get_by_label("Share of the rest by population (%)").fill("60")
+    page.get_by_label("Share of the rest by deprivation score (%)").fill("40")
+    page.get_by_role("button", name="Set up the programme").click()
+    page.get_by_role("heading", name=name).wait_for()
+    a11y.check(page)
+
+    page.get_by_label("Figures (CSV)").fill("neighbourhood,region,population,deprivation_score\neastbrook,North West,-12,40\n")
+    page.get_by_role("button", name="Import the figures").click()
+    page.locator(".error-summary").wait_for()
+    assert "line 2: the population cannot be negative (-12)" in page.locator("#figures-error").inner_text()
+    a11y.check(page)
+
+    page.get_by_label("Figures (CSV)").fill("neighbourhood,region,population,deprivation_score\neastbrook,North West,9800,41.250\n")
+    page.get_by_role("button", name="Import the figures").click()
+    page.get_by_role("heading", name="check and confirm the allocation").wait_for()
+    assert "£1,000,000.00" in page.locator("main").inner_text()
+    a11y.check(page)
+    page.get_by_role("button", name="Confirm the 2027/28 allocation").click()
+    page.get_by_role("heading", name="2027/28").wait_for()
+    assert "Download" in page.locator("main").inner_text()
+    a11y.check(page)
