@@ -53,7 +53,8 @@ class ProgrammeForm(Form):
 
 
 class FiguresForm(Form):
-    financial_year = SelectField("Financial year", validators=[InputRequired("Choose the financial year")])
+    # The service says which years are open (a clearer message than "Not a valid choice").
+    financial_year = SelectField("Financial year", validators=[InputRequired("Choose the financial year")], validate_choice=False)
     figures = TextAreaField("Figures (CSV)", validators=[Optional(), Length(max=200_000, message="Paste at most 200,000 characters; upload a file instead")],
                             description="One line per neighbourhood after the column names: "
                                         "neighbourhood,region,population,deprivation_score",

@@ -1,6 +1,8 @@
 """Voting pages: the ballot, check your answers, the receipt; counting and results."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -140,8 +142,6 @@ def receipt(slug, round_id):
             found = services.receipt_status(round_, code)
     proof = services.receipt_proof(round_, code) if found else None
     if proof is not None and request.form.get("format") == "json":
-        import json
-
         response = Response(json.dumps(proof, indent=2, ensure_ascii=False), mimetype="application/json")
         response.headers["Content-Disposition"] = 'attachment; filename="receipt-proof.json"'
         return response
@@ -213,8 +213,6 @@ def download_result(slug, round_id, fmt):
         abort(404)
     if fmt == "csv":
         return _download(round_, services.results_csv(round_, result), f"{slug}-round-{round_.id}-result.csv", "text/csv")
-    import json
-
     body = json.dumps({"round": round_.name, "rule": result.rule, "status": result.status,
                        "ballots": result.ballot_count, "ballots_sha256": result.ballots_sha256,
                        "pots": result.result, "turnout": result.turnout}, indent=2, sort_keys=True)
