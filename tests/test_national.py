@@ -147,3 +147,22 @@ def test_the_formula_adds_up_exactly_and_matches_its_own_command(tmp_path):
     assert all(s.base == 12_345_00 and s.by_population >= 0 and s.by_deprivation >= 0 for s in shares)
     with pytest.raises(formula.FormulaError, match="must add up to 100%"):
         formula.allocate(100, 0, 50, 40, rows)
+
+
+def test_the_public_page_costs_the_same_queries_for_3_or_30_neighbourhoods(app, client, factory, operator):
+    from tests.test_proposals import _queries_for
+
+    counts = []
+    for n, name in ((3, "Small programme"), (30, "Large programme")):
+        hoods = [factory.neighbourhood(slug=f"{name.split()[0].lower()}-{i}") for i in range(n)]
+        with app.app_context():
+            everyone = db.session.scalars(select(Neighbourhood)).all()
+        lines = [f"{h.slug},North,{1000 + h.id * 7},{10 + h.id % 9}.25" for h in everyone]
+        response = client.post("/admin/programmes/new", data=PROGRAMME | {"name": name, "base_amount": "1,000"})
+        pid = int(response.location.rstrip("/").split("/")[-1])
+        imported = client.post(f"/admin/programmes/{pid}", data={"financial_year": "2027/28", "figures": _figures(hoods, lines)})
+        assert imported.status_code == 302, imported.get_data(as_text=True)[-3000:]
+        confirmed = client.post(f"/admin/programmes/{pid}/years/2027/allocation")
+        assert confirmed.status_code == 302, confirmed.get_data(as_text=True)[-3000:]
+        counts.append(_queries_for(app, client, f"/national/{pid}/"))
+    assert counts[0] == counts[1], counts  # no query per neighbourhood

@@ -50,7 +50,9 @@ class ProgrammeFigures(db.Model):
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     programme = relationship("Programme", back_populates="figures")
-    rows = relationship("NeighbourhoodFigure", cascade="all, delete-orphan", order_by="NeighbourhoodFigure.id")
+    # Loaded whole, with their neighbourhoods, in two queries however many neighbourhoods there are.
+    rows = relationship("NeighbourhoodFigure", cascade="all, delete-orphan", order_by="NeighbourhoodFigure.id",
+                        lazy="selectin")
 
 
 class NeighbourhoodFigure(db.Model):
@@ -64,7 +66,7 @@ class NeighbourhoodFigure(db.Model):
     population: Mapped[int]
     score_milli: Mapped[int]  # the deprivation score x 1000, exact
 
-    neighbourhood = relationship("Neighbourhood")
+    neighbourhood = relationship("Neighbourhood", lazy="joined")
 
     @property
     def score(self) -> str:
@@ -85,7 +87,7 @@ class Allocation(db.Model):
 
     programme = relationship("Programme", back_populates="allocations")
     figures = relationship("ProgrammeFigures")
-    shares = relationship("AllocationShare", cascade="all, delete-orphan", order_by="AllocationShare.id")
+    shares = relationship("AllocationShare", cascade="all, delete-orphan", order_by="AllocationShare.id", lazy="selectin")
 
 
 class AllocationShare(db.Model):
@@ -98,7 +100,7 @@ class AllocationShare(db.Model):
     by_population: Mapped[int]
     by_deprivation: Mapped[int]
 
-    neighbourhood = relationship("Neighbourhood")
+    neighbourhood = relationship("Neighbourhood", lazy="joined")
 
     @property
     def total(self) -> int:
