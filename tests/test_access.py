@@ -47,7 +47,8 @@ MATRIX = {
     "/admin/n/{slug}/roles/revoke": ADMIN, "/admin/programmes/new": ADMIN, "/admin/programmes/{programme}": ADMIN,
     "/admin/programmes/{programme}/years/{start}/allocation": ADMIN,
     "/national/": PUBLIC, "/national/{programme}/": PUBLIC, "/national/{programme}/{start}/figures.csv": PUBLIC,
-    "/national/{programme}/{start}/allocation.csv": PUBLIC,
+    "/national/{programme}/{start}/allocation.csv": PUBLIC, "/national/{programme}/{start}/neighbourhoods": PUBLIC,
+    "/national/{programme}/{start}/neighbourhoods.csv": PUBLIC,
     # a neighbourhood's public pages and open data
     "/n/{slug}/": PUBLIC, "/n/{slug}/rounds": PUBLIC, "/n/{slug}/rounds/{round}/": PUBLIC,
     "/n/{slug}/rounds/{round}/proposals": PUBLIC, "/n/{slug}/proposals/{proposal}": PUBLIC,

@@ -149,7 +149,7 @@ def test_the_formula_adds_up_exactly_and_matches_its_own_command(tmp_path):
         formula.allocate(100, 0, 50, 40, rows)
 
 
-def test_the_public_page_costs_the_same_queries_for_3_or_30_neighbourhoods(app, client, factory, operator):
+def test_the_public_pages_cost_the_same_queries_for_3_or_30_neighbourhoods(app, client, factory, operator):
     from tests.test_proposals import _queries_for
 
     counts = []
@@ -164,5 +164,51 @@ def test_the_public_page_costs_the_same_queries_for_3_or_30_neighbourhoods(app, 
         assert imported.status_code == 302, imported.get_data(as_text=True)[-3000:]
         confirmed = client.post(f"/admin/programmes/{pid}/years/2027/allocation")
         assert confirmed.status_code == 302, confirmed.get_data(as_text=True)[-3000:]
-        counts.append(_queries_for(app, client, f"/national/{pid}/"))
-    assert counts[0] == counts[1], counts  # no query per neighbourhood
+        counts.append((_queries_for(app, client, f"/national/{pid}/"),
+                       _queries_for(app, client, f"/national/{pid}/2027/neighbourhoods")))
+    assert counts[0] == counts[1], counts  # no query per neighbourhood, on the programme page or the national view
+
+
+def test_the_national_view_shows_every_neighbourhoods_year_filters_sorts_and_downloads(app, client, factory, operator):
+    from datetime import date, timedelta
+
+    from pb import timeutil
+    from pb.funds import grants, payments, planning
+    from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
+    from tests.factories import _user
+
+    hoods = _hoods(factory)
+    pid = _programme(client)
+    lines = ["place-0,North East,5000,31.500", "place-1,North West,8000,40.000", "place-2,North West,12000,20.000"]
+    client.post(f"/admin/programmes/{pid}", data={"financial_year": "2027/28", "figures": _figures(hoods, lines)})
+    client.post(f"/admin/programmes/{pid}/years/2027/allocation")
+    # place-1 grants £2,000 for capacity building and pays £500 of it.
+    board, facilitator, treasurer = (factory.with_role(hoods[1], role) for role in (BOARD_MEMBER, FACILITATOR, TREASURER))
+    with app.app_context():
+        fund = db.session.scalar(select(Fund).where(Fund.neighbourhood_id == hoods[1].id))
+        planning.set_year_plan(fund, _user(facilitator), financial_year="2027/28", planned=200_000_00, capacity_percent=10)
+        year = next(y for y in fund.plan if y.financial_year == "2027/28")
+        decision = grants.create_capacity_grant(
+            year, _user(board), title="Organiser", summary="Two days a week", amount=2_000_00,
+            starts_on=date(2027, 4, 1), ends_on=date(2027, 4, 1) + timedelta(days=200),
+            body=grants.BodyInput("Place One Trust", "constituted_group", "", _user(facilitator).email), reason="Capacity")
+        grants.accept_grant(decision.grant, _user(facilitator))
+        planning.set_money_settings(factory._hood(hoods[1]), _user(board), giving_prefix="360G-place1",
+                                    payment_approval_threshold=1_000_00, full_reporting_threshold=10_000_00,
+                                    facilitators_record_payments=False)
+        with timeutil.as_of(date(2027, 6, 1)):  # the money clock, in the programme's first year
+            payments.record_payment(decision.grant, _user(treasurer), amount=500_00, paid_on=date(2027, 5, 1),
+                                    spend="revenue")
+
+    page = client.get(f"/national/{pid}/2027/neighbourhoods").get_data(as_text=True)
+    assert "3 neighbourhoods, sorted by neighbourhood" in page and "£2,000.00" in page and "£500.00" in page
+    assert "10%" in page  # £2,000 of the £20,000 ring-fenced for capacity building
+    west = client.get(f"/national/{pid}/2027/neighbourhoods?region=North+West&sort=allocation&order=desc").get_data(as_text=True)
+    assert "2 neighbourhoods in North West, sorted by allocation, highest first" in west
+    assert west.index("Place 2") < west.index("Place 1") and "Place 0</a>" not in west
+    assert 'aria-sort="descending"' in west
+    rows = {r["neighbourhood"]: r for r in csv.DictReader(io.StringIO(
+        client.get(f"/national/{pid}/2027/neighbourhoods.csv").get_data(as_text=True)))}
+    assert (rows["place-1"]["granted"], rows["place-1"]["paid"], rows["place-1"]["capacity_granted"]) == ("200000", "50000", "200000")
+    assert sum(int(r["allocation"]) for r in rows.values()) == 1_000_000_00
+    assert client.get(f"/national/{pid}/2028/neighbourhoods").status_code == 404  # not allocated yet

@@ -123,7 +123,7 @@ class FundFigures:
         return self.by_year.get(financial_year_of(self.today))
 
 
-def _grant_committed():
+def grant_committed():
     """A grant's committed amount in SQL: what was paid for completed and cancelled grants."""
     paid = (select(func.coalesce(func.sum(Payment.amount), 0))
             .where(Payment.grant_id == Grant.id, Payment.kind == PAYMENT, Payment.status == PAID)
@@ -159,7 +159,7 @@ def fund_figures(fund: Fund, today: date | None = None) -> FundFigures:
             by_id[year_id].allocated += int(budget)
             if phase not in DECIDED_PHASES:
                 by_id[year_id].reserved += int(budget)
-        committed = _grant_committed()
+        committed = grant_committed()
         direct = case((Grant.capacity_building & Grant.round_id.is_(None), 1), else_=0).label("direct_capacity")
         for year_id, direct_capacity, amount in db.session.execute(
                 select(Grant.fund_year_id, direct, func.sum(committed))

@@ -14,7 +14,9 @@ from pb.forms import EmptyForm, choices
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.services import ServiceError
 
+from . import overview as national_overview
 from . import services
+from .charts import region_bars
 from .forms import FiguresForm, ProgrammeForm
 from .models import Programme
 
@@ -157,3 +159,45 @@ def allocation_csv(programme_id, start):
     rows += [[s.neighbourhood.slug, s.base, s.by_population, s.by_deprivation, s.total]
              for s in sorted(confirmed.shares, key=lambda s: s.neighbourhood.slug)]
     return _csv(rows, f"allocation-{start}.csv")
+
+
+def _overview(programme_id: int, start: int):
+    programme = load_programme(programme_id)
+    confirmed = services.allocation_for(programme, _year(programme, start))
+    if confirmed is None:
+        abort(404)
+    return programme, national_overview.overview(programme, confirmed)
+
+
+@bp.route("/national/<int:programme_id>/<int:start>/neighbourhoods")
+@public
+def neighbourhoods(programme_id, start):
+    """Every neighbourhood's year at a glance: filter by region, sort by any column."""
+    programme, view = _overview(programme_id, start)
+    region = request.args.get("region", "")
+    rows = [r for r in view.rows if r.region == region] if region in view.regions else view.rows
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in dict(national_overview.COLUMNS) else "name"
+    descending = request.args.get("order") == "desc"
+    rows = national_overview.sort_rows(rows, sort, descending)
+    by_region = [(name, [r for r in view.rows if r.region == name]) for name in view.regions]
+    return render_template("national/neighbourhoods.html", programme=programme, view=view, start=start, rows=rows,
+                           region=region if region in view.regions else "", sort=sort, descending=descending,
+                           columns=national_overview.COLUMNS, by_region=by_region,
+                           chart=region_bars(f"Allocated and paid by region, {view.year}",
+                                             [(name, sum(r.allocation for r in group), sum(r.paid for r in group))
+                                              for name, group in by_region]))
+
+
+@bp.route("/national/<int:programme_id>/<int:start>/neighbourhoods.csv")
+@public
+@on_get(DOWNLOADS)
+def neighbourhoods_csv(programme_id, start):
+    _, view = _overview(programme_id, start)
+    rows = [["neighbourhood", "region", "allocation", "received", "granted", "paid", "not_yet_granted", "voters_last_round",
+             "verified_residents_last_round", "proposals", "delivered", "at_risk", "overdue", "capacity_ring_fenced",
+             "capacity_granted"]]
+    rows += [[r.hood.slug, r.region, r.allocation, r.received, r.granted, r.paid, r.remaining,
+              "" if r.voters is None else r.voters, "" if r.eligible is None else r.eligible, r.proposals, r.delivered,
+              r.at_risk, r.overdue, r.capacity, r.capacity_granted] for r in view.rows]
+    return _csv(rows, f"neighbourhoods-{start}.csv")

@@ -1,5 +1,6 @@
 """The fund's operator shares a national programme's year between neighbourhoods in a browser,
-JavaScript on and off, axe-core on every page: a bad figures file first, then the allocation."""
+JavaScript on and off, axe-core on every page: a bad figures file first, then the allocation, then
+the national view filtered by region."""
 import pytest
 
 from tests.browser.test_accounts_browser import sign_in
@@ -39,4 +40,10 @@ def test_the_operator_sets_up_a_programme_and_confirms_a_year(page, a11y, live_s
     page.get_by_role("button", name="Confirm the 2027/28 allocation").click()
     page.get_by_role("heading", name="2027/28").wait_for()
     assert "Download" in page.locator("main").inner_text()
+    a11y.check(page)
+    page.get_by_role("link", name="Every neighbourhood's 2027/28").first.click()
+    page.get_by_role("heading", name="every neighbourhood").wait_for()
+    page.get_by_label("Region").select_option("North West")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_text("1 neighbourhood in North West").wait_for()
     a11y.check(page)
