@@ -48,7 +48,7 @@ MATRIX = {
     "/admin/programmes/{programme}/years/{start}/allocation": ADMIN,
     "/national/": PUBLIC, "/national/{programme}/": PUBLIC, "/national/{programme}/{start}/figures.csv": PUBLIC,
     "/national/{programme}/{start}/allocation.csv": PUBLIC, "/national/{programme}/{start}/neighbourhoods": PUBLIC,
-    "/national/{programme}/{start}/neighbourhoods.csv": PUBLIC,
+    "/national/{programme}/{start}/neighbourhoods.csv": PUBLIC, "/national/{programme}/{start}/360giving.json": PUBLIC,
     # a neighbourhood's public pages and open data
     "/n/{slug}/": PUBLIC, "/n/{slug}/rounds": PUBLIC, "/n/{slug}/rounds/{round}/": PUBLIC,
     "/n/{slug}/rounds/{round}/proposals": PUBLIC, "/n/{slug}/proposals/{proposal}": PUBLIC,

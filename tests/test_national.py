@@ -4,6 +4,7 @@ and confirmed once as one audited action, each fund is promised its share, and a
 recompute every share from the published CSVs."""
 import csv
 import io
+import json
 from fractions import Fraction
 
 import pytest
@@ -16,6 +17,7 @@ from pb.ledger.services import verify_log
 from pb.national import formula
 from pb.neighbourhoods.models import Neighbourhood
 from tests.factories import sign_in
+from tests.giving_schema import problems
 
 PROGRAMME = {"name": "Community Wealth Fund", "first_year": "2027/28", "years": "10", "annual_amount": "1,000,000",
              "base_amount": "100,000", "population_weight": "60", "deprivation_weight": "40", "description": ""}
@@ -212,3 +214,9 @@ def test_the_national_view_shows_every_neighbourhoods_year_filters_sorts_and_dow
     assert (rows["place-1"]["granted"], rows["place-1"]["paid"], rows["place-1"]["capacity_granted"]) == ("200000", "50000", "200000")
     assert sum(int(r["allocation"]) for r in rows.values()) == 1_000_000_00
     assert client.get(f"/national/{pid}/2028/neighbourhoods").status_code == 404  # not allocated yet
+    # The year's grants as one 360Giving package, valid against the standard; who has no prefix is named.
+    package = json.loads(client.get(f"/national/{pid}/2027/360giving.json").get_data(as_text=True))
+    assert problems(package) == []
+    assert [g["id"] for g in package["grants"]] == ["360G-place1-G-1"]
+    assert package["grants"][0]["amountDisbursed"] == 500.0
+    assert "Not included (no 360Giving identifier prefix set yet): Place 0, Place 2." in package["description"]

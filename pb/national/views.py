@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from pb.access import admin_only, public
 from pb.extensions import db
 from pb.forms import EmptyForm, choices
+from pb.funds.giving import LICENSE, STANDARD_VERSION, giving_package
+from pb.funds.models import FundYear, Grant
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.services import ServiceError
 
@@ -201,3 +206,44 @@ def neighbourhoods_csv(programme_id, start):
               "" if r.voters is None else r.voters, "" if r.eligible is None else r.eligible, r.proposals, r.delivered,
               r.at_risk, r.overdue, r.capacity, r.capacity_granted] for r in view.rows]
     return _csv(rows, f"neighbourhoods-{start}.csv")
+
+
+@bp.route("/national/<int:programme_id>/<int:start>/360giving.json")
+@public
+@on_get(DOWNLOADS)
+def giving(programme_id, start):
+    """Every grant of the year's allocation, from every neighbourhood that publishes 360Giving data (it
+    needs its own identifier prefix), as one 360Giving package; those without one are named in it."""
+    programme, view = _overview(programme_id, start)
+    hoods = {r.hood.id: r.hood for r in view.rows}
+    grants = db.session.scalars(select(Grant).where(
+        Grant.neighbourhood_id.in_(list(hoods)),
+        Grant.fund_year_id.in_(select(FundYear.id).where(FundYear.financial_year == view.year)))
+        .order_by(Grant.neighbourhood_id, Grant.number)).all()
+    by_hood: dict[int, list[Grant]] = {}
+    for grant in grants:
+        by_hood.setdefault(grant.neighbourhood_id, []).append(grant)
+    base = request.url_root.rstrip("/")
+    download = request.base_url
+    records, unpublished = [], []
+    for hood_id, hood in sorted(hoods.items(), key=lambda item: item[1].slug):
+        if not hood.giving_prefix:
+            unpublished.append(hood.name)
+            continue
+        if by_hood.get(hood_id):
+            records += giving_package(hood, by_hood[hood_id], base_url=base, download_url=download,
+                                      title=programme.name)["grants"]
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    description = f"Grants made in {view.year} by neighbourhoods allocated money by {programme.name}, through pb."
+    if unpublished:
+        description += " Not included (no 360Giving identifier prefix set yet): " + ", ".join(unpublished) + "."
+    package = {"grants": records, "version": STANDARD_VERSION, "title": f"{programme.name} {view.year}",
+               "description": description, "issued": now, "modified": now,
+               "identifier": f"pb-programme-{programme.id}-{start}",
+               "publisher": {"name": programme.name, "website": url_for("national.programme", programme_id=programme.id,
+                                                                        _external=True)},
+               "downloadURL": download, "accessURL": url_for("national.neighbourhoods", programme_id=programme.id,
+                                                             start=start, _external=True),
+               "license": LICENSE}
+    return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="programme-{programme.id}-{start}-360giving.json"'})
