@@ -204,6 +204,10 @@ def test_the_national_view_shows_every_neighbourhoods_year_filters_sorts_and_dow
 
     page = client.get(f"/national/{pid}/2027/neighbourhoods").get_data(as_text=True)
     assert "3 neighbourhoods, sorted by neighbourhood" in page and "£2,000.00" in page and "£500.00" in page
+    # The operator (signed in as a platform admin) also sees what is waiting; the public does not.
+    assert "Payments awaiting approval" in page and "Residents waiting to be verified" in page
+    public_page = app.test_client().get(f"/national/{pid}/2027/neighbourhoods").get_data(as_text=True)
+    assert "£2,000.00" in public_page and "Payments awaiting approval" not in public_page
     assert "10%" in page  # £2,000 of the £20,000 ring-fenced for capacity building
     west = client.get(f"/national/{pid}/2027/neighbourhoods?region=North+West&sort=allocation&order=desc").get_data(as_text=True)
     assert "2 neighbourhoods in North West, sorted by allocation, highest first" in west

@@ -14,19 +14,22 @@ from pb.funds.figures import grant_committed
 from pb.funds.models import (
     ACTIVE,
     AT_RISK,
+    AWAITING_APPROVAL,
     COMPLETED,
+    OPEN,
     PAID,
     RETURN,
     Fund,
     FundSource,
     FundYear,
     Grant,
+    GrantDecision,
     GrantUpdate,
     Milestone,
     Payment,
     SourceReceipt,
 )
-from pb.neighbourhoods.models import Neighbourhood
+from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
 from pb.proposals.models import DRAFT, Proposal
 from pb.rounds.models import Round
 from pb.voting.models import CountResult
@@ -56,6 +59,10 @@ class Row:
     overdue: int = 0
     capacity: int = 0  # the ring-fenced capacity-building share of the year's plan
     capacity_granted: int = 0
+    # For the operator only (not public): money and decisions waiting, residents waiting.
+    awaiting: int = 0
+    open_decisions: int = 0
+    unverified: int = 0
 
     @property
     def name(self) -> str:
@@ -85,7 +92,12 @@ class Overview:
         return sum(getattr(r, key) or 0 for r in self.rows)
 
 
-def overview(programme: Programme, allocation: Allocation, today: date | None = None) -> Overview:
+# What the operator's view adds to the public columns.
+OPERATOR_COLUMNS = [("awaiting", "Payments awaiting approval"), ("open_decisions", "Board decisions open"),
+                    ("unverified", "Residents waiting to be verified")]
+
+
+def overview(programme: Programme, allocation: Allocation, today: date | None = None, *, operator: bool = False) -> Overview:
     today = today or timeutil.today()
     year = allocation.financial_year
     figures = {f.neighbourhood_id: f for f in allocation.figures.rows}
@@ -116,8 +128,12 @@ def overview(programme: Programme, allocation: Allocation, today: date | None = 
             select(Grant.neighbourhood_id, Payment.kind, Payment.status, func.sum(Payment.amount))
             .join(Grant, Grant.id == Payment.grant_id).where(Grant.fund_year_id.in_(in_year))
             .group_by(Grant.neighbourhood_id, Payment.kind, Payment.status)):
-        if hood_id in rows and (kind == RETURN or status == PAID):
+        if hood_id not in rows:
+            continue
+        if kind == RETURN or status == PAID:
             rows[hood_id].paid += -int(amount) if kind == RETURN else int(amount)
+        elif status == AWAITING_APPROVAL:
+            rows[hood_id].awaiting += int(amount)
     for hood_id, count in db.session.execute(
             select(Grant.neighbourhood_id, func.count()).where(Grant.fund_year_id.in_(in_year), Grant.status == COMPLETED)
             .group_by(Grant.neighbourhood_id)):
@@ -150,12 +166,23 @@ def overview(programme: Programme, allocation: Allocation, today: date | None = 
         if hood_id in rows:
             rows[hood_id].voters = int(turnout.get("voters", 0))
             rows[hood_id].eligible = int(turnout.get("verified_residents", 0)) or None
+    if operator:
+        for hood_id, count in db.session.execute(
+                select(Grant.neighbourhood_id, func.count()).join(GrantDecision, GrantDecision.grant_id == Grant.id)
+                .where(Grant.fund_year_id.in_(in_year), GrantDecision.status == OPEN).group_by(Grant.neighbourhood_id)):
+            if hood_id in rows:
+                rows[hood_id].open_decisions = count
+        for hood_id, count in db.session.execute(
+                select(Membership.neighbourhood_id, func.count()).where(
+                    Membership.role == RESIDENT, Membership.verified_at.is_(None)).group_by(Membership.neighbourhood_id)):
+            if hood_id in rows:
+                rows[hood_id].unverified = count
     ordered = sorted(rows.values(), key=lambda r: r.hood.slug)
     return Overview(programme, year, ordered, sorted({r.region for r in ordered}))
 
 
 def sort_rows(rows: list[Row], key: str, descending: bool) -> list[Row]:
-    if key not in dict(COLUMNS):
+    if key not in dict(COLUMNS) and key not in dict(OPERATOR_COLUMNS):
         key = "name"
     present = [r for r in rows if getattr(r, key) is not None]
     missing = [r for r in rows if getattr(r, key) is None]  # unknown turnout etc. always last

@@ -166,29 +166,32 @@ def allocation_csv(programme_id, start):
     return _csv(rows, f"allocation-{start}.csv")
 
 
-def _overview(programme_id: int, start: int):
+def _overview(programme_id: int, start: int, *, operator: bool = False):
     programme = load_programme(programme_id)
     confirmed = services.allocation_for(programme, _year(programme, start))
     if confirmed is None:
         abort(404)
-    return programme, national_overview.overview(programme, confirmed)
+    return programme, national_overview.overview(programme, confirmed, operator=operator)
 
 
 @bp.route("/national/<int:programme_id>/<int:start>/neighbourhoods")
 @public
 def neighbourhoods(programme_id, start):
     """Every neighbourhood's year at a glance: filter by region, sort by any column."""
-    programme, view = _overview(programme_id, start)
+    # The operator (a platform admin) also sees what is not public: what is waiting, and on whom.
+    operator = current_user.is_authenticated and current_user.is_admin
+    programme, view = _overview(programme_id, start, operator=operator)
     region = request.args.get("region", "")
     rows = [r for r in view.rows if r.region == region] if region in view.regions else view.rows
     sort = request.args.get("sort", "name")
-    sort = sort if sort in dict(national_overview.COLUMNS) else "name"
+    columns = national_overview.COLUMNS + (national_overview.OPERATOR_COLUMNS if operator else [])
+    sort = sort if sort in dict(columns) else "name"
     descending = request.args.get("order") == "desc"
     rows = national_overview.sort_rows(rows, sort, descending)
     by_region = [(name, [r for r in view.rows if r.region == name]) for name in view.regions]
     return render_template("national/neighbourhoods.html", programme=programme, view=view, start=start, rows=rows,
                            region=region if region in view.regions else "", sort=sort, descending=descending,
-                           columns=national_overview.COLUMNS, by_region=by_region,
+                           columns=columns, operator=operator, by_region=by_region,
                            chart=region_bars(f"Allocated and paid by region, {view.year}",
                                              [(name, sum(r.allocation for r in group), sum(r.paid for r in group))
                                               for name, group in by_region]))
