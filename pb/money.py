@@ -36,3 +36,9 @@ def plain_pounds(pence: int | None) -> str:
 def is_financial_year(text: str) -> bool:
     match = FINANCIAL_YEAR.match((text or "").strip())
     return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))
+
+
+def financial_years(first_year: str, count: int) -> list[str]:
+    """'2027/28', 3 -> ['2027/28', '2028/29', '2029/30']: the years of a fund or a programme."""
+    start = int(first_year[:4])
+    return [f"{y}/{(y + 1) % 100:02d}" for y in range(start, start + count)]

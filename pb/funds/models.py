@@ -12,6 +12,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBina
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
+from pb.money import financial_years
 from pb.timeutil import utcnow
 
 MAX_FUND_YEARS = 15
@@ -93,8 +94,7 @@ class Fund(db.Model):
 
     @property
     def financial_years(self) -> list[str]:
-        start = int(self.first_year[:4])
-        return [f"{y}/{(y + 1) % 100:02d}" for y in range(start, start + self.years)]
+        return financial_years(self.first_year, self.years)
 
     @property
     def last_year(self) -> str:

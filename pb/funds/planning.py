@@ -68,14 +68,20 @@ def create_fund(hood: Neighbourhood, actor: User, *, name: str, first_year: str,
     if len(description) > 4000:
         raise ServiceError("The description must be 4,000 characters or fewer", field="description")
     with transaction():
-        fund = Fund(neighbourhood_id=hood.id, name=name, description=description, first_year=first_year,
-                    years=years, created_by_id=actor.id)
-        db.session.add(fund)
-        db.session.flush()
-        for financial_year in fund.financial_years:
-            db.session.add(FundYear(fund_id=fund.id, financial_year=financial_year, planned=0))
-        record("fund.created", fund, actor=actor, neighbourhood=hood,
-               payload={"name": name, "first_year": first_year, "years": years})
+        return write_fund(hood, actor, name=name, description=description, first_year=first_year, years=years)
+
+
+def write_fund(hood: Neighbourhood, actor: User, *, name: str, description: str, first_year: str, years: int) -> Fund:
+    """The fund, its yearly plans and its audit entry, in the caller's transaction (rules checked by
+    the caller: create_fund, or a national programme's allocation)."""
+    fund = Fund(neighbourhood_id=hood.id, name=name, description=description, first_year=first_year,
+                years=years, created_by_id=actor.id)
+    db.session.add(fund)
+    db.session.flush()
+    for financial_year in fund.financial_years:
+        db.session.add(FundYear(fund_id=fund.id, financial_year=financial_year, planned=0))
+    record("fund.created", fund, actor=actor, neighbourhood=hood,
+           payload={"name": name, "first_year": first_year, "years": years})
     return fund
 
 
@@ -88,11 +94,16 @@ def add_source(fund: Fund, actor: User, *, name: str, kind: str) -> FundSource:
     if db.session.scalar(select(FundSource.id).where(FundSource.fund_id == fund.id, FundSource.name == name)):
         raise ServiceError(f"This fund already has a source called {name}", field="name")
     with transaction():
-        source = FundSource(fund_id=fund.id, name=name, kind=kind)
-        db.session.add(source)
-        db.session.flush()
-        record("fund.source_added", source, actor=actor, neighbourhood=fund.neighbourhood,
-               payload={"fund": fund.id, "name": name, "kind": kind})
+        return write_source(fund, actor, name=name, kind=kind)
+
+
+def write_source(fund: Fund, actor: User, *, name: str, kind: str) -> FundSource:
+    """The source and its audit entry, in the caller's transaction."""
+    source = FundSource(fund_id=fund.id, name=name, kind=kind)
+    db.session.add(source)
+    db.session.flush()
+    record("fund.source_added", source, actor=actor, neighbourhood=fund.neighbourhood,
+           payload={"fund": fund.id, "name": name, "kind": kind})
     return source
 
 
@@ -102,18 +113,24 @@ def set_promise(source: FundSource, actor: User, *, financial_year: str, amount:
     _facilitator(actor, fund.neighbourhood_id, "record what a source promised")
     financial_year = _in_life(fund, financial_year)
     amount = _amount(amount, "amount", "The amount promised", zero=True)
+    with transaction():
+        return write_promise(source, actor, financial_year=financial_year, amount=amount)
+
+
+def write_promise(source: FundSource, actor: User, *, financial_year: str, amount: int) -> SourcePromise:
+    """The year's promise (replacing an earlier figure) and its audit entry, in the caller's transaction."""
+    fund = source.fund
     promise = db.session.scalar(select(SourcePromise).where(SourcePromise.source_id == source.id,
                                                             SourcePromise.financial_year == financial_year))
-    with transaction():
-        before = promise.amount if promise else None
-        if promise is None:
-            promise = SourcePromise(source_id=source.id, financial_year=financial_year, amount=amount)
-            db.session.add(promise)
-        promise.amount = amount
-        db.session.flush()
-        record("fund.promise_set", promise, actor=actor, neighbourhood=fund.neighbourhood,
-               payload={"fund": fund.id, "source": source.name, "financial_year": financial_year,
-                        "amount": amount, "was": before})
+    before = promise.amount if promise else None
+    if promise is None:
+        promise = SourcePromise(source_id=source.id, financial_year=financial_year, amount=amount)
+        db.session.add(promise)
+    promise.amount = amount
+    db.session.flush()
+    record("fund.promise_set", promise, actor=actor, neighbourhood=fund.neighbourhood,
+           payload={"fund": fund.id, "source": source.name, "financial_year": financial_year,
+                    "amount": amount, "was": before})
     return promise
 
 

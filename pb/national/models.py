@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
+from pb.money import financial_years
 from pb.timeutil import utcnow
 
 
@@ -33,8 +34,7 @@ class Programme(db.Model):
 
     @property
     def financial_years(self) -> list[str]:
-        start = int(self.first_year[:4])
-        return [f"{y}/{(y + 1) % 100:02d}" for y in range(start, start + self.years)]
+        return financial_years(self.first_year, self.years)
 
 
 class ProgrammeFigures(db.Model):

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from pb.accounts.models import User
 from pb.extensions import db
-from pb.funds.models import Fund, FundSource, FundYear, SourcePromise
+from pb.funds import planning
+from pb.funds.models import Fund, FundSource
 from pb.ledger.services import record
 from pb.money import is_financial_year
 from pb.neighbourhoods.models import Neighbourhood
@@ -233,29 +234,9 @@ def _promise(programme: Programme, admin: User, hood: Neighbourhood, financial_y
     fund = next((f for f in funds if financial_year in f.financial_years), None)
     if fund is None:
         name = programme.name if all(f.name != programme.name for f in funds) else f"{programme.name} {programme.first_year}"
-        fund = Fund(neighbourhood_id=hood.id, name=name[:120], description=f"Allocated by {programme.name}, by formula.",
-                    first_year=programme.first_year, years=programme.years, created_by_id=admin.id)
-        db.session.add(fund)
-        db.session.flush()
-        for year in fund.financial_years:
-            db.session.add(FundYear(fund_id=fund.id, financial_year=year, planned=0))
-        record("fund.created", fund, actor=admin, neighbourhood=hood,
-               payload={"name": fund.name, "first_year": fund.first_year, "years": fund.years, "by": "programme"})
+        fund = planning.write_fund(hood, admin, name=name[:120], description=f"Allocated by {programme.name}, by formula.",
+                                   first_year=programme.first_year, years=programme.years)
     source = db.session.scalar(select(FundSource).where(FundSource.fund_id == fund.id, FundSource.name == programme.name))
     if source is None:
-        source = FundSource(fund_id=fund.id, name=programme.name, kind="community_wealth_fund")
-        db.session.add(source)
-        db.session.flush()
-        record("fund.source_added", source, actor=admin, neighbourhood=hood,
-               payload={"fund": fund.id, "name": programme.name, "kind": source.kind})
-    promise = db.session.scalar(select(SourcePromise).where(SourcePromise.source_id == source.id,
-                                                            SourcePromise.financial_year == financial_year))
-    before = promise.amount if promise else None
-    if promise is None:
-        promise = SourcePromise(source_id=source.id, financial_year=financial_year, amount=amount)
-        db.session.add(promise)
-    promise.amount = amount
-    db.session.flush()
-    record("fund.promise_set", promise, actor=admin, neighbourhood=hood, payload={
-        "fund": fund.id, "source": source.name, "financial_year": financial_year, "amount": amount, "was": before,
-        "by": "programme allocation"})
+        source = planning.write_source(fund, admin, name=programme.name, kind="community_wealth_fund")
+    planning.write_promise(source, admin, financial_year=financial_year, amount=amount)
