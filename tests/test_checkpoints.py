@@ -50,21 +50,76 @@ def test_checkpoints_on_demand_are_consistent_with_the_ones_before(app, factory,
                                               consistency_proof(tree[:new.size], old.size) if old.size else [])
 
 
-def test_a_rewritten_history_is_never_signed(app, factory):
+def _edit_around_the_triggers(table: str, statement: str):
+    """What an operator with database access could do: switch off the append-only trigger, edit."""
+    if db.engine.name == "sqlite":
+        db.session.execute(text(f"DROP TRIGGER {table}_no_update"))
+    else:
+        db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_change"))
+    db.session.execute(text(statement))
+    db.session.commit()
+
+
+def _hood_log(round_ref):
+    return db.session.scalar(select(AuditLog).where(AuditLog.name == f"neighbourhood/{round_ref.hood.slug}"))
+
+
+def test_an_entry_rewritten_after_signing_never_gets_into_a_signed_checkpoint(app, factory, client):
+    """Signing hashes only the entries since the last checkpoint: an old entry edited afterwards
+    cannot change what the next checkpoint signs, and its own page and the chain check say so."""
     round_ref, ids = make_voting_round(factory)
     with app.app_context():
-        # An operator with database access edits an old entry, around the append-only triggers.
-        if db.engine.name == "sqlite":
-            db.session.execute(text("DROP TRIGGER audit_entry_no_update"))
-        else:
-            db.session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_change"))
-        db.session.execute(text("UPDATE audit_entry SET payload = '{\"method\":\"forged\"}' WHERE seq = 3"))
-        db.session.commit()
+        signed = checkpoints.leaves(_hood_log(round_ref))  # the voting checkpoint covers entry 3
+        _edit_around_the_triggers("audit_entry", "UPDATE audit_entry SET payload = '{\"method\":\"forged\"}' WHERE seq = 3")
+        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        log = _hood_log(round_ref)
+        old, new = db.session.scalars(select(Checkpoint).order_by(Checkpoint.id)).all()
+        tree = checkpoints.leaves(log)
+        assert tree[:len(signed)] == signed  # the original entry 3, not the forged one
+        assert verify_consistency(old.size, new.size, bytes.fromhex(old.root_hash), bytes.fromhex(new.root_hash),
+                                  consistency_proof(tree, old.size))
+        assert "entry 3" in checkpoints_problem(log)
+    auditor = factory.with_role(round_ref.hood, AUDITOR)
+    sign_in(client, auditor)
+    page = client.get(f"/n/{round_ref.hood.slug}/audit/entries/3").get_data(as_text=True)
+    assert "Not included" in page
+    assert "Included" in client.get(f"/n/{round_ref.hood.slug}/audit/entries/4").get_data(as_text=True)
+
+
+def checkpoints_problem(log):
+    from pb.ledger.services import verify_log
+
+    return verify_log(log) or ""
+
+
+def test_an_entry_rewritten_before_signing_is_refused_and_the_phase_change_with_it(app, factory):
+    from pb.voting import services as voting
+
+    round_ref, ids = make_voting_round(factory)
+    with app.app_context():
+        voting.cast_ballot(_round(round_ref), _user(factory.resident(round_ref.hood)), {round_ref.pot_ids[1]: [ids[1]]})
+        log = _hood_log(round_ref)
+        cast = log.head_seq  # the ballot.cast entry, after the voting checkpoint
+        _edit_around_the_triggers("audit_entry", "UPDATE audit_entry SET actor = 'someone-else' "
+                                                 f"WHERE seq = {cast} AND log_id = {log.id}")
         before = db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1))
-        with pytest.raises(ServiceError, match="not consistent with its checkpoint"):
+        with pytest.raises(ServiceError, match=f"not consistent with its checkpoint \\(entry {cast} does not match"):
             rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         assert _round(round_ref).phase == "voting"  # the phase change was refused with it
         assert db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1)) == before
+
+
+def test_a_changed_stored_node_is_refused(app, factory):
+    round_ref, ids = make_voting_round(factory)
+    with app.app_context():
+        log = _hood_log(round_ref)
+        top = log.tree_size.bit_length() - 1  # the left half of the signed root
+        zeros = "zeroblob(32)" if db.engine.name == "sqlite" else "decode(repeat('00', 32), 'hex')"
+        _edit_around_the_triggers("merkle_node", f"UPDATE merkle_node SET hash = {zeros} "
+                                                 f"WHERE log_id = {log.id} AND level = {top} AND idx = 0")
+        with pytest.raises(ServiceError, match="not consistent with its checkpoint at size"):
+            rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        assert _round(round_ref).phase == "voting"
 
 
 def test_auditors_filter_the_log_follow_an_object_and_see_an_entrys_proof(app, factory, client):

@@ -144,3 +144,52 @@ def test_the_ballot_box_triggers_survive_every_migration(empty_app):
             names = set(db.session.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
     for table in ("voter_roll_entry", "ballot"):
         assert {f"{table}_tally", f"{table}_untally", f"{table}_stays_in_its_round"} <= names, table
+
+
+def _chain(conn, entries: int, forge: int | None = None):
+    """A platform log of `entries` real entries, entry `forge` edited after hashing."""
+    from pb.audit import GENESIS_HASH, canonical_json, entry_hash
+
+    prev = GENESIS_HASH
+    _insert(conn, "audit_log", id=1, name="platform", head_seq=0, head_hash=GENESIS_HASH)
+    for seq in range(1, entries + 1):
+        body = {"log": "platform", "seq": seq, "at": f"2026-01-01T00:00:{seq:02d}.000000Z", "actor": "system",
+                "action": "account.created", "subject_type": "account", "subject_id": str(seq), "payload": {"n": seq}}
+        digest = entry_hash(prev, body)
+        payload = {"n": -1} if seq == forge else body["payload"]
+        _insert(conn, "audit_entry", log_id=1, seq=seq, at=body["at"], actor="system", action=body["action"],
+                subject_type="account", subject_id=str(seq), payload=canonical_json(payload), prev_hash=prev, hash=digest)
+        prev = digest
+    conn.execute(text("UPDATE audit_log SET head_seq = :n, head_hash = :h"), {"n": entries, "h": prev})
+
+
+def test_the_merkle_migration_stores_each_existing_log_s_tree(empty_app):
+    from pb.audit.merkle import entry_leaf, root
+    from pb.ledger import tree
+    from pb.ledger.models import AuditLog
+    from pb.ledger.services import entries_of
+
+    with empty_app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            _chain(conn, 11)
+        upgrade()
+        log = db.session.get(AuditLog, 1)
+        assert log.tree_size == 11
+        assert tree.root_at(log, 11) == root([entry_leaf(e) for e in entries_of(log)])
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text("DELETE FROM merkle_node"))
+        db.session.rollback()
+
+
+def test_the_merkle_migration_stops_on_a_log_that_does_not_verify(empty_app, capfd):
+    with empty_app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            _chain(conn, 6, forge=4)
+        with pytest.raises(SystemExit):
+            upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0012"
+    captured = capfd.readouterr()
+    assert "the audit log platform does not verify at entry 4" in captured.out + captured.err

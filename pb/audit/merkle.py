@@ -47,9 +47,9 @@ def _subtree(leaves: Sequence[bytes], start: int, end: int) -> bytes:
     return root(leaves[start:end])
 
 
-def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
-    """PATH(index, D[n]) of RFC 9162 section 2.1.3.1."""
-    n = len(leaves)
+def _inclusion_path(subtree, index: int, n: int) -> list[bytes]:
+    """PATH(index, D[n]) of RFC 9162 section 2.1.3.1, with `subtree(start, end)` giving each
+    sibling's hash (from the leaves, or from stored nodes)."""
     if not 0 <= index < n:
         raise ValueError(f"leaf {index} is not in a tree of {n}")
     proof: list[bytes] = []
@@ -58,17 +58,16 @@ def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     while end - start > 1:
         k = _split(end - start)
         if index < start + k:
-            proof.append(_subtree(leaves, start + k, end))
+            proof.append(subtree(start + k, end))
             end = start + k
         else:
-            proof.append(_subtree(leaves, start, start + k))
+            proof.append(subtree(start, start + k))
             start = start + k
     return proof[::-1]
 
 
-def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
-    """PROOF(m, D[n]) of RFC 9162 section 2.1.4.1."""
-    n = len(leaves)
+def _consistency_path(subtree, old_size: int, n: int) -> list[bytes]:
+    """PROOF(m, D[n]) of RFC 9162 section 2.1.4.1, with `subtree` as above."""
     if not 0 < old_size <= n:
         raise ValueError(f"no consistency proof from size {old_size} to {n}")
     if old_size == n:
@@ -77,13 +76,92 @@ def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
     def sub_proof(m: int, start: int, end: int, complete: bool) -> list[bytes]:
         size = end - start
         if m == size:
-            return [] if complete else [_subtree(leaves, start, end)]
+            return [] if complete else [subtree(start, end)]
         k = _split(size)
         if m <= k:
-            return sub_proof(m, start, start + k, complete) + [_subtree(leaves, start + k, end)]
-        return sub_proof(m - k, start + k, end, False) + [_subtree(leaves, start, start + k)]
+            return sub_proof(m, start, start + k, complete) + [subtree(start + k, end)]
+        return sub_proof(m - k, start + k, end, False) + [subtree(start, start + k)]
 
     return sub_proof(old_size, 0, n, True)
+
+
+def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
+    """PATH(index, D[n]) from all the leaves."""
+    return _inclusion_path(lambda start, end: _subtree(leaves, start, end), index, len(leaves))
+
+
+def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
+    """PROOF(m, D[n]) from all the leaves."""
+    return _consistency_path(lambda start, end: _subtree(leaves, start, end), old_size, len(leaves))
+
+
+# --- stored trees --------------------------------------------------------------------------------
+# A log keeps the hash of every complete subtree, node (level, index) covering leaves
+# [index * 2**level, (index + 1) * 2**level): level 0 holds the leaves. Any subtree the RFC's
+# recursion asks for is then a handful of stored nodes, so a root or a proof costs O(log n) reads
+# and appending m entries costs O(m) hashes, never a re-hash of the whole log.
+
+NodeKey = tuple[int, int]
+
+
+def frontier(size: int) -> list[NodeKey]:
+    """The complete subtrees a tree of `size` leaves is made of, left to right: what appending needs."""
+    keys, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            keys.append((level, start >> level))
+            start += 1 << level
+    return keys
+
+
+def grow(size: int, leaves: Sequence[bytes], known: dict[NodeKey, bytes]) -> dict[NodeKey, bytes]:
+    """The nodes a tree of `size` leaves gains when `leaves` are appended, given its frontier nodes."""
+    nodes = dict(known)
+    new: dict[NodeKey, bytes] = {}
+    for offset, leaf in enumerate(leaves):
+        level, index, value = 0, size + offset, leaf
+        new[(0, index)] = nodes[(0, index)] = value
+        while index & 1:  # a right child completes its parent
+            value = node_hash(nodes[(level, index - 1)], value)
+            level, index = level + 1, index >> 1
+            new[(level, index)] = nodes[(level, index)] = value
+    return new
+
+
+def _stored_subtree(get):
+    def subtree(start: int, end: int) -> bytes:
+        size = end - start
+        if size & (size - 1) == 0:  # complete: the recursion only ever asks for aligned ones
+            level = size.bit_length() - 1
+            return get((level, start >> level))
+        k = _split(size)
+        return node_hash(subtree(start, start + k), subtree(start + k, end))
+    return subtree
+
+
+def needed(compute) -> list[NodeKey]:
+    """The stored nodes `compute(get)` reads, found by a dry run (which nodes a proof needs depends
+    on the sizes only, never on hash values), so a caller can fetch them in one query."""
+    keys: list[NodeKey] = []
+
+    def record(key: NodeKey) -> bytes:
+        keys.append(key)
+        return bytes(32)
+
+    compute(record)
+    return sorted(set(keys))
+
+
+def stored_root(get, size: int) -> bytes:
+    return _stored_subtree(get)(0, size) if size else EMPTY_ROOT
+
+
+def stored_inclusion_proof(get, index: int, size: int) -> list[bytes]:
+    return _inclusion_path(_stored_subtree(get), index, size)
+
+
+def stored_consistency_proof(get, old_size: int, size: int) -> list[bytes]:
+    return _consistency_path(_stored_subtree(get), old_size, size)
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes) -> bool:

@@ -10,10 +10,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from pb.audit import checkpoint as notes
-from pb.audit.merkle import consistency_proof, entry_leaf, inclusion_proof, root, verify_consistency, verify_inclusion
+from pb.audit.merkle import EMPTY_ROOT, entry_leaf, verify_consistency, verify_inclusion
 from pb.extensions import db
 from pb.services import ServiceError
 
+from . import tree as stored
 from .models import AuditEntry, AuditLog, Checkpoint
 
 
@@ -40,8 +41,8 @@ def origin(log: AuditLog) -> str:
 
 
 def leaves(log: AuditLog) -> list[bytes]:
-    rows = db.session.scalars(select(AuditEntry).where(AuditEntry.log_id == log.id).order_by(AuditEntry.seq))
-    return [entry_leaf(row.as_dict(log.name)) for row in rows]
+    """The leaves the stored tree holds (for checks; requests read single nodes)."""
+    return stored.leaves(log)
 
 
 def latest(log: AuditLog) -> Checkpoint | None:
@@ -55,10 +56,12 @@ def covering(log: AuditLog, seq: int) -> Checkpoint | None:
 
 
 def inclusion(log: AuditLog, entry: AuditEntry, point: Checkpoint) -> dict:
-    """The RFC 9162 proof that `entry` is in the tree `point` signed, checked here too ("ok")."""
+    """The RFC 9162 proof that `entry` is in the tree `point` signed, checked here too ("ok"). The
+    leaf is hashed from the row as it is now, the path read from the stored tree: an entry changed
+    after it was signed shows as not included."""
     index = entry.seq - 1
     leaf = entry_leaf(entry.as_dict(log.name))
-    path = inclusion_proof(leaves(log)[:point.size], index)
+    path = stored.inclusion_path(log, index, point.size)
     return {"index": index, "size": point.size, "leaf": leaf.hex(), "path": [p.hex() for p in path],
             "root": point.root_hash, "checkpoint": point,
             "ok": verify_inclusion(leaf, index, point.size, path, bytes.fromhex(point.root_hash))}
@@ -66,21 +69,27 @@ def inclusion(log: AuditLog, entry: AuditEntry, point: Checkpoint) -> dict:
 
 def make_checkpoint(log: AuditLog, reason: str) -> Checkpoint:
     """Sign the log's current tree head, in the caller's transaction, only if it is consistent
-    with the previous checkpoint: a rewritten history is refused, never signed."""
+    with the previous checkpoint: a rewritten history is refused, never signed. Only the entries
+    since the stored tree are hashed (and checked against the chain); the rest is stored nodes."""
     db.session.flush()
-    tree = leaves(log)
-    head = root(tree)
+    log = db.session.scalar(select(AuditLog).where(AuditLog.id == log.id).with_for_update()
+                            .execution_options(populate_existing=True))
+    size = stored.extend(log)
+    head = stored.root_at(log, size)
     previous = latest(log)
     if previous is not None:
         old_root = bytes.fromhex(previous.root_hash)
-        if previous.size > len(tree) or not verify_consistency(
-                previous.size, len(tree), old_root, head,
-                consistency_proof(tree, previous.size) if previous.size else []):
+        if previous.size == 0:
+            consistent = old_root == EMPTY_ROOT
+        else:
+            consistent = previous.size <= size and verify_consistency(
+                previous.size, size, old_root, head, stored.consistency_path(log, previous.size, size))
+        if not consistent:
             raise ServiceError(f"Refusing to sign a checkpoint: the log {log.name} is not consistent with its checkpoint "
                                f"at size {previous.size}. Its history has been changed; tell the auditors")
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    point = notes.Checkpoint(origin(log), len(tree), head, stamp)
-    row = Checkpoint(log_id=log.id, size=len(tree), root_hash=head.hex(), timestamp=stamp,
+    point = notes.Checkpoint(origin(log), size, head, stamp)
+    row = Checkpoint(log_id=log.id, size=size, root_hash=head.hex(), timestamp=stamp,
                      note=notes.sign(point, key_name(), private_key()), reason=reason[:120])
     db.session.add(row)
     db.session.flush()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.extensions import db, with_triggers
@@ -19,6 +19,9 @@ class AuditLog(db.Model):
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"), unique=True)
     head_seq: Mapped[int] = mapped_column(default=0)
     head_hash: Mapped[str] = mapped_column(String(64))
+    # How many entries have their leaf (and the complete subtrees above it) stored in merkle_node:
+    # grown when a checkpoint is signed, never shrunk.
+    tree_size: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Checkpoint(db.Model):
@@ -33,6 +36,18 @@ class Checkpoint(db.Model):
     timestamp: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(120))
+
+
+class MerkleNode(db.Model):
+    """One complete subtree of a log's Merkle tree: level 0 is an entry's leaf hash, level L index i
+    covers entries i * 2**L + 1 .. (i + 1) * 2**L. Stored once, when a checkpoint first covers them,
+    so roots and proofs read O(log n) nodes (pb.audit.merkle). Append-only, like the entries."""
+
+    __tablename__ = "merkle_node"
+    log_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"), primary_key=True, autoincrement=False)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class AuditEntry(db.Model):
@@ -91,3 +106,19 @@ POSTGRES_TRIGGERS = [
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only()",
 ]
 with_triggers(AuditEntry.__table__, SQLITE_TRIGGERS, POSTGRES_TRIGGERS)
+
+NODE_SQLITE_TRIGGERS = [
+    "CREATE TRIGGER merkle_node_no_update BEFORE UPDATE ON merkle_node "
+    "BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: UPDATE refused'); END",
+    "CREATE TRIGGER merkle_node_no_delete BEFORE DELETE ON merkle_node "
+    "BEGIN SELECT RAISE(ABORT, 'Merkle nodes are append-only: DELETE refused'); END",
+]
+NODE_POSTGRES_TRIGGERS = [
+    "CREATE FUNCTION merkle_node_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION USING MESSAGE = 'Merkle nodes are append-only: ' || TG_OP || ' refused'; END $$",
+    "CREATE TRIGGER merkle_node_no_change BEFORE UPDATE OR DELETE ON merkle_node "
+    "FOR EACH ROW EXECUTE FUNCTION merkle_node_append_only()",
+    "CREATE TRIGGER merkle_node_no_truncate BEFORE TRUNCATE ON merkle_node "
+    "FOR EACH STATEMENT EXECUTE FUNCTION merkle_node_append_only()",
+]
+with_triggers(MerkleNode.__table__, NODE_SQLITE_TRIGGERS, NODE_POSTGRES_TRIGGERS)
