@@ -52,6 +52,19 @@ def register_commands(app: Flask) -> None:
             click.echo("The demo neighbourhood is already there; nothing changed.")
         demo_data.print_logins()
 
+    @app.cli.command("seed-scale")
+    @click.option("--neighbourhoods", default=225, show_default=True, help="How many neighbourhoods.")
+    @click.option("--residents", default=2_400_000, show_default=True, help="Residents in all, shared out 5,000-20,000 each at full scale.")
+    def seed_scale(neighbourhoods, residents):
+        """A national installation to measure (fictional): bulk-written, resumable, one neighbourhood per transaction."""
+        from pb.national import seeding
+
+        try:
+            seeding.run(neighbourhoods, residents, echo=click.echo,
+                        progressbar=lambda items, **kw: click.progressbar(items, file=sys.stderr, **kw))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
     neighbourhood = AppGroup("neighbourhood", help="Create neighbourhoods.")
 
     @neighbourhood.command("create")
