@@ -12,7 +12,7 @@ GENESIS_HASH = "0" * 64
 HASHED_FIELDS = ("log", "seq", "at", "actor", "action", "subject_type", "subject_id", "payload")
 
 
-def _check_value(value, path="payload"):
+def check_value(value, path="payload"):
     """Only types with one unambiguous JSON spelling may enter the chain (no floats, no NaN)."""
     if value is None or isinstance(value, (bool, str)):
         return
@@ -24,18 +24,18 @@ def _check_value(value, path="payload"):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"{path}: keys must be strings, not {type(key).__name__}")
-            _check_value(item, f"{path}.{key}")
+            check_value(item, f"{path}.{key}")
         return
     if isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            _check_value(item, f"{path}[{index}]")
+            check_value(item, f"{path}[{index}]")
         return
     raise TypeError(f"{path}: {type(value).__name__} cannot go into an audit entry")
 
 
 def canonical_json(value) -> str:
     """Sorted keys, no whitespace, UTF-8 characters as themselves: one spelling per value."""
-    _check_value(value)
+    check_value(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
