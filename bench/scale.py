@@ -140,6 +140,9 @@ def measure(args) -> dict:
     auditor = app.test_client()
     response = auditor.post("/sign-in", data={"email": f"auditor@{slug}.example", "password": seeding.PASSWORD})
     assert response.status_code == 302, "the auditor could not sign in"
+    operator = app.test_client()
+    response = operator.post("/sign-in", data={"email": "operator@national.example", "password": seeding.PASSWORD})
+    assert response.status_code == 302, "the operator could not sign in"
     pages = {
         "healthz": (public, "/healthz"),
         "round": (public, f"/n/{slug}/rounds/{round_id}/"),
@@ -150,6 +153,8 @@ def measure(args) -> dict:
         "ledger_entry": (auditor, f"/n/{slug}/audit/entries/{middle}"),
         "national": (public, f"/national/{programme_id}/"),
         "national_table": (public, f"/national/{programme_id}/{start}/neighbourhoods"),
+        "national_operator": (operator, f"/national/{programme_id}/{start}/neighbourhoods"),
+        "platform_log": (operator, "/admin/audit"),
     }
     medians = {}
     for name, (client, path) in pages.items():

@@ -7,7 +7,7 @@ from pb.audit import checkpoint as notes
 from pb.audit.merkle import consistency_proof, verify_consistency
 from pb.extensions import db
 from pb.ledger import checkpoints
-from pb.ledger.models import AuditLog, Checkpoint
+from pb.ledger.models import AuditEntry, AuditLog, Checkpoint
 from pb.neighbourhoods.models import AUDITOR
 from pb.rounds import services as rounds
 from pb.services import ServiceError
@@ -175,3 +175,29 @@ def test_a_receipt_proves_the_ballot_was_counted_against_a_signed_checkpoint(app
     path.write_text(json.dumps(proof))
     run = subprocess.run([sys.executable, "-m", "pb.audit", "receipt", str(path), "--key", key], capture_output=True, text=True)
     assert run.returncode == 0 and run.stdout.startswith("PASS the receipt is one of 5 counted"), run.stdout + run.stderr
+
+
+def test_the_audit_log_pages_by_sequence_number_and_lists_each_action_once(app, factory, client):
+    """Unfiltered, a page is a range of sequence numbers (no count, no OFFSET over a long log)."""
+    from pb.ledger.services import record
+    from pb.services import transaction
+
+    round_ref, ids = make_voting_round(factory)
+    auditor = factory.with_role(round_ref.hood, AUDITOR)
+    with app.app_context():
+        hood = _round(round_ref).neighbourhood
+        with transaction():
+            for n in range(60):
+                record("round.followed", _round(round_ref), neighbourhood=hood, payload={"n": n})
+        log = _hood_log(round_ref)
+        head = log.head_seq
+        actions = sorted(set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.log_id == log.id))))
+    sign_in(client, auditor)
+    base = f"/n/{round_ref.hood.slug}/audit"
+    first = client.get(base).get_data(as_text=True)
+    assert f"{base}/entries/{head}\"" in first and f"{base}/entries/{head - 49}\"" in first
+    assert f"{base}/entries/{head - 50}\"" not in first
+    second = client.get(f"{base}?page=2").get_data(as_text=True)
+    assert f"{base}/entries/{head - 50}\"" in second and f"{base}/entries/{head}\"" not in second
+    options = [a for a in actions if f"<option>{a}</option>" in first]
+    assert options == actions and first.count("<option>round.followed</option>") == 1

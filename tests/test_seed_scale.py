@@ -100,3 +100,10 @@ def test_a_stopped_run_leaves_whole_neighbourhoods_and_carries_on(app, monkeypat
         assert again["seeded"] == 2
         assert db.session.scalar(select(func.count()).select_from(Membership).where(Membership.role == RESIDENT)) == 600
         _logs_are_whole(signed=True)
+
+
+def test_a_size_the_plan_cannot_share_out_is_refused_with_its_reason(app):
+    result = app.test_cli_runner().invoke(args=["seed-scale", "--neighbourhoods", "3", "--residents", "30"])
+    assert result.exit_code == 2 and "Seed at least 20 residents per neighbourhood" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Neighbourhood)) == 0

@@ -55,7 +55,9 @@ class AuditEntry(db.Model):
 
     __tablename__ = "audit_entry"
     # The subject index serves "every entry about this grant / payment" (a project's story page).
-    __table_args__ = (UniqueConstraint("log_id", "seq"), Index("ix_audit_entry_subject", "log_id", "subject_type", "subject_id"))
+    # ix_audit_entry_log_action: the auditor's action filter and its list of actions (a loose index scan).
+    __table_args__ = (UniqueConstraint("log_id", "seq"), Index("ix_audit_entry_subject", "log_id", "subject_type", "subject_id"),
+                      Index("ix_audit_entry_log_action", "log_id", "action"))
     id: Mapped[int] = mapped_column(primary_key=True)
     log_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"), index=True)
     seq: Mapped[int]
