@@ -148,7 +148,8 @@ def _body(grant_hood_id: int, body: BodyInput) -> dict:
     email = (body.contact_email or "").strip().lower()
     if not email:
         raise ServiceError("Enter the email address of the group's named contact", field="contact_email")
-    contact = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    # Emails are stored lower-cased (pb.accounts), so this is the unique index, not a scan of every account.
+    contact = db.session.scalar(select(User).where(User.email == email))
     if contact is None:
         raise ServiceError("No one has a pb account with that email address. Ask the contact to create one, then "
                            "try again", field="contact_email")
