@@ -1,0 +1,131 @@
+"""The register of community assets: each place, its nomination as an asset of community value with
+its supporters, the council's decision, the owner's notice of intention to sell, and corrections
+to those dates (recorded with a reason, never overwritten)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.extensions import db
+from pb.timeutil import utcnow
+
+KINDS = {"pub": "Pub", "community_hall": "Community hall", "shop": "Shop", "green_space": "Green space",
+         "sports_ground": "Sports ground", "other": "Other"}
+# Who may nominate (Assets of Community Value (England) Regulations 2012, reg. 5).
+GROUP_KINDS = {"parish_council": "Parish or town council", "charity": "Charity",
+               "cic": "Community interest company",
+               "unincorporated": "Unincorporated group of at least 21 local people"}
+UNINCORPORATED = "unincorporated"
+UNINCORPORATED_MINIMUM = 21
+LISTED, REFUSED = "listed", "refused"
+OUTCOMES = {LISTED: "Listed as an asset of community value", REFUSED: "Not listed"}
+DECISION, NOTICE = "decision", "notice"
+
+
+class Asset(db.Model):
+    __tablename__ = "community_asset"
+    __table_args__ = (UniqueConstraint("neighbourhood_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]  # A-3 within its neighbourhood
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(300))
+    postcode: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str] = mapped_column(String(200), default="")  # as far as anyone knows
+    why: Mapped[str] = mapped_column(Text)  # why it matters to the community
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    nominations = relationship("Nomination", back_populates="asset", order_by="Nomination.id")
+    decisions = relationship("CouncilDecision", order_by="CouncilDecision.id")
+    notices = relationship("SaleNotice", order_by="SaleNotice.id")
+    corrections = relationship("DateCorrection", order_by="DateCorrection.id")
+
+    @property
+    def reference(self) -> str:
+        return f"A-{self.number}"
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+class Nomination(db.Model):
+    """A resident nominates the asset for listing on behalf of a local group; verified residents add
+    their names. Sent once the group has sent it to the council."""
+
+    __tablename__ = "asset_nomination"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
+    group_name: Mapped[str] = mapped_column(String(120))
+    group_kind: Mapped[str] = mapped_column(String(20))
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_on: Mapped[date | None] = mapped_column(Date)
+
+    asset = relationship("Asset", back_populates="nominations")
+    supporters = relationship("NominationSupporter", order_by="NominationSupporter.id")
+
+    @property
+    def group_label(self) -> str:
+        return GROUP_KINDS.get(self.group_kind, self.group_kind)
+
+    @property
+    def needs(self) -> int:
+        """Supporters still needed before it can be sent (only unincorporated groups need them)."""
+        if self.group_kind != UNINCORPORATED:
+            return 0
+        return max(0, UNINCORPORATED_MINIMUM - len(self.supporters))
+
+
+class NominationSupporter(db.Model):
+    __tablename__ = "asset_nomination_supporter"
+    __table_args__ = (UniqueConstraint("nomination_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("asset_nomination.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CouncilDecision(db.Model):
+    """What the council decided on a nomination, as a facilitator recorded it."""
+
+    __tablename__ = "asset_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("asset_nomination.id"))
+    outcome: Mapped[str] = mapped_column(String(10))
+    decided_on: Mapped[date] = mapped_column(Date)  # as first recorded; see DateCorrection
+    reference: Mapped[str] = mapped_column(String(60), default="")
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SaleNotice(db.Model):
+    """The owner told the council they intend to sell: the moratorium dates run from this day."""
+
+    __tablename__ = "asset_sale_notice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
+    notified_on: Mapped[date] = mapped_column(Date)  # as first recorded; see DateCorrection
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DateCorrection(db.Model):
+    """A date entered wrongly, corrected with a reason: the first date and every correction stay."""
+
+    __tablename__ = "asset_date_correction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
+    what: Mapped[str] = mapped_column(String(10))  # decision or notice
+    target_id: Mapped[int]  # the decision's or the notice's id
+    old_date: Mapped[date] = mapped_column(Date)
+    new_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,123 @@
+"""The register of community assets: a place walked from the register through nomination, the
+council's listing and an owner's notice to sell, each step one audit entry, every computed deadline
+checked, every refusal from the issue's bad-input list with its field."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from pb import timeutil
+from pb.accounts.models import User
+from pb.assets import services as assets
+from pb.assets.models import Asset
+from pb.extensions import db
+from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
+from pb.services import ServiceError
+
+PUB = assets.AssetInput(name="The Red Lion", address="12 Mill Lane, Eastbrook", postcode="eb1 1aa", kind="pub",
+                        owner="Northern Taverns Ltd", why="The last pub on the estate: the darts league and the wakes.")
+
+
+def _user(person):
+    return db.session.get(User, person.id)
+
+
+def _asset(number=1):
+    return db.session.scalar(select(Asset).where(Asset.number == number))
+
+
+def _refused(call, field, message):
+    with pytest.raises(ServiceError) as caught:
+        call()
+    assert caught.value.field == field and message in caught.value.message, caught.value.message
+
+
+def test_a_pub_from_the_register_to_a_full_moratorium_one_audit_entry_per_step(app, factory):
+    hood = factory.neighbourhood()
+    starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
+    supporters = [factory.resident(hood) for _ in range(20)]
+    with app.app_context():
+        count = factory.audit_count()
+        with timeutil.as_of(date(2027, 1, 10)):
+            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+            assert (pub.reference, pub.postcode) == ("A-1", "EB1 1AA")
+            nomination = assets.start_nomination(pub, _user(starter), group_name="Friends of the Red Lion",
+                                                 group_kind="unincorporated")
+            for person in supporters[:13]:
+                assets.support_nomination(nomination, _user(person))
+            assert nomination.needs == 7  # 14 of 21
+            _refused(lambda: assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10)), "sent_on",
+                     "An unincorporated group needs at least 21 local people: 14 have added their names, 7 more needed")
+            for person in supporters[13:]:
+                assets.support_nomination(nomination, _user(person))
+            assert nomination.needs == 0
+        with timeutil.as_of(date(2027, 2, 1)):
+            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 31))
+            _refused(lambda: assets.record_decision(pub, _user(facilitator), outcome="listed", decided_on=date(2027, 1, 30),
+                                                    reference="ACV/27/4", reasons=""),
+                     "decided_on", "The decision cannot come before the nomination was sent (31 January 2027)")
+        with timeutil.as_of(date(2027, 3, 20)):
+            assets.record_decision(pub, _user(facilitator), outcome="listed", decided_on=date(2027, 3, 15),
+                                   reference="ACV/27/4", reasons="Furthers the social wellbeing of the community.")
+            state = assets.status(_asset())
+            assert state["state"] == "listed"
+            assert (state["listing"].ends_on, state["listing"].remind_on) == (date(2032, 3, 14), date(2031, 9, 15))
+        with timeutil.as_of(date(2028, 9, 1)):
+            _refused(lambda: assets.record_notice(_asset(), _user(facilitator), notified_on=date(2027, 3, 1)),
+                     "notified_on", "The notice cannot come before the listing (15 March 2027)")
+            # Typed 2028-08-31 for 2028-08-30: recorded, then corrected with a reason, the first date kept.
+            assets.record_notice(_asset(), _user(facilitator), notified_on=date(2028, 8, 31))
+            state = assets.status(_asset())
+            assert state["state"] == "interim_moratorium"
+            assert (state["moratorium"].interim_ends_on, state["moratorium"].full_ends_on,
+                    state["moratorium"].protected_ends_on) == (date(2028, 10, 11), date(2029, 2, 28), date(2030, 2, 28))
+            _refused(lambda: assets.correct_date(_asset(), _user(facilitator), what="notice", new_date=date(2028, 8, 30),
+                                                 reason=" "), "reason", "Say why the date was wrong")
+            assets.correct_date(_asset(), _user(facilitator), what="notice", new_date=date(2028, 8, 30),
+                                reason="The council's letter says 30 August.")
+            pub = _asset()
+            assert pub.notices[0].notified_on == date(2028, 8, 31)  # never overwritten
+            assert assets.status(pub)["moratorium"].full_ends_on == date(2029, 2, 28)
+            assert assets.status(pub)["moratorium"].interim_ends_on == date(2028, 10, 10)
+        with timeutil.as_of(date(2028, 11, 1)):
+            assert assets.status(_asset())["state"] == "full_moratorium"
+            _refused(lambda: assets.record_notice(_asset(), _user(facilitator), notified_on=date(2028, 10, 30)),
+                     "notified_on", "still in its protected period (until 28 February 2030)")
+        actions = [a for a, *_ in factory.last_entries(factory.audit_count() - count)][::-1]
+        assert actions == ["asset.registered", "asset.nominated"] + ["asset.nomination_supported"] * 20 + [
+            "asset.nomination_sent", "asset.decision_recorded", "asset.sale_notified", "asset.date_corrected"]
+
+
+def test_the_register_refuses_bad_input_with_the_field_named_and_saves_nothing(app, factory):
+    hood = factory.neighbourhood()
+    resident, unverified = factory.resident(hood), factory.resident(hood, verified=False)
+    facilitator = factory.with_role(hood, FACILITATOR)
+    with app.app_context():
+        place = db.session.get(Neighbourhood, hood.id)
+        count = factory.audit_count()
+        _refused(lambda: assets.register_asset(place, _user(unverified), PUB), None, "Only verified residents")
+        for change, field in (({"name": " "}, "name"), ({"postcode": "nowhere"}, "postcode"), ({"kind": "castle"}, "kind"),
+                              ({"why": ""}, "why")):
+            _refused(lambda: assets.register_asset(place, _user(resident), assets.AssetInput(**{**PUB.__dict__, **change})),
+                     field, "")
+        assert factory.audit_count() == count and db.session.scalar(select(Asset.id)) is None
+        with timeutil.as_of(date(2027, 5, 1)):
+            pub = assets.register_asset(place, _user(resident), PUB)
+            _refused(lambda: assets.start_nomination(pub, _user(resident), group_name="X", group_kind="club"),
+                     "group_kind", "Choose what kind of group")
+            nomination = assets.start_nomination(pub, _user(resident), group_name="Eastbrook Parish Council",
+                                                 group_kind="parish_council")
+            _refused(lambda: assets.support_nomination(nomination, _user(resident)), None, "already added your name")
+            _refused(lambda: assets.mark_sent(nomination, _user(resident), sent_on=date(2027, 5, 2)), "sent_on",
+                     "cannot be in the future")
+            _refused(lambda: assets.record_decision(pub, _user(facilitator), outcome="listed", decided_on=date(2027, 5, 1),
+                                                    reference="", reasons=""), None, "once the nomination has been sent")
+            assets.mark_sent(nomination, _user(resident), sent_on=date(2027, 5, 1))  # a council needs no 21 names
+            assets.record_decision(pub, _user(facilitator), outcome="refused", decided_on=date(2027, 5, 1), reference="",
+                                   reasons="Not used for the community in the recent past.")
+            _refused(lambda: assets.record_notice(_asset(), _user(facilitator), notified_on=date(2027, 5, 1)), None,
+                     "is not listed")
+            assert assets.status(_asset())["state"] == "refused"
+            # Refused, it may be nominated again (with new evidence).
+            assets.start_nomination(_asset(), _user(resident), group_name="Friends of the Red Lion", group_kind="charity")
+            assert assets.status(_asset())["state"] == "nominated"
