@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.access import public
     from pb.accounts.views import bp as accounts
     from pb.admin.views import bp as admin
+    from pb.assets.views import bp as assets
     from pb.funds.manage_views import bp as funds_admin
     from pb.funds.views import bp as funds
     from pb.ledger.views import bp as ledger
@@ -95,7 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     from pb.rounds.views import bp as rounds
     from pb.voting.views import bp as voting
 
-    for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, national, ledger, admin):
+    for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, national, assets, ledger,
+                      admin):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 
@@ -251,6 +253,11 @@ def _register_template_helpers(app: Flask) -> None:
 
         blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n") if b.strip()]
         return Markup("".join(f"<p>{escape(b)}</p>".replace("\n", Markup("<br>")) for b in blocks))
+
+    @app.template_filter("day")
+    def day(value) -> str:
+        """A date as people write it: 14 March 2027."""
+        return value.strftime("%-d %B %Y")
 
     @app.template_filter("ordinal")
     def ordinal(n: int) -> str:

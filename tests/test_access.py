@@ -57,6 +57,7 @@ MATRIX = {
     "/n/{slug}/rounds/{round}/results.{fmt}": PUBLIC, "/n/{slug}/rounds/{round}/results/ballots-{pot}.pb": PUBLIC,
     "/n/{slug}/rounds/{round}/receipt": PUBLIC, "/n/{slug}/rounds/{round}/code-vote": PUBLIC,
     "/n/{slug}/checkpoints": PUBLIC, "/n/{slug}/checkpoint.txt": PUBLIC, "/n/{slug}/funds/": PUBLIC,
+    "/n/{slug}/assets/": PUBLIC, "/n/{slug}/assets/{number}": PUBLIC,
     "/n/{slug}/funds/{fund}/": PUBLIC, "/n/{slug}/grants/{grant}/": PUBLIC, "/n/{slug}/funds/{fund}/grants.csv": PUBLIC,
     "/n/{slug}/funds/{fund}/payments.csv": PUBLIC, "/n/{slug}/funds/{fund}/fund.json": PUBLIC,
     "/n/{slug}/360giving.json": PUBLIC, "/n/{slug}/funds/{fund}/360giving.json": PUBLIC,
@@ -289,9 +290,13 @@ def _world(factory):
             "Open meeting", datetime(2030, 5, 1, 18, 30), "Community centre", "", "", None, [proposal.number]))
         image = proposals.add_image(proposal, _user(author), _png(), "The hall as it is now")
         membership = db.session.scalar(select(Membership.id).where(Membership.user_id == other.id))
+        from pb.assets import services as assets
+
+        asset = assets.register_asset(proposal.round.neighbourhood, _user(other), assets.AssetInput(
+            "The Red Lion", "12 Mill Lane", "EB1 1AA", "pub", "", "The last pub on the estate."))
         ids = {"round": round_ref.id, "pot": round_ref.pot_ids[0], "proposal": proposal_id, "comment": comment.id,
                "amendment": amendment.id, "event": event.id, "seq": 1, "image": image.id, "membership": membership,
-               "fmt": "csv", "token": "not-a-real-token", "filename": "css/pb.css"}
+               "number": asset.number, "fmt": "csv", "token": "not-a-real-token", "filename": "css/pb.css"}
     ids |= money_world(factory, round_ref)
     return round_ref.hood, ids
 

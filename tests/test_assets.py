@@ -121,3 +121,29 @@ def test_the_register_refuses_bad_input_with_the_field_named_and_saves_nothing(a
             # Refused, it may be nominated again (with new evidence).
             assets.start_nomination(_asset(), _user(resident), group_name="Friends of the Red Lion", group_kind="charity")
             assert assets.status(_asset())["state"] == "nominated"
+
+
+def test_the_asset_pages_show_the_state_the_deadlines_with_days_left_and_the_timeline(app, factory, client):
+    hood = factory.neighbourhood()
+    starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
+    with app.app_context():
+        with timeutil.as_of(date(2027, 1, 10)):
+            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+            nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
+                                                 group_kind="parish_council")
+            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10))
+            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 1, 10),
+                                   reference="ACV/27/4", reasons="")
+        with timeutil.as_of(date(2028, 3, 1)):
+            assets.record_notice(_asset(), _user(facilitator), notified_on=date(2028, 3, 1))
+    with timeutil.as_of(date(2028, 4, 1)):
+        listing = client.get(f"/n/{hood.slug}/assets/").get_data(as_text=True)
+        page = client.get(f"/n/{hood.slug}/assets/1").get_data(as_text=True)
+    assert "The Red Lion" in listing and "For sale: interim moratorium" in listing
+    assert "must ask to be treated as a bidder by 11 April 2028" in listing
+    assert "11 April 2028</td><td class=\"num\">11</td>" in page  # 1 to 11 April, both counted
+    assert "31 August 2028</td><td class=\"num\">153</td>" in page and "31 August 2029" in page
+    assert "Listed as an asset of community value on 10 January 2027 (council reference ACV/27/4)" in page
+    assert page.index("Nominated by Eastbrook Town Council") < page.index("The owner told the council they intend to sell")
+    assert client.get(f"/n/{hood.slug}/assets/2").status_code == 404
+    assert "Assets we want to keep" in client.get(f"/n/{hood.slug}/").get_data(as_text=True)
