@@ -57,7 +57,12 @@ MATRIX = {
     "/n/{slug}/rounds/{round}/results.{fmt}": PUBLIC, "/n/{slug}/rounds/{round}/results/ballots-{pot}.pb": PUBLIC,
     "/n/{slug}/rounds/{round}/receipt": PUBLIC, "/n/{slug}/rounds/{round}/code-vote": PUBLIC,
     "/n/{slug}/checkpoints": PUBLIC, "/n/{slug}/checkpoint.txt": PUBLIC, "/n/{slug}/funds/": PUBLIC,
-    "/n/{slug}/assets/": PUBLIC, "/n/{slug}/assets/{number}": PUBLIC,
+    "/n/{slug}/assets/": PUBLIC, "/n/{slug}/assets/{number}": PUBLIC, "/n/{slug}/assets/{number}/nomination": PUBLIC,
+    # the register: verified residents (and facilitators) add places and nominate; facilitators record the council
+    "/n/{slug}/assets/new": {VR, F}, "/n/{slug}/assets/{number}/nominate": {VR, F},
+    "/n/{slug}/assets/{number}/support": {VR, F}, "/n/{slug}/assets/{number}/sent": {VR, F},
+    "/n/{slug}/assets/{number}/decision": {F}, "/n/{slug}/assets/{number}/notice": {F},
+    "/n/{slug}/assets/{number}/correct": {F},
     "/n/{slug}/funds/{fund}/": PUBLIC, "/n/{slug}/grants/{grant}/": PUBLIC, "/n/{slug}/funds/{fund}/grants.csv": PUBLIC,
     "/n/{slug}/funds/{fund}/payments.csv": PUBLIC, "/n/{slug}/funds/{fund}/fund.json": PUBLIC,
     "/n/{slug}/360giving.json": PUBLIC, "/n/{slug}/funds/{fund}/360giving.json": PUBLIC,

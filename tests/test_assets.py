@@ -147,3 +147,55 @@ def test_the_asset_pages_show_the_state_the_deadlines_with_days_left_and_the_tim
     assert page.index("Nominated by Eastbrook Town Council") < page.index("The owner told the council they intend to sell")
     assert client.get(f"/n/{hood.slug}/assets/2").status_code == 404
     assert "Assets we want to keep" in client.get(f"/n/{hood.slug}/").get_data(as_text=True)
+
+
+def test_residents_and_a_facilitator_walk_an_asset_through_the_web_pages(app, factory):
+    from tests.factories import sign_in
+
+    hood = factory.neighbourhood()
+    starter, neighbour, facilitator = factory.resident(hood), factory.resident(hood), factory.with_role(hood, FACILITATOR)
+    unverified = factory.resident(hood, verified=False)
+    base = f"/n/{hood.slug}/assets"
+    web = app.test_client()
+    sign_in(web, unverified)
+    assert web.get(f"{base}/new").status_code == 403
+    web = app.test_client()
+    sign_in(web, starter)
+    count = factory.audit_count()
+    bad = web.post(f"{base}/new", data={"name": "The Red Lion", "kind": "pub", "address": "12 Mill Lane", "postcode": "nowhere",
+                                        "why": ""})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "There is a problem" in page
+    assert "Say why the place matters to the community" in page and factory.audit_count() == count
+    made = web.post(f"{base}/new", data={"name": "The Red Lion", "kind": "pub", "address": "12 Mill Lane", "postcode": "eb1 1aa",
+                                         "owner": "", "why": "The last pub on the estate."})
+    assert made.status_code == 302 and made.headers["Location"].endswith(f"{base}/1")
+    web.post(f"{base}/1/nominate", data={"group_name": "Friends of the Red Lion", "group_kind": "unincorporated"})
+    other = app.test_client()
+    sign_in(other, neighbour)
+    assert 'action="/n/%s/assets/1/support"' % hood.slug in other.get(f"{base}/1").get_data(as_text=True)
+    other.post(f"{base}/1/support")
+    page = web.get(f"{base}/1").get_data(as_text=True)
+    assert "2: 19 more needed to reach 21 local people" in page and "Your name is on it." in page
+    refused = web.post(f"{base}/1/sent", data={"sent_on": timeutil.today().isoformat()})
+    assert refused.status_code == 400 and "2 have added their names, 19 more needed" in refused.get_data(as_text=True)
+    pack = web.get(f"{base}/1/nomination").get_data(as_text=True)
+    assert "Nomination of an asset of community value" in pack and "The last pub on the estate." in pack
+    assert neighbour.name not in pack  # residents' names are not printed
+    staff = app.test_client()
+    sign_in(staff, facilitator)
+    with app.app_context():
+        nomination = _asset().nominations[0]
+        nomination.group_kind = "charity"  # (the group registered as a charity meanwhile)
+        db.session.commit()
+    assert web.post(f"{base}/1/sent", data={"sent_on": timeutil.today().isoformat()}).status_code == 302
+    wrong = staff.post(f"{base}/1/decision", data={"outcome": "listed", "decided_on": "31/2/2027", "reference": "ACV/1"})
+    assert wrong.status_code == 400 and "The date of the decision must be a real date" in wrong.get_data(as_text=True)
+    today = timeutil.today()
+    assert staff.post(f"{base}/1/decision", data={"outcome": "listed", "decided_on": today.isoformat(),
+                                                  "reference": "ACV/1"}).status_code == 302
+    assert staff.post(f"{base}/1/notice", data={"notified_on": today.isoformat()}).status_code == 302
+    page = staff.get(f"{base}/1").get_data(as_text=True)
+    assert "For sale: interim moratorium" in page and "Correct a recorded date" in page
+    assert "Record an owner's notice to sell" not in page  # not while a moratorium or protected period runs
+    assert web.get(f"{base}/1/decision").status_code == 403  # a resident records no council decisions

@@ -147,6 +147,13 @@ def _corpus_world(factory):
         _advance_to(_round(deliberating), "deliberation", _user(deliberating.facilitator))
         reporter = factory.resident(hood)
         proposals.flag_comment(db.session.get(Comment, ids["comment"]), db.session.get(User, reporter.id), "Off topic")
+        # A nomination someone else started: the insider's "add my name" form.
+        from pb.assets import services as assets
+        from pb.assets.models import Asset
+
+        asset = db.session.scalar(select(Asset).where(Asset.neighbourhood_id == hood.id, Asset.number == ids["number"]))
+        assets.start_nomination(asset, db.session.get(User, reporter.id), group_name="Friends of the Red Lion",
+                                group_kind="unincorporated")
     for role in (FACILITATOR, BOARD_MEMBER, AUDITOR, TREASURER):
         factory.role(insider, voting.hood, role)
     with factory.app.app_context():

@@ -2,21 +2,49 @@
 with its nomination, listing, deadlines and timeline."""
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_login import current_user
 
-from pb.access import public
+from pb.access import public, roles
+from pb.forms import EmptyForm
+from pb.neighbourhoods.models import FACILITATOR, RESIDENT
+from pb.services import ServiceError
 
 from . import deadlines, services
+from .forms import AssetForm, CorrectionForm, DecisionForm, NominationForm, NoticeForm, SentForm
 from .queries import assets_of, load_asset, timeline
 
 bp = Blueprint("assets", __name__)
+
+
+def _page(form, *, heading, fields, submit, asset=None, intro=None):
+    back = url_for("assets.show", slug=g.neighbourhood.slug, number=asset.number) if asset else \
+        url_for("assets.index", slug=g.neighbourhood.slug)
+    return render_template("form_page.html", hood=g.neighbourhood, form=form, heading=heading, fields=fields,
+                           submit=submit, back=back, intro=intro, caption=asset.name if asset else None), \
+        400 if form.has_errors else 200
+
+
+def _done(asset, message: str):
+    flash(message, "success")
+    return redirect(url_for("assets.show", slug=g.neighbourhood.slug, number=asset.number))
+
+
+def _viewer() -> dict:
+    """What the person looking may do here: take part (a verified resident, or a facilitator), run things."""
+    if not current_user.is_authenticated:
+        return {"takes_part": False, "facilitator": False, "id": None}
+    mine = current_user.roles_in(g.neighbourhood)
+    facilitator = any(m.role == FACILITATOR for m in mine)
+    verified = any(m.role == RESIDENT and m.verified_at is not None for m in mine)
+    return {"takes_part": facilitator or verified, "facilitator": facilitator, "id": current_user.id}
 
 
 @bp.route("/n/<slug>/assets/")
 @public
 def index(slug):
     rows = [(asset, services.status(asset)) for asset in assets_of(g.neighbourhood.id)]
-    return render_template("assets/index.html", hood=g.neighbourhood, rows=rows, STATES=services.STATES)
+    return render_template("assets/index.html", hood=g.neighbourhood, rows=rows, STATES=services.STATES, viewer=_viewer())
 
 
 @bp.route("/n/<slug>/assets/<int:number>")
@@ -25,4 +53,139 @@ def show(slug, number):
     asset = load_asset(number)
     state = services.status(asset)
     return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=state, STATES=services.STATES,
-                           timeline=timeline(asset), days_left=deadlines.days_left)
+                           timeline=timeline(asset), days_left=deadlines.days_left, viewer=_viewer())
+
+
+# --- residents: the register and nominations ---------------------------------------------------------------
+
+@bp.route("/n/<slug>/assets/new", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+def new(slug):
+    form = AssetForm()
+    if form.validate_on_submit():
+        try:
+            asset = services.register_asset(g.neighbourhood, current_user, services.AssetInput(
+                form.name.data, form.address.data, form.postcode.data, form.kind.data, form.owner.data, form.why.data))
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, f"{asset.name} is on the register as {asset.reference}. Nominate it for listing next.")
+    return _page(form, heading="Add a place to the register", fields=["name", "kind", "address", "postcode", "owner", "why"],
+                 submit="Add it to the register", intro=[
+                     "A pub, hall, shop, green space or sports ground the community uses and wants to keep. Once it is "
+                     "on the register, a local group can nominate it to the council as an asset of community value."])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/nominate", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+def nominate(slug, number):
+    asset = load_asset(number)
+    form = NominationForm()
+    if form.validate_on_submit():
+        try:
+            services.start_nomination(asset, current_user, group_name=form.group_name.data, group_kind=form.group_kind.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "The nomination is started, with your name first. Ask other residents to add theirs.")
+    return _page(form, heading="Nominate it as an asset of community value", fields=["group_name", "group_kind"],
+                 submit="Start the nomination", asset=asset, intro=[
+                     "The council lists a place if its main use furthers the community's social wellbeing or "
+                     "interests, now or in the recent past, and could again."])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/support", methods=["POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+def support(slug, number):
+    asset = load_asset(number)
+    nomination = services.current_nomination(asset)
+    form = EmptyForm()
+    if not form.validate_on_submit() or nomination is None:
+        flash("There is no nomination to add your name to.", "error")
+        return redirect(url_for("assets.show", slug=slug, number=number))
+    try:
+        services.support_nomination(nomination, current_user)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("assets.show", slug=slug, number=number))
+    return _done(asset, "Your name is added to the nomination.")
+
+
+@bp.route("/n/<slug>/assets/<int:number>/sent", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+def sent(slug, number):
+    asset = load_asset(number)
+    nomination = services.current_nomination(asset)
+    form = SentForm()
+    if form.validate_on_submit():
+        try:
+            if nomination is None:
+                raise ServiceError("Start a nomination first")
+            services.mark_sent(nomination, current_user, sent_on=form.sent_on.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "Marked as sent to the council. A facilitator records the council's decision when it comes.")
+    return _page(form, heading="The nomination has gone to the council", fields=["sent_on"], submit="Save", asset=asset,
+                 intro=["Send the council the printed nomination, then say here when it went."])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/nomination")
+@public
+def nomination_pack(slug, number):
+    """The nomination as the council needs it: a printable page (and a print stylesheet for PDF)."""
+    asset = load_asset(number)
+    state = services.status(asset)
+    return render_template("assets/nomination_pack.html", hood=g.neighbourhood, asset=asset, state=state)
+
+
+# --- facilitators: the council's decision, the owner's notice, corrections ------------------------------------
+
+@bp.route("/n/<slug>/assets/<int:number>/decision", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def decision(slug, number):
+    asset = load_asset(number)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.record_decision(asset, current_user, outcome=form.outcome.data, decided_on=form.decided_on.data,
+                                     reference=form.reference.data, reasons=form.reasons.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "The council's decision is recorded.")
+    return _page(form, heading="Record the council's decision", fields=["outcome", "decided_on", "reference", "reasons"],
+                 submit="Record the decision", asset=asset)
+
+
+@bp.route("/n/<slug>/assets/<int:number>/notice", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def notice(slug, number):
+    asset = load_asset(number)
+    form = NoticeForm()
+    if form.validate_on_submit():
+        try:
+            services.record_notice(asset, current_user, notified_on=form.notified_on.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "The notice is recorded: the deadlines are on the asset's page.")
+    return _page(form, heading="The owner intends to sell", fields=["notified_on"], submit="Record the notice", asset=asset,
+                 intro=["A community group has six weeks from this date to ask to be treated as a potential bidder."])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/correct", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def correct(slug, number):
+    asset = load_asset(number)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            services.correct_date(asset, current_user, what=form.what.data, new_date=form.new_date.data,
+                                  reason=form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "The date is corrected; the first date and your reason stay on the asset's page.")
+    return _page(form, heading="Correct a recorded date", fields=["what", "new_date", "reason"], submit="Correct the date",
+                 asset=asset, intro=["The date first recorded is kept beside the correction, with your reason."])

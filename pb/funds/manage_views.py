@@ -46,7 +46,7 @@ STAFF = (FACILITATOR, BOARD_MEMBER, TREASURER)
 
 
 def _page(form, *, heading, fields, submit, back=None, intro=None, caption=None, warning=False):
-    return render_template("funds/form.html", hood=g.neighbourhood, form=form, heading=heading, fields=fields,
+    return render_template("form_page.html", hood=g.neighbourhood, form=form, heading=heading, fields=fields,
                            submit=submit, back=back, intro=intro, caption=caption, warning=warning), \
         400 if form.has_errors else 200
 

@@ -1,0 +1,71 @@
+"""Forms for the register: each turns what was typed into values; the services check again."""
+from __future__ import annotations
+
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from pb.forms import DayField, Form, NoMarkup, choices
+
+from .models import GROUP_KINDS, KINDS, OUTCOMES
+
+
+class AssetForm(Form):
+    name = StringField("Name of the place", description="For example ‘The Red Lion’ or ‘Mill Lane playing field’.",
+                       validators=[InputRequired("Enter the place's name"), NoMarkup("The name"),
+                                   Length(max=120, message="The name must be 120 characters or fewer")])
+    kind = RadioField("What kind of place is it?", choices=choices(list(KINDS.items())),
+                      validators=[InputRequired("Choose what kind of place it is")])
+    address = StringField("Address", validators=[InputRequired("Enter the place's address"), NoMarkup("The address"),
+                                                 Length(max=300, message="The address must be 300 characters or fewer")])
+    postcode = StringField("Postcode", validators=[InputRequired("Enter the place's postcode, like EB1 2AB")],
+                           render_kw={"class": "width-10", "autocomplete": "postal-code", "spellcheck": "false"})
+    owner = StringField("Who owns it, as far as you know", validators=[Optional(), NoMarkup("The owner"),
+                                                                       Length(max=200, message="The owner must be 200 characters or fewer")],
+                        description="Leave it empty if nobody knows. The council can find out from the Land Registry.")
+    why = TextAreaField("Why does it matter to the community?",
+                        description="What happens there now, or did recently: clubs, meetings, events, who uses it.",
+                        validators=[InputRequired("Say why the place matters to the community"),
+                                    Length(max=5000, message="Keep it to 5,000 characters or fewer")])
+
+
+class NominationForm(Form):
+    group_name = StringField("Name of the group nominating it", validators=[
+        InputRequired("Enter the name of the group nominating it"), NoMarkup("The group's name"),
+        Length(max=120, message="The group's name must be 120 characters or fewer")])
+    group_kind = RadioField("What kind of group is it?", choices=choices(list(GROUP_KINDS.items())),
+                            description="Only these can nominate. An unincorporated group needs at least 21 local "
+                                        "people on the electoral register: residents add their names here.",
+                            validators=[InputRequired("Choose what kind of group it is")])
+
+
+class SentForm(Form):
+    sent_on = DayField("When was it sent to the council?", what="The day it was sent",
+                       validators=[InputRequired("Enter the day it was sent, like 14/3/2027")])
+
+
+class DecisionForm(Form):
+    outcome = RadioField("What did the council decide?", choices=choices(list(OUTCOMES.items())),
+                         validators=[InputRequired("Choose what the council decided")])
+    decided_on = DayField("Date of the decision", what="The date of the decision",
+                          validators=[InputRequired("Enter the date of the decision, like 14/3/2027")])
+    reference = StringField("Council's reference", validators=[Optional(), NoMarkup("The reference"),
+                                                               Length(max=60, message="The reference must be 60 characters or fewer")],
+                            render_kw={"class": "width-20"})
+    reasons = TextAreaField("The council's reasons", validators=[Optional(), Length(max=5000, message="Keep it to 5,000 characters or fewer")])
+
+
+class NoticeForm(Form):
+    notified_on = DayField("When did the council receive the owner's notice?", what="The date of the notice",
+                           description="The date on the council's letter or its list of assets: every deadline runs from it.",
+                           validators=[InputRequired("Enter the date of the notice, like 14/3/2027")])
+
+
+class CorrectionForm(Form):
+    what = SelectField("Which date was wrong?", choices=choices([("decision", "The council's decision"),
+                                                                 ("notice", "The owner's notice to sell")]),
+                       validators=[InputRequired("Choose which date was wrong")])
+    new_date = DayField("The correct date", what="The correct date",
+                        validators=[InputRequired("Enter the correct date, like 14/3/2027")])
+    reason = TextAreaField("Why was it wrong?", description="Shown on the asset's page beside both dates.",
+                           validators=[InputRequired("Say why the date was wrong"),
+                                       Length(max=1000, message="Keep it to 1,000 characters or fewer")])
