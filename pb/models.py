@@ -2,10 +2,13 @@
 from pb.accounts.models import FailedAttempt, OneTimeToken, OutboxEmail, User, UserSession  # noqa: F401
 from pb.assets.models import (  # noqa: F401
     Asset,
+    Bid,
     CouncilDecision,
     DateCorrection,
     Nomination,
     NominationSupporter,
+    OtherFunding,
+    Pledge,
     SaleNotice,
 )
 from pb.funds.models import (  # noqa: F401

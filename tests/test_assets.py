@@ -199,3 +199,54 @@ def test_residents_and_a_facilitator_walk_an_asset_through_the_web_pages(app, fa
     assert "For sale: interim moratorium" in page and "Correct a recorded date" in page
     assert "Record an owner's notice to sell" not in page  # not while a moratorium or protected period runs
     assert web.get(f"{base}/1/decision").status_code == 403  # a resident records no council decisions
+
+
+def test_a_community_bid_pledged_and_funded_then_bought_with_its_bad_input_refused(app, factory, client):
+    hood = factory.neighbourhood()
+    starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
+    pledgers = [factory.resident(hood) for _ in range(3)]
+    with app.app_context():
+        with timeutil.as_of(date(2027, 1, 10)):
+            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+            nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
+                                                 group_kind="parish_council")
+            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10))
+            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 1, 10),
+                                   reference="", reasons="")
+        bid_input = assets.BidInput("Red Lion Community Pub Ltd", date(2028, 3, 20), 350_000_00, 340_000_00, date(2028, 3, 25),
+                                    "Mill & Co Surveyors", 40_000_00, "capital", 10_000_00, "revenue", 400_000_00)
+        with timeutil.as_of(date(2028, 3, 30)):
+            _refused(lambda: assets.record_bid(_asset(), _user(starter), bid_input), None, "not for sale under a moratorium")
+            assets.record_notice(_asset(), _user(facilitator), notified_on=date(2028, 3, 1))
+            _refused(lambda: assets.record_bid(_asset(), _user(starter), assets.BidInput(**{**bid_input.__dict__, "target": 390_000_00})),
+                     "target", "The parts add up to £400,000, not £390,000")
+            _refused(lambda: assets.record_bid(_asset(), _user(starter), assets.BidInput(**{**bid_input.__dict__,
+                                                                                          "intended_on": date(2028, 2, 1)})),
+                     "intended_on", "between the notice (1 March 2028) and the end of the interim moratorium (11 April 2028)")
+            bid = assets.record_bid(_asset(), _user(starter), bid_input)
+            _refused(lambda: assets.pledge(bid, _user(pledgers[0]), amount=0, show_name=False), "amount", "more than £0")
+            _refused(lambda: assets.pledge(bid, _user(pledgers[0]), amount=-5_00, show_name=False), "amount", "more than £0")
+            _refused(lambda: assets.pledge(bid, _user(pledgers[0]), amount=150_000_00, show_name=False), "confirm_large",
+                     "£150,000 is more than £100,000: tick the box")
+            assets.pledge(bid, _user(pledgers[0]), amount=150_000_00, show_name=True, confirm_large=True)
+            assets.pledge(bid, _user(pledgers[1]), amount=50_000_00, show_name=False)
+            _refused(lambda: assets.pledge(bid, _user(pledgers[1]), amount=5_00, show_name=False), "amount", "already pledged")
+            assets.add_funding(bid, _user(starter), source="Community Ownership Fund", kind="grant", amount=100_000_00,
+                               secured=False)
+            cover = assets.coverage(bid)
+            assert (cover["covered"], cover["left"], cover["percent"], cover["applied"]) == (200_000_00, 200_000_00, 50, 100_000_00)
+        with timeutil.as_of(date(2028, 4, 20)):
+            page = client.get(f"/n/{hood.slug}/assets/1").get_data(as_text=True)
+            assert "£200,000 of £400,000 covered (50%), with 134 days left of the full moratorium" in page
+            assert "Pledged by 2 residents" in page and "applied for: not counted yet" in page
+            assert pledgers[1].name not in page
+        with timeutil.as_of(date(2028, 8, 1)):
+            _refused(lambda: assets.record_outcome(bid, _user(facilitator), bought=True, outcome_on=date(2028, 7, 30),
+                                                   price_paid=None, reason=""), "price_paid", "Enter the price paid")
+            assets.record_outcome(bid, _user(facilitator), bought=True, outcome_on=date(2028, 7, 30), price_paid=345_000_00,
+                                  reason="")
+            assert assets.status(_asset())["state"] == "bought"
+            page = client.get(f"/n/{hood.slug}/assets/1").get_data(as_text=True)
+            assert "Bought by the community</strong> on 30 July 2028 for £345,000" in page
+        actions = [a for a, *_ in factory.last_entries(5)][::-1]
+        assert actions == ["asset.bid_recorded", "asset.pledged", "asset.pledged", "asset.funding_added", "asset.bid_ended"]

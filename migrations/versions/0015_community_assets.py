@@ -1,10 +1,10 @@
 """Community assets: the register of places a neighbourhood wants to keep, nominations with their
-supporters, the council's decisions, owners' notices to sell, and date corrections kept beside the
-first dates (the Right to Bid).
+supporters, the council's decisions, owners' notices to sell, date corrections kept beside the
+first dates (the Right to Bid), and community bids with their pledges and other funding.
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-06 06:13:24.222906
+Create Date: 2026-12-06 06:24:00.141907
 
 """
 from alembic import op
@@ -39,6 +39,33 @@ def upgrade():
     )
     with op.batch_alter_table('community_asset', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_community_asset_neighbourhood_id'), ['neighbourhood_id'], unique=False)
+
+    op.create_table('asset_bid',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('group_name', sa.String(length=120), nullable=False),
+    sa.Column('intended_on', sa.Date(), nullable=False),
+    sa.Column('purchase_price', sa.Integer(), nullable=False),
+    sa.Column('valuation', sa.Integer(), nullable=True),
+    sa.Column('valued_on', sa.Date(), nullable=True),
+    sa.Column('valuer', sa.String(length=120), nullable=False),
+    sa.Column('refurbishment', sa.Integer(), nullable=False),
+    sa.Column('refurbishment_kind', sa.String(length=10), nullable=False),
+    sa.Column('running_costs', sa.Integer(), nullable=False),
+    sa.Column('running_kind', sa.String(length=10), nullable=False),
+    sa.Column('target', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('outcome', sa.String(length=12), nullable=True),
+    sa.Column('outcome_on', sa.Date(), nullable=True),
+    sa.Column('price_paid', sa.Integer(), nullable=True),
+    sa.Column('outcome_reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_asset.id'], name=op.f('fk_asset_bid_asset_id_community_asset'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_asset_bid_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_bid'))
+    )
+    with op.batch_alter_table('asset_bid', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_asset_bid_asset_id'), ['asset_id'], unique=False)
 
     op.create_table('asset_date_correction',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -117,11 +144,52 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_asset_nomination_supporter_nomination_id'), ['nomination_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_asset_nomination_supporter_user_id'), ['user_id'], unique=False)
 
+    op.create_table('asset_other_funding',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('secured', sa.Boolean(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bid_id'], ['asset_bid.id'], name=op.f('fk_asset_other_funding_bid_id_asset_bid'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_asset_other_funding_recorded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_other_funding'))
+    )
+    with op.batch_alter_table('asset_other_funding', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_asset_other_funding_bid_id'), ['bid_id'], unique=False)
+
+    op.create_table('asset_pledge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('show_name', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bid_id'], ['asset_bid.id'], name=op.f('fk_asset_pledge_bid_id_asset_bid'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_asset_pledge_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_pledge')),
+    sa.UniqueConstraint('bid_id', 'user_id', name=op.f('uq_asset_pledge_bid_id_user_id'))
+    )
+    with op.batch_alter_table('asset_pledge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_asset_pledge_bid_id'), ['bid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_asset_pledge_user_id'), ['user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('asset_pledge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_pledge_user_id'))
+        batch_op.drop_index(batch_op.f('ix_asset_pledge_bid_id'))
+
+    op.drop_table('asset_pledge')
+    with op.batch_alter_table('asset_other_funding', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_other_funding_bid_id'))
+
+    op.drop_table('asset_other_funding')
     with op.batch_alter_table('asset_nomination_supporter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_asset_nomination_supporter_user_id'))
         batch_op.drop_index(batch_op.f('ix_asset_nomination_supporter_nomination_id'))
@@ -143,6 +211,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_asset_date_correction_asset_id'))
 
     op.drop_table('asset_date_correction')
+    with op.batch_alter_table('asset_bid', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_bid_asset_id'))
+
+    op.drop_table('asset_bid')
     with op.batch_alter_table('community_asset', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_community_asset_neighbourhood_id'))
 

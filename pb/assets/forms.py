@@ -1,12 +1,12 @@
 """Forms for the register: each turns what was typed into values; the services check again."""
 from __future__ import annotations
 
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from pb.forms import DayField, Form, NoMarkup, choices
+from pb.forms import DayField, Form, NoMarkup, PoundsField, choices
 
-from .models import GROUP_KINDS, KINDS, OUTCOMES
+from .models import FUNDING_KINDS, GROUP_KINDS, KINDS, OUTCOMES, SPEND_KINDS
 
 
 class AssetForm(Form):
@@ -69,3 +69,50 @@ class CorrectionForm(Form):
     reason = TextAreaField("Why was it wrong?", description="Shown on the asset's page beside both dates.",
                            validators=[InputRequired("Say why the date was wrong"),
                                        Length(max=1000, message="Keep it to 1,000 characters or fewer")])
+
+
+class BidForm(Form):
+    group_name = StringField("Name of the group bidding", validators=[
+        InputRequired("Enter the name of the group bidding"), NoMarkup("The group's name"),
+        Length(max=120, message="The group's name must be 120 characters or fewer")])
+    intended_on = DayField("When did the group ask the council to be treated as a potential bidder?",
+                           what="The day the group asked", validators=[InputRequired("Enter the day the group asked, like 14/3/2027")])
+    purchase_price = PoundsField("Purchase price (capital)", what="The purchase price",
+                                 validators=[InputRequired("Enter the purchase price in pounds, like 350000")])
+    valuation = PoundsField("Independent valuation", what="The valuation", validators=[Optional()])
+    valued_on = DayField("Date of the valuation", what="The date of the valuation", validators=[Optional()])
+    valuer = StringField("Valuer", validators=[Optional(), NoMarkup("The valuer"),
+                                               Length(max=120, message="The valuer must be 120 characters or fewer")])
+    refurbishment = PoundsField("Refurbishment", what="The refurbishment", validators=[Optional()])
+    refurbishment_kind = RadioField("Is the refurbishment revenue or capital?", choices=choices(list(SPEND_KINDS.items())),
+                                    default="capital", validators=[InputRequired("Choose revenue or capital")])
+    running_costs = PoundsField("Running costs for the first years", what="The running costs", validators=[Optional()])
+    running_kind = RadioField("Are the running costs revenue or capital?", choices=choices(list(SPEND_KINDS.items())),
+                              default="revenue", validators=[InputRequired("Choose revenue or capital")])
+    target = PoundsField("Total to raise", what="The total", description="The purchase price, refurbishment and running costs added up.",
+                         validators=[InputRequired("Enter the total the group needs to raise")])
+
+
+class PledgeForm(Form):
+    amount = PoundsField("How much do you promise?", what="The amount", description="A promise, not a payment: the group "
+                         "asks for the money if the bid goes ahead.", validators=[InputRequired("Enter an amount, like 50")])
+    show_name = BooleanField("Show my name beside my pledge (otherwise only the amount is public)")
+    confirm_large = BooleanField("I confirm this amount (over £100,000)")
+
+
+class FundingForm(Form):
+    source = StringField("Who is it from?", validators=[InputRequired("Enter who the grant or loan is from"),
+                                                        NoMarkup("The source"), Length(max=120, message="Keep it to 120 characters or fewer")])
+    kind = RadioField("What kind of funding?", choices=choices(list(FUNDING_KINDS.items())),
+                      validators=[InputRequired("Choose what kind of funding it is")])
+    amount = PoundsField("Amount", what="The amount", validators=[InputRequired("Enter the amount in pounds")])
+    secured = BooleanField("It is agreed (not only applied for)")
+
+
+class OutcomeForm(Form):
+    outcome = RadioField("How did it end?", choices=choices([("bought", "The community bought it"),
+                                                             ("not_bought", "It was not bought")]),
+                         validators=[InputRequired("Choose how it ended")])
+    outcome_on = DayField("Date", what="The date", validators=[InputRequired("Enter the date, like 14/3/2027")])
+    price_paid = PoundsField("Price paid", what="The price paid", validators=[Optional()])
+    reason = TextAreaField("Why it was not bought (or anything to add)", validators=[Optional(), Length(max=5000)])

@@ -43,6 +43,7 @@ class Asset(db.Model):
     decisions = relationship("CouncilDecision", order_by="CouncilDecision.id")
     notices = relationship("SaleNotice", order_by="SaleNotice.id")
     corrections = relationship("DateCorrection", order_by="DateCorrection.id")
+    bids = relationship("Bid", order_by="Bid.id")
 
     @property
     def reference(self) -> str:
@@ -128,4 +129,67 @@ class DateCorrection(db.Model):
     new_date: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     corrected_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+BOUGHT, NOT_BOUGHT = "bought", "not_bought"
+SPEND_KINDS = {"capital": "Capital", "revenue": "Revenue"}
+FUNDING_KINDS = {"grant": "Grant", "loan": "Loan", "share_offer": "Community shares", "other": "Other"}
+LARGE_PLEDGE = 100_000_00  # pence: one person promising more than this is asked to confirm it
+
+
+class Bid(db.Model):
+    """A community group's intention to bid during the moratorium, what it needs to raise (the parts
+    add up to the target) and, at the end, what happened."""
+
+    __tablename__ = "asset_bid"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
+    group_name: Mapped[str] = mapped_column(String(120))
+    intended_on: Mapped[date] = mapped_column(Date)  # when the group asked to be treated as a bidder
+    purchase_price: Mapped[int]  # pence, capital
+    valuation: Mapped[int | None]  # pence, the independent valuation
+    valued_on: Mapped[date | None] = mapped_column(Date)
+    valuer: Mapped[str] = mapped_column(String(120), default="")
+    refurbishment: Mapped[int] = mapped_column(default=0)  # pence
+    refurbishment_kind: Mapped[str] = mapped_column(String(10), default="capital")
+    running_costs: Mapped[int] = mapped_column(default=0)  # pence, the first years
+    running_kind: Mapped[str] = mapped_column(String(10), default="revenue")
+    target: Mapped[int]  # pence: purchase + refurbishment + running costs
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(12))  # bought or not_bought
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    price_paid: Mapped[int | None]
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
+
+    pledges = relationship("Pledge", order_by="Pledge.id")
+    funding = relationship("OtherFunding", order_by="OtherFunding.id")
+
+
+class Pledge(db.Model):
+    """An amount a resident promises towards the bid: a promise, not a payment. Totals are public;
+    the name only if the person agrees."""
+
+    __tablename__ = "asset_pledge"
+    __table_args__ = (UniqueConstraint("bid_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("asset_bid.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    amount: Mapped[int]  # pence
+    show_name: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OtherFunding(db.Model):
+    """Grants, loans and share offers the group has secured or applied for."""
+
+    __tablename__ = "asset_other_funding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("asset_bid.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(12))
+    amount: Mapped[int]  # pence
+    secured: Mapped[bool] = mapped_column(default=False)  # agreed, not only applied for
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

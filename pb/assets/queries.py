@@ -7,12 +7,13 @@ from sqlalchemy.orm import selectinload
 
 from pb.extensions import db
 
-from .models import Asset, Nomination
+from .models import Asset, Bid, Nomination
 
 
 def _with_everything():
     return (selectinload(Asset.nominations).selectinload(Nomination.supporters), selectinload(Asset.decisions),
-            selectinload(Asset.notices), selectinload(Asset.corrections))
+            selectinload(Asset.notices), selectinload(Asset.corrections),
+            selectinload(Asset.bids).selectinload(Bid.pledges), selectinload(Asset.bids).selectinload(Bid.funding))
 
 
 def load_asset(number: int) -> Asset:
@@ -44,6 +45,11 @@ def timeline(asset: Asset) -> list[tuple[object, str]]:
                                             f"{outcome}"))
     for notice in asset.notices:
         events.append((notice.notified_on, "The owner told the council they intend to sell"))
+    for bid in asset.bids:
+        events.append((bid.intended_on, f"{bid.group_name} asked to be treated as a potential bidder"))
+        if bid.outcome:
+            events.append((bid.outcome_on, "Bought by the community" if bid.outcome == "bought" else
+                           f"Not bought: {bid.outcome_reason}"))
     for correction in asset.corrections:
         events.append((correction.created_at.date(), f"The {'decision' if correction.what == 'decision' else 'notice'} date "
                                                      f"was corrected from {correction.old_date:%-d %B %Y} to "

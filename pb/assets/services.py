@@ -10,6 +10,7 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
+from pb.money import pounds
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Neighbourhood
 from pb.neighbourhoods.services import postcode_in_area, role_in
 from pb.postcodes import normalise
@@ -18,19 +19,27 @@ from pb.text import required_text
 
 from . import deadlines
 from .models import (
+    BOUGHT,
     DECISION,
+    FUNDING_KINDS,
     GROUP_KINDS,
     KINDS,
+    LARGE_PLEDGE,
     LISTED,
+    NOT_BOUGHT,
     NOTICE,
     OUTCOMES,
+    SPEND_KINDS,
     UNINCORPORATED,
     UNINCORPORATED_MINIMUM,
     Asset,
+    Bid,
     CouncilDecision,
     DateCorrection,
     Nomination,
     NominationSupporter,
+    OtherFunding,
+    Pledge,
     SaleNotice,
 )
 
@@ -257,6 +266,150 @@ def correct_date(asset: Asset, user: User, *, what: str, new_date: date | None, 
     return correction
 
 
+# --- community bids ----------------------------------------------------------------------------------------
+
+@dataclass
+class BidInput:
+    group_name: str
+    intended_on: date | None
+    purchase_price: int | None
+    valuation: int | None
+    valued_on: date | None
+    valuer: str
+    refurbishment: int | None
+    refurbishment_kind: str
+    running_costs: int | None
+    running_kind: str
+    target: int | None
+
+
+def current_bid(asset: Asset) -> Bid | None:
+    return asset.bids[-1] if asset.bids else None
+
+
+def record_bid(asset: Asset, user: User, data: BidInput) -> Bid:
+    """A group says it intends to bid: inside the interim moratorium, with a target whose parts add up."""
+    _verified_resident(user, asset.neighbourhood_id, "record a community bid")
+    state = status(asset)
+    moratorium = state["moratorium"]
+    if moratorium is None or state["state"] not in ("interim_moratorium", "full_moratorium"):
+        raise ServiceError(f"{asset.name} is not for sale under a moratorium, so there is nothing to bid for yet")
+    if current_bid(asset) is not None and current_bid(asset).outcome is None:
+        raise ServiceError("A community bid is already under way: pledge to it instead")
+    group_name = required_text(data.group_name, field="group_name", label="The group's name", limit=120,
+                               missing="Enter the name of the group bidding")
+    intended_on = _past_or_today(data.intended_on, "intended_on", "the day the group asked to be treated as a bidder")
+    if intended_on < moratorium.notified_on or intended_on > moratorium.interim_ends_on:
+        raise ServiceError(f"A group must ask between the notice ({moratorium.notified_on:%-d %B %Y}) and the end of the "
+                           f"interim moratorium ({moratorium.interim_ends_on:%-d %B %Y})", field="intended_on")
+    if not data.purchase_price:
+        raise ServiceError("Enter the purchase price in pounds, like 350000", field="purchase_price")
+    if data.valuation is not None and data.valued_on is None:
+        raise ServiceError("Enter the date of the valuation", field="valued_on")
+    if data.valued_on is not None and data.valued_on > timeutil.today():
+        raise ServiceError("The valuation cannot be dated in the future", field="valued_on")
+    for kind, field in ((data.refurbishment_kind, "refurbishment_kind"), (data.running_kind, "running_kind")):
+        if kind not in SPEND_KINDS:
+            raise ServiceError("Choose revenue or capital", field=field)
+    parts = data.purchase_price + (data.refurbishment or 0) + (data.running_costs or 0)
+    if data.target is None:
+        raise ServiceError("Enter the total the group needs to raise", field="target")
+    if data.target != parts:
+        raise ServiceError(f"The parts add up to {pounds(parts)}, not {pounds(data.target)}: check the purchase price, "
+                           "refurbishment and running costs", field="target")
+    with transaction():
+        bid = Bid(asset_id=asset.id, group_name=group_name, intended_on=intended_on, purchase_price=data.purchase_price,
+                  valuation=data.valuation, valued_on=data.valued_on, valuer=(data.valuer or "").strip()[:120],
+                  refurbishment=data.refurbishment or 0, refurbishment_kind=data.refurbishment_kind,
+                  running_costs=data.running_costs or 0, running_kind=data.running_kind, target=parts,
+                  created_by_id=user.id)
+        db.session.add(bid)
+        db.session.flush()
+        record("asset.bid_recorded", bid, actor=user, neighbourhood=asset_hood(asset),
+               payload={"asset": asset.number, "group": group_name, "target": parts, "purchase_price": data.purchase_price,
+                        "valuation": data.valuation, "intended_on": intended_on.isoformat()})
+    db.session.refresh(asset)
+    return bid
+
+
+def pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, confirm_large: bool = False) -> Pledge:
+    asset = db.session.get(Asset, bid.asset_id)
+    _verified_resident(user, asset.neighbourhood_id, "pledge to a community bid")
+    if bid.outcome is not None:
+        raise ServiceError("This bid has ended")
+    if amount is None or amount <= 0:
+        raise ServiceError("Enter an amount of more than £0, like 50", field="amount")
+    if amount > LARGE_PLEDGE and not confirm_large:
+        raise ServiceError(f"{pounds(amount)} is more than {pounds(LARGE_PLEDGE)}: tick the box to confirm you mean it",
+                           field="confirm_large")
+    if any(p.user_id == user.id for p in bid.pledges):
+        raise ServiceError("You have already pledged to this bid", field="amount")
+    with transaction():
+        promise = Pledge(bid_id=bid.id, user_id=user.id, amount=amount, show_name=bool(show_name))
+        db.session.add(promise)
+        db.session.flush()
+        # The amount is public; who pledged is in the entry only as the pseudonym, as every action is.
+        record("asset.pledged", promise, actor=user, neighbourhood=asset_hood(asset),
+               payload={"asset": asset.number, "bid": bid.id, "amount": amount, "named": bool(show_name)})
+    db.session.refresh(bid)
+    return promise
+
+
+def add_funding(bid: Bid, user: User, *, source: str, kind: str, amount: int | None, secured: bool) -> OtherFunding:
+    asset = db.session.get(Asset, bid.asset_id)
+    _verified_resident(user, asset.neighbourhood_id, "add funding to a community bid")
+    source = required_text(source, field="source", label="Where it comes from", limit=120,
+                           missing="Enter who the grant or loan is from")
+    if kind not in FUNDING_KINDS:
+        raise ServiceError("Choose what kind of funding it is", field="kind")
+    if amount is None or amount <= 0:
+        raise ServiceError("Enter an amount of more than £0", field="amount")
+    with transaction():
+        row = OtherFunding(bid_id=bid.id, source=source, kind=kind, amount=amount, secured=bool(secured), recorded_by_id=user.id)
+        db.session.add(row)
+        db.session.flush()
+        record("asset.funding_added", row, actor=user, neighbourhood=asset_hood(asset),
+               payload={"asset": asset.number, "bid": bid.id, "source": source, "kind": kind, "amount": amount,
+                        "secured": bool(secured)})
+    db.session.refresh(bid)
+    return row
+
+
+def record_outcome(bid: Bid, user: User, *, bought: bool, outcome_on: date | None, price_paid: int | None,
+                   reason: str) -> None:
+    """How it ended: bought (at what price, when) or not bought (and why). Closes the timeline."""
+    asset = db.session.get(Asset, bid.asset_id)
+    _facilitator(user, asset.neighbourhood_id, "record how a bid ended")
+    if bid.outcome is not None:
+        raise ServiceError("How this bid ended is already recorded")
+    outcome_on = _past_or_today(outcome_on, "outcome_on", "the date")
+    if outcome_on < bid.intended_on:
+        raise ServiceError(f"It cannot end before the group said it would bid ({bid.intended_on:%-d %B %Y})", field="outcome_on")
+    if bought and not price_paid:
+        raise ServiceError("Enter the price paid", field="price_paid")
+    reason = (reason or "").strip()
+    if not bought and not reason:
+        raise ServiceError("Say why it was not bought", field="reason")
+    with transaction():
+        bid.outcome, bid.outcome_on = (BOUGHT if bought else NOT_BOUGHT), outcome_on
+        bid.price_paid, bid.outcome_reason = (price_paid if bought else None), reason
+        record("asset.bid_ended", bid, actor=user, neighbourhood=asset_hood(asset),
+               payload={"asset": asset.number, "outcome": bid.outcome, "on": outcome_on.isoformat(),
+                        "price_paid": bid.price_paid, "reason": reason})
+
+
+def coverage(bid: Bid) -> dict:
+    """How far the plan covers the target: pledged, other funding (secured and applied for), left."""
+    pledged = sum(p.amount for p in bid.pledges)
+    secured = sum(f.amount for f in bid.funding if f.secured)
+    applied = sum(f.amount for f in bid.funding if not f.secured)
+    covered = pledged + secured
+    return {"pledged": pledged, "pledges": len(bid.pledges), "secured": secured, "applied": applied,
+            "covered": covered, "left": max(0, bid.target - covered),
+            "percent": min(100, covered * 100 // bid.target) if bid.target else 0,
+            "named": sorted(p.user_id for p in bid.pledges if p.show_name)}
+
+
 # --- reading the state ---------------------------------------------------------------------------------------
 
 def asset_hood(asset: Asset) -> Neighbourhood:
@@ -295,11 +448,15 @@ def status(asset: Asset, today: date | None = None) -> dict:
             state = "full_moratorium"
         elif today <= moratorium.protected_ends_on:
             state = "protected_period"
+    bid = current_bid(asset)
+    if bid is not None and bid.outcome is not None:
+        state = bid.outcome
     return {"state": state, "nomination": nomination, "decision": decision, "listing": listing,
-            "moratorium": moratorium, "today": today}
+            "moratorium": moratorium, "today": today, "bid": bid}
 
 
 STATES = {"registered": "On the register", "nominated": "Nomination being signed",
           "with_council": "Nomination with the council", "listed": "Listed", "refused": "Not listed",
           "listing_ended": "Listing ended", "interim_moratorium": "For sale: interim moratorium",
-          "full_moratorium": "For sale: full moratorium", "protected_period": "Protected period"}
+          "full_moratorium": "For sale: full moratorium", "protected_period": "Protected period",
+          BOUGHT: "Bought by the community", NOT_BOUGHT: "Not bought"}

@@ -11,7 +11,18 @@ from pb.neighbourhoods.models import FACILITATOR, RESIDENT
 from pb.services import ServiceError
 
 from . import deadlines, services
-from .forms import AssetForm, CorrectionForm, DecisionForm, NominationForm, NoticeForm, SentForm
+from .forms import (
+    AssetForm,
+    BidForm,
+    CorrectionForm,
+    DecisionForm,
+    FundingForm,
+    NominationForm,
+    NoticeForm,
+    OutcomeForm,
+    PledgeForm,
+    SentForm,
+)
 from .queries import assets_of, load_asset, timeline
 
 bp = Blueprint("assets", __name__)
@@ -53,7 +64,8 @@ def show(slug, number):
     asset = load_asset(number)
     state = services.status(asset)
     return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=state, STATES=services.STATES,
-                           timeline=timeline(asset), days_left=deadlines.days_left, viewer=_viewer())
+                           timeline=timeline(asset), days_left=deadlines.days_left, viewer=_viewer(),
+                           coverage=services.coverage)
 
 
 # --- residents: the register and nominations ---------------------------------------------------------------
@@ -189,3 +201,88 @@ def correct(slug, number):
             return _done(asset, "The date is corrected; the first date and your reason stay on the asset's page.")
     return _page(form, heading="Correct a recorded date", fields=["what", "new_date", "reason"], submit="Correct the date",
                  asset=asset, intro=["The date first recorded is kept beside the correction, with your reason."])
+
+
+# --- community bids -------------------------------------------------------------------------------------------
+
+def _open_bid(asset):
+    """The bid under way, or a ServiceError saying there is none (shown on the form's page)."""
+    bid = services.current_bid(asset)
+    if bid is None:
+        raise ServiceError(f"There is no community bid for {asset.name} yet")
+    return bid
+
+
+@bp.route("/n/<slug>/assets/<int:number>/bid", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+def bid(slug, number):
+    asset = load_asset(number)
+    form = BidForm()
+    if form.validate_on_submit():
+        try:
+            services.record_bid(asset, current_user, services.BidInput(
+                form.group_name.data, form.intended_on.data, form.purchase_price.data, form.valuation.data,
+                form.valued_on.data, form.valuer.data, form.refurbishment.data, form.refurbishment_kind.data,
+                form.running_costs.data, form.running_kind.data, form.target.data))
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "The bid is recorded. Residents can pledge to it from this page.")
+    return _page(form, heading="A community bid", asset=asset, submit="Record the bid",
+                 fields=["group_name", "intended_on", "purchase_price", "valuation", "valued_on", "valuer", "refurbishment",
+                         "refurbishment_kind", "running_costs", "running_kind", "target"],
+                 intro=["What the group needs to raise: the parts must add up to the total."])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/pledge", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+def pledge(slug, number):
+    asset = load_asset(number)
+    current = services.current_bid(asset)
+    form = PledgeForm()
+    if form.validate_on_submit():
+        try:
+            services.pledge(_open_bid(asset), current_user, amount=form.amount.data, show_name=form.show_name.data,
+                            confirm_large=form.confirm_large.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "Thank you: your pledge is counted towards the bid.")
+    return _page(form, heading=f"Pledge to {current.group_name}'s bid" if current else "Pledge to the bid", asset=asset,
+                 submit="Pledge",
+                 fields=["amount", "show_name", "confirm_large"])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/funding", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+def funding(slug, number):
+    asset = load_asset(number)
+    form = FundingForm()
+    if form.validate_on_submit():
+        try:
+            services.add_funding(_open_bid(asset), current_user, source=form.source.data, kind=form.kind.data,
+                                 amount=form.amount.data, secured=form.secured.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "The funding is added to the bid's plan.")
+    return _page(form, heading="Add a grant or loan to the bid", asset=asset, submit="Add it",
+                 fields=["source", "kind", "amount", "secured"])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/outcome", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def outcome(slug, number):
+    asset = load_asset(number)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            services.record_outcome(_open_bid(asset), current_user, bought=form.outcome.data == "bought",
+                                    outcome_on=form.outcome_on.data, price_paid=form.price_paid.data,
+                                    reason=form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "How the bid ended is recorded.")
+    return _page(form, heading="How the bid ended", asset=asset, submit="Record it",
+                 fields=["outcome", "outcome_on", "price_paid", "reason"])
