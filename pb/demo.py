@@ -12,6 +12,7 @@ from pb import timeutil
 from pb.accounts import passwords
 from pb.accounts import services as accounts
 from pb.accounts.models import User
+from pb.assets import services as assets
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.models import Grant
@@ -94,6 +95,7 @@ def seed(echo=click.echo) -> bool:
     seed_published_round(hood, people, rng, echo, fund_year=fund.plan[1])
     seed_grants(hood, people, echo)
     seed_round(hood, people, rng, echo, fund_year=fund.plan[2])
+    seed_assets(hood, people, rng, echo)
     return True
 
 
@@ -385,6 +387,56 @@ def seed_grants(hood, people, echo=click.echo) -> None:
             delivery.post_update(grant, grant.contact, status="on_track", spend_to_date=grant.tranches[0].amount,
                                  body="Going well: sessions every week, and more people each month.")
     echo(f"Turned last year's {len(offered)} funded projects into grants: paid, reporting, one completed, one at risk.")
+
+
+# --- assets we want to keep: the Right to Bid ---------------------------------------------------------------
+
+def seed_assets(hood, people, rng, echo=click.echo) -> None:
+    """The Red Lion, listed, its owner's notice past the interim moratorium, a community bid half
+    pledged; and Mill Lane Green, nominated by residents with 14 of the 21 names they need."""
+    f = people["facilitator@eastbrook.example"]
+    residents = db.session.scalars(select(User).where(User.email.like("resident%@eastbrook.example")).order_by(User.id)).all()
+    verified = residents[:150]
+    today = date.today()
+    listed_on = today - timedelta(days=400)
+    with timeutil.as_of(listed_on - timedelta(days=75)):
+        pub = assets.register_asset(hood, verified[10], assets.AssetInput(
+            "The Red Lion", "1 Eastbrook Road, Eastbrook", "EB1 1AA", "pub", "Northern Taverns Ltd",
+            "The last pub on the two estates: the darts and pool leagues, the wakes and christenings, the Tuesday "
+            "pensioners' lunch and the only room for 80 people this side of the brickworks."))
+        nomination = assets.start_nomination(pub, verified[10], group_name="Eastbrook Town Council",
+                                             group_kind="parish_council")
+    with timeutil.as_of(listed_on - timedelta(days=60)):
+        assets.mark_sent(nomination, verified[10], sent_on=listed_on - timedelta(days=60))
+    with timeutil.as_of(listed_on):
+        assets.record_decision(pub, f, outcome="listed", decided_on=listed_on, reference="ACV/2025/07",
+                               reasons="Its main use furthers the social wellbeing of the community and can continue to.")
+    notified_on = today - timedelta(days=60)  # past the six-week interim moratorium, inside the full one
+    with timeutil.as_of(notified_on):
+        assets.record_notice(pub, f, notified_on=notified_on)
+    with timeutil.as_of(notified_on + timedelta(days=20)):
+        bid = assets.record_bid(pub, verified[10], assets.BidInput(
+            "Red Lion Community Pub Ltd", notified_on + timedelta(days=20), 260_000_00, 255_000_00,
+            notified_on + timedelta(days=18), "Mill & Co Chartered Surveyors", 30_000_00, "capital", 10_000_00, "revenue",
+            300_000_00))
+        assets.add_funding(bid, f, source="Community Ownership Fund", kind="grant", amount=100_000_00, secured=False)
+    # Half the target pledged by 60 residents: 20 of £1,000, 20 of £2,500 and 20 of £4,000 make £150,000.
+    amounts = [1_000_00] * 20 + [2_500_00] * 20 + [4_000_00] * 20
+    rng.shuffle(amounts)
+    with timeutil.as_of(notified_on + timedelta(days=30)):
+        for person, amount in zip(verified[20:], amounts):
+            assets.pledge(bid, person, amount=amount, show_name=rng.random() < 0.3)
+    with timeutil.as_of(today - timedelta(days=20)):
+        green = assets.register_asset(hood, verified[40], assets.AssetInput(
+            "Mill Lane Green", "Mill Lane, Eastbrook", "EB1 2AA", "green_space", "Eastbrook Borough Council",
+            "The only open grass on the Mill Lane estate: football after school, the summer fun day and the dog walkers' "
+            "morning coffee. The council has said it may sell it for housing."))
+        nomination = assets.start_nomination(green, verified[40], group_name="Friends of Mill Lane Green",
+                                             group_kind="unincorporated")
+        for person in verified[41:54]:
+            assets.support_nomination(nomination, person)
+    echo("Added two assets: The Red Lion in its full moratorium with a bid half pledged, and Mill Lane Green "
+         "nominated with 14 of the 21 names it needs.")
 
 
 def print_logins(echo=click.echo) -> None:

@@ -16,6 +16,13 @@ def today() -> date:
     return _pretend or date.today()
 
 
+def stamp() -> datetime:
+    """utcnow, moved to the pretend day while `as_of` is in force: when a row's own date is part of
+    its story (an asset's timeline), the demo's history reads in order."""
+    now = utcnow()
+    return datetime.combine(_pretend, now.time()) if _pretend else now
+
+
 @contextmanager
 def as_of(day: date):
     """Act as if today were `day` (the demo's earlier years). Audit entries keep their real time."""

@@ -250,3 +250,23 @@ def test_a_community_bid_pledged_and_funded_then_bought_with_its_bad_input_refus
             assert "Bought by the community</strong> on 30 July 2028 for £345,000" in page
         actions = [a for a, *_ in factory.last_entries(5)][::-1]
         assert actions == ["asset.bid_recorded", "asset.pledged", "asset.pledged", "asset.funding_added", "asset.bid_ended"]
+
+
+def test_the_register_downloads_as_csv_and_json_and_shows_on_the_neighbourhood_page(app, factory, client):
+    import csv
+    import io
+    import json
+
+    hood = factory.neighbourhood()
+    starter = factory.resident(hood)
+    with app.app_context():
+        pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+        assets.start_nomination(pub, _user(starter), group_name="Friends of the Red Lion", group_kind="unincorporated")
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/n/{hood.slug}/assets.csv").get_data(as_text=True))))
+    assert [(r["reference"], r["state"], r["supporters"], r["listed_until"]) for r in rows] == [("A-1", "nominated", "1", "")]
+    data = json.loads(client.get(f"/n/{hood.slug}/assets.json").get_data(as_text=True))
+    assert data["assets"][0]["nominated_by"] == "Friends of the Red Lion"
+    assert data["assets"][0]["timeline"][0]["what"].startswith("Added to the register")
+    assert starter.name not in json.dumps(data)
+    page = client.get(f"/n/{hood.slug}/").get_data(as_text=True)
+    assert "Assets we want to keep" in page and "The Red Lion</a>: Nomination being signed" in page

@@ -47,10 +47,23 @@ def test_demo_seeds_a_live_neighbourhood_once(app):
     assert 0 < verified < 200
     assert hood_help(app) == ("0161 496 0000", "help@eastbrook.example")  # on every demo letter and voting card
     demo_money(app)
+    demo_assets(app)
     people = count(app, User)
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "already there; nothing changed" in second.output
     assert count(app, User) == people
+
+
+def demo_assets(app):
+    """Two assets: a listed pub in its full moratorium with a bid half pledged, a green space with 14 of 21 names."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(app.test_client().get("/n/eastbrook/assets.csv").get_data(as_text=True))))
+    pub, green = rows
+    assert (pub["name"], pub["state"], pub["decision"]) == ("The Red Lion", "full_moratorium", "listed")
+    assert int(pub["pledged_pence"]) * 2 == int(pub["bid_target_pence"])
+    assert (green["name"], green["state"], green["supporters"]) == ("Mill Lane Green", "nominated", "14")
 
 
 def demo_money(app):

@@ -9,7 +9,7 @@ from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
-from pb.timeutil import utcnow
+from pb.timeutil import stamp
 
 KINDS = {"pub": "Pub", "community_hall": "Community hall", "shop": "Shop", "green_space": "Green space",
          "sports_ground": "Sports ground", "other": "Other"}
@@ -37,7 +37,7 @@ class Asset(db.Model):
     owner: Mapped[str] = mapped_column(String(200), default="")  # as far as anyone knows
     why: Mapped[str] = mapped_column(Text)  # why it matters to the community
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     nominations = relationship("Nomination", back_populates="asset", order_by="Nomination.id")
     decisions = relationship("CouncilDecision", order_by="CouncilDecision.id")
@@ -64,7 +64,7 @@ class Nomination(db.Model):
     group_name: Mapped[str] = mapped_column(String(120))
     group_kind: Mapped[str] = mapped_column(String(20))
     started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
     sent_on: Mapped[date | None] = mapped_column(Date)
 
     asset = relationship("Asset", back_populates="nominations")
@@ -88,7 +88,7 @@ class NominationSupporter(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     nomination_id: Mapped[int] = mapped_column(ForeignKey("asset_nomination.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class CouncilDecision(db.Model):
@@ -103,7 +103,7 @@ class CouncilDecision(db.Model):
     reference: Mapped[str] = mapped_column(String(60), default="")
     reasons: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class SaleNotice(db.Model):
@@ -114,7 +114,7 @@ class SaleNotice(db.Model):
     asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
     notified_on: Mapped[date] = mapped_column(Date)  # as first recorded; see DateCorrection
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class DateCorrection(db.Model):
@@ -129,7 +129,7 @@ class DateCorrection(db.Model):
     new_date: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     corrected_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 BOUGHT, NOT_BOUGHT = "bought", "not_bought"
@@ -157,7 +157,7 @@ class Bid(db.Model):
     running_kind: Mapped[str] = mapped_column(String(10), default="revenue")
     target: Mapped[int]  # pence: purchase + refurbishment + running costs
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
     outcome: Mapped[str | None] = mapped_column(String(12))  # bought or not_bought
     outcome_on: Mapped[date | None] = mapped_column(Date)
     price_paid: Mapped[int | None]
@@ -178,7 +178,7 @@ class Pledge(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     amount: Mapped[int]  # pence
     show_name: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class OtherFunding(db.Model):
@@ -192,4 +192,4 @@ class OtherFunding(db.Model):
     amount: Mapped[int]  # pence
     secured: Mapped[bool] = mapped_column(default=False)  # agreed, not only applied for
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)

@@ -2,15 +2,20 @@
 with its nomination, listing, deadlines and timeline."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from pb.access import public, roles
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT
+from pb.ratelimits import DOWNLOADS, on_get
 from pb.services import ServiceError
 
-from . import deadlines, services
+from . import deadlines, exports, services
 from .forms import (
     AssetForm,
     BidForm,
@@ -56,6 +61,27 @@ def _viewer() -> dict:
 def index(slug):
     rows = [(asset, services.status(asset)) for asset in assets_of(g.neighbourhood.id)]
     return render_template("assets/index.html", hood=g.neighbourhood, rows=rows, STATES=services.STATES, viewer=_viewer())
+
+
+def _download(body: str, name: str, mimetype: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/n/<slug>/assets.csv")
+@public
+@on_get(DOWNLOADS)
+def index_csv(slug):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(exports.csv_rows(assets_of(g.neighbourhood.id)))
+    return _download(out.getvalue(), f"{slug}-assets.csv", "text/csv")
+
+
+@bp.route("/n/<slug>/assets.json")
+@public
+@on_get(DOWNLOADS)
+def index_json(slug):
+    body = json.dumps(exports.as_json(assets_of(g.neighbourhood.id), g.neighbourhood), indent=2, ensure_ascii=False)
+    return _download(body, f"{slug}-assets.json", "application/json")
 
 
 @bp.route("/n/<slug>/assets/<int:number>")

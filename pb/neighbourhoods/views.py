@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from pb.access import public, roles, signed_in
 from pb.accounts.models import User
+from pb.assets import services as asset_services
+from pb.assets.queries import assets_of
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
 from pb.numbers import whole_number
@@ -70,9 +72,11 @@ def show(slug):
 
     rounds = db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id, Round.phase != DELIVERY)
                                 .order_by(Round.created_at.desc()).limit(5)).all()
+    places = [(asset, asset_services.status(asset)) for asset in assets_of(hood.id)]
     return render_template("neighbourhoods/show.html", hood=hood, rounds=rounds, board=board, facilitators=facilitators,
                            resident_count=residents[0], verified_count=residents[1], mine=mine,
-                           in_area=in_area, postcode_count=postcode_count, form=EmptyForm())
+                           in_area=in_area, postcode_count=postcode_count, form=EmptyForm(), places=places,
+                           ASSET_STATES=asset_services.STATES)
 
 
 @bp.route("/postcode")
