@@ -65,6 +65,23 @@ def register_commands(app: Flask) -> None:
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
 
+    assets_group = AppGroup("assets", help="Assets we want to keep: the Right to Bid's reminders.")
+
+    @assets_group.command("remind")
+    @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Pretend today is this day.")
+    def assets_remind(today):
+        """Email followers six months before a listing ends, a week before each deadline and when it passes (daily)."""
+        from pb.assets.following import remind
+        from pb.neighbourhoods.models import Neighbourhood
+
+        day = today.date() if today else None
+        total = 0
+        for hood in db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.slug)).all():
+            for line in remind(hood, day):
+                click.echo(f"{hood.slug} {line}")
+                total += 1
+        click.echo(f"{total} reminder{'s' if total != 1 else ''} sent.")
+
     neighbourhood = AppGroup("neighbourhood", help="Create neighbourhoods.")
 
     @neighbourhood.command("create")
@@ -332,5 +349,5 @@ def register_commands(app: Flask) -> None:
         except backup.BackupError as exc:
             _fail(str(exc))
 
-    for group in (privacy_group, neighbourhood, area, role, admin, outbox, audit, rounds, money, sessions):
+    for group in (privacy_group, assets_group, neighbourhood, area, role, admin, outbox, audit, rounds, money, sessions):
         app.cli.add_command(group)

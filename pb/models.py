@@ -2,6 +2,8 @@
 from pb.accounts.models import FailedAttempt, OneTimeToken, OutboxEmail, User, UserSession  # noqa: F401
 from pb.assets.models import (  # noqa: F401
     Asset,
+    AssetFollower,
+    AssetReminder,
     Bid,
     CouncilDecision,
     DateCorrection,

@@ -12,9 +12,11 @@ from pb.mail import queue_email
 PROPOSAL_ACTIVITY = "proposal_activity"
 ROUND_UPDATES = "round_updates"
 PROJECT_UPDATES = "project_updates"  # the token's round id slot holds the grant's id
+ASSET_UPDATES = "asset_updates"  # ... and here the community asset's id
 TOPICS = {PROPOSAL_ACTIVITY: "news about proposals you put forward",
           ROUND_UPDATES: "updates when a round moves to its next phase",
-          PROJECT_UPDATES: "progress updates from a funded project you follow"}
+          PROJECT_UPDATES: "progress updates from a funded project you follow",
+          ASSET_UPDATES: "news and deadlines of a place you follow on the register of assets"}
 
 
 def _serializer() -> URLSafeSerializer:

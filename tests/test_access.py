@@ -58,7 +58,8 @@ MATRIX = {
     "/n/{slug}/rounds/{round}/receipt": PUBLIC, "/n/{slug}/rounds/{round}/code-vote": PUBLIC,
     "/n/{slug}/checkpoints": PUBLIC, "/n/{slug}/checkpoint.txt": PUBLIC, "/n/{slug}/funds/": PUBLIC,
     "/n/{slug}/assets/": PUBLIC, "/n/{slug}/assets/{number}": PUBLIC, "/n/{slug}/assets.csv": PUBLIC,
-    "/n/{slug}/assets.json": PUBLIC, "/n/{slug}/assets/{number}/nomination": PUBLIC,
+    "/n/{slug}/assets.json": PUBLIC, "/n/{slug}/assets/{number}/follow": SIGNED_IN,
+    "/n/{slug}/assets/{number}/unfollow": SIGNED_IN, "/n/{slug}/assets/{number}/nomination": PUBLIC,
     # the register: verified residents (and facilitators) add places and nominate; facilitators record the council
     "/n/{slug}/assets/new": {VR, F}, "/n/{slug}/assets/{number}/nominate": {VR, F},
     "/n/{slug}/assets/{number}/support": {VR, F}, "/n/{slug}/assets/{number}/sent": {VR, F},

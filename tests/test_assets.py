@@ -270,3 +270,54 @@ def test_the_register_downloads_as_csv_and_json_and_shows_on_the_neighbourhood_p
     assert starter.name not in json.dumps(data)
     page = client.get(f"/n/{hood.slug}/").get_data(as_text=True)
     assert "Assets we want to keep" in page and "The Red Lion</a>: Nomination being signed" in page
+
+
+def test_followers_hear_of_each_step_and_each_deadline_once(app, factory):
+    from tests.conftest import outbox
+    from tests.factories import sign_in
+
+    hood = factory.neighbourhood()
+    starter, facilitator, follower = factory.resident(hood), factory.with_role(hood, FACILITATOR), factory.resident(hood)
+    with app.app_context():
+        with timeutil.as_of(date(2027, 1, 10)):
+            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+            nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
+                                                 group_kind="parish_council")
+            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10))
+    web = app.test_client()
+    sign_in(web, follower)
+    assert web.post(f"/n/{hood.slug}/assets/1/follow").status_code == 302
+    assert "Stop emails about this place" in web.get(f"/n/{hood.slug}/assets/1").get_data(as_text=True)
+    with app.app_context():
+        with timeutil.as_of(date(2027, 1, 20)):
+            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 1, 20),
+                                   reference="ACV/9", reasons="")
+        with timeutil.as_of(date(2027, 3, 1)):
+            assets.record_notice(_asset(), _user(facilitator), notified_on=date(2027, 3, 1))
+    mails = outbox(app, follower.email)
+    assert [subject for _, subject, _ in mails] == ["The Red Lion: the council has decided",
+                                                    "The Red Lion: the owner intends to sell"]
+    assert "until 19 January 2032" in mails[0][2] and "until 11 April 2027 to ask" in mails[1][2]
+    runner = app.test_cli_runner()
+    assert "0 reminders sent." in runner.invoke(args=["assets", "remind", "--today", "2027-04-01"]).output
+    week = runner.invoke(args=["assets", "remind", "--today", "2027-04-05"]).output
+    assert f"{hood.slug} A-1 interim_week (1 emailed)" in week and "1 reminder sent." in week
+    assert "0 reminders sent." in runner.invoke(args=["assets", "remind", "--today", "2027-04-06"]).output  # once
+    ended = runner.invoke(args=["assets", "remind", "--today", "2027-04-12"]).output
+    assert "A-1 interim_ended (1 emailed)" in ended
+    subjects = [subject for _, subject, _ in outbox(app, follower.email)]
+    assert subjects[-2:] == ["The Red Lion: a week to go: interim deadline 11 April 2027",
+                             "The Red Lion: the interim deadline has passed"]
+    assert "7 days left" in outbox(app, follower.email)[-2][2]
+    late = runner.invoke(args=["assets", "remind", "--today", "2031-07-20"]).output  # six months before the listing ends
+    assert "A-1 listing_ends_soon (1 emailed)" in late
+    # The unsubscribe link in each email stops them, without signing in.
+    from tests.conftest import link_in
+
+    link = link_in(outbox(app, follower.email)[-1][2].split("To stop them:")[1])
+    anyone = app.test_client()
+    assert anyone.post(link.replace("http://pb.test", "")).status_code == 200
+    with app.app_context():
+        from pb.assets.following import followers
+
+        assert followers(_asset()) == []

@@ -1,10 +1,11 @@
 """Community assets: the register of places a neighbourhood wants to keep, nominations with their
 supporters, the council's decisions, owners' notices to sell, date corrections kept beside the
-first dates (the Right to Bid), and community bids with their pledges and other funding.
+first dates (the Right to Bid), community bids with their pledges and other funding, followers and
+the reminders sent to them.
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-06 06:24:00.141907
+Create Date: 2026-12-06 06:31:17.416831
 
 """
 from alembic import op
@@ -84,6 +85,20 @@ def upgrade():
     with op.batch_alter_table('asset_date_correction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_asset_date_correction_asset_id'), ['asset_id'], unique=False)
 
+    op.create_table('asset_follower',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_asset.id'], name=op.f('fk_asset_follower_asset_id_community_asset'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_asset_follower_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_follower')),
+    sa.UniqueConstraint('asset_id', 'user_id', name=op.f('uq_asset_follower_asset_id_user_id'))
+    )
+    with op.batch_alter_table('asset_follower', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_asset_follower_asset_id'), ['asset_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_asset_follower_user_id'), ['user_id'], unique=False)
+
     op.create_table('asset_nomination',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('asset_id', sa.Integer(), nullable=False),
@@ -98,6 +113,19 @@ def upgrade():
     )
     with op.batch_alter_table('asset_nomination', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_asset_nomination_asset_id'), ['asset_id'], unique=False)
+
+    op.create_table('asset_reminder',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_asset.id'], name=op.f('fk_asset_reminder_asset_id_community_asset'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_reminder')),
+    sa.UniqueConstraint('asset_id', 'kind', 'due_on', name=op.f('uq_asset_reminder_asset_id_kind_due_on'))
+    )
+    with op.batch_alter_table('asset_reminder', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_asset_reminder_asset_id'), ['asset_id'], unique=False)
 
     op.create_table('asset_sale_notice',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -203,10 +231,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_asset_sale_notice_asset_id'))
 
     op.drop_table('asset_sale_notice')
+    with op.batch_alter_table('asset_reminder', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_reminder_asset_id'))
+
+    op.drop_table('asset_reminder')
     with op.batch_alter_table('asset_nomination', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_asset_nomination_asset_id'))
 
     op.drop_table('asset_nomination')
+    with op.batch_alter_table('asset_follower', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_follower_user_id'))
+        batch_op.drop_index(batch_op.f('ix_asset_follower_asset_id'))
+
+    op.drop_table('asset_follower')
     with op.batch_alter_table('asset_date_correction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_asset_date_correction_asset_id'))
 

@@ -18,6 +18,7 @@ from pb.services import ServiceError, transaction
 from pb.text import required_text
 
 from . import deadlines
+from .following import tell_followers
 from .models import (
     BOUGHT,
     DECISION,
@@ -198,6 +199,11 @@ def record_decision(asset: Asset, user: User, *, outcome: str, decided_on: date 
         if outcome == LISTED:
             payload["listed_until"] = deadlines.listing(decided_on).ends_on.isoformat()
         record("asset.decision_recorded", decision, actor=user, neighbourhood=asset_hood(asset), payload=payload)
+        tell_followers(asset, "the council has decided", (
+            f"The council listed {asset.name} as an asset of community value on {decided_on:%-d %B %Y}, until "
+            f"{deadlines.listing(decided_on).ends_on:%-d %B %Y}." if outcome == LISTED else
+            f"The council decided on {decided_on:%-d %B %Y} not to list {asset.name}."
+            + (f" Its reasons: {decision.reasons}" if decision.reasons else "")))
     db.session.refresh(asset)
     return decision
 
@@ -221,6 +227,10 @@ def record_notice(asset: Asset, user: User, *, notified_on: date | None) -> Sale
         record("asset.sale_notified", notice, actor=user, neighbourhood=asset_hood(asset),
                payload={"asset": asset.number, "notified_on": notified_on.isoformat(),
                         **{f"{name}_ends_on": day.isoformat() for name, day in dates.deadlines()}})
+        tell_followers(asset, "the owner intends to sell", (
+            f"The owner of {asset.name} told the council on {notified_on:%-d %B %Y} that they intend to sell. A community "
+            f"group has until {dates.interim_ends_on:%-d %B %Y} to ask to be treated as a potential bidder; if one does, "
+            f"the owner may sell only to a community group until {dates.full_ends_on:%-d %B %Y}."))
     db.session.refresh(asset)
     return notice
 
@@ -328,6 +338,8 @@ def record_bid(asset: Asset, user: User, data: BidInput) -> Bid:
         record("asset.bid_recorded", bid, actor=user, neighbourhood=asset_hood(asset),
                payload={"asset": asset.number, "group": group_name, "target": parts, "purchase_price": data.purchase_price,
                         "valuation": data.valuation, "intended_on": intended_on.isoformat()})
+        tell_followers(asset, "a community bid", f"{group_name} is bidding for {asset.name}: it needs to raise "
+                                                   f"{pounds(parts)}. Pledge on its page.")
     db.session.refresh(asset)
     return bid
 
@@ -396,6 +408,9 @@ def record_outcome(bid: Bid, user: User, *, bought: bool, outcome_on: date | Non
         record("asset.bid_ended", bid, actor=user, neighbourhood=asset_hood(asset),
                payload={"asset": asset.number, "outcome": bid.outcome, "on": outcome_on.isoformat(),
                         "price_paid": bid.price_paid, "reason": reason})
+        tell_followers(asset, "how the bid ended", f"The community bought {asset.name} on {outcome_on:%-d %B %Y} for "
+                                                    f"{pounds(price_paid)}." if bought else
+                       f"{asset.name} was not bought by the community: {reason}")
 
 
 def coverage(bid: Bid) -> dict:

@@ -9,13 +9,13 @@ import json
 from flask import Blueprint, Response, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from pb.access import public, roles
+from pb.access import public, roles, signed_in
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.services import ServiceError
 
-from . import deadlines, exports, services
+from . import deadlines, exports, following, services
 from .forms import (
     AssetForm,
     BidForm,
@@ -91,7 +91,31 @@ def show(slug, number):
     state = services.status(asset)
     return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=state, STATES=services.STATES,
                            timeline=timeline(asset), days_left=deadlines.days_left, viewer=_viewer(),
-                           coverage=services.coverage)
+                           coverage=services.coverage, following=following.is_following(asset, current_user),
+                           follow_form=EmptyForm())
+
+
+@bp.route("/n/<slug>/assets/<int:number>/follow", methods=["POST"])
+@signed_in
+def follow(slug, number):
+    asset = load_asset(number)
+    if EmptyForm().validate_on_submit():
+        try:
+            following.follow_asset(asset, current_user)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"You will get an email at each step of {asset.name}'s story and before each deadline.", "success")
+    return redirect(url_for("assets.show", slug=slug, number=number))
+
+
+@bp.route("/n/<slug>/assets/<int:number>/unfollow", methods=["POST"])
+@signed_in
+def unfollow(slug, number):
+    asset = load_asset(number)
+    if EmptyForm().validate_on_submit() and following.unfollow_asset(asset, current_user):
+        flash(f"You will no longer get {asset.name}'s news.", "success")
+    return redirect(url_for("assets.show", slug=slug, number=number))
 
 
 # --- residents: the register and nominations ---------------------------------------------------------------

@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from pb.access import public, roles, signed_in
 from pb.accounts.models import User
+from pb.assets.following import unfollow_asset
+from pb.assets.models import Asset
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.funds.delivery import unfollow_grant
 from pb.funds.models import Grant
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
-from pb.notifications import PROJECT_UPDATES, PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
+from pb.notifications import ASSET_UPDATES, PROJECT_UPDATES, PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
 from pb.numbers import whole_number
 from pb.ratelimits import AMENDMENTS, COMMENTS, REPORTS, on_post, person_or_address
 from pb.rounds import services as round_services
@@ -341,6 +343,10 @@ def unsubscribe(token):
             grant = db.session.get(Grant, data["r"])
             if grant is not None:
                 unfollow_grant(grant, user)
+        elif data["t"] == ASSET_UPDATES and data.get("r"):
+            asset = db.session.get(Asset, data["r"])
+            if asset is not None:
+                unfollow_asset(asset, user)
         done = True
     return render_template("proposals/unsubscribe.html", invalid=False, form=form, done=done,
                            topic=TOPICS[data["t"]], round=round_)
