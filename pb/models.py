@@ -7,6 +7,7 @@ from pb.assets.models import (  # noqa: F401
     Bid,
     CouncilDecision,
     DateCorrection,
+    FundRequest,
     Nomination,
     NominationSupporter,
     OtherFunding,

@@ -26,6 +26,24 @@ def transaction():
         raise
 
 
+@contextmanager
+def one_transaction():
+    """Compose several service calls into one transaction: inside, each service's commit is only a
+    flush, and the block commits once at the end, or rolls everything back. For an action made of
+    other actions (a bid's request that also drafts a proposal; seeding a whole neighbourhood)."""
+    session = db.session()
+    real_commit = session.commit
+    session.commit = session.flush
+    try:
+        yield session
+    except BaseException:
+        session.commit = real_commit
+        session.rollback()
+        raise
+    session.commit = real_commit
+    session.commit()
+
+
 def keep_loaded_after_commit() -> None:
     """For a busy page shown straight after its write (casting a ballot): what it shows was read or
     written moments ago in this request, so reloading every object after the commit, SQLAlchemy's

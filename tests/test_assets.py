@@ -321,3 +321,78 @@ def test_followers_hear_of_each_step_and_each_deadline_once(app, factory):
         from pb.assets.following import followers
 
         assert followers(_asset()) == []
+
+
+def _bid_world(factory, app):
+    """A listed pub in its interim moratorium with a bid under way, in a neighbourhood with a round open
+    for proposals, a board of three and a fund planned for this year (£100,000, 10% ring-fenced)."""
+    from pb.funds import planning
+    from pb.funds.figures import financial_year_of
+    from tests.factories import make_round
+
+    round_ref = make_round(factory)
+    hood = round_ref.hood
+    board = [round_ref.board_member, factory.with_role(hood, "board_member"), factory.with_role(hood, "board_member")]
+    starter = factory.resident(hood)
+    with app.app_context():
+        place = db.session.get(Neighbourhood, hood.id)
+        facilitator = _user(round_ref.facilitator)
+        year = financial_year_of(timeutil.today())
+        fund = planning.create_fund(place, facilitator, name="Community Wealth Fund", first_year=year, years=10)
+        planning.set_year_plan(fund, facilitator, financial_year=year, planned=100_000_00, capacity_percent=10)
+        pub = assets.register_asset(place, _user(starter), PUB)
+        nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
+                                             group_kind="parish_council")
+        today = timeutil.today()
+        assets.mark_sent(nomination, _user(starter), sent_on=today)
+        assets.record_decision(_asset(), facilitator, outcome="listed", decided_on=today, reference="", reasons="")
+        assets.record_notice(_asset(), facilitator, notified_on=today)
+        assets.record_bid(_asset(), _user(starter), assets.BidInput("Red Lion Community Pub Ltd", today, 300_000_00, None,
+                                                                     None, "", 0, "capital", 0, "revenue", 300_000_00))
+    return round_ref, board, starter
+
+
+def test_a_bid_asks_the_fund_as_a_proposal_in_the_open_round_in_one_transaction(app, factory):
+    from pb.assets.fund_requests import request_from_fund
+    from pb.proposals.models import Proposal
+
+    round_ref, board, starter = _bid_world(factory, app)
+    with app.app_context():
+        bid = _asset().bids[0]
+        count = factory.audit_count()
+        _refused(lambda: request_from_fund(bid, _user(starter), amount=20_000_00, route="round", round_id=None),
+                 "round_id", "Choose a round open for proposals")
+        _refused(lambda: request_from_fund(bid, _user(starter), amount=400_000_00, route="round", round_id=round_ref.id),
+                 "amount", "The bid needs £300,000 in all")
+        assert factory.audit_count() == count
+        request = request_from_fund(_asset().bids[0], _user(starter), amount=20_000_00, route="round", round_id=round_ref.id)
+        proposal = db.session.get(Proposal, request.proposal_id)
+        assert (proposal.title, proposal.status, proposal.total_cost) == ("Buy The Red Lion for the community", "submitted",
+                                                                          20_000_00)
+        assert proposal.cost_lines[0].kind == "capital"
+        actions = [a for a, *_ in factory.last_entries(3)][::-1]
+        assert actions == ["proposal.drafted", "proposal.submitted", "asset.fund_requested"]
+
+
+def test_a_bid_asks_the_board_directly_within_what_the_year_holds(app, factory, client):
+    from pb.assets.fund_requests import request_from_fund
+    from pb.funds import grants
+    from pb.funds.models import Grant
+    from tests.factories import sign_in
+
+    round_ref, board, starter = _bid_world(factory, app)
+    with app.app_context():
+        bid = _asset().bids[0]
+        _refused(lambda: request_from_fund(bid, _user(starter), amount=20_000_00, route="board"), "route",
+                 "Only partnership board members")
+        _refused(lambda: request_from_fund(bid, _user(board[0]), amount=95_000_00, route="board"), "amount",
+                 "holds £90,000 not yet granted or ring-fenced, so a grant of £95,000 is too much")
+        request = request_from_fund(_asset().bids[0], _user(board[0]), amount=60_000_00, route="board",
+                                    reason="The full moratorium ends before the next round.")
+        grant = db.session.get(Grant, request.grant_id)
+        assert (grant.amount, grant.split[next(iter(grant.split))]["capital"], grant.status) == (60_000_00, 60_000_00, "offered")
+        decision = grants.open_decision(grant)
+        assert grants.quorum(grant) == 2 and grants.approve_decision(decision, _user(board[1]))  # two of three: made
+    sign_in(client, starter)
+    page = client.get(f"/n/{round_ref.hood.slug}/assets/1").get_data(as_text=True)
+    assert "Asked" in page and "£60,000" in page and "a grant the board decides directly" in page

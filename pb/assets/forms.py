@@ -6,7 +6,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from pb.forms import DayField, Form, NoMarkup, PoundsField, choices
 
-from .models import FUNDING_KINDS, GROUP_KINDS, KINDS, OUTCOMES, SPEND_KINDS
+from .models import FUNDING_KINDS, GROUP_KINDS, KINDS, OUTCOMES, ROUTES, SPEND_KINDS
 
 
 class AssetForm(Form):
@@ -116,3 +116,12 @@ class OutcomeForm(Form):
     outcome_on = DayField("Date", what="The date", validators=[InputRequired("Enter the date, like 14/3/2027")])
     price_paid = PoundsField("Price paid", what="The price paid", validators=[Optional()])
     reason = TextAreaField("Why it was not bought (or anything to add)", validators=[Optional(), Length(max=5000)])
+
+
+class FundRequestForm(Form):
+    route = RadioField("How should the bid ask the neighbourhood's fund?", choices=choices(list(ROUTES.items())),
+                       validators=[InputRequired("Choose how to ask the fund")])
+    amount = PoundsField("How much?", what="The amount", validators=[InputRequired("Enter the amount in pounds")])
+    round_id = SelectField("Which round? (for a proposal)", coerce=str, validators=[Optional()])
+    reason = TextAreaField("Why the board should decide directly (for a board decision)",
+                           validators=[Optional(), Length(max=2000, message="Keep it to 2,000 characters or fewer")])

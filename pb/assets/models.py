@@ -165,6 +165,7 @@ class Bid(db.Model):
 
     pledges = relationship("Pledge", order_by="Pledge.id")
     funding = relationship("OtherFunding", order_by="OtherFunding.id")
+    requests = relationship("FundRequest", order_by="FundRequest.id")
 
 
 class Pledge(db.Model):
@@ -216,3 +217,22 @@ class AssetReminder(db.Model):
     kind: Mapped[str] = mapped_column(String(30))  # listing_ends_soon, interim_week, interim_ended, full_week, ...
     due_on: Mapped[date] = mapped_column(Date)  # the deadline it is about
     sent_at: Mapped[datetime] = mapped_column(default=stamp)
+
+
+ROUTES = {"round": "As a proposal in a round open for proposals (capital)",
+          "board": "As a direct board decision, when time is too short for a round"}
+
+
+class FundRequest(db.Model):
+    """A bid's request to the neighbourhood's own fund: a proposal in a round, or a grant the board
+    decides directly (with its quorum and interests)."""
+
+    __tablename__ = "asset_fund_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("asset_bid.id", ondelete="CASCADE"), index=True)
+    route: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[int]  # pence, capital
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("fund_grant.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=stamp)

@@ -13,7 +13,8 @@ from .models import Asset, Bid, Nomination
 def _with_everything():
     return (selectinload(Asset.nominations).selectinload(Nomination.supporters), selectinload(Asset.decisions),
             selectinload(Asset.notices), selectinload(Asset.corrections),
-            selectinload(Asset.bids).selectinload(Bid.pledges), selectinload(Asset.bids).selectinload(Bid.funding))
+            selectinload(Asset.bids).selectinload(Bid.pledges), selectinload(Asset.bids).selectinload(Bid.funding),
+            selectinload(Asset.bids).selectinload(Bid.requests))
 
 
 def load_asset(number: int) -> Asset:

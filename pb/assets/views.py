@@ -11,17 +11,18 @@ from flask_login import current_user
 
 from pb.access import public, roles, signed_in
 from pb.forms import EmptyForm
-from pb.neighbourhoods.models import FACILITATOR, RESIDENT
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.services import ServiceError
 
-from . import deadlines, exports, following, services
+from . import deadlines, exports, following, fund_requests, services
 from .forms import (
     AssetForm,
     BidForm,
     CorrectionForm,
     DecisionForm,
     FundingForm,
+    FundRequestForm,
     NominationForm,
     NoticeForm,
     OutcomeForm,
@@ -336,3 +337,27 @@ def outcome(slug, number):
             return _done(asset, "How the bid ended is recorded.")
     return _page(form, heading="How the bid ended", asset=asset, submit="Record it",
                  fields=["outcome", "outcome_on", "price_paid", "reason"])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/fund-request", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, BOARD_MEMBER, verified_resident=True)
+def fund_request(slug, number):
+    asset = load_asset(number)
+    form = FundRequestForm()
+    rounds = fund_requests.open_rounds(g.neighbourhood.id)
+    form.round_id.choices = [("", "Choose a round")] + [(str(r.id), r.name) for r in rounds]
+    if form.validate_on_submit():
+        try:
+            round_id = int(form.round_id.data) if (form.round_id.data or "").isdigit() else None
+            fund_requests.request_from_fund(_open_bid(asset), current_user, amount=form.amount.data, route=form.route.data,
+                                            round_id=round_id, reason=form.reason.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "The request to the fund is made: it is on the bid's page.")
+    plan = fund_requests.this_years_plan(g.neighbourhood.id)
+    return _page(form, heading="Ask the neighbourhood's fund", asset=asset, submit="Make the request",
+                 fields=["route", "amount", "round_id", "reason"], intro=[
+                     "A proposal goes to residents' vote in the round; a direct grant is decided by the partnership board "
+                     "(more than half of its members free of an interest), when the moratorium is too short for a round.",
+                     f"This year's plan: {plan.financial_year}." if plan else "There is no fund planned for this year."])

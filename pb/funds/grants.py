@@ -185,42 +185,68 @@ def create_capacity_grant(fund_year: FundYear, member: User, *, title: str, summ
                           conditions: str = "") -> GrantDecision:
     """A capacity-building grant the board awards directly, without a vote, within the year's
     ring-fenced share. The proposing member's approval is the decision's first."""
+    return _direct_grant(fund_year, member, title=title, summary=summary, amount=amount, starts_on=starts_on,
+                         ends_on=ends_on, body=body, reason=reason, conditions=conditions, capacity_building=True)
+
+
+def create_direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str, amount: int | None,
+                        starts_on: date | None, ends_on: date | None, body: BodyInput, reason: str, spend: str,
+                        conditions: str = "", about: dict | None = None) -> GrantDecision:
+    """A grant the board awards directly when time is too short for a round (a community bid during
+    a moratorium), from what the year holds outside its ring-fenced share, with the same quorum and
+    interests as any board decision. `about` goes into the audit entry (what the grant is for)."""
+    return _direct_grant(fund_year, member, title=title, summary=summary, amount=amount, starts_on=starts_on,
+                         ends_on=ends_on, body=body, reason=reason, conditions=conditions, capacity_building=False,
+                         spend=spend, about=about)
+
+
+def _direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str, amount: int | None,
+                  starts_on: date | None, ends_on: date | None, body: BodyInput, reason: str, conditions: str,
+                  capacity_building: bool, spend: str = "revenue", about: dict | None = None) -> GrantDecision:
     hood = fund_year.fund.neighbourhood
-    _board(member, hood.id, "award capacity-building grants")
+    _board(member, hood.id, "award capacity-building grants" if capacity_building else "award grants directly")
     title = required_text(title, field="title", label="The title", limit=120,
                           missing="Enter what the grant is for, for example ‘Community organiser, 2 days a week’")
     summary = required_text(summary, field="summary", label="The summary", limit=2000,
                             missing="Say in a sentence or two what the grant pays for")
     if amount is None or amount <= 0:
         raise ServiceError("The amount must be more than £0", field="amount")
+    if spend not in ("revenue", "capital"):
+        raise ServiceError("Choose revenue or capital", field="spend")
     figures = year_figures(fund_year)
     if figures.ended:
         raise ServiceError(f"{fund_year.financial_year} has ended", field="amount")
-    if amount > figures.capacity_left:
+    if capacity_building and amount > figures.capacity_left:
         raise ServiceError(f"{fund_year.financial_year}'s capacity-building share has {pounds(figures.capacity_left)} "
                            f"left, so a grant of {pounds(amount)} is too much", field="amount")
+    if not capacity_building and amount > figures.for_rounds:
+        raise ServiceError(f"{fund_year.financial_year} holds {pounds(figures.for_rounds)} not yet granted or ring-fenced, "
+                           f"so a grant of {pounds(amount)} is too much", field="amount")
     starts_on, ends_on = _dates(starts_on, ends_on)
     values = _body(hood.id, body)
     reason = required_text(reason, field="reason", label="The reason", limit=2000,
                            missing="Give the board's reason for awarding it without a vote")
     with transaction():
         grant = Grant(neighbourhood_id=hood.id, number=_next_number(hood.id), fund_year_id=fund_year.id, title=title,
-                      summary=summary, capacity_building=True, amount=amount, starts_on=starts_on, ends_on=ends_on,
-                      split={fund_year.financial_year: {"revenue": amount, "capital": 0}}, status=OFFERED,
-                      conditions=(conditions or "").strip()[:4000], created_by_id=member.id, **values)
+                      summary=summary, capacity_building=capacity_building, amount=amount, starts_on=starts_on,
+                      ends_on=ends_on, split={fund_year.financial_year: {"revenue": amount if spend == "revenue" else 0,
+                                                                         "capital": amount if spend == "capital" else 0}},
+                      status=OFFERED, conditions=(conditions or "").strip()[:4000], created_by_id=member.id, **values)
         db.session.add(grant)
         db.session.flush()
-        _version(grant, "Proposed by the board as a capacity-building grant")
+        _version(grant, "Proposed by the board as a capacity-building grant" if capacity_building
+                 else "Proposed by the board as a direct grant")
         decision = GrantDecision(grant_id=grant.id, kind=APPROVE, reason=reason, proposed_by_id=member.id)
         db.session.add(decision)
         db.session.flush()
         db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
         db.session.flush()
         made = _maybe_make(decision)
-        record("grant.capacity_grant_proposed", grant, actor=member, neighbourhood=hood,
+        record("grant.capacity_grant_proposed" if capacity_building else "grant.direct_grant_proposed", grant,
+               actor=member, neighbourhood=hood,
                payload={"grant": grant.reference, "fund_year": fund_year.financial_year, "title": title,
                         "amount": amount, "body": grant.body_name, "reason": reason, "decision": decision.id,
-                        "approvals": 1, "quorum": quorum(grant), "made": made, **_terms(grant)})
+                        "approvals": 1, "quorum": quorum(grant), "made": made, **(about or {}), **_terms(grant)})
     return decision
 
 

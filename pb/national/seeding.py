@@ -35,6 +35,7 @@ from pb.proposals.common import _digest
 from pb.proposals.models import Comment, Proposal
 from pb.rounds import services as rounds
 from pb.rounds.models import PHASES, SETUP
+from pb.services import one_transaction
 from pb.timeutil import utcnow
 from pb.voting.casting import ballot_sections, new_code, replace_key, stored_choices, tracker_hash
 from pb.voting.models import ONLINE, Ballot, VoterRollEntry
@@ -128,24 +129,6 @@ def postcodes(number: int, count: int) -> list[str]:
     return [f"{district} {sector}{unit}" for sector in range(10) for unit in units][:count]
 
 
-@contextmanager
-def one_transaction():
-    """Let each service commit into one outer transaction, so a neighbourhood is seeded whole or
-    not at all: the services' commits become flushes until the block ends."""
-    session = db.session()
-    real_commit = session.commit
-    session.commit = session.flush
-    try:
-        yield
-    except BaseException:
-        session.commit = real_commit
-        session.rollback()
-        raise
-    session.commit = real_commit
-    session.commit()
-    session.expunge_all()
-
-
 class Seeder:
     def __init__(self, plans: list[Plan], echo=print, rng_seed: int = 2026):
         self.plans = plans
@@ -163,7 +146,7 @@ class Seeder:
     def neighbourhood(self, p: Plan) -> dict:
         rng = random.Random(p.number)
         area = postcodes(p.number, max(25, p.residents // 40))
-        with one_transaction():
+        with one_transaction():  # a neighbourhood is seeded whole or not at all
             hood = hoods.create_neighbourhood(slug=p.slug, name=p.name, description=(
                 f"{p.name} is one of England's 'left behind' neighbourhoods, about {p.residents:,} people in the "
                 f"{p.region}. Residents decide how the Community Wealth Fund is spent here."))
@@ -174,6 +157,7 @@ class Seeder:
             residents = self.residents(hood, p, area, staff["facilitator"], rng)
             round_ = self.round(hood, p, staff, residents, rng)
             ballots = self.ballots(round_, p, residents, rng) if p.voting else 0
+        db.session.expunge_all()
         return {"residents": len(residents["all"]), "ballots": ballots}
 
     def staff(self, hood, p: Plan, area, rng) -> dict:
