@@ -396,3 +396,87 @@ def test_a_bid_asks_the_board_directly_within_what_the_year_holds(app, factory, 
     sign_in(client, starter)
     page = client.get(f"/n/{round_ref.hood.slug}/assets/1").get_data(as_text=True)
     assert "Asked" in page and "£60,000" in page and "a grant the board decides directly" in page
+
+
+def test_one_asset_from_nomination_to_purchase_across_a_leap_year_one_entry_per_action(app, factory):
+    """The whole walk in one: nomination, listing, notice (on 31 August, so the full moratorium ends on
+    29 February of a leap year), bid, pledges, the board's direct grant from the fund, and purchase."""
+    from pb.assets.fund_requests import request_from_fund
+    from pb.funds import grants, planning
+    from pb.funds.models import Grant
+    from tests.factories import make_round
+
+    round_ref = make_round(factory)
+    hood = round_ref.hood
+    board = [round_ref.board_member, factory.with_role(hood, "board_member"), factory.with_role(hood, "board_member")]
+    starter, pledgers = factory.resident(hood), [factory.resident(hood) for _ in range(2)]
+    facilitator = round_ref.facilitator
+    with app.app_context():
+        place = db.session.get(Neighbourhood, hood.id)
+        fund = planning.create_fund(place, _user(facilitator), name="Community Wealth Fund", first_year="2027/28", years=10)
+        planning.set_year_plan(fund, _user(facilitator), financial_year="2027/28", planned=200_000_00, capacity_percent=10)
+        count = factory.audit_count()
+
+        def one_more(action):
+            nonlocal count
+            assert factory.audit_count() == count + 1 and factory.last_entries(1)[0][0] == action
+            count += 1
+
+        with timeutil.as_of(date(2027, 5, 3)):
+            pub = assets.register_asset(place, _user(starter), PUB)
+            one_more("asset.registered")
+            nomination = assets.start_nomination(pub, _user(starter), group_name="Friends of the Red Lion", group_kind="cic")
+            one_more("asset.nominated")
+            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 5, 3))
+            one_more("asset.nomination_sent")
+        with timeutil.as_of(date(2027, 6, 30)):
+            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 6, 30),
+                                   reference="ACV/27/1", reasons="")
+            one_more("asset.decision_recorded")
+            assert assets.status(_asset())["listing"].ends_on == date(2032, 6, 29)
+        with timeutil.as_of(date(2027, 8, 31)):
+            assets.record_notice(_asset(), _user(facilitator), notified_on=date(2027, 8, 31))
+            one_more("asset.sale_notified")
+            dates = assets.status(_asset())["moratorium"]
+            assert (dates.interim_ends_on, dates.full_ends_on, dates.protected_ends_on) == (
+                date(2027, 10, 11), date(2028, 2, 29), date(2029, 2, 28))
+        with timeutil.as_of(date(2027, 9, 20)):
+            bid = assets.record_bid(_asset(), _user(starter), assets.BidInput(
+                "Red Lion Community Pub Ltd", date(2027, 9, 20), 250_000_00, 245_000_00, date(2027, 9, 15), "Mill & Co",
+                20_000_00, "capital", 10_000_00, "revenue", 280_000_00))
+            one_more("asset.bid_recorded")
+            for person, amount in zip(pledgers, (60_000_00, 40_000_00)):
+                assets.pledge(_asset().bids[0], _user(person), amount=amount, show_name=False)
+                one_more("asset.pledged")
+            request_from_fund(_asset().bids[0], _user(board[0]), amount=100_000_00, route="board",
+                              reason="The full moratorium ends on 29 February, before the next round.")
+            assert factory.audit_count() == count + 2  # the board's grant decision and the request, together
+            count += 2
+            grant = db.session.get(Grant, _asset().bids[0].requests[0].grant_id)
+            grants.approve_decision(grants.open_decision(grant), _user(board[1]))
+            one_more("grant.decision_approved")
+            assert db.session.get(Grant, grant.id).status == "approved"
+            assert assets.coverage(_asset().bids[0])["pledged"] == 100_000_00
+        with timeutil.as_of(date(2028, 2, 29)):
+            assets.record_outcome(_asset().bids[0], _user(facilitator), bought=True, outcome_on=date(2028, 2, 29),
+                                  price_paid=248_000_00, reason="")
+            one_more("asset.bid_ended")
+            assert assets.status(_asset())["state"] == "bought"
+        assert bid.id == _asset().bids[0].id
+
+
+def test_a_notice_after_the_listing_ended_is_refused(app, factory):
+    hood = factory.neighbourhood()
+    starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
+    with app.app_context():
+        with timeutil.as_of(date(2027, 1, 10)):
+            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+            nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
+                                                 group_kind="parish_council")
+            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10))
+            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 1, 10),
+                                   reference="", reasons="")
+        with timeutil.as_of(date(2032, 3, 1)):
+            assert assets.status(_asset())["state"] == "listing_ended"
+            _refused(lambda: assets.record_notice(_asset(), _user(facilitator), notified_on=date(2032, 2, 1)),
+                     "notified_on", "The listing ended on 9 January 2032, before this notice")
