@@ -3,6 +3,7 @@ from pb.accounts.models import FailedAttempt, OneTimeToken, OutboxEmail, User, U
 from pb.assets.models import (  # noqa: F401
     Asset,
     AssetFollower,
+    AssetPhoto,
     AssetReminder,
     Bid,
     CouncilDecision,

@@ -59,7 +59,8 @@ MATRIX = {
     "/n/{slug}/checkpoints": PUBLIC, "/n/{slug}/checkpoint.txt": PUBLIC, "/n/{slug}/funds/": PUBLIC,
     "/n/{slug}/assets/": PUBLIC, "/n/{slug}/assets/{number}": PUBLIC, "/n/{slug}/assets.csv": PUBLIC,
     "/n/{slug}/assets.json": PUBLIC, "/n/{slug}/assets/{number}/follow": SIGNED_IN,
-    "/n/{slug}/assets/{number}/unfollow": SIGNED_IN, "/n/{slug}/assets/{number}/nomination": PUBLIC,
+    "/n/{slug}/assets/{number}/unfollow": SIGNED_IN, "/n/{slug}/asset-photos/{photo}": PUBLIC,
+    "/n/{slug}/assets/{number}/photos": {VR, F}, "/n/{slug}/asset-photos/{photo}/remove": {R, F}, "/n/{slug}/assets/{number}/nomination": PUBLIC,
     # the register: verified residents (and facilitators) add places and nominate; facilitators record the council
     "/n/{slug}/assets/new": {VR, F}, "/n/{slug}/assets/{number}/nominate": {VR, F},
     "/n/{slug}/assets/{number}/support": {VR, F}, "/n/{slug}/assets/{number}/sent": {VR, F},
@@ -303,9 +304,12 @@ def _world(factory):
 
         asset = assets.register_asset(proposal.round.neighbourhood, _user(other), assets.AssetInput(
             "The Red Lion", "12 Mill Lane", "EB1 1AA", "pub", "", "The last pub on the estate."))
+        from pb.assets.photos import add_photo
+
+        photo = add_photo(asset, _user(other), _png(), "The Red Lion from Mill Lane")
         ids = {"round": round_ref.id, "pot": round_ref.pot_ids[0], "proposal": proposal_id, "comment": comment.id,
                "amendment": amendment.id, "event": event.id, "seq": 1, "image": image.id, "membership": membership,
-               "number": asset.number, "fmt": "csv", "token": "not-a-real-token", "filename": "css/pb.css"}
+               "number": asset.number, "photo": photo.id, "fmt": "csv", "token": "not-a-real-token", "filename": "css/pb.css"}
     ids |= money_world(factory, round_ref)
     return round_ref.hood, ids
 

@@ -480,3 +480,38 @@ def test_a_notice_after_the_listing_ended_is_refused(app, factory):
             assert assets.status(_asset())["state"] == "listing_ended"
             _refused(lambda: assets.record_notice(_asset(), _user(facilitator), notified_on=date(2032, 2, 1)),
                      "notified_on", "The listing ended on 9 January 2032, before this notice")
+
+
+def test_photos_of_a_place_are_re_encoded_described_and_removable(app, factory):
+    from tests.factories import sign_in
+    from tests.test_access import _png
+
+    hood = factory.neighbourhood()
+    starter, other = factory.resident(hood), factory.resident(hood)
+    with app.app_context():
+        assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+    web = app.test_client()
+    sign_in(web, starter)
+    base = f"/n/{hood.slug}/assets/1"
+    from io import BytesIO
+
+    missing = web.post(f"{base}/photos", data={"image": (BytesIO(_png()), "pub.png"), "alt_text": ""},
+                       content_type="multipart/form-data")
+    assert missing.status_code == 400 and "Describe the photo for people who cannot see it" in missing.get_data(as_text=True)
+    made = web.post(f"{base}/photos", data={"image": (BytesIO(_png()), "pub.png"), "alt_text": "The Red Lion from Mill Lane"},
+                    content_type="multipart/form-data")
+    assert made.status_code == 302
+    page = web.get(base).get_data(as_text=True)
+    assert 'alt="The Red Lion from Mill Lane"' in page
+    with app.app_context():
+        photo_id = _asset().photos[0].id
+    assert web.get(f"/n/{hood.slug}/asset-photos/{photo_id}").mimetype == "image/jpeg"  # re-encoded: pixels only
+    stranger = app.test_client()
+    sign_in(stranger, other)
+    stranger.post(f"/n/{hood.slug}/asset-photos/{photo_id}/remove")
+    with app.app_context():
+        assert len(_asset().photos) == 1  # only its uploader or a facilitator
+    web.post(f"/n/{hood.slug}/asset-photos/{photo_id}/remove")
+    with app.app_context():
+        assert _asset().photos == []
+    assert web.get(f"/n/{hood.slug}/asset-photos/{photo_id}").status_code == 404

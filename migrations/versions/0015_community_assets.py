@@ -1,11 +1,11 @@
-"""Community assets: the register of places a neighbourhood wants to keep, nominations with their
-supporters, the council's decisions, owners' notices to sell, date corrections kept beside the
-first dates (the Right to Bid), community bids with their pledges, other funding and requests to
-the neighbourhood's fund, followers and the reminders sent to them.
+"""Community assets: the register of places a neighbourhood wants to keep with their photos,
+nominations with their supporters, the council's decisions, owners' notices to sell, date
+corrections kept beside the first dates (the Right to Bid), community bids with their pledges,
+other funding and requests to the neighbourhood's fund, followers and the reminders sent to them.
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-06 06:38:20.615613
+Create Date: 2026-12-06 06:43:08.239518
 
 """
 from alembic import op
@@ -113,6 +113,24 @@ def upgrade():
     )
     with op.batch_alter_table('asset_nomination', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_asset_nomination_asset_id'), ['asset_id'], unique=False)
+
+    op.create_table('asset_photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=False),
+    sa.Column('alt_text', sa.String(length=200), nullable=False),
+    sa.Column('mime_type', sa.String(length=20), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['asset_id'], ['community_asset.id'], name=op.f('fk_asset_photo_asset_id_community_asset'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_asset_photo_uploaded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_photo'))
+    )
+    with op.batch_alter_table('asset_photo', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_asset_photo_asset_id'), ['asset_id'], unique=False)
 
     op.create_table('asset_reminder',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -257,6 +275,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_asset_reminder_asset_id'))
 
     op.drop_table('asset_reminder')
+    with op.batch_alter_table('asset_photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_photo_asset_id'))
+
+    op.drop_table('asset_photo')
     with op.batch_alter_table('asset_nomination', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_asset_nomination_asset_id'))
 

@@ -1,6 +1,7 @@
 """Forms for the register: each turns what was typed into values; the services check again."""
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -125,3 +126,9 @@ class FundRequestForm(Form):
     round_id = SelectField("Which round? (for a proposal)", coerce=str, validators=[Optional()])
     reason = TextAreaField("Why the board should decide directly (for a board decision)",
                            validators=[Optional(), Length(max=2000, message="Keep it to 2,000 characters or fewer")])
+
+
+class PhotoForm(Form):
+    image = FileField("Photo", description="A JPG, PNG, WEBP or GIF, smaller than 5 MB.")
+    alt_text = StringField("Describe the photo", description="For people who cannot see it, like ‘The Red Lion from Mill Lane’.",
+                           validators=[Optional(), Length(max=200, message="The description must be 200 characters or fewer")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -44,6 +44,7 @@ class Asset(db.Model):
     notices = relationship("SaleNotice", order_by="SaleNotice.id")
     corrections = relationship("DateCorrection", order_by="DateCorrection.id")
     bids = relationship("Bid", order_by="Bid.id")
+    photos = relationship("AssetPhoto", order_by="AssetPhoto.id", cascade="all, delete-orphan")
 
     @property
     def reference(self) -> str:
@@ -235,4 +236,23 @@ class FundRequest(db.Model):
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("fund_grant.id"))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
+
+
+MAX_PHOTOS = 6
+
+
+class AssetPhoto(db.Model):
+    """A photo of the place, re-encoded on upload like a proposal's pictures (pb.proposals.images)."""
+
+    __tablename__ = "asset_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
+    alt_text: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(20))
+    width: Mapped[int]
+    height: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=stamp)

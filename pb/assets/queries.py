@@ -14,7 +14,7 @@ def _with_everything():
     return (selectinload(Asset.nominations).selectinload(Nomination.supporters), selectinload(Asset.decisions),
             selectinload(Asset.notices), selectinload(Asset.corrections),
             selectinload(Asset.bids).selectinload(Bid.pledges), selectinload(Asset.bids).selectinload(Bid.funding),
-            selectinload(Asset.bids).selectinload(Bid.requests))
+            selectinload(Asset.bids).selectinload(Bid.requests), selectinload(Asset.photos))
 
 
 def load_asset(number: int) -> Asset:
@@ -22,6 +22,14 @@ def load_asset(number: int) -> Asset:
     asset = db.session.scalar(select(Asset).where(Asset.neighbourhood_id == g.neighbourhood.id, Asset.number == number)
                               .options(*_with_everything()))
     if asset is None:
+        abort(404)
+    return asset
+
+
+def load_asset_by_id(asset_id: int) -> Asset:
+    """The asset with this id if it is in the URL's neighbourhood, or 404 (a photo's asset)."""
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or asset.neighbourhood_id != g.neighbourhood.id:
         abort(404)
     return asset
 

@@ -6,16 +6,18 @@ import csv
 import io
 import json
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pb.access import public, roles, signed_in
+from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
-from pb.ratelimits import DOWNLOADS, on_get
+from pb.proposals.images import MAX_UPLOAD_BYTES
+from pb.ratelimits import DOWNLOADS, UPLOADS, on_get, on_post, person_or_address
 from pb.services import ServiceError
 
-from . import deadlines, exports, following, fund_requests, services
+from . import deadlines, exports, following, fund_requests, photos, services
 from .forms import (
     AssetForm,
     BidForm,
@@ -26,10 +28,12 @@ from .forms import (
     NominationForm,
     NoticeForm,
     OutcomeForm,
+    PhotoForm,
     PledgeForm,
     SentForm,
 )
-from .queries import assets_of, load_asset, timeline
+from .models import AssetPhoto
+from .queries import assets_of, load_asset, load_asset_by_id, timeline
 
 bp = Blueprint("assets", __name__)
 
@@ -93,7 +97,60 @@ def show(slug, number):
     return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=state, STATES=services.STATES,
                            timeline=timeline(asset), days_left=deadlines.days_left, viewer=_viewer(),
                            coverage=services.coverage, following=following.is_following(asset, current_user),
-                           follow_form=EmptyForm())
+                           photo_form=PhotoForm())
+
+
+@bp.route("/n/<slug>/assets/<int:number>/photos", methods=["POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+@on_post(UPLOADS, person_or_address)
+def add_photo(slug, number):
+    asset = load_asset(number)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        upload = request.files.get("image")
+        try:
+            if upload is None or not upload.filename:
+                raise ServiceError("Choose a photo to upload", field="image")
+            photos.add_photo(asset, current_user, upload.read(MAX_UPLOAD_BYTES + 1), form.alt_text.data)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, "Photo added.")
+    state = services.status(asset)
+    return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=state, STATES=services.STATES,
+                           timeline=timeline(asset), days_left=deadlines.days_left, viewer=_viewer(),
+                           coverage=services.coverage, following=following.is_following(asset, current_user),
+                           photo_form=form), 400
+
+
+@bp.route("/n/<slug>/asset-photos/<int:photo_id>")
+@public
+def photo(slug, photo_id):
+    picture = db.session.get(AssetPhoto, photo_id)
+    if picture is None:
+        abort(404)
+    load_asset_by_id(picture.asset_id)
+    response = Response(picture.data, mimetype=picture.mime_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"  # a new upload is a new id
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/n/<slug>/asset-photos/<int:photo_id>/remove", methods=["POST"])
+@roles(RESIDENT, FACILITATOR)
+def remove_photo(slug, photo_id):
+    picture = db.session.get(AssetPhoto, photo_id)
+    if picture is None:
+        abort(404)
+    asset = load_asset_by_id(picture.asset_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            photos.remove_photo(picture, current_user)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash("Photo removed.", "success")
+    return redirect(url_for("assets.show", slug=slug, number=asset.number))
 
 
 @bp.route("/n/<slug>/assets/<int:number>/follow", methods=["POST"])
