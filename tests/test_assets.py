@@ -515,3 +515,27 @@ def test_photos_of_a_place_are_re_encoded_described_and_removable(app, factory):
     with app.app_context():
         assert _asset().photos == []
     assert web.get(f"/n/{hood.slug}/asset-photos/{photo_id}").status_code == 404
+
+
+def test_a_listing_can_be_renewed_from_six_months_before_it_ends_and_stays_listed_meanwhile(app, factory):
+    hood = factory.neighbourhood()
+    starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
+    with app.app_context():
+        with timeutil.as_of(date(2027, 1, 10)):
+            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+            nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
+                                                 group_kind="parish_council")
+            _refused(lambda: assets.start_nomination(_asset(), _user(starter), group_name="X", group_kind="charity"),
+                     None, "already has a nomination")
+            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10))
+            _refused(lambda: assets.start_nomination(_asset(), _user(starter), group_name="X", group_kind="charity"),
+                     None, "is with the council")
+            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 1, 10),
+                                   reference="", reasons="")
+        with timeutil.as_of(date(2031, 7, 9)):
+            _refused(lambda: assets.start_nomination(_asset(), _user(starter), group_name="X", group_kind="charity"),
+                     None, "listed until 9 January 2032: it can be nominated again from 10 July 2031")
+        with timeutil.as_of(date(2031, 7, 10)):
+            assets.start_nomination(_asset(), _user(starter), group_name="Eastbrook Town Council", group_kind="parish_council")
+            state = assets.status(_asset())
+            assert state["state"] == "listed" and state["listing"].ends_on == date(2032, 1, 9)

@@ -113,8 +113,18 @@ def current_nomination(asset: Asset) -> Nomination | None:
 def start_nomination(asset: Asset, user: User, *, group_name: str, group_kind: str) -> Nomination:
     _verified_resident(user, asset.neighbourhood_id, "nominate a place")
     nomination = current_nomination(asset)
-    if nomination is not None and (nomination.sent_on is None or status(asset)["state"] != "refused"):
-        raise ServiceError(f"{asset.name} already has a nomination: add your name to it instead")
+    if nomination is not None:
+        state = status(asset)
+        if nomination.sent_on is None:
+            raise ServiceError(f"{asset.name} already has a nomination: add your name to it instead")
+        decided = any(d.nomination_id == nomination.id for d in asset.decisions)
+        if not decided:
+            raise ServiceError(f"{asset.name}'s nomination is with the council: wait for its decision")
+        listing = state["listing"]
+        # A listing can be renewed from six months before it ends (when followers are reminded).
+        if listing is not None and state["today"] < listing.remind_on:
+            raise ServiceError(f"{asset.name} is listed until {listing.ends_on:%-d %B %Y}: it can be nominated again from "
+                               f"{listing.remind_on:%-d %B %Y}")
     group_name = required_text(group_name, field="group_name", label="The group's name", limit=120,
                                missing="Enter the name of the group nominating it")
     if group_kind not in GROUP_KINDS:
@@ -439,24 +449,24 @@ def effective_date(asset: Asset, what: str, target) -> date:
 
 
 def status(asset: Asset, today: date | None = None) -> dict:
-    """Where the asset stands: its state, listing and moratorium dates, from the rows and corrections."""
+    """Where the asset stands: its state, listing and moratorium dates, from the rows and corrections.
+    A listing runs its five years whatever happens to a later nomination (one made to renew it)."""
     today = today or timeutil.today()
     nomination = current_nomination(asset)
     decision = asset.decisions[-1] if asset.decisions else None
-    listing = moratorium = None
+    listed = [d for d in asset.decisions if d.outcome == LISTED]
+    listing = deadlines.listing(effective_date(asset, DECISION, listed[-1])) if listed else None
+    moratorium = None
     state = "registered"
     if nomination is not None:
         state = "nominated" if nomination.sent_on is None else "with_council"
-    if decision is not None and (nomination is None or decision.nomination_id == nomination.id):
-        decided_on = effective_date(asset, DECISION, decision)
-        if decision.outcome == LISTED:
-            listing = deadlines.listing(decided_on)
-            state = "listed" if today <= listing.ends_on else "listing_ended"
-        else:
-            state = "refused"
-    if listing is not None and asset.notices:
-        notice = asset.notices[-1]
-        moratorium = deadlines.moratorium(effective_date(asset, NOTICE, notice))
+    if decision is not None and nomination is not None and decision.nomination_id == nomination.id:
+        state = ("listed" if today <= listing.ends_on else "listing_ended") if decision.outcome == LISTED else "refused"
+    if listing is not None and today <= listing.ends_on and state != "listed":
+        state = "listed"  # still listed while a renewal is nominated (or after a later refusal)
+    notices = [n for n in asset.notices if listing is not None and effective_date(asset, NOTICE, n) >= listing.listed_on]
+    if notices:
+        moratorium = deadlines.moratorium(effective_date(asset, NOTICE, notices[-1]))
         if today <= moratorium.interim_ends_on:
             state = "interim_moratorium"
         elif today <= moratorium.full_ends_on:

@@ -110,6 +110,10 @@ class Accessibility:
             origin = page.url.split("/", 3)
             target.goto("/".join(origin[:3]) + "/healthz")
             target.set_content(page.content(), wait_until="load")
+        else:
+            # A heading can be on screen before the stylesheet has loaded: axe would then measure an
+            # unstyled page (tiny targets, default colours) and fail it for what no one sees.
+            target.wait_for_load_state("load")
         results = self.axe.run(target, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         if twin:
             twin.close()
