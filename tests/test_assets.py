@@ -26,6 +26,17 @@ def _asset(number=1):
     return db.session.scalar(select(Asset).where(Asset.number == number))
 
 
+def _listed(hood, starter, facilitator, on: date, reference: str = ""):
+    """The pub registered, nominated by the town council, sent and listed, all on one day."""
+    with timeutil.as_of(on):
+        pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
+        nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
+                                             group_kind="parish_council")
+        assets.mark_sent(nomination, _user(starter), sent_on=on)
+        assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=on, reference=reference,
+                               reasons="")
+
+
 def _refused(call, field, message):
     with pytest.raises(ServiceError) as caught:
         call()
@@ -127,13 +138,7 @@ def test_the_asset_pages_show_the_state_the_deadlines_with_days_left_and_the_tim
     hood = factory.neighbourhood()
     starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
     with app.app_context():
-        with timeutil.as_of(date(2027, 1, 10)):
-            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
-            nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
-                                                 group_kind="parish_council")
-            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10))
-            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 1, 10),
-                                   reference="ACV/27/4", reasons="")
+        _listed(hood, starter, facilitator, date(2027, 1, 10), reference="ACV/27/4")
         with timeutil.as_of(date(2028, 3, 1)):
             assets.record_notice(_asset(), _user(facilitator), notified_on=date(2028, 3, 1))
     with timeutil.as_of(date(2028, 4, 1)):
@@ -206,13 +211,7 @@ def test_a_community_bid_pledged_and_funded_then_bought_with_its_bad_input_refus
     starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
     pledgers = [factory.resident(hood) for _ in range(3)]
     with app.app_context():
-        with timeutil.as_of(date(2027, 1, 10)):
-            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
-            nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
-                                                 group_kind="parish_council")
-            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10))
-            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 1, 10),
-                                   reference="", reasons="")
+        _listed(hood, starter, facilitator, date(2027, 1, 10))
         bid_input = assets.BidInput("Red Lion Community Pub Ltd", date(2028, 3, 20), 350_000_00, 340_000_00, date(2028, 3, 25),
                                     "Mill & Co Surveyors", 40_000_00, "capital", 10_000_00, "revenue", 400_000_00)
         with timeutil.as_of(date(2028, 3, 30)):
@@ -469,13 +468,7 @@ def test_a_notice_after_the_listing_ended_is_refused(app, factory):
     hood = factory.neighbourhood()
     starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
     with app.app_context():
-        with timeutil.as_of(date(2027, 1, 10)):
-            pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
-            nomination = assets.start_nomination(pub, _user(starter), group_name="Eastbrook Town Council",
-                                                 group_kind="parish_council")
-            assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10))
-            assets.record_decision(_asset(), _user(facilitator), outcome="listed", decided_on=date(2027, 1, 10),
-                                   reference="", reasons="")
+        _listed(hood, starter, facilitator, date(2027, 1, 10))
         with timeutil.as_of(date(2032, 3, 1)):
             assert assets.status(_asset())["state"] == "listing_ended"
             _refused(lambda: assets.record_notice(_asset(), _user(facilitator), notified_on=date(2032, 2, 1)),

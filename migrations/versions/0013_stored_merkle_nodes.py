@@ -13,7 +13,7 @@ import json
 from alembic import op
 import sqlalchemy as sa
 
-from pb.audit import GENESIS_HASH, entry_hash
+from pb.audit import GENESIS_HASH, verify_chain
 from pb.audit.merkle import entry_leaf, frontier, grow
 from pb.ledger.models import NODE_POSTGRES_TRIGGERS, NODE_SQLITE_TRIGGERS
 
@@ -51,16 +51,15 @@ def fill_existing_logs(bind):
             "SELECT id, name, head_seq, head_hash FROM audit_log ORDER BY id")).all():
         rows = bind.execute(sa.text(f"SELECT {', '.join(FIELDS)} FROM audit_entry WHERE log_id = :log ORDER BY seq"),
                             {"log": log_id})
-        size, prev, nodes, leaves = 0, GENESIS_HASH, {}, []
-        for row in rows:
-            entry = dict(zip(FIELDS, row), log=name, payload=json.loads(row.payload))
-            if row.seq != size + 1 or row.prev_hash != prev or entry_hash(prev, entry) != row.hash:
-                raise RuntimeError(f"the audit log {name} does not verify at entry {row.seq}: run "
-                                   "`flask --app pb audit verify` and tell the auditors before upgrading")
-            leaves.append(entry_leaf(entry))
-            prev, size = row.hash, size + 1
+        entries = [dict(zip(FIELDS, row), log=name, payload=json.loads(row.payload)) for row in rows]
+        problem = verify_chain(entries, name)
+        if problem:
+            raise RuntimeError(f"the audit log {name} does not verify at entry {problem.seq}: run "
+                               "`flask --app pb audit verify` and tell the auditors before upgrading")
+        size, prev = len(entries), entries[-1]["hash"] if entries else GENESIS_HASH
         if size != head_seq or prev != head_hash:
             raise RuntimeError(f"the audit log {name}'s recorded head does not match its last entry")
+        leaves = [entry_leaf(entry) for entry in entries]
         nodes = grow(0, leaves, {})
         assert all(key in nodes for key in frontier(size))
         if nodes:

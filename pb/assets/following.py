@@ -99,10 +99,12 @@ def remind(hood: Neighbourhood, today: date | None = None) -> list[str]:
 
     today = today or timeutil.today()
     sent = []
-    for asset in assets_of(hood.id):
-        done = set(db.session.execute(select(AssetReminder.kind, AssetReminder.due_on)
-                                      .where(AssetReminder.asset_id == asset.id)).all())
-        due = [r for r in due_reminders(asset, status(asset, today), today) if (r[0], r[1]) not in done]
+    places = assets_of(hood.id)
+    # Every reminder already sent in the neighbourhood, in one query rather than one per asset.
+    done = set(db.session.execute(select(AssetReminder.asset_id, AssetReminder.kind, AssetReminder.due_on)
+                                  .where(AssetReminder.asset_id.in_([a.id for a in places]))).all())
+    for asset in places:
+        due = [r for r in due_reminders(asset, status(asset, today), today) if (asset.id, r[0], r[1]) not in done]
         if not due:
             continue
         with transaction():
@@ -112,5 +114,5 @@ def remind(hood: Neighbourhood, today: date | None = None) -> list[str]:
                 sent.append(f"{asset.reference} {kind} ({emailed} emailed)")
             record("asset.reminders_sent", asset, actor=None, neighbourhood=hood,
                    payload={"asset": asset.number, "reminders": [{"kind": k, "deadline": d.isoformat()} for k, d, _, _ in due],
-                            "followers": len(followers(asset))})
+                            "followers": emailed})
     return sent

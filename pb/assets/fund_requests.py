@@ -24,7 +24,7 @@ from pb.services import ServiceError, one_transaction
 
 from .following import tell_followers
 from .models import ROUTES, Asset, Bid, FundRequest
-from .services import _verified_resident, status
+from .services import require_taking_part, status
 
 
 def open_rounds(hood_id: int) -> list[Round]:
@@ -54,7 +54,7 @@ def request_from_fund(bid: Bid, user: User, *, amount: int | None, route: str, r
         raise ServiceError(f"The bid needs {pounds(bid.target)} in all: ask for that or less", field="amount")
     with one_transaction():
         if route == "round":
-            _verified_resident(user, hood.id, "ask the fund for a bid")
+            require_taking_part(user, hood.id, "ask the fund for a bid")
             round_ = next((r for r in open_rounds(hood.id) if r.id == round_id), None)
             if round_ is None:
                 raise ServiceError("Choose a round open for proposals", field="round_id")

@@ -11,16 +11,12 @@ from pb.proposals import images
 from pb.services import ServiceError, transaction
 
 from .models import MAX_PHOTOS, Asset, AssetPhoto
-from .services import _verified_resident, asset_hood
+from .services import asset_hood, require_taking_part
 
 
 def add_photo(asset: Asset, user: User, raw: bytes, alt_text: str) -> AssetPhoto:
-    _verified_resident(user, asset.neighbourhood_id, "add photos")
-    alt_text = (alt_text or "").strip()
-    if not alt_text:
-        raise ServiceError("Describe the photo for people who cannot see it", field="alt_text")
-    if len(alt_text) > 200:
-        raise ServiceError("The description must be 200 characters or fewer", field="alt_text")
+    require_taking_part(user, asset.neighbourhood_id, "add photos")
+    alt_text = images.described(alt_text, "photo")
     if len(asset.photos) >= MAX_PHOTOS:
         raise ServiceError(f"A place can have at most {MAX_PHOTOS} photos. Remove one first", field="image")
     encoded = images.reencode(raw)

@@ -55,7 +55,7 @@ class AssetInput:
     why: str
 
 
-def _verified_resident(user: User, hood_id: int, doing: str) -> None:
+def require_taking_part(user: User, hood_id: int, doing: str) -> None:
     member = role_in(user, hood_id, RESIDENT)
     if role_in(user, hood_id, FACILITATOR) is None and (member is None or member.verified_at is None):
         raise ServiceError(f"Only verified residents {doing}. Ask a facilitator to check your address")
@@ -77,7 +77,7 @@ def _past_or_today(day: date | None, field: str, what: str) -> date:
 # --- the register --------------------------------------------------------------------------------------
 
 def register_asset(hood: Neighbourhood, user: User, data: AssetInput) -> Asset:
-    _verified_resident(user, hood.id, "add places to the register")
+    require_taking_part(user, hood.id, "add places to the register")
     name = required_text(data.name, field="name", label="The place's name", limit=120,
                          missing="Enter the place's name, like ‘The Red Lion’")
     address = required_text(data.address, field="address", label="The address", limit=300,
@@ -111,7 +111,7 @@ def current_nomination(asset: Asset) -> Nomination | None:
 
 
 def start_nomination(asset: Asset, user: User, *, group_name: str, group_kind: str) -> Nomination:
-    _verified_resident(user, asset.neighbourhood_id, "nominate a place")
+    require_taking_part(user, asset.neighbourhood_id, "nominate a place")
     nomination = current_nomination(asset)
     if nomination is not None:
         state = status(asset)
@@ -143,7 +143,7 @@ def start_nomination(asset: Asset, user: User, *, group_name: str, group_kind: s
 
 def support_nomination(nomination: Nomination, user: User) -> NominationSupporter:
     asset = nomination.asset
-    _verified_resident(user, asset.neighbourhood_id, "add their names to a nomination")
+    require_taking_part(user, asset.neighbourhood_id, "add their names to a nomination")
     if nomination.sent_on is not None:
         raise ServiceError("This nomination has already gone to the council")
     if any(s.user_id == user.id for s in nomination.supporters):
@@ -309,7 +309,7 @@ def current_bid(asset: Asset) -> Bid | None:
 
 def record_bid(asset: Asset, user: User, data: BidInput) -> Bid:
     """A group says it intends to bid: inside the interim moratorium, with a target whose parts add up."""
-    _verified_resident(user, asset.neighbourhood_id, "record a community bid")
+    require_taking_part(user, asset.neighbourhood_id, "record a community bid")
     state = status(asset)
     moratorium = state["moratorium"]
     if moratorium is None or state["state"] not in ("interim_moratorium", "full_moratorium"):
@@ -356,7 +356,7 @@ def record_bid(asset: Asset, user: User, data: BidInput) -> Bid:
 
 def pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, confirm_large: bool = False) -> Pledge:
     asset = db.session.get(Asset, bid.asset_id)
-    _verified_resident(user, asset.neighbourhood_id, "pledge to a community bid")
+    require_taking_part(user, asset.neighbourhood_id, "pledge to a community bid")
     if bid.outcome is not None:
         raise ServiceError("This bid has ended")
     if amount is None or amount <= 0:
@@ -379,7 +379,7 @@ def pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, confirm
 
 def add_funding(bid: Bid, user: User, *, source: str, kind: str, amount: int | None, secured: bool) -> OtherFunding:
     asset = db.session.get(Asset, bid.asset_id)
-    _verified_resident(user, asset.neighbourhood_id, "add funding to a community bid")
+    require_taking_part(user, asset.neighbourhood_id, "add funding to a community bid")
     source = required_text(source, field="source", label="Where it comes from", limit=120,
                            missing="Enter who the grant or loan is from")
     if kind not in FUNDING_KINDS:

@@ -2,14 +2,13 @@
 with its nomination, listing, deadlines and timeline."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pb.access import public, roles, signed_in
+from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
@@ -68,17 +67,11 @@ def index(slug):
     return render_template("assets/index.html", hood=g.neighbourhood, rows=rows, STATES=services.STATES, viewer=_viewer())
 
 
-def _download(body: str, name: str, mimetype: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @bp.route("/n/<slug>/assets.csv")
 @public
 @on_get(DOWNLOADS)
 def index_csv(slug):
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(exports.csv_rows(assets_of(g.neighbourhood.id)))
-    return _download(out.getvalue(), f"{slug}-assets.csv", "text/csv")
+    return csv_attachment(exports.csv_rows(assets_of(g.neighbourhood.id)), f"{slug}-assets.csv")
 
 
 @bp.route("/n/<slug>/assets.json")
@@ -86,18 +79,21 @@ def index_csv(slug):
 @on_get(DOWNLOADS)
 def index_json(slug):
     body = json.dumps(exports.as_json(assets_of(g.neighbourhood.id), g.neighbourhood), indent=2, ensure_ascii=False)
-    return _download(body, f"{slug}-assets.json", "application/json")
+    return attachment(body, f"{slug}-assets.json", "application/json")
+
+
+def _asset_page(asset, photo_form, code: int = 200):
+    """The asset's page: with a fresh photo form, or with the one just refused (its errors shown)."""
+    return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=services.status(asset),
+                           STATES=services.STATES, timeline=timeline(asset), days_left=deadlines.days_left,
+                           viewer=_viewer(), coverage=services.coverage,
+                           following=following.is_following(asset, current_user), photo_form=photo_form), code
 
 
 @bp.route("/n/<slug>/assets/<int:number>")
 @public
 def show(slug, number):
-    asset = load_asset(number)
-    state = services.status(asset)
-    return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=state, STATES=services.STATES,
-                           timeline=timeline(asset), days_left=deadlines.days_left, viewer=_viewer(),
-                           coverage=services.coverage, following=following.is_following(asset, current_user),
-                           photo_form=PhotoForm())
+    return _asset_page(load_asset(number), PhotoForm())
 
 
 @bp.route("/n/<slug>/assets/<int:number>/photos", methods=["POST"])
@@ -116,11 +112,7 @@ def add_photo(slug, number):
             form.fail(error)
         else:
             return _done(asset, "Photo added.")
-    state = services.status(asset)
-    return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=state, STATES=services.STATES,
-                           timeline=timeline(asset), days_left=deadlines.days_left, viewer=_viewer(),
-                           coverage=services.coverage, following=following.is_following(asset, current_user),
-                           photo_form=form), 400
+    return _asset_page(asset, form, 400)
 
 
 @bp.route("/n/<slug>/asset-photos/<int:photo_id>")

@@ -59,11 +59,13 @@ class ChainError:
         return f"{where}: {self.reason}"
 
 
-def verify_chain(entries: Iterable[Mapping], log: str | None = None) -> ChainError | None:
+def verify_chain(entries: Iterable[Mapping], log: str | None = None, *, after_seq: int = 0,
+                 after_hash: str = GENESIS_HASH) -> ChainError | None:
     """Check sequence numbers run 1, 2, 3... without gaps, each entry links to the one before and
-    each stored hash is the hash of its contents. Returns the first problem, or None if intact."""
-    prev = GENESIS_HASH
-    expected_seq = 1
+    each stored hash is the hash of its contents. Returns the first problem, or None if intact.
+    `after_seq` and `after_hash` check a stretch that carries on from an entry already checked."""
+    prev = after_hash
+    expected_seq = after_seq + 1
     for entry in entries:
         seq = entry.get("seq")
         if log is not None and entry.get("log") != log:

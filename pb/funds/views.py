@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from pb import timeutil
 from pb.access import public, signed_in
+from pb.downloads import attachment
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
@@ -100,18 +101,11 @@ def unfollow(slug, grant_id):
 
 # --- open data ---------------------------------------------------------------------------------------------
 
-def _download(body: str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"  # open data: anyone may fetch it
-    return response
-
-
 def _fund_csv(fund_id: int, records, columns, what: str) -> Response:
     """One fund's grants or payments as CSV."""
     fund_ = load_fund(fund_id)
     rows = records(giving.grants_of(g.neighbourhood.id, fund_))
-    return _download(giving.to_csv(rows, columns), "text/csv", f"{g.neighbourhood.slug}-fund-{fund_.id}-{what}.csv")
+    return attachment(giving.to_csv(rows, columns), f"{g.neighbourhood.slug}-fund-{fund_.id}-{what}.csv", "text/csv")
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/grants.csv")
@@ -136,7 +130,7 @@ def fund_json(slug, fund_id):
     grants = giving.grants_of(g.neighbourhood.id, fund_)
     body = giving.fund_record(fund_figures(fund_)) | {"grants": giving.grant_records(grants),
                                                       "payments": giving.payment_records(grants)}
-    return _download(json.dumps(body, indent=2, ensure_ascii=False), "application/json", f"{slug}-fund-{fund_.id}.json")
+    return attachment(json.dumps(body, indent=2, ensure_ascii=False), f"{slug}-fund-{fund_.id}.json", "application/json")
 
 
 def _giving(fund_=None):
@@ -148,8 +142,8 @@ def _giving(fund_=None):
     title = f"{hood.name}: {fund_.name}" if fund_ else f"{hood.name}: grants"
     package = giving.giving_package(hood, giving.grants_of(hood.id, fund_), base_url=base_url(), download_url=download,
                                     title=title)
-    return _download(json.dumps(package, indent=2, ensure_ascii=False), "application/json",
-                     f"{hood.slug}{'-fund-' + str(fund_.id) if fund_ else ''}-360giving.json")
+    return attachment(json.dumps(package, indent=2, ensure_ascii=False),
+                      f"{hood.slug}{'-fund-' + str(fund_.id) if fund_ else ''}-360giving.json", "application/json")
 
 
 @bp.route("/n/<slug>/360giving.json")

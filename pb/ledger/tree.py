@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import insert, select, tuple_
 
-from pb.audit import GENESIS_HASH, entry_hash
+from pb.audit import GENESIS_HASH, verify_chain
 from pb.audit.merkle import (
     entry_leaf,
     frontier,
@@ -83,19 +83,15 @@ def extend(log: AuditLog) -> int:
                                   .order_by(AuditEntry.seq).limit(BATCH)).all()
         if not rows:
             raise broken(log.name, size + 1, "is missing")
-        new_leaves = []
-        for row in rows:
-            entry = {"log": log.name, "seq": row.seq, "at": row.at, "actor": row.actor, "action": row.action,
-                     "subject_type": row.subject_type, "subject_id": row.subject_id,
-                     "payload": _payload(row.payload, log.name, row.seq), "prev_hash": row.prev_hash, "hash": row.hash}
-            if row.seq != size + len(new_leaves) + 1:
-                raise broken(log.name, size + len(new_leaves) + 1, "is missing")
-            if row.prev_hash != prev:
-                raise broken(log.name, row.seq, "does not link to the entry before it")
-            if entry_hash(prev, entry) != row.hash:
-                raise broken(log.name, row.seq, "does not match its hash")
-            prev = row.hash
-            new_leaves.append(entry_leaf(entry))
+        entries = [{"log": log.name, "seq": row.seq, "at": row.at, "actor": row.actor, "action": row.action,
+                    "subject_type": row.subject_type, "subject_id": row.subject_id,
+                    "payload": _payload(row.payload, log.name, row.seq), "prev_hash": row.prev_hash, "hash": row.hash}
+                   for row in rows]
+        problem = verify_chain(entries, log.name, after_seq=size, after_hash=prev)
+        if problem:
+            raise broken(log.name, problem.seq, f"does not match the chain: {problem.reason}")
+        prev = entries[-1]["hash"]
+        new_leaves = [entry_leaf(entry) for entry in entries]
         added = grow(size, new_leaves, known)
         db.session.execute(insert(MerkleNode), [{"log_id": log.id, "level": level, "idx": idx, "hash": value}
                                                 for (level, idx), value in added.items()])

@@ -2,16 +2,15 @@
 its inputs and every neighbourhood's share are published and downloadable."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from pb.access import admin_only, public
+from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
 from pb.forms import EmptyForm, choices
 from pb.funds.giving import LICENSE, STANDARD_VERSION, giving_package
@@ -134,12 +133,6 @@ def programme(programme_id):
     return render_template("national/programme.html", programme=programme, years=years)
 
 
-def _csv(rows: list[list], name: str) -> Response:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @bp.route("/national/<int:programme_id>/<int:start>/figures.csv")
 @public
 @on_get(DOWNLOADS)
@@ -148,8 +141,7 @@ def figures_csv(programme_id, start):
     figures = services.figures_for(programme, _year(programme, start))
     if figures is None:
         abort(404)
-    return Response(services.figures_csv(figures.rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="figures-{start}.csv"'})
+    return attachment(services.figures_csv(figures.rows), f"figures-{start}.csv", "text/csv")
 
 
 @bp.route("/national/<int:programme_id>/<int:start>/allocation.csv")
@@ -163,7 +155,7 @@ def allocation_csv(programme_id, start):
     rows = [["neighbourhood", "base", "by_population", "by_deprivation", "total"]]
     rows += [[s.neighbourhood.slug, s.base, s.by_population, s.by_deprivation, s.total]
              for s in sorted(confirmed.shares, key=lambda s: s.neighbourhood.slug)]
-    return _csv(rows, f"allocation-{start}.csv")
+    return csv_attachment(rows, f"allocation-{start}.csv")
 
 
 def _overview(programme_id: int, start: int, *, operator: bool = False):
@@ -208,7 +200,7 @@ def neighbourhoods_csv(programme_id, start):
     rows += [[r.hood.slug, r.region, r.allocation, r.received, r.granted, r.paid, r.remaining,
               "" if r.voters is None else r.voters, "" if r.eligible is None else r.eligible, r.proposals, r.delivered,
               r.at_risk, r.overdue, r.capacity, r.capacity_granted] for r in view.rows]
-    return _csv(rows, f"neighbourhoods-{start}.csv")
+    return csv_attachment(rows, f"neighbourhoods-{start}.csv")
 
 
 @bp.route("/national/<int:programme_id>/<int:start>/360giving.json")
@@ -248,5 +240,5 @@ def giving(programme_id, start):
                "downloadURL": download, "accessURL": url_for("national.neighbourhoods", programme_id=programme.id,
                                                              start=start, _external=True),
                "license": LICENSE}
-    return Response(json.dumps(package, indent=2, ensure_ascii=False), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="programme-{programme.id}-{start}-360giving.json"'})
+    return attachment(json.dumps(package, indent=2, ensure_ascii=False), f"programme-{programme.id}-{start}-360giving.json",
+                      "application/json")

@@ -368,11 +368,7 @@ def add_image(proposal: Proposal, user: User, raw: bytes, alt_text: str) -> Prop
         raise ServiceError("Only the proposal's authors can add pictures", field="image")
     if proposal.status in (WITHDRAWN, MERGED, NOT_FEASIBLE):
         raise ServiceError(f"This proposal is {proposal.status_label.lower()}", field="image")
-    alt_text = (alt_text or "").strip()
-    if not alt_text:
-        raise ServiceError("Describe the picture for people who cannot see it", field="alt_text")
-    if len(alt_text) > 200:
-        raise ServiceError("The description must be 200 characters or fewer", field="alt_text")
+    alt_text = images.described(alt_text)
     if len(proposal.images) >= MAX_IMAGES:
         raise ServiceError(f"A proposal can have at most {MAX_IMAGES} pictures. Remove one first", field="image")
     encoded = images.reencode(raw)

@@ -60,3 +60,13 @@ def reencode(raw: bytes) -> Encoded:
                            field="image") from None
     data = out.getvalue()
     return Encoded(data, mime, image.width, image.height, hashlib.sha256(data).hexdigest())
+
+
+def described(alt_text: str | None, noun: str = "picture") -> str:
+    """The picture's description for people who cannot see it: required, at most 200 characters."""
+    alt_text = (alt_text or "").strip()
+    if not alt_text:
+        raise ServiceError(f"Describe the {noun} for people who cannot see it", field="alt_text")
+    if len(alt_text) > 200:
+        raise ServiceError("The description must be 200 characters or fewer", field="alt_text")
+    return alt_text

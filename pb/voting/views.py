@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user
 
 from pb.access import public, roles
+from pb.downloads import attachment
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT
@@ -185,12 +186,6 @@ def results(slug, round_id):
                            proposals=proposals, METHODS=METHODS, published=not round_.is_before(PUBLISHED))
 
 
-def _download(round_: Round, body: str, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.route("/n/<slug>/rounds/<int:round_id>/results/ballots-<int:pot_id>.pb")
 @public
 @on_get(DOWNLOADS)
@@ -199,8 +194,8 @@ def download_ballots(slug, round_id, pot_id):
     pot = next((p for p in round_.pots if p.id == pot_id), None)
     if pot is None or services.current_result(round_) is None or not _may_see_results(round_):
         abort(404)
-    return _download(round_, services.pabulib_export(round_, pot), f"{slug}-round-{round_.id}-pot-{pot.id}.pb",
-                     "text/plain")
+    return attachment(services.pabulib_export(round_, pot), f"{slug}-round-{round_.id}-pot-{pot.id}.pb",
+                      "text/plain", open_data=False)
 
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/results.<fmt>")
@@ -212,11 +207,13 @@ def download_result(slug, round_id, fmt):
     if fmt not in ("csv", "json") or result is None or not _may_see_results(round_):
         abort(404)
     if fmt == "csv":
-        return _download(round_, services.results_csv(round_, result), f"{slug}-round-{round_.id}-result.csv", "text/csv")
+        return attachment(services.results_csv(round_, result), f"{slug}-round-{round_.id}-result.csv", "text/csv",
+                          open_data=False)
     body = json.dumps({"round": round_.name, "rule": result.rule, "status": result.status,
                        "ballots": result.ballot_count, "ballots_sha256": result.ballots_sha256,
                        "pots": result.result, "turnout": result.turnout}, indent=2, sort_keys=True)
-    return _download(round_, body, f"{slug}-round-{round_.id}-result.json", "application/json")
+    return attachment(body, f"{slug}-round-{round_.id}-result.json", "application/json",
+                      open_data=False)
 
 
 # --- board sign-off ---------------------------------------------------------------------------------
