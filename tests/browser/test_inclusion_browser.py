@@ -137,6 +137,7 @@ def test_a_withdrawn_proposal_says_why_and_takes_no_comments(page, a11y):
     page.goto("/n/eastbrook/")
     page.get_by_role("link", name="Eastbrook Community Fund 2027/28").first.click()
     page.get_by_role("link", name="See the proposals").click()
+    page.get_by_role("heading", name="Proposals").wait_for()  # the list itself, not the round page still showing
     cards = page.locator(".card-list > li")
     statuses = [c.locator(".tag").first.inner_text() for c in cards.all()]
     ended = ("Withdrawn", "Merged into another proposal")

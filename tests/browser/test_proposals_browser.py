@@ -3,6 +3,7 @@ browsing and filtering, proposing with mistakes, discussing and supporting, revi
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pb.accounts.models import User
@@ -91,7 +92,7 @@ def test_a_resident_proposes_fixes_mistakes_and_submits(page, live_server, a11y,
     page.get_by_label("Category").select_option(label="Community spaces and events")
     page.locator("#lines-0-kind").select_option(label="Capital (buildings, equipment)")
     page.get_by_role("button", name="Save and continue").click()
-    assert "more than the most one proposal may cost from the Small grants pot, £2,000" in summary.inner_text()
+    expect(summary).to_contain_text("more than the most one proposal may cost from the Small grants pot, £2,000")
     page.locator("#lines-0-amount").fill("450")
     page.get_by_role("button", name="Add another cost line").click()
     page.locator("#lines-3-item").wait_for()  # a fourth row, without losing the first three
