@@ -1,13 +1,19 @@
 """One app per test on a fresh database: SQLite always, PostgreSQL too when it answers.
 
 PostgreSQL is found through PB_TEST_POSTGRES (a URL) or at 127.0.0.1:5432 (database `test`,
-trust auth). Each test gets its own schema, dropped afterwards, so runs never see each other.
+trust auth). Each test gets its own database, dropped afterwards, so runs never see each other.
 Under CI=true a missing PostgreSQL fails the run instead of quietly testing one engine.
+
+Building the tables, indexes and triggers once per test cost a third of a second on PostgreSQL, a
+few minutes of the whole run; so each worker builds them once into a template (a database that
+PostgreSQL copies, a file that SQLite copies) and each test starts from a copy of it. Tests that
+need a database with nothing in it (migrations, restores) still get an empty one.
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 
 import pytest
@@ -68,6 +74,64 @@ def database_url(engine: str, tmp_path):
     return schema.url, schema.drop
 
 
+def _pg_database_url(name: str) -> str:
+    base, _, query = PG_URL.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+class Templates:
+    """This worker's databases with every table built, copied for each test."""
+
+    def __init__(self, tmp_dir):
+        self.tmp_dir = tmp_dir
+        self.sqlite_file = None
+        self.pg_name = None
+        self.admin = None
+
+    def _build(self, url):
+        application = make_app(url, self.tmp_dir)
+        with application.app_context():
+            db.create_all()  # tests only: real databases are built by migrations
+            db.engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+
+    def sqlite(self, tmp_path):
+        if self.sqlite_file is None:
+            self.sqlite_file = self.tmp_dir / "template.sqlite3"
+            self._build(f"sqlite:///{self.sqlite_file}")
+        target = tmp_path / "pb-test.sqlite3"
+        shutil.copyfile(self.sqlite_file, target)
+        return f"sqlite:///{target}", lambda: None
+
+    def postgresql(self):
+        if self.pg_name is None:
+            self.admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            self.pg_name = "pbt_template_" + uuid.uuid4().hex[:12]
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.pg_name}"'))
+            self._build(_pg_database_url(self.pg_name))
+        name = "pbt_" + uuid.uuid4().hex[:12]
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_name}" STRATEGY WAL_LOG'))
+
+        def drop():
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        return _pg_database_url(name), drop
+
+    def close(self):
+        if self.pg_name:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory):
+    built = Templates(tmp_path_factory.mktemp("templates"))
+    yield built
+    built.close()
+
+
 def make_app(url: str, tmp_path, **overrides):
     config = {
         "TESTING": True,
@@ -89,12 +153,10 @@ def engine_name(request):
 
 
 @pytest.fixture
-def app(engine_name, tmp_path, request):
-    url, cleanup = database_url(engine_name, tmp_path)
+def app(engine_name, tmp_path, request, templates):
+    url, cleanup = templates.sqlite(tmp_path) if engine_name == "sqlite" else templates.postgresql()
     marker = request.node.get_closest_marker("config")
     application = make_app(url, tmp_path, **(marker.kwargs if marker else {}))
-    with application.app_context():
-        db.create_all()  # tests only: real databases are built by migrations
     yield application
     with application.app_context():
         db.session.remove()
