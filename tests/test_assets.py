@@ -238,6 +238,7 @@ def test_a_community_bid_pledged_and_funded_then_bought_with_its_bad_input_refus
             page = client.get(f"/n/{hood.slug}/assets/1").get_data(as_text=True)
             assert "£200,000 of £400,000 covered (50%), with 134 days left of the full moratorium" in page
             assert "Pledged by 2 residents" in page and "applied for: not counted yet" in page
+            assert '11 April 2028</td><td class="num">Passed</td>' in page  # the interim deadline, not "0 days left"
             assert pledgers[1].name not in page
         with timeutil.as_of(date(2028, 8, 1)):
             _refused(lambda: assets.record_outcome(bid, _user(facilitator), bought=True, outcome_on=date(2028, 7, 30),
