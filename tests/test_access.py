@@ -67,6 +67,7 @@ MATRIX = {
     "/n/{slug}/assets/{number}/decision": {F}, "/n/{slug}/assets/{number}/notice": {F},
     "/n/{slug}/assets/{number}/correct": {F}, "/n/{slug}/assets/{number}/outcome": {F},
     "/n/{slug}/assets/{number}/bid": {VR, F}, "/n/{slug}/assets/{number}/pledge": {VR, F},
+    "/n/{slug}/assets/{number}/pledge/withdraw": {VR, F},
     "/n/{slug}/assets/{number}/funding": {VR, F}, "/n/{slug}/assets/{number}/fund-request": {VR, F, B},
     "/n/{slug}/funds/{fund}/": PUBLIC, "/n/{slug}/grants/{grant}/": PUBLIC, "/n/{slug}/funds/{fund}/grants.csv": PUBLIC,
     "/n/{slug}/funds/{fund}/payments.csv": PUBLIC, "/n/{slug}/funds/{fund}/fund.json": PUBLIC,

@@ -1,6 +1,7 @@
 """The register of community assets: a place walked from the register through nomination, the
 council's listing and an owner's notice to sell, each step one audit entry, every computed deadline
 checked, every refusal from the issue's bad-input list with its field."""
+import json
 from datetime import date
 
 import pytest
@@ -533,3 +534,56 @@ def test_a_listing_can_be_renewed_from_six_months_before_it_ends_and_stays_liste
             assets.start_nomination(_asset(), _user(starter), group_name="Eastbrook Town Council", group_kind="parish_council")
             state = assets.status(_asset())
             assert state["state"] == "listed" and state["listing"].ends_on == date(2032, 1, 9)
+
+
+def test_a_resident_changes_then_withdraws_a_pledge_and_the_ledger_keeps_each_step(app, factory):
+    from tests.factories import sign_in
+
+    round_ref, board, starter = _bid_world(factory, app)
+    hood = round_ref.hood
+    resident, other = factory.resident(hood), factory.resident(hood)
+    base = f"/n/{hood.slug}/assets/1"
+    web = app.test_client()
+    sign_in(web, resident)
+    assert web.post(f"{base}/pledge", data={"amount": "250"}).status_code == 302
+    page = web.get(base).get_data(as_text=True)
+    assert "You have pledged £250" in page and "change or withdraw your pledge" in page
+    form = web.get(f"{base}/pledge").get_data(as_text=True)
+    assert "Change your pledge to Red Lion Community Pub Ltd&#39;s bid" in form and 'value="250"' in form
+
+    count = factory.audit_count()
+    for data, message in (({"amount": "0"}, "To take your pledge back, withdraw it"),
+                          ({"amount": "250"}, "Your pledge is already £250"),
+                          ({"amount": "150000"}, "tick the box to confirm")):
+        refused = web.post(f"{base}/pledge", data=data)
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True), message
+    assert factory.audit_count() == count  # nothing saved
+    assert web.post(f"{base}/pledge", data={"amount": "400", "show_name": "y"}).status_code == 302
+    with app.app_context():
+        cover = assets.coverage(_asset().bids[0])
+        assert (cover["pledged"], cover["pledges"], cover["named"]) == (400_00, 1, [resident.id])
+    other_web = app.test_client()
+    sign_in(other_web, other)
+    nothing = other_web.get(f"{base}/pledge/withdraw").get_data(as_text=True)
+    assert "nothing to withdraw" in nothing and "Withdraw my pledge" not in nothing
+    assert other_web.post(f"{base}/pledge/withdraw").status_code == 400
+
+    confirm = web.get(f"{base}/pledge/withdraw").get_data(as_text=True)
+    assert "Withdraw your pledge?" in confirm and "Your promise of £400 will stop counting" in confirm
+    done = web.post(f"{base}/pledge/withdraw")
+    assert done.status_code == 302
+    assert "Your pledge of £400 is withdrawn" in web.get(base).get_data(as_text=True)
+    with app.app_context():
+        assert assets.coverage(_asset().bids[0])["pledged"] == 0
+    entries = [e for e in reversed(factory.last_entries(20)) if e[0].startswith("asset.pledge")]
+    assert [(action, json.loads(payload)) for action, _, _, payload in entries] == [
+        ("asset.pledged", {"asset": 1, "bid": 1, "amount": 250_00, "named": False}),
+        ("asset.pledge_changed", {"asset": 1, "bid": 1, "from": 250_00, "amount": 400_00, "named": True}),
+        ("asset.pledge_withdrawn", {"asset": 1, "bid": 1, "amount": 400_00})]
+    assert len({actor for _, actor, _, _ in entries}) == 1  # one pseudonym, the resident's
+    assert web.post(f"{base}/pledge", data={"amount": "30"}).status_code == 302  # and may pledge again
+    with app.app_context():
+        assets.record_outcome(_asset().bids[0], _user(round_ref.facilitator), bought=False,
+                              outcome_on=timeutil.today(), price_paid=None, reason="The owner withdrew the sale")
+    closed = web.post(f"{base}/pledge/withdraw")
+    assert closed.status_code == 400 and "This bid has ended" in closed.get_data(as_text=True)

@@ -279,10 +279,12 @@ def test_every_route_with_a_form_was_reached(app, factory):
     # Reached only by a link in an email (a token), from a state none of the three rounds is in (a
     # draft, a counted round, an unverified resident, a decision or payment awaiting a second board
     # member, a grant offered to this person, an image on a draft), from the answer to another post
-    # (casting, after checking a ballot), or a one-button form for someone not yet a member or follower.
+    # (casting, after checking a ballot), a one-button form for someone not yet a member or follower, or
+    # for someone who has pledged to a bid.
     elsewhere = {"/reset-password/", "/verify-email/", "/unsubscribe/", "/proposals/*/submit", "/rounds/*/sign-off",
                  "/n/*/verify", "/decisions/*/approve", "/payments/*/approve", "/grants/*/accept", "/images/*/remove",
-                 "/vote/cast", "/n/*/join", "/grants/*/unfollow", "/assets/*/unfollow"}
+                 "/vote/cast", "/n/*/join", "/grants/*/unfollow", "/assets/*/unfollow",
+                 "/pledge/withdraw"}
     unexplained = [p for p in missing if not any(part in p for part in elsewhere)]
     assert unexplained == [], " ".join(unexplained)
     assert MATRIX  # the same url_map the matrix checks

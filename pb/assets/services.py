@@ -364,8 +364,8 @@ def pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, confirm
     if amount > LARGE_PLEDGE and not confirm_large:
         raise ServiceError(f"{pounds(amount)} is more than {pounds(LARGE_PLEDGE)}: tick the box to confirm you mean it",
                            field="confirm_large")
-    if any(p.user_id == user.id for p in bid.pledges):
-        raise ServiceError("You have already pledged to this bid", field="amount")
+    if my_pledge(bid, user) is not None:
+        raise ServiceError("You have already pledged to this bid: change your pledge instead", field="amount")
     with transaction():
         promise = Pledge(bid_id=bid.id, user_id=user.id, amount=amount, show_name=bool(show_name))
         db.session.add(promise)
@@ -375,6 +375,59 @@ def pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, confirm
                payload={"asset": asset.number, "bid": bid.id, "amount": amount, "named": bool(show_name)})
     db.session.refresh(bid)
     return promise
+
+
+def my_pledge(bid: Bid | None, user) -> Pledge | None:
+    if bid is None or not getattr(user, "is_authenticated", False):
+        return None
+    return next((p for p in bid.pledges if p.user_id == user.id), None)
+
+
+def change_pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, confirm_large: bool = False) -> Pledge:
+    """A resident changes what they promised (the amount, or whether their name shows) while the bid
+    is open. The row holds the promise as it stands; the ledger keeps what it was."""
+    asset = db.session.get(Asset, bid.asset_id)
+    require_taking_part(user, asset.neighbourhood_id, "change a pledge")
+    if bid.outcome is not None:
+        raise ServiceError("This bid has ended, so its pledges can no longer change")
+    promise = my_pledge(bid, user)
+    if promise is None:
+        raise ServiceError("You have not pledged to this bid", field="amount")
+    if amount is None or amount <= 0:
+        raise ServiceError("Enter an amount of more than £0, like 50. To take your pledge back, withdraw it",
+                           field="amount")
+    if amount > LARGE_PLEDGE and not confirm_large:
+        raise ServiceError(f"{pounds(amount)} is more than {pounds(LARGE_PLEDGE)}: tick the box to confirm you mean it",
+                           field="confirm_large")
+    if amount == promise.amount and bool(show_name) == promise.show_name:
+        raise ServiceError(f"Your pledge is already {pounds(amount)}: change the amount or the box, or go back",
+                           field="amount")
+    with transaction():
+        was = promise.amount
+        promise.amount, promise.show_name = amount, bool(show_name)
+        record("asset.pledge_changed", promise, actor=user, neighbourhood=asset_hood(asset),
+               payload={"asset": asset.number, "bid": bid.id, "from": was, "amount": amount, "named": bool(show_name)})
+    db.session.refresh(bid)
+    return promise
+
+
+def withdraw_pledge(bid: Bid, user: User) -> int:
+    """The resident takes their promise back while the bid is open; returns the amount withdrawn.
+    The promise goes from the bid's totals; the ledger keeps that it was made and withdrawn."""
+    asset = db.session.get(Asset, bid.asset_id)
+    require_taking_part(user, asset.neighbourhood_id, "withdraw a pledge")
+    if bid.outcome is not None:
+        raise ServiceError("This bid has ended, so its pledges can no longer change")
+    promise = my_pledge(bid, user)
+    if promise is None:
+        raise ServiceError("You have not pledged to this bid")
+    with transaction():
+        amount = promise.amount
+        record("asset.pledge_withdrawn", promise, actor=user, neighbourhood=asset_hood(asset),
+               payload={"asset": asset.number, "bid": bid.id, "amount": amount})
+        db.session.delete(promise)
+    db.session.refresh(bid)
+    return amount
 
 
 def add_funding(bid: Bid, user: User, *, source: str, kind: str, amount: int | None, secured: bool) -> OtherFunding:

@@ -11,6 +11,7 @@ from pb.access import public, roles, signed_in
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
 from pb.forms import EmptyForm
+from pb.money import pounds as money
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
 from pb.proposals.images import MAX_UPLOAD_BYTES
 from pb.ratelimits import DOWNLOADS, UPLOADS, on_get, on_post, person_or_address
@@ -37,11 +38,12 @@ from .queries import assets_of, load_asset, load_asset_by_id, timeline
 bp = Blueprint("assets", __name__)
 
 
-def _page(form, *, heading, fields, submit, asset=None, intro=None):
+def _page(form, *, heading, fields, submit, asset=None, intro=None, after=None, warning=False):
     back = url_for("assets.show", slug=g.neighbourhood.slug, number=asset.number) if asset else \
         url_for("assets.index", slug=g.neighbourhood.slug)
     return render_template("form_page.html", hood=g.neighbourhood, form=form, heading=heading, fields=fields,
-                           submit=submit, back=back, intro=intro, caption=asset.name if asset else None), \
+                           submit=submit, back=back, intro=intro, caption=asset.name if asset else None, after=after,
+                           warning=warning), \
         400 if form.has_errors else 200
 
 
@@ -337,20 +339,54 @@ def bid(slug, number):
 @bp.route("/n/<slug>/assets/<int:number>/pledge", methods=["GET", "POST"])
 @roles(RESIDENT, FACILITATOR, verified_resident=True)
 def pledge(slug, number):
+    """Pledge to the bid, or change the pledge already made (the same question, answered again)."""
     asset = load_asset(number)
     current = services.current_bid(asset)
-    form = PledgeForm()
+    mine = services.my_pledge(current, current_user)
+    form = PledgeForm(data={"amount": mine.amount, "show_name": mine.show_name} if mine else None)
     if form.validate_on_submit():
         try:
-            services.pledge(_open_bid(asset), current_user, amount=form.amount.data, show_name=form.show_name.data,
-                            confirm_large=form.confirm_large.data)
+            if mine is None:
+                services.pledge(_open_bid(asset), current_user, amount=form.amount.data, show_name=form.show_name.data,
+                                confirm_large=form.confirm_large.data)
+            else:
+                services.change_pledge(current, current_user, amount=form.amount.data, show_name=form.show_name.data,
+                                       confirm_large=form.confirm_large.data)
         except ServiceError as error:
             form.fail(error)
         else:
-            return _done(asset, "Thank you: your pledge is counted towards the bid.")
-    return _page(form, heading=f"Pledge to {current.group_name}'s bid" if current else "Pledge to the bid", asset=asset,
-                 submit="Pledge",
+            return _done(asset, "Your pledge is changed." if mine else "Thank you: your pledge is counted towards the bid.")
+    group = f"{current.group_name}'s bid" if current else "the bid"
+    if mine:
+        withdraw = url_for("assets.withdraw_pledge", slug=slug, number=number)
+        return _page(form, heading=f"Change your pledge to {group}", asset=asset, submit="Save my pledge",
+                     fields=["amount", "show_name", "confirm_large"], after=(withdraw, "Withdraw my pledge instead"),
+                     intro=[f"You have promised {money(mine.amount)}. Change the amount, or whether your name shows."])
+    return _page(form, heading=f"Pledge to {group}", asset=asset, submit="Pledge",
                  fields=["amount", "show_name", "confirm_large"])
+
+
+@bp.route("/n/<slug>/assets/<int:number>/pledge/withdraw", methods=["GET", "POST"])
+@roles(RESIDENT, FACILITATOR, verified_resident=True)
+def withdraw_pledge(slug, number):
+    """Take a pledge back: a page that says what will happen, then one button."""
+    asset = load_asset(number)
+    current = services.current_bid(asset)
+    mine = services.my_pledge(current, current_user)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            amount = services.withdraw_pledge(_open_bid(asset), current_user)
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            return _done(asset, f"Your pledge of {money(amount)} is withdrawn: it no longer counts towards the bid.")
+    if mine is None:
+        return _page(form, heading="Withdraw your pledge", asset=asset, submit=None, fields=[],
+                     intro=["You have not pledged to this bid, so there is nothing to withdraw."])
+    return _page(form, heading="Withdraw your pledge?", asset=asset, submit="Withdraw my pledge", fields=[], warning=True,
+                 intro=[f"Your promise of {money(mine.amount)} will stop counting towards {current.group_name}'s bid. "
+                        "You can pledge again while the bid is open."])
 
 
 @bp.route("/n/<slug>/assets/<int:number>/funding", methods=["GET", "POST"])

@@ -43,5 +43,22 @@ def test_a_resident_pledges_to_a_community_bid(page, a11y):
     page.get_by_label("How much do you promise?").fill("250")
     page.get_by_role("button", name="Pledge").click()
     page.get_by_text("Thank you: your pledge is counted towards the bid.").wait_for()
-    assert "You have pledged." in page.locator("main").inner_text()
+    assert "You have pledged £250" in page.locator("main").inner_text()
     a11y.check(page)
+
+    # A change of mind: the amount changed, then the pledge withdrawn after a page that says what it does.
+    page.get_by_role("link", name="change or withdraw your pledge").click()
+    page.get_by_role("heading", name="Change your pledge to Red Lion Community Pub Ltd's bid").wait_for()
+    assert page.get_by_label("How much do you promise?").input_value() == "250"
+    a11y.check(page)
+    page.get_by_label("How much do you promise?").fill("300")
+    page.get_by_role("button", name="Save my pledge").click()
+    page.get_by_text("Your pledge is changed.").wait_for()
+    assert "You have pledged £300" in page.locator("main").inner_text()
+    page.get_by_role("link", name="change or withdraw your pledge").click()
+    page.get_by_role("link", name="Withdraw my pledge instead").click()
+    page.get_by_role("heading", name="Withdraw your pledge?").wait_for()
+    a11y.check(page)
+    page.get_by_role("button", name="Withdraw my pledge").click()
+    page.get_by_text("Your pledge of £300 is withdrawn").wait_for()
+    page.get_by_role("link", name="Pledge to the bid").wait_for()  # and may pledge again
