@@ -190,6 +190,39 @@ def register_commands(app: Flask) -> None:
             bad += bool(problem)
         sys.exit(1 if bad else 0)
 
+    @audit.command("checkpoint")
+    @click.option("--log", "log_name", help="Only this log, e.g. platform or neighbourhood/eastbrook.")
+    def audit_checkpoint(log_name):
+        """Sign a checkpoint of every log that has grown since its last one (run it daily, e.g. from cron):
+        the platform's log of accounts and programmes is signed only this way."""
+        from pb.ledger.checkpoints import checkpoint_if_grown, latest
+        from pb.ledger.models import AuditLog
+        from pb.services import ServiceError
+
+        stmt = select(AuditLog).order_by(AuditLog.name)
+        if log_name:
+            stmt = stmt.where(AuditLog.name == log_name)
+        logs = db.session.scalars(stmt).all()
+        if not logs:
+            _fail(f"no audit log called {log_name}" if log_name else "there are no audit logs yet")
+        signed = refused = 0
+        for n, log in enumerate(logs, 1):
+            try:
+                row = checkpoint_if_grown(log, "scheduled: flask audit checkpoint")
+            except ServiceError as error:
+                click.echo(f"[{n}/{len(logs)}] FAIL {log.name}: {error.message}")
+                refused += 1
+                continue
+            if row is None:
+                last = latest(log)
+                click.echo(f"[{n}/{len(logs)}] {log.name}: nothing new since the checkpoint at "
+                           f"{last.size if last else 0:,} entries")
+            else:
+                click.echo(f"[{n}/{len(logs)}] {log.name}: signed at {row.size:,} entries")
+                signed += 1
+        click.echo(f"{signed} signed, {len(logs) - signed - refused} unchanged, {refused} refused.")
+        sys.exit(1 if refused else 0)
+
     @audit.command("export-chain")
     @click.argument("log_name")
     @click.argument("out_file", type=click.File("w", encoding="utf-8"))

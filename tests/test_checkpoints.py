@@ -202,3 +202,52 @@ def test_the_audit_log_pages_by_sequence_number_and_lists_each_action_once(app, 
     assert f"{base}/entries/{head - 50}\"" in second and f"{base}/entries/{head}\"" not in second
     options = [a for a in actions if f"<option>{a}</option>" in first]
     assert options == actions and first.count("<option>round.followed</option>") == 1
+
+
+def test_the_platform_log_is_signed_by_the_daily_job_and_by_an_admin(app, factory, client):
+    """Accounts and programmes have no phase changes to sign at: `flask audit checkpoint` signs every
+    log that has grown, and says which it left alone; the platform's checkpoints are public."""
+    from pb.audit.merkle import entry_leaf, root
+    from pb.ledger.services import entries_of
+
+    round_ref, ids = make_voting_round(factory)  # its neighbourhood log was signed when voting opened
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["audit", "checkpoint"])
+    assert first.exit_code == 0, first.output
+    hood_log = f"neighbourhood/{round_ref.hood.slug}"
+    assert "platform: signed at" in first.output and f"{hood_log}: nothing new since the checkpoint" in first.output
+    assert "1 signed, 1 unchanged, 0 refused." in first.output
+    key = client.get("/checkpoint-key.txt").get_data(as_text=True).strip()
+    point = notes.verify(client.get("/checkpoint.txt").get_data(as_text=True), key)
+    with app.app_context():
+        log = db.session.scalar(select(AuditLog).where(AuditLog.name == "platform"))
+        assert point.origin == "pb.test/platform" and point.size == log.head_seq > 0
+        assert point.root == root([entry_leaf(e) for e in entries_of(log)])  # recomputed from the entries
+    page = client.get("/checkpoints").get_data(as_text=True)
+    assert "Signed checkpoints of the platform" in page and "scheduled: flask audit checkpoint" in page
+    assert "Sign a checkpoint now" not in page  # only for a platform admin
+
+    again = runner.invoke(args=["audit", "checkpoint", "--log", "platform"])
+    assert "platform: nothing new since the checkpoint" in again.output and "0 signed" in again.output
+    admin = factory.person(admin=True)  # a new account: the platform log grows
+    sign_in(client, admin)
+    assert "Signed checkpoints of the platform log" in client.get("/admin/audit").get_data(as_text=True)
+    assert "Sign a checkpoint now" in client.get("/checkpoints").get_data(as_text=True)
+    done = client.post("/admin/audit/checkpoint", follow_redirects=True).get_data(as_text=True)
+    assert "Checkpoint signed at" in done and "asked for by an admin" in done
+    nothing = client.post("/admin/audit/checkpoint", follow_redirects=True).get_data(as_text=True)
+    assert "Nothing new to sign" in nothing
+    with app.app_context():
+        rows = db.session.scalars(select(Checkpoint).where(Checkpoint.log_id == log.id).order_by(Checkpoint.id)).all()
+        assert len(rows) == 2 and rows[0].size < rows[1].size
+        tree = checkpoints.leaves(log)
+        assert verify_consistency(rows[0].size, rows[1].size, bytes.fromhex(rows[0].root_hash),
+                                  bytes.fromhex(rows[1].root_hash), consistency_proof(tree, rows[0].size))
+
+    # A rewritten platform entry: the job refuses to sign it, names the log and fails.
+    with app.app_context():
+        factory.person()  # something new to sign
+        _edit_around_the_triggers("audit_entry", "UPDATE audit_entry SET actor = 'someone-else' WHERE id = "
+                                                 f"(SELECT max(id) FROM audit_entry WHERE log_id = {log.id})")
+    refused = runner.invoke(args=["audit", "checkpoint"])
+    assert refused.exit_code == 1 and "FAIL platform: Refusing to sign a checkpoint" in refused.output

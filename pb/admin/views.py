@@ -10,6 +10,7 @@ from pb.access import admin_only
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.forms import EmptyForm
+from pb.ledger.checkpoints import checkpoint_if_grown
 from pb.ledger.services import existing_log
 from pb.ledger.views import entries_page, page_number, verification
 from pb.neighbourhoods import services
@@ -136,6 +137,22 @@ def platform_log():
     rows, total, pages = entries_page(audit_log, page)
     return render_template("ledger/log.html", hood=None, log=audit_log, rows=rows, total=total, page=page,
                            pages=pages, result=verification(audit_log, total))
+
+
+@bp.route("/audit/checkpoint", methods=["POST"])
+@admin_only
+def platform_checkpoint():
+    """Sign the platform log's head now (the scheduled `flask audit checkpoint` does it daily)."""
+    if EmptyForm().validate_on_submit():
+        audit_log = existing_log(None)
+        try:
+            row = checkpoint_if_grown(audit_log, "asked for by an admin") if audit_log else None
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Checkpoint signed at {row.size:,} entries." if row else
+                  "Nothing new to sign: the latest checkpoint covers every entry.", "success")
+    return redirect(url_for("ledger.platform_checkpoints"))
 
 
 @bp.route("/outbox", methods=["GET", "POST"])

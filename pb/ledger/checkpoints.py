@@ -109,3 +109,16 @@ def checkpoint_now(neighbourhood, reason: str) -> Checkpoint:
 
     with transaction():
         return sign_checkpoint(neighbourhood, reason)
+
+
+def checkpoint_if_grown(log: AuditLog, reason: str) -> Checkpoint | None:
+    """Sign the log's head in its own transaction if it has entries no checkpoint covers yet (the
+    scheduled job, and an admin's button for the platform log); None if nothing is new. The platform
+    log has no decisive moments of its own to sign at, so this is how its history gets signed."""
+    from pb.services import transaction
+
+    previous = latest(log)
+    if log.head_seq == 0 or (previous is not None and previous.size >= log.head_seq):
+        return None
+    with transaction():
+        return make_checkpoint(log, reason)

@@ -190,6 +190,27 @@ def checkpoints(slug):
                            if current_user.is_authenticated else set())
 
 
+@bp.route("/checkpoints")
+@public
+def platform_checkpoints():
+    """The platform log's checkpoints (accounts, national programmes): public like a neighbourhood's."""
+    audit_log = existing_log(None)
+    rows = db.session.scalars(select(Checkpoint).where(Checkpoint.log_id == audit_log.id)
+                              .order_by(Checkpoint.id.desc())).all() if audit_log else []
+    return render_template("ledger/checkpoints.html", hood=None, rows=rows, key=verifier_key(), form=EmptyForm(),
+                           mine={"admin"} if current_user.is_authenticated and current_user.is_admin else set())
+
+
+@bp.route("/checkpoint.txt")
+@public
+def platform_checkpoint_text():
+    audit_log = existing_log(None)
+    row = latest(audit_log) if audit_log else None
+    if row is None:
+        abort(404)
+    return Response(row.note, mimetype="text/plain; charset=utf-8")
+
+
 @bp.route("/n/<slug>/checkpoint.txt")
 @public
 def checkpoint_text(slug):
