@@ -289,8 +289,8 @@ def register_commands(app: Flask) -> None:
     @money.command("remind")
     @click.option("--today", "today_text", default=None, help="Act as if today were this date (YYYY-MM-DD).")
     def money_remind(today_text):
-        """Email groups whose progress update is overdue, and their neighbourhood's facilitators and
-        board a list (run daily from cron; each due date is reminded about once)."""
+        """Email groups whose progress update or milestone is overdue, and their neighbourhood's
+        facilitators and board a list (run daily from cron; each due date is reminded about once)."""
         from datetime import date
 
         from pb.funds.delivery import remind_overdue
@@ -304,7 +304,7 @@ def register_commands(app: Flask) -> None:
             total += len(reminded)
             if reminded:
                 click.echo(f"[{number}/{len(hoods)}] {hood.slug}: reminded about {', '.join(reminded)}")
-        click.echo(f"{total} overdue update{'s' if total != 1 else ''} reminded about in {len(hoods)} "
+        click.echo(f"{total} grant{'s' if total != 1 else ''} with an overdue update or milestone reminded about in {len(hoods)} "
                    f"neighbourhood{'s' if len(hoods) != 1 else ''} ({today.isoformat()}).")
 
     sessions = AppGroup("sessions", help="Signed-in sessions.")

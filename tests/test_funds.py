@@ -303,6 +303,45 @@ def test_changing_the_contact_of_an_offer_is_recorded_with_the_new_contact(app, 
     assert action == "grant.body_set" and f'"contact":"{other.pseudonym}"' in payload.replace(" ", "")
 
 
+def test_an_overdue_milestone_is_emailed_once_to_the_group_and_the_staff(app, factory, money):
+    """The update is not due yet (a small grant reports at its end), but 'Room booked' has gone past its
+    date unreached: the group's contact and the staff hear of it once, recorded in the ledger."""
+    with app.app_context():
+        grant = db.session.get(Grant, money.grant_id)
+        facilitator = db.session.get(User, money.facilitator.id)
+        delivery.add_milestone(grant, facilitator, title="Room booked", due_on=TODAY + timedelta(days=20))
+        delivery.add_milestone(grant, facilitator, title="First session", due_on=TODAY + timedelta(days=60))
+        db.session.query(OutboxEmail).delete()
+        db.session.commit()
+    runner = app.test_cli_runner()
+    early = runner.invoke(args=["money", "remind", "--today", (TODAY + timedelta(days=20)).isoformat()])
+    assert "0 grants" in early.output  # due that day is not yet overdue
+    later = (TODAY + timedelta(days=30)).isoformat()
+    first = runner.invoke(args=["money", "remind", "--today", later])
+    assert first.exit_code == 0 and "reminded about G-1" in first.output, first.output
+    with app.app_context():
+        sent = {m.to_address: m for m in db.session.scalars(select(OutboxEmail))}
+    to_group = sent[money.contact.email]
+    assert to_group.subject == "Organiser: ‘Room booked’ is overdue"
+    assert "Room booked: due" in to_group.body and "First session" not in to_group.body
+    assert f"/grants/{money.grant_id}/update" in to_group.body
+    to_staff = sent[money.facilitator.email]
+    assert to_staff.subject.endswith(": 1 milestone overdue") and "G-1 Organiser: Room booked, due" in to_staff.body
+    assert "progress update overdue" not in to_staff.body
+    action, _, _, payload = factory.last_entries(1)[0]
+    assert action == "grant.overdue_reminders_sent" and '"milestone":"Room booked"' in payload
+    entries = factory.audit_count()
+    again = runner.invoke(args=["money", "remind", "--today", later])
+    assert "0 grants" in again.output and factory.audit_count() == entries  # once, not every day
+    # The second milestone, once it too is late, is its own reminder.
+    third = runner.invoke(args=["money", "remind", "--today", (TODAY + timedelta(days=61)).isoformat()])
+    assert "reminded about G-1" in third.output
+    with app.app_context():
+        subjects = [m.subject for m in db.session.scalars(select(OutboxEmail).where(
+            OutboxEmail.to_address == money.contact.email).order_by(OutboxEmail.id))]
+    assert subjects == ["Organiser: ‘Room booked’ is overdue", "Organiser: ‘First session’ is overdue"]
+
+
 def test_overdue_updates_are_emailed_once_to_the_group_and_the_staff(app, factory, money):
     with app.app_context():
         hood = db.session.get(Neighbourhood, money.hood.id)
@@ -322,5 +361,5 @@ def test_overdue_updates_are_emailed_once_to_the_group_and_the_staff(app, factor
     assert factory.last_entries(1)[0][0] == "grant.overdue_reminders_sent"
     entries = factory.audit_count()
     again = runner.invoke(args=["money", "remind", "--today", later])
-    assert "0 overdue updates reminded about" in again.output  # once per due date, not every day
+    assert "0 grants with an overdue update or milestone reminded about" in again.output  # once per due date
     assert factory.audit_count() == entries

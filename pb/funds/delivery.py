@@ -213,17 +213,22 @@ def needing_attention(hood_id: int, today: date | None = None) -> list[tuple[Gra
 
 def remind_overdue(hood: Neighbourhood, today: date | None = None) -> list[str]:
     """Run daily (`flask --app pb money remind`): for each grant whose progress update is overdue and
-    not yet reminded about for that due date, email its contact, and send the neighbourhood's
-    facilitators and board members one list. One transaction and one audit entry per neighbourhood.
-    Returns the grants reminded about."""
+    not yet reminded about for that due date, and each milestone gone past its date unreached and not
+    yet reminded about, email the grant's contact, and send the neighbourhood's facilitators and board
+    members one list. One transaction and one audit entry per neighbourhood. Returns the grants
+    reminded about."""
     today = today or timeutil.today()
-    due = [(grant, state) for grant, state in needing_attention(hood.id, today)
-           if state.overdue and grant.reminded_due_on != state.due_on]
-    if not due:
+    attention = needing_attention(hood.id, today)
+    due = [(grant, state) for grant, state in attention if state.overdue and grant.reminded_due_on != state.due_on]
+    late = {grant.id: [m for m in grant.milestones if m.overdue(today) and m.reminded_on is None]
+            for grant, _ in attention}
+    late = {grant_id: milestones for grant_id, milestones in late.items() if milestones}
+    if not due and not late:
         return []
     staff = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.neighbourhood_id == hood.id, Membership.role.in_((FACILITATOR, BOARD_MEMBER)))
         .distinct().order_by(User.id)).all()
+    grants = {grant.id: grant for grant, _ in attention}
     with transaction():
         for grant, state in due:
             grant.reminded_due_on = state.due_on
@@ -232,11 +237,38 @@ def remind_overdue(hood: Neighbourhood, today: date | None = None) -> list[str]:
                 queue_email(contact.email, f"{grant.title}: your progress update is overdue", "update_overdue",
                             user=contact, grant=grant, hood=hood, due_on=state.due_on,
                             link=link("funds_admin.post_update", slug=hood.slug, grant_id=grant.id))
+        for grant_id, milestones in late.items():
+            grant = grants[grant_id]
+            for milestone in milestones:
+                milestone.reminded_on = today
+            contact = db.session.get(User, grant.contact_id) if grant.contact_id else None
+            if contact is not None:
+                queue_email(contact.email, f"{grant.title}: {_milestones_phrase(milestones)} overdue", "milestone_overdue",
+                            user=contact, grant=grant, hood=hood, milestones=milestones,
+                            link=link("funds_admin.post_update", slug=hood.slug, grant_id=grant.id))
+        late_list = [(grants[grant_id], milestones) for grant_id, milestones in late.items()]
         for person in staff:
-            queue_email(person.email, f"{hood.name}: {len(due)} project update{'s' if len(due) != 1 else ''} overdue",
-                        "updates_overdue", user=person, hood=hood, due=due,
+            queue_email(person.email, f"{hood.name}: {_staff_subject(len(due), sum(len(m) for m in late.values()))}",
+                        "updates_overdue", user=person, hood=hood, due=due, late=late_list,
                         link=link("funds_admin.dashboard", slug=hood.slug))
         record("grant.overdue_reminders_sent", hood, actor=None, neighbourhood=hood,
                payload={"grants": [{"grant": g.reference, "due_on": s.due_on.isoformat()} for g, s in due],
+                        "milestones": [{"grant": grants[grant_id].reference, "milestone": m.title,
+                                        "due_on": m.due_on.isoformat()}
+                                       for grant_id, milestones in late.items() for m in milestones],
                         "staff_emailed": len(staff)})
-    return [grant.reference for grant, _ in due]
+    reminded = {grant.id for grant, _ in due} | set(late)
+    return [grants[grant_id].reference for grant_id in sorted(reminded, key=lambda grant_id: grants[grant_id].number)]
+
+
+def _milestones_phrase(milestones) -> str:
+    return f"‘{milestones[0].title}’ is" if len(milestones) == 1 else f"{len(milestones)} milestones are"
+
+
+def _staff_subject(updates: int, milestones: int) -> str:
+    parts = []
+    if updates:
+        parts.append(f"{updates} project update{'s' if updates != 1 else ''}")
+    if milestones:
+        parts.append(f"{milestones} milestone{'s' if milestones != 1 else ''}")
+    return " and ".join(parts) + " overdue"

@@ -361,6 +361,7 @@ class Milestone(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)
+    reminded_on: Mapped[date | None] = mapped_column(Date)  # the day the group was told it is overdue (once)
 
     grant = relationship("Grant", back_populates="milestones")
 
