@@ -20,6 +20,7 @@ from pb.funds.models import Fund, Grant, Milestone, Payment, SourcePromise
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Neighbourhood
 from pb.rounds.models import Round
+from pb.services import ServiceError
 
 from .factories import make_round, sign_in
 
@@ -363,3 +364,82 @@ def test_overdue_updates_are_emailed_once_to_the_group_and_the_staff(app, factor
     again = runner.invoke(args=["money", "remind", "--today", later])
     assert "0 grants with an overdue update or milestone reminded about" in again.output  # once per due date
     assert factory.audit_count() == entries
+
+
+def test_a_contact_without_an_account_is_invited_and_the_grant_is_theirs_once_they_confirm(app, factory, money):
+    """The organiser of a new group is not on pb: they are invited by email, the board approves, and
+    the grant is linked to their account when they confirm that address; then they accept it."""
+    from tests.conftest import link_in, outbox
+
+    invited = "organiser@new-group.example"
+    with app.app_context():
+        board = [db.session.get(User, p.id) for p in money.board]
+        fund_year = db.session.get(Grant, money.grant_id).fund_year
+        with pytest.raises(ServiceError) as bad:
+            grants.create_capacity_grant(fund_year, board[0], title="Youth club", summary="x", amount=500_00,
+                                         starts_on=TODAY, ends_on=TODAY + timedelta(days=60), reason="x",
+                                         body=grants.BodyInput("New group", "constituted_group", "", "organiser@"))
+        assert bad.value.field == "contact_email" and "correct format" in bad.value.message
+        decision = grants.create_capacity_grant(
+            fund_year, board[0], title="Youth club", summary="x", amount=500_00, starts_on=TODAY,
+            ends_on=TODAY + timedelta(days=60), reason="Capacity",
+            body=grants.BodyInput("New group", "constituted_group", "", "Organiser@New-Group.example"))
+        grant_id = decision.grant_id
+        grant = db.session.get(Grant, grant_id)
+        assert (grant.contact_id, grant.contact_invited_email) == (None, invited)
+        grants.approve_decision(decision, board[1])
+        assert db.session.get(Grant, grant_id).status == "approved"
+    first, approved = outbox(app, invited)
+    assert first[1].endswith(": you are named as the contact for Youth club")
+    assert "/register?email=organiser@new-group.example" in first[2] and f"/grants/{grant_id}/" in first[2]
+    assert approved[1].endswith("your grant for Youth club is ready to accept")
+    proposed = [p for a, _, _, p in factory.last_entries(10) if a == "grant.capacity_grant_proposed"]
+    assert invited not in "".join(proposed)  # the ledger never holds the address
+
+    staff = app.test_client()
+    sign_in(staff, money.facilitator)
+    page = staff.get(f"/n/{money.hood.slug}/grants/{grant_id}/manage").get_data(as_text=True)
+    assert f"invited by email at {invited}" in page
+
+    web = app.test_client()
+    form = web.get("/register?email=organiser%40new-group.example").get_data(as_text=True)
+    assert f'value="{invited}"' in form  # the address is filled in from the invitation
+    someone_else = app.test_client()
+    someone_else.post("/register", data={"name": "Not Them", "email": "other@new-group.example",
+                                         "password": "kettle orchard lantern", "postcode": "eb1 1aa", "birth_year": "1990"})
+    web.post("/register", data={"name": "Jo Organiser", "email": invited, "password": "kettle orchard lantern",
+                                "postcode": "eb1 1aa", "birth_year": "1990"})
+    with app.app_context():
+        assert db.session.get(Grant, grant_id).contact_id is None  # not until the address is confirmed
+    confirm = link_in(outbox(app, invited)[-1][2])
+    assert web.post(confirm).status_code == 302
+    with app.app_context():
+        grant = db.session.get(Grant, grant_id)
+        jo = db.session.scalar(select(User).where(User.email == invited))
+        assert (grant.contact_id, grant.contact_name, grant.contact_invited_email) == (jo.id, "Jo Organiser", None)
+    action, actor, _, payload = factory.last_entries(1)[0]
+    assert action == "grant.contact_joined" and f'"contact":"{jo.pseudonym}"' in payload and invited not in payload
+    assert web.post(f"/n/{money.hood.slug}/grants/{grant_id}/accept").status_code == 302
+    with app.app_context():
+        assert db.session.get(Grant, grant_id).status == "active"
+
+
+def test_naming_a_contact_without_an_account_on_the_form_says_they_were_invited(app, factory, money):
+    from tests.conftest import outbox
+
+    with app.app_context():
+        board = [db.session.get(User, p.id) for p in money.board]
+        offer = grants.create_capacity_grant(
+            db.session.get(Grant, money.grant_id).fund_year, board[0], title="Lunch club", summary="x", amount=300_00,
+            starts_on=TODAY, ends_on=TODAY + timedelta(days=30), reason="x",
+            body=grants.BodyInput("Lunch group", "constituted_group", "", money.contact.email)).grant_id
+    client = app.test_client()
+    sign_in(client, money.facilitator)
+    url = f"/n/{money.hood.slug}/grants/{offer}/body"
+    data = {"body_name": "Lunch group", "body_type": "constituted_group", "body_number": "",
+            "contact_email": "cook@lunch.example", "conditions": ""}
+    page = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    assert "cook@lunch.example has no pb account yet, so they have been emailed an invitation" in page
+    assert 'value="cook@lunch.example"' in client.get(url).get_data(as_text=True)  # the form shows who was invited
+    client.post(url, data=data)  # saved again unchanged: not invited twice
+    assert len(outbox(app, "cook@lunch.example")) == 1

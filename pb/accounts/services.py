@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from pb import throttle
 from pb.extensions import db
+from pb.funds.contacts import claim_invitations
 from pb.ledger.services import personal_digest, record
 from pb.mail import queue_email
 from pb.postcodes import normalise
@@ -130,6 +131,7 @@ def verify_email(raw_token: str) -> User:
         if user.email_verified_at is None:
             user.email_verified_at = utcnow()
         record("account.email_verified", user, actor=user, subject_type="account")
+        claim_invitations(user)  # a grant whose contact was invited at this address is theirs now
     return user
 
 

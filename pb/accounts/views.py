@@ -49,7 +49,8 @@ def _safe_next(default: str) -> str:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
-    form = RegisterForm()
+    # An invitation's link carries the address it was sent to (a grant's contact): filled in for them.
+    form = RegisterForm(email=(request.args.get("email") or "")[:254] or None)
     if form.validate_on_submit():
         try:
             services.register(name=form.name.data, email=form.email.data, password=form.password.data,

@@ -102,7 +102,8 @@ class BodyForm(Form):
                               render_kw={"class": "width-10", "spellcheck": "false"})
     contact_email = StringField("Email of its named contact", validators=[InputRequired("Enter the contact's email address"),
                                                                           Length(max=254, message="Keep it to 254 characters or fewer")],
-                                description="They sign in to pb with this address to accept the grant and post updates.",
+                                description="They sign in to pb with this address to accept the grant and post updates. "
+                                            "Someone without a pb account yet is invited by email to make one.",
                                 render_kw={"type": "email", "autocomplete": "off", "spellcheck": "false"})
     conditions = TextAreaField("Conditions of the grant (optional)", validators=[Optional(), Length(max=4000, message="Keep it to 4,000 characters or fewer")],
                                description="For example ‘Keep receipts; tell us if the venue changes’.")

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
-from pb.ledger.services import record
+from pb.ledger.services import personal_digest, record
 from pb.mail import queue_email
 from pb.money import pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER, Membership
@@ -25,6 +26,7 @@ from pb.services import ServiceError, transaction
 from pb.text import required_text
 from pb.timeutil import utcnow
 
+from . import contacts
 from .figures import grant_money, year_end, year_figures
 from .models import (
     ACTIVE,
@@ -150,11 +152,23 @@ def _body(grant_hood_id: int, body: BodyInput) -> dict:
         raise ServiceError("Enter the email address of the group's named contact", field="contact_email")
     # Emails are stored lower-cased (pb.accounts), so this is the unique index, not a scan of every account.
     contact = db.session.scalar(select(User).where(User.email == email))
-    if contact is None:
-        raise ServiceError("No one has a pb account with that email address. Ask the contact to create one, then "
-                           "try again", field="contact_email")
+    if contact is None:  # no account yet: they are invited by email (pb.funds.contacts)
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            raise ServiceError("Enter an email address in the correct format, like name@example.com",
+                               field="contact_email") from None
+        return {"body_name": name, "body_type": body.type, "body_number": number, "contact_id": None,
+                "contact_name": "", "contact_invited_email": email}
     return {"body_name": name, "body_type": body.type, "body_number": number, "contact_id": contact.id,
-            "contact_name": contact.name}
+            "contact_name": contact.name, "contact_invited_email": None}
+
+
+def _contact_for_ledger(values: dict) -> str:
+    """The contact as the ledger names people: a pseudonym, or a keyed digest of an invited address."""
+    if values["contact_id"] is not None:
+        return db.session.get(User, values["contact_id"]).pseudonym
+    return "invited " + personal_digest(values["contact_invited_email"])
 
 
 def set_accountable_body(grant: Grant, actor: User, body: BodyInput, *, conditions: str | None = None) -> Grant:
@@ -169,13 +183,17 @@ def set_accountable_body(grant: Grant, actor: User, body: BodyInput, *, conditio
         if len(conditions) > 4000:
             raise ServiceError("The conditions must be 4,000 characters or fewer", field="conditions")
         values["conditions"] = conditions
+    newly_invited = values["contact_invited_email"] and values["contact_invited_email"] != grant.contact_invited_email
     with transaction():
         for key, value in values.items():
             setattr(grant, key, value)
         db.session.expire(grant, ["contact"])  # the relationship follows the new contact_id from here on
-        record("grant.body_set", grant, actor=actor, neighbourhood=grant.fund_year.fund.neighbourhood,
+        hood = grant.fund_year.fund.neighbourhood
+        if newly_invited:
+            contacts.invite(grant, hood)
+        record("grant.body_set", grant, actor=actor, neighbourhood=hood,
                payload={"grant": grant.reference, "body": values["body_name"], "type": values["body_type"],
-                        "number": values["body_number"], "contact": db.session.get(User, values["contact_id"]).pseudonym,
+                        "number": values["body_number"], "contact": _contact_for_ledger(values),
                         "conditions": values.get("conditions", grant.conditions)})
     return grant
 
@@ -234,6 +252,8 @@ def _direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str
                       status=OFFERED, conditions=(conditions or "").strip()[:4000], created_by_id=member.id, **values)
         db.session.add(grant)
         db.session.flush()
+        if grant.contact_invited_email:
+            contacts.invite(grant, hood)
         _version(grant, "Proposed by the board as a capacity-building grant" if capacity_building
                  else "Proposed by the board as a direct grant")
         decision = GrantDecision(grant_id=grant.id, kind=APPROVE, reason=reason, proposed_by_id=member.id)
@@ -332,7 +352,7 @@ def _check(grant: Grant, kind: str, changes: dict, reason: str) -> tuple[str, di
     if grant.status not in allowed:
         raise ServiceError(f"{grant.reference} is {grant.status_label.split(':')[0].lower()}, so the board cannot "
                            f"{DECISION_KINDS[kind][0].lower() + DECISION_KINDS[kind][1:]} now", field="kind")
-    if kind == APPROVE and not (grant.body_name and grant.body_type and grant.contact_id):
+    if kind == APPROVE and not (grant.body_name and grant.body_type and (grant.contact_id or grant.contact_invited_email)):
         raise ServiceError("A facilitator must first say which group receives the grant and who its contact is",
                            field="kind")
     terms = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in _variation(grant, changes).items()} \
@@ -416,6 +436,8 @@ def _maybe_make(decision: GrantDecision) -> bool:
             queue_email(contact.email, f"{hood.name}: your grant for {grant.title} is ready to accept",
                         "grant_approved", user=contact, grant=grant, hood=hood,
                         link=link("funds_admin.accept", slug=hood.slug, grant_id=grant.id))
+        elif grant.contact_invited_email:  # ... or, with no account yet, how to make the one that will
+            contacts.invite(grant, hood, approved=True)
     elif decision.kind == VARY:
         grant.amount = decision.changes["amount"]
         grant.starts_on = date.fromisoformat(decision.changes["starts_on"])

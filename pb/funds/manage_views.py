@@ -51,8 +51,8 @@ def _page(form, *, heading, fields, submit, back=None, intro=None, caption=None,
         400 if form.has_errors else 200
 
 
-def _attempt(form, call, success: str, target):
-    """Validate, call the service; on success flash and redirect (target may take the result)."""
+def _attempt(form, call, success, target):
+    """Validate, call the service; on success flash and redirect (success and target may take the result)."""
     if not form.validate_on_submit():
         return None
     try:
@@ -60,7 +60,7 @@ def _attempt(form, call, success: str, target):
     except ServiceError as error:
         form.fail(error)
         return None
-    flash(success, "success")
+    flash(success(result) if callable(success) else success, "success")
     return redirect(target(result) if callable(target) else target)
 
 
@@ -276,16 +276,23 @@ def grant(slug, grant_id):
                            today=timeutil.today(), form=EmptyForm())
 
 
+def _saved_body(grant_) -> str:
+    if grant_.contact_invited_email:
+        return (f"Saved. {grant_.contact_invited_email} has no pb account yet, so they have been emailed an invitation "
+                "to make one. The board can approve the agreement meanwhile.")
+    return "Saved. The board can now approve the agreement."
+
+
 @bp.route("/n/<slug>/grants/<int:grant_id>/body", methods=["GET", "POST"])
 @roles(FACILITATOR)
 def body(slug, grant_id):
     grant_ = load_grant(grant_id)
     form = BodyForm(data={"body_name": grant_.body_name, "body_type": grant_.body_type or None,
                           "body_number": grant_.body_number, "conditions": grant_.conditions,
-                          "contact_email": grant_.contact.email if grant_.contact else ""})
+                          "contact_email": grant_.contact.email if grant_.contact else grant_.contact_invited_email or ""})
     done = _attempt(form, lambda: grants.set_accountable_body(grant_, current_user, grants.BodyInput(
         form.body_name.data, form.body_type.data, form.body_number.data, form.contact_email.data),
-        conditions=form.conditions.data), "Saved. The board can now approve the agreement.", _grant_page(grant_))
+        conditions=form.conditions.data), _saved_body, _grant_page(grant_))
     return done or _page(form, heading="Who receives the grant", caption=f"{grant_.reference}: {grant_.title}",
                          fields=("body_name", "body_type", "body_number", "contact_email", "conditions"),
                          submit="Save", back=_grant_page(grant_))

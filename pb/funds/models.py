@@ -210,6 +210,9 @@ class Grant(db.Model):
     body_number: Mapped[str] = mapped_column(String(40), default="")  # charity or company number, if any
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # A contact named by an address with no pb account yet: invited by email, and linked (this cleared)
+    # when someone confirms that address as theirs.
+    contact_invited_email: Mapped[str | None] = mapped_column(String(254), index=True)
     awarded_on: Mapped[date | None] = mapped_column(Date)  # when the board's approval reached quorum
     accepted_at: Mapped[datetime | None]
     closed_reason: Mapped[str] = mapped_column(Text, default="")  # why it was suspended or cancelled
