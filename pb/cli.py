@@ -20,6 +20,19 @@ def _fail(message: str):
     sys.exit(1)
 
 
+def _logs(log_name: str | None):
+    """Every audit log, or the one named; stops the command when there is none."""
+    from pb.ledger.models import AuditLog
+
+    stmt = select(AuditLog).order_by(AuditLog.name)
+    if log_name:
+        stmt = stmt.where(AuditLog.name == log_name)
+    logs = db.session.scalars(stmt).all()
+    if not logs:
+        _fail(f"no audit log called {log_name}" if log_name else "there are no audit logs yet")
+    return logs
+
+
 def _neighbourhood(slug: str):
     from pb.neighbourhoods.models import Neighbourhood
 
@@ -174,15 +187,9 @@ def register_commands(app: Flask) -> None:
     @click.option("--log", "log_name", help="Only this log, e.g. platform or neighbourhood/eastbrook.")
     def audit_verify(log_name):
         """Re-derive every hash of every audit log and report the first problem."""
-        from pb.ledger.models import AuditLog
         from pb.ledger.services import verify_log
 
-        stmt = select(AuditLog).order_by(AuditLog.name)
-        if log_name:
-            stmt = stmt.where(AuditLog.name == log_name)
-        logs = db.session.scalars(stmt).all()
-        if not logs:
-            _fail(f"no audit log called {log_name}" if log_name else "there are no audit logs yet")
+        logs = _logs(log_name)
         bad = 0
         for log in logs:
             problem = verify_log(log)
@@ -196,15 +203,9 @@ def register_commands(app: Flask) -> None:
         """Sign a checkpoint of every log that has grown since its last one (run it daily, e.g. from cron):
         the platform's log of accounts and programmes is signed only this way."""
         from pb.ledger.checkpoints import checkpoint_if_grown, latest
-        from pb.ledger.models import AuditLog
         from pb.services import ServiceError
 
-        stmt = select(AuditLog).order_by(AuditLog.name)
-        if log_name:
-            stmt = stmt.where(AuditLog.name == log_name)
-        logs = db.session.scalars(stmt).all()
-        if not logs:
-            _fail(f"no audit log called {log_name}" if log_name else "there are no audit logs yet")
+        logs = _logs(log_name)
         signed = refused = 0
         for n, log in enumerate(logs, 1):
             try:

@@ -383,16 +383,22 @@ def my_pledge(bid: Bid | None, user) -> Pledge | None:
     return next((p for p in bid.pledges if p.user_id == user.id), None)
 
 
-def change_pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, confirm_large: bool = False) -> Pledge:
-    """A resident changes what they promised (the amount, or whether their name shows) while the bid
-    is open. The row holds the promise as it stands; the ledger keeps what it was."""
+def _own_open_pledge(bid: Bid, user: User, doing: str, field: str | None = None) -> tuple[Asset, Pledge]:
+    """The asset and the user's pledge to a bid still open, or the reason they cannot change it."""
     asset = db.session.get(Asset, bid.asset_id)
-    require_taking_part(user, asset.neighbourhood_id, "change a pledge")
+    require_taking_part(user, asset.neighbourhood_id, doing)
     if bid.outcome is not None:
         raise ServiceError("This bid has ended, so its pledges can no longer change")
     promise = my_pledge(bid, user)
     if promise is None:
-        raise ServiceError("You have not pledged to this bid", field="amount")
+        raise ServiceError("You have not pledged to this bid", field=field)
+    return asset, promise
+
+
+def change_pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, confirm_large: bool = False) -> Pledge:
+    """A resident changes what they promised (the amount, or whether their name shows) while the bid
+    is open. The row holds the promise as it stands; the ledger keeps what it was."""
+    asset, promise = _own_open_pledge(bid, user, "change a pledge", field="amount")
     if amount is None or amount <= 0:
         raise ServiceError("Enter an amount of more than £0, like 50. To take your pledge back, withdraw it",
                            field="amount")
@@ -414,13 +420,7 @@ def change_pledge(bid: Bid, user: User, *, amount: int | None, show_name: bool, 
 def withdraw_pledge(bid: Bid, user: User) -> int:
     """The resident takes their promise back while the bid is open; returns the amount withdrawn.
     The promise goes from the bid's totals; the ledger keeps that it was made and withdrawn."""
-    asset = db.session.get(Asset, bid.asset_id)
-    require_taking_part(user, asset.neighbourhood_id, "withdraw a pledge")
-    if bid.outcome is not None:
-        raise ServiceError("This bid has ended, so its pledges can no longer change")
-    promise = my_pledge(bid, user)
-    if promise is None:
-        raise ServiceError("You have not pledged to this bid")
+    asset, promise = _own_open_pledge(bid, user, "withdraw a pledge")
     with transaction():
         amount = promise.amount
         record("asset.pledge_withdrawn", promise, actor=user, neighbourhood=asset_hood(asset),

@@ -336,13 +336,18 @@ def bid(slug, number):
                  intro=["What the group needs to raise: the parts must add up to the total."])
 
 
+def _bid_and_my_pledge(number):
+    """(the asset, its bid if any, the signed-in person's pledge to it if any)."""
+    asset = load_asset(number)
+    current = services.current_bid(asset)
+    return asset, current, services.my_pledge(current, current_user)
+
+
 @bp.route("/n/<slug>/assets/<int:number>/pledge", methods=["GET", "POST"])
 @roles(RESIDENT, FACILITATOR, verified_resident=True)
 def pledge(slug, number):
     """Pledge to the bid, or change the pledge already made (the same question, answered again)."""
-    asset = load_asset(number)
-    current = services.current_bid(asset)
-    mine = services.my_pledge(current, current_user)
+    asset, current, mine = _bid_and_my_pledge(number)
     form = PledgeForm(data={"amount": mine.amount, "show_name": mine.show_name} if mine else None)
     if form.validate_on_submit():
         try:
@@ -370,9 +375,7 @@ def pledge(slug, number):
 @roles(RESIDENT, FACILITATOR, verified_resident=True)
 def withdraw_pledge(slug, number):
     """Take a pledge back: a page that says what will happen, then one button."""
-    asset = load_asset(number)
-    current = services.current_bid(asset)
-    mine = services.my_pledge(current, current_user)
+    asset, current, mine = _bid_and_my_pledge(number)
     form = EmptyForm()
     if form.validate_on_submit():
         try:
