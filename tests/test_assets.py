@@ -112,7 +112,16 @@ def test_the_register_refuses_bad_input_with_the_field_named_and_saves_nothing(a
                               ({"why": ""}, "why")):
             _refused(lambda: assets.register_asset(place, _user(resident), assets.AssetInput(**{**PUB.__dict__, **change})),
                      field, "")
+        _refused(lambda: assets.register_asset(place, _user(resident), assets.AssetInput(**{**PUB.__dict__,
+                                                                                           "postcode": "m1 1ae"})),
+                 "postcode", f"M1 1AE is not in or near {place.name}")
         assert factory.audit_count() == count and db.session.scalar(select(Asset.id)) is None
+        # Just outside the area, in one of its districts (EB1): on the register, recorded as outside.
+        outside = assets.register_asset(place, _user(resident), assets.AssetInput(**{**PUB.__dict__, "name": "The Mill",
+                                                                                   "postcode": "eb1 9zz"}))
+        assert '"in_area":false' in factory.last_entries(1)[0][3].replace(" ", "")
+        db.session.delete(outside)  # (the rest of this test starts from an empty register)
+        db.session.commit()
         with timeutil.as_of(date(2027, 5, 1)):
             pub = assets.register_asset(place, _user(resident), PUB)
             _refused(lambda: assets.start_nomination(pub, _user(resident), group_name="X", group_kind="club"),

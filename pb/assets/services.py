@@ -12,7 +12,7 @@ from pb.extensions import db
 from pb.ledger.services import record
 from pb.money import pounds
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Neighbourhood
-from pb.neighbourhoods.services import postcode_in_area, role_in
+from pb.neighbourhoods.services import postcode_in_area, postcode_near_area, role_in
 from pb.postcodes import normalise
 from pb.services import ServiceError, transaction
 from pb.text import required_text
@@ -85,6 +85,9 @@ def register_asset(hood: Neighbourhood, user: User, data: AssetInput) -> Asset:
     postcode = normalise(data.postcode)
     if postcode is None:
         raise ServiceError("Enter the place's postcode, like EB1 2AB", field="postcode")
+    if not postcode_near_area(hood, postcode):
+        raise ServiceError(f"{postcode} is not in or near {hood.name}: the register is for places in the neighbourhood "
+                           "or just outside it, in one of its postcode districts", field="postcode")
     if data.kind not in KINDS:
         raise ServiceError("Choose what kind of place it is", field="kind")
     owner = (data.owner or "").strip()

@@ -169,6 +169,17 @@ def postcode_in_area(hood: Neighbourhood, postcode: str) -> bool:
         EligiblePostcode.neighbourhood_id == hood.id, EligiblePostcode.postcode == postcode)) is not None
 
 
+def postcode_near_area(hood: Neighbourhood, postcode: str) -> bool:
+    """Inside the area, or just outside it: in a postcode district (the part before the space, like
+    EB1) that some of the area is in. True while the area has no postcodes yet, so nothing is
+    refused before a facilitator has imported them."""
+    district = postcode.split(" ")[0]
+    area = select(EligiblePostcode.postcode).where(EligiblePostcode.neighbourhood_id == hood.id)
+    if db.session.scalar(area.limit(1)) is None:
+        return True
+    return db.session.scalar(area.where(EligiblePostcode.postcode.like(f"{district} %")).limit(1)) is not None
+
+
 def neighbourhoods_covering(postcode: str) -> list[Neighbourhood]:
     return list(db.session.scalars(select(Neighbourhood).join(EligiblePostcode)
                                    .where(EligiblePostcode.postcode == postcode).order_by(Neighbourhood.name)))
