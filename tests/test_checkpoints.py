@@ -178,6 +178,44 @@ def test_a_receipt_proves_the_ballot_was_counted_against_a_signed_checkpoint(app
     assert run.returncode == 0 and run.stdout.startswith("PASS the receipt is one of 5 counted"), run.stdout + run.stderr
 
 
+def test_the_receipts_tree_is_stored_at_the_count_and_filled_in_for_rounds_counted_before(app, factory, client):
+    """A receipt check reads the stored tree (O(log n) nodes); migration 0018 builds it for rounds counted
+    before it existed, the same tree the count's ledger entry names by its root."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from sqlalchemy import delete, func
+
+    from pb.audit.merkle import inclusion_proof, root
+    from pb.voting import receipts
+    from pb.voting import services as voting
+    from pb.voting.models import ReceiptNode
+
+    round_ref, ids = make_voting_round(factory)
+    with app.app_context():
+        for _ in range(7):
+            voting.cast_ballot(_round(round_ref), _user(factory.resident(round_ref.hood)), {round_ref.pot_ids[1]: [ids[1]]})
+        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        voting.count_round(_round(round_ref), _user(round_ref.facilitator))
+        leaves = voting.round_receipt_leaves(_round(round_ref))
+        counted = json.loads(db.session.scalar(select(AuditEntry.payload).where(AuditEntry.action == "round.counted")))
+        assert receipts.stored_size(round_ref.id) == 7
+        assert receipts.root(round_ref.id, 7) == root(leaves) == bytes.fromhex(counted["receipts_root"])
+        assert receipts.inclusion_path(round_ref.id, 3, 7) == inclusion_proof(leaves, 3)
+        stored = db.session.scalar(select(func.count()).select_from(ReceiptNode))
+
+        spec = importlib.util.spec_from_file_location(
+            "m0018", Path(__file__).parents[1] / "migrations/versions/0018_receipt_nodes.py")
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        db.session.execute(delete(ReceiptNode))  # as a round counted before migration 0018 was
+        migration.fill_counted_rounds(db.session.connection())
+        assert db.session.scalar(select(func.count()).select_from(ReceiptNode)) == stored
+        assert receipts.root(round_ref.id, 7) == root(leaves)
+        db.session.commit()
+
+
 def test_the_audit_log_pages_by_sequence_number_and_lists_each_action_once(app, factory, client):
     """Unfiltered, a page is a range of sequence numbers (no count, no OFFSET over a long log)."""
     from pb.ledger.services import record

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select, union_all
 
 from pb.audit import GENESIS_HASH, verify_chain
 from pb.audit.merkle import (
@@ -27,14 +27,27 @@ ENTRY_COLUMNS = (AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.act
 BATCH = 5_000  # entries read and nodes written per step, so a long log never sits in memory at once
 
 
-def nodes(log_id: int, keys) -> dict:
-    """The stored nodes with these (level, index) keys, in one query."""
-    keys = list(keys)
-    if not keys:
+def read_nodes(owner, owner_id: int, keys) -> dict:
+    """The stored nodes with these (level, index) keys under one owner (a log, or a round's receipts),
+    in one query: a UNION ALL of one primary-key range per level. A row-value IN ((l, i), ...), or an
+    OR of levels, made SQLite read every node of the tree (230 or 50 ms for a proof in a 168,727-leaf
+    tree, against a millisecond this way)."""
+    model = owner.class_
+    by_level: dict[int, list[int]] = {}
+    for level, idx in keys:
+        by_level.setdefault(level, []).append(idx)
+    if not by_level:
         return {}
-    rows = db.session.execute(select(MerkleNode.level, MerkleNode.idx, MerkleNode.hash).where(
-        MerkleNode.log_id == log_id, tuple_(MerkleNode.level, MerkleNode.idx).in_(keys)))
+    parts = [select(model.level, model.idx, model.hash).where(owner == owner_id, model.level == level,
+                                                              model.idx.in_(sorted(idxs)))
+             for level, idxs in sorted(by_level.items())]
+    rows = db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts))
     return {(level, idx): bytes(value) for level, idx, value in rows}
+
+
+def nodes(log_id: int, keys) -> dict:
+    """The stored nodes of a log with these (level, index) keys, in one query."""
+    return read_nodes(MerkleNode.log_id, log_id, keys)
 
 
 def _reader(log_id: int, compute):

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.extensions import db, with_triggers
@@ -45,6 +56,24 @@ class Ballot(db.Model):
     choices: Mapped[dict] = mapped_column(JSON)
     replace_key: Mapped[str | None] = mapped_column(String(64))
     tracker_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ReceiptNode(db.Model):
+    """The round's receipts tree, stored when it is counted: level 0 holds each counted ballot's
+    receipt leaf in sorted order, level L index i the complete subtree over leaves i * 2**L ..
+    (i + 1) * 2**L - 1 (as the ledger's merkle_node). A receipt check then finds its leaf by index
+    and reads O(log n) nodes, instead of hashing every ballot of the round on each request. Nothing
+    here needs trusting: a proof only counts if its root is the one the signed count entry records."""
+
+    __tablename__ = "receipt_node"
+    # Finding a leaf by its hash: an index on the hash alone (receipt leaves are unique, as trackers
+    # are), so that round_id leads only the primary key, which proofs read one level at a time.
+    __table_args__ = (db.Index("ix_receipt_node_hash", "hash"),)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True,
+                                          autoincrement=False)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class BallotBox(db.Model):

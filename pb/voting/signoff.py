@@ -15,6 +15,7 @@ from pb.rounds.models import Round
 from pb.services import ServiceError, transaction
 from pb.text import required_text
 
+from . import receipts
 from .models import CountResult
 from .tally import _checkpoint, _count, ballots_digest, current_result, receipt_leaves
 
@@ -116,7 +117,7 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
     declined = set(db.session.scalars(select(DeclinedProject.proposal_id).where(DeclinedProject.round_id == round_.id)))
     declined.add(proposal.id)
     outcome, rows = _count(round_, declined)
-    from pb.audit.merkle import root as merkle_root
+    leaves = receipt_leaves(rows)
 
     with transaction():
         db.session.add(DeclinedProject(round_id=round_.id, proposal_id=proposal.id, reason=reason, member_id=member.id))
@@ -126,9 +127,10 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
                               reason=f"Recounted without {proposal.reference}: {reason}")
         db.session.add(recount)
         db.session.flush()
+        receipts.store(round_.id, leaves)  # the same ballots: already there, unless counted before it was kept
         record("result.project_declined", recount, actor=member, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "declined": proposal.number, "reason": reason,
                         "replaces_result": result.id, "ballots_sha256": recount.ballots_sha256,
-                        "receipts_root": merkle_root(receipt_leaves(rows)).hex(),
+                        "receipts_root": receipts.root(round_.id, len(leaves)).hex(),
                         "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
     return recount

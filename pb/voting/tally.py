@@ -20,6 +20,7 @@ from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import COUNTING, Round
 from pb.services import ServiceError, transaction
 
+from . import receipts
 from .casting import age_in, tracker_hash
 from .models import METHODS, Ballot, CountResult, VoterRollEntry
 from .paper import paper_problems
@@ -116,12 +117,12 @@ def count_round(round_: Round, actor: User) -> CountResult:
                              ballot_count=len(rows), result=outcome, turnout=turnout(round_), counted_by_id=actor.id)
         db.session.add(result)
         db.session.flush()
-        from pb.audit.merkle import root as merkle_root
-
+        leaves = receipt_leaves(rows)
+        receipts.store(round_.id, leaves)
         record("round.counted", result, actor=actor, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "rule": result.rule, "ballots": len(rows),
                         "ballots_sha256": result.ballots_sha256,
-                        "receipts_root": merkle_root(receipt_leaves(rows)).hex(),
+                        "receipts_root": receipts.root(round_.id, len(leaves)).hex(),
                         "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
         _checkpoint(round_, "counted")
     return result
@@ -150,7 +151,7 @@ def receipt_proof(round_: Round, tracker: str) -> dict | None:
     """Proof that the ballot with this receipt was counted: its leaf in the receipts tree whose root
     the count entry records, and that entry's inclusion in a signed checkpoint. None if the round
     has no count, or no counted ballot has this receipt."""
-    from pb.audit.merkle import inclusion_proof, leaf_hash, root
+    from pb.audit.merkle import leaf_hash
     from pb.ledger.checkpoints import covering, inclusion
     from pb.ledger.models import AuditEntry
     from pb.ledger.services import existing_log
@@ -159,12 +160,12 @@ def receipt_proof(round_: Round, tracker: str) -> dict | None:
     log = existing_log(round_.neighbourhood)
     if result is None or log is None:
         return None
-    leaves = round_receipt_leaves(round_)
     mine = leaf_hash(bytes.fromhex(tracker_hash(tracker)))
-    if mine not in leaves:
+    index = receipts.index_of(round_.id, mine)
+    if index is None:
         return None
-    index = leaves.index(mine)
-    receipts_root = root(leaves).hex()
+    size = result.ballot_count  # the tree was stored when this count was made, over the same ballots
+    receipts_root = receipts.root(round_.id, size).hex()
     entries = db.session.scalars(select(AuditEntry).where(
         AuditEntry.log_id == log.id, AuditEntry.action.in_(["round.counted", "result.project_declined"]))
         .order_by(AuditEntry.seq.desc())).all()
@@ -172,8 +173,9 @@ def receipt_proof(round_: Round, tracker: str) -> dict | None:
     if entry is None:
         return None
     point = covering(log, entry.seq)
-    proof = {"receipt_leaf": mine.hex(), "receipt_index": index, "receipts": len(leaves), "receipts_root": receipts_root,
-             "receipt_path": [p.hex() for p in inclusion_proof(leaves, index)], "entry": entry.as_dict(log.name)}
+    proof = {"receipt_leaf": mine.hex(), "receipt_index": index, "receipts": size, "receipts_root": receipts_root,
+             "receipt_path": [p.hex() for p in receipts.inclusion_path(round_.id, index, size)],
+             "entry": entry.as_dict(log.name)}
     if point is not None:
         included = inclusion(log, entry, point)
         proof.update(entry_leaf=included["leaf"], entry_index=included["index"], checkpoint_size=point.size,
