@@ -193,3 +193,16 @@ def test_a_receipt_shows_its_proof_of_counting(page, live_server, a11y, voting_r
     page.get_by_role("button", name="Check").click()
     page.get_by_role("heading", name="What this proves").wait_for()
     a11y.check(page)
+
+
+def test_an_admin_signs_the_platform_log_from_its_public_checkpoints_page(page, live_server, a11y):
+    sign_in(page, "admin@eastbrook.example")
+    page.goto("/admin/audit")
+    page.get_by_role("heading", name="Audit log of the platform").wait_for()
+    a11y.check(page)
+    page.get_by_role("link", name="Signed checkpoints of the platform log").click()
+    page.get_by_role("heading", name="Signed checkpoints of the platform's audit log").wait_for()
+    page.get_by_role("button", name="Sign a checkpoint now").click()
+    page.get_by_text("Checkpoint signed at").or_(page.get_by_text("Nothing new to sign")).first.wait_for()
+    assert "asked for by an admin" in page.content() or "Nothing new to sign" in page.content()
+    a11y.check(page)
