@@ -443,3 +443,17 @@ def test_naming_a_contact_without_an_account_on_the_form_says_they_were_invited(
     assert 'value="cook@lunch.example"' in client.get(url).get_data(as_text=True)  # the form shows who was invited
     client.post(url, data=data)  # saved again unchanged: not invited twice
     assert len(outbox(app, "cook@lunch.example")) == 1
+
+
+def test_an_invited_contact_signed_up_in_person_gets_the_grant_at_once(app, factory, money):
+    """An account made for someone by an admin has its address vouched for: no confirmation link to wait for."""
+    with app.app_context():
+        board = [db.session.get(User, p.id) for p in money.board]
+        offer = grants.create_capacity_grant(
+            db.session.get(Grant, money.grant_id).fund_year, board[0], title="Allotment", summary="x", amount=200_00,
+            starts_on=TODAY, ends_on=TODAY + timedelta(days=30), reason="x",
+            body=grants.BodyInput("Growers", "constituted_group", "", "grower@allotment.example")).grant_id
+    grower = factory.person(email="grower@allotment.example")
+    with app.app_context():
+        grant = db.session.get(Grant, offer)
+        assert (grant.contact_id, grant.contact_invited_email) == (grower.id, None)

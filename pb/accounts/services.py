@@ -240,4 +240,5 @@ def create_account(*, name: str, email: str, password_hash: str, postcode: str, 
         record("account.created", user, actor=actor, subject_type="account",
                payload={"email": personal_digest(email), "postcode": personal_digest(normal_postcode),
                         "admin": is_admin})
+        claim_invitations(user)  # its maker vouched for the address, as a confirmation link would
     return user
