@@ -332,8 +332,9 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Deleting voter-roll birth years of rounds published over {years} days ago, "
                    f"and unused unconfirmed accounts over {days} days old ...")
         done = privacy.purge(birth_years_after_days=years, unverified_after_days=days)
-        click.echo(f"Deleted {done['birth_years']:,} birth years, {done['accounts']:,} accounts "
-                   f"and {done['sent_emails']:,} sent emails over {privacy.SENT_EMAILS_KEPT.days} days old.")
+        click.echo(f"Deleted {done['birth_years']:,} birth years, {done['accounts']:,} accounts, "
+                   f"{done['sent_emails']:,} sent emails over {privacy.SENT_EMAILS_KEPT.days} days old and "
+                   f"{done['invitations']:,} invited addresses of ended grants.")
 
     @app.cli.command("backup")
     @click.argument("out_file", type=click.Path(dir_okay=False))

@@ -457,3 +457,24 @@ def test_an_invited_contact_signed_up_in_person_gets_the_grant_at_once(app, fact
     with app.app_context():
         grant = db.session.get(Grant, offer)
         assert (grant.contact_id, grant.contact_invited_email) == (grower.id, None)
+
+
+def test_an_invitation_nobody_took_up_is_cleared_by_the_retention_job_once_the_grant_ends(app, factory, money):
+    with app.app_context():
+        board = [db.session.get(User, p.id) for p in money.board]
+        fund_year = db.session.get(Grant, money.grant_id).fund_year
+        kept, ended = (grants.create_capacity_grant(
+            fund_year, board[0], title=title, summary="x", amount=100_00, starts_on=TODAY,
+            ends_on=TODAY + timedelta(days=30), reason="x",
+            body=grants.BodyInput("Group", "constituted_group", "", f"{title.lower()}@never.example"))
+            for title in ("Kept", "Ended"))
+        grants.approve_decision(ended, board[1])
+        kept, ended = kept.grant_id, ended.grant_id
+        cancel = grants.propose_decision(db.session.get(Grant, ended), board[0], kind="cancel", reason="The group folded")
+        grants.approve_decision(cancel, board[1])
+    result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert "1 invited addresses of ended grants" in result.output, result.output
+    with app.app_context():
+        assert db.session.get(Grant, kept).contact_invited_email == "kept@never.example"  # still waiting for them
+        assert db.session.get(Grant, ended).contact_invited_email is None
+    assert factory.last_entries(1)[0][0] == "privacy.invitations_cleared"

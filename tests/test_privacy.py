@@ -176,4 +176,4 @@ def test_retention_deletes_old_birth_years_and_unused_unconfirmed_accounts(app, 
         for log in db.session.scalars(select(AuditLog)):
             assert verify_log(log) is None
     result = app.test_cli_runner().invoke(args=["privacy", "purge"])
-    assert result.exit_code == 0 and "Deleted 0 birth years, 0 accounts and 0 sent emails over 30 days old." in result.output
+    assert result.exit_code == 0 and "Deleted 0 birth years, 0 accounts, 0 sent emails over 30 days old and 0 invited addresses of ended grants." in result.output

@@ -198,7 +198,9 @@ def purge(*, birth_years_after_days: int, unverified_after_days: int, now=None) 
     - voter-roll birth years, once the round closed that many days ago (its turnout is published);
     - sent emails, after SENT_EMAILS_KEPT;
     - accounts that never confirmed their email nor joined a neighbourhood as verified, and did
-      nothing public (no proposal, comment, support or vote) that many days after registering."""
+      nothing public (no proposal, comment, support or vote) that many days after registering;
+    - the address a grant's contact was invited at, once the grant is cancelled or completed
+      without anyone having taken the invitation up (nobody is left to link it to)."""
     now = now or utcnow()
     closed_before = now - timedelta(days=birth_years_after_days)
     closed_rounds = select(RoundPhase.round_id).where(RoundPhase.phase == PUBLISHED, RoundPhase.started_at < closed_before)
@@ -226,4 +228,10 @@ def purge(*, birth_years_after_days: int, unverified_after_days: int, now=None) 
         if years:
             record("privacy.birth_years_deleted", None, subject_type="voter_roll", subject_id="closed rounds",
                    payload={"entries": years, "after_days": birth_years_after_days})
-    return {"birth_years": years, "accounts": len(ids), "sent_emails": emails}
+        invitations = db.session.execute(update(Grant).where(
+            Grant.contact_invited_email.is_not(None), Grant.status.in_((CANCELLED, COMPLETED)))
+            .values(contact_invited_email=None)).rowcount
+        if invitations:
+            record("privacy.invitations_cleared", None, subject_type="grant", subject_id="ended grants",
+                   payload={"grants": invitations})
+    return {"birth_years": years, "accounts": len(ids), "sent_emails": emails, "invitations": invitations}
