@@ -185,6 +185,7 @@ def test_no_horizontal_scrolling_at_320_pixels(browser, live_server, path):
     if path == "/register":
         page.get_by_role("button", name="Create account").click()
         page.locator(".error-summary").wait_for()
+        page.wait_for_load_state("load")  # its stylesheet too, before measuring
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     context.close()
 

@@ -11,7 +11,9 @@ PHONE = {"width": 320, "height": 640}
 
 
 def fits_the_screen(page):
-    """Nothing on the page needs scrolling sideways (scrolling regions excepted)."""
+    """Nothing on the page needs scrolling sideways (scrolling regions excepted). Measured once the
+    page has loaded: a heading can be on screen before the stylesheet that stacks wide tables."""
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
