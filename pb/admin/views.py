@@ -16,6 +16,7 @@ from pb.ledger.views import entries_page, page_number, verification
 from pb.neighbourhoods import services
 from pb.neighbourhoods.forms import AreaForm, GrantRoleForm, NeighbourhoodForm, RevokeRoleForm
 from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
+from pb.posting import one_button
 from pb.services import ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -143,15 +144,10 @@ def platform_log():
 @admin_only
 def platform_checkpoint():
     """Sign the platform log's head now (the scheduled `flask audit checkpoint` does it daily)."""
-    if EmptyForm().validate_on_submit():
-        audit_log = existing_log(None)
-        try:
-            row = checkpoint_if_grown(audit_log, "asked for by an admin") if audit_log else None
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"Checkpoint signed at {row.size:,} entries." if row else
-                  "Nothing new to sign: the latest checkpoint covers every entry.", "success")
+    audit_log = existing_log(None)
+    one_button(lambda: checkpoint_if_grown(audit_log, "asked for by an admin") if audit_log else None,
+               lambda row: f"Checkpoint signed at {row.size:,} entries." if row else
+               "Nothing new to sign: the latest checkpoint covers every entry.")
     return redirect(url_for("ledger.platform_checkpoints"))
 
 

@@ -13,6 +13,7 @@ from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.money import pounds as money
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
+from pb.posting import attempt, one_button
 from pb.proposals.images import MAX_UPLOAD_BYTES
 from pb.ratelimits import DOWNLOADS, UPLOADS, on_get, on_post, person_or_address
 from pb.services import ServiceError
@@ -47,9 +48,13 @@ def _page(form, *, heading, fields, submit, asset=None, intro=None, after=None, 
         400 if form.has_errors else 200
 
 
+def _asset_url(asset) -> str:
+    return url_for("assets.show", slug=g.neighbourhood.slug, number=asset.number)
+
+
 def _done(asset, message: str):
     flash(message, "success")
-    return redirect(url_for("assets.show", slug=g.neighbourhood.slug, number=asset.number))
+    return redirect(_asset_url(asset))
 
 
 def _viewer() -> dict:
@@ -137,13 +142,7 @@ def remove_photo(slug, photo_id):
     if picture is None:
         abort(404)
     asset = load_asset_by_id(picture.asset_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            photos.remove_photo(picture, current_user)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash("Photo removed.", "success")
+    one_button(lambda: photos.remove_photo(picture, current_user), "Photo removed.")
     return redirect(url_for("assets.show", slug=slug, number=asset.number))
 
 
@@ -151,13 +150,8 @@ def remove_photo(slug, photo_id):
 @signed_in
 def follow(slug, number):
     asset = load_asset(number)
-    if EmptyForm().validate_on_submit():
-        try:
-            following.follow_asset(asset, current_user)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"You will get an email at each step of {asset.name}'s story and before each deadline.", "success")
+    one_button(lambda: following.follow_asset(asset, current_user),
+               f"You will get an email at each step of {asset.name}'s story and before each deadline.")
     return redirect(url_for("assets.show", slug=slug, number=number))
 
 
@@ -176,15 +170,10 @@ def unfollow(slug, number):
 @roles(RESIDENT, FACILITATOR, verified_resident=True)
 def new(slug):
     form = AssetForm()
-    if form.validate_on_submit():
-        try:
-            asset = services.register_asset(g.neighbourhood, current_user, services.AssetInput(
-                form.name.data, form.address.data, form.postcode.data, form.kind.data, form.owner.data, form.why.data))
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            return _done(asset, f"{asset.name} is on the register as {asset.reference}. Nominate it for listing next.")
-    return _page(form, heading="Add a place to the register", fields=["name", "kind", "address", "postcode", "owner", "why"],
+    done = attempt(form, lambda: services.register_asset(g.neighbourhood, current_user, services.AssetInput(
+        form.name.data, form.address.data, form.postcode.data, form.kind.data, form.owner.data, form.why.data)),
+        lambda asset: f"{asset.name} is on the register as {asset.reference}. Nominate it for listing next.", _asset_url)
+    return done or _page(form, heading="Add a place to the register", fields=["name", "kind", "address", "postcode", "owner", "why"],
                  submit="Add it to the register", intro=[
                      "A pub, hall, shop, green space or sports ground the community uses and wants to keep. Once it is "
                      "on the register, a local group can nominate it to the council as an asset of community value."])
@@ -195,14 +184,10 @@ def new(slug):
 def nominate(slug, number):
     asset = load_asset(number)
     form = NominationForm()
-    if form.validate_on_submit():
-        try:
-            services.start_nomination(asset, current_user, group_name=form.group_name.data, group_kind=form.group_kind.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            return _done(asset, "The nomination is started, with your name first. Ask other residents to add theirs.")
-    return _page(form, heading="Nominate it as an asset of community value", fields=["group_name", "group_kind"],
+    done = attempt(form, lambda: services.start_nomination(asset, current_user, group_name=form.group_name.data,
+                                                           group_kind=form.group_kind.data),
+                   "The nomination is started, with your name first. Ask other residents to add theirs.", _asset_url(asset))
+    return done or _page(form, heading="Nominate it as an asset of community value", fields=["group_name", "group_kind"],
                  submit="Start the nomination", asset=asset, intro=[
                      "The council lists a place if its main use furthers the community's social wellbeing or "
                      "interests, now or in the recent past, and could again."])
@@ -260,15 +245,11 @@ def nomination_pack(slug, number):
 def decision(slug, number):
     asset = load_asset(number)
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            services.record_decision(asset, current_user, outcome=form.outcome.data, decided_on=form.decided_on.data,
-                                     reference=form.reference.data, reasons=form.reasons.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            return _done(asset, "The council's decision is recorded.")
-    return _page(form, heading="Record the council's decision", fields=["outcome", "decided_on", "reference", "reasons"],
+    done = attempt(form, lambda: services.record_decision(asset, current_user, outcome=form.outcome.data,
+                                                          decided_on=form.decided_on.data, reference=form.reference.data,
+                                                          reasons=form.reasons.data),
+                   "The council's decision is recorded.", _asset_url(asset))
+    return done or _page(form, heading="Record the council's decision", fields=["outcome", "decided_on", "reference", "reasons"],
                  submit="Record the decision", asset=asset)
 
 
@@ -277,14 +258,9 @@ def decision(slug, number):
 def notice(slug, number):
     asset = load_asset(number)
     form = NoticeForm()
-    if form.validate_on_submit():
-        try:
-            services.record_notice(asset, current_user, notified_on=form.notified_on.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            return _done(asset, "The notice is recorded: the deadlines are on the asset's page.")
-    return _page(form, heading="The owner intends to sell", fields=["notified_on"], submit="Record the notice", asset=asset,
+    done = attempt(form, lambda: services.record_notice(asset, current_user, notified_on=form.notified_on.data),
+                   "The notice is recorded: the deadlines are on the asset's page.", _asset_url(asset))
+    return done or _page(form, heading="The owner intends to sell", fields=["notified_on"], submit="Record the notice", asset=asset,
                  intro=["A community group has six weeks from this date to ask to be treated as a potential bidder."])
 
 
@@ -293,15 +269,10 @@ def notice(slug, number):
 def correct(slug, number):
     asset = load_asset(number)
     form = CorrectionForm()
-    if form.validate_on_submit():
-        try:
-            services.correct_date(asset, current_user, what=form.what.data, new_date=form.new_date.data,
-                                  reason=form.reason.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            return _done(asset, "The date is corrected; the first date and your reason stay on the asset's page.")
-    return _page(form, heading="Correct a recorded date", fields=["what", "new_date", "reason"], submit="Correct the date",
+    done = attempt(form, lambda: services.correct_date(asset, current_user, what=form.what.data,
+                                                       new_date=form.new_date.data, reason=form.reason.data),
+                   "The date is corrected; the first date and your reason stay on the asset's page.", _asset_url(asset))
+    return done or _page(form, heading="Correct a recorded date", fields=["what", "new_date", "reason"], submit="Correct the date",
                  asset=asset, intro=["The date first recorded is kept beside the correction, with your reason."])
 
 
@@ -320,17 +291,12 @@ def _open_bid(asset):
 def bid(slug, number):
     asset = load_asset(number)
     form = BidForm()
-    if form.validate_on_submit():
-        try:
-            services.record_bid(asset, current_user, services.BidInput(
-                form.group_name.data, form.intended_on.data, form.purchase_price.data, form.valuation.data,
-                form.valued_on.data, form.valuer.data, form.refurbishment.data, form.refurbishment_kind.data,
-                form.running_costs.data, form.running_kind.data, form.target.data))
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            return _done(asset, "The bid is recorded. Residents can pledge to it from this page.")
-    return _page(form, heading="A community bid", asset=asset, submit="Record the bid",
+    done = attempt(form, lambda: services.record_bid(asset, current_user, services.BidInput(
+        form.group_name.data, form.intended_on.data, form.purchase_price.data, form.valuation.data,
+        form.valued_on.data, form.valuer.data, form.refurbishment.data, form.refurbishment_kind.data,
+        form.running_costs.data, form.running_kind.data, form.target.data)),
+                   "The bid is recorded. Residents can pledge to it from this page.", _asset_url(asset))
+    return done or _page(form, heading="A community bid", asset=asset, submit="Record the bid",
                  fields=["group_name", "intended_on", "purchase_price", "valuation", "valued_on", "valuer", "refurbishment",
                          "refurbishment_kind", "running_costs", "running_kind", "target"],
                  intro=["What the group needs to raise: the parts must add up to the total."])
@@ -397,15 +363,11 @@ def withdraw_pledge(slug, number):
 def funding(slug, number):
     asset = load_asset(number)
     form = FundingForm()
-    if form.validate_on_submit():
-        try:
-            services.add_funding(_open_bid(asset), current_user, source=form.source.data, kind=form.kind.data,
-                                 amount=form.amount.data, secured=form.secured.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            return _done(asset, "The funding is added to the bid's plan.")
-    return _page(form, heading="Add a grant or loan to the bid", asset=asset, submit="Add it",
+    done = attempt(form, lambda: services.add_funding(_open_bid(asset), current_user, source=form.source.data,
+                                                      kind=form.kind.data, amount=form.amount.data,
+                                                      secured=form.secured.data),
+                   "The funding is added to the bid's plan.", _asset_url(asset))
+    return done or _page(form, heading="Add a grant or loan to the bid", asset=asset, submit="Add it",
                  fields=["source", "kind", "amount", "secured"])
 
 
@@ -414,16 +376,12 @@ def funding(slug, number):
 def outcome(slug, number):
     asset = load_asset(number)
     form = OutcomeForm()
-    if form.validate_on_submit():
-        try:
-            services.record_outcome(_open_bid(asset), current_user, bought=form.outcome.data == "bought",
-                                    outcome_on=form.outcome_on.data, price_paid=form.price_paid.data,
-                                    reason=form.reason.data)
-        except ServiceError as error:
-            form.fail(error)
-        else:
-            return _done(asset, "How the bid ended is recorded.")
-    return _page(form, heading="How the bid ended", asset=asset, submit="Record it",
+    done = attempt(form, lambda: services.record_outcome(_open_bid(asset), current_user,
+                                                         bought=form.outcome.data == "bought",
+                                                         outcome_on=form.outcome_on.data, price_paid=form.price_paid.data,
+                                                         reason=form.reason.data),
+                   "How the bid ended is recorded.", _asset_url(asset))
+    return done or _page(form, heading="How the bid ended", asset=asset, submit="Record it",
                  fields=["outcome", "outcome_on", "price_paid", "reason"])
 
 

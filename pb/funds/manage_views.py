@@ -13,6 +13,7 @@ from pb.extensions import db
 from pb.forms import EmptyForm, choices
 from pb.money import plain_pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
+from pb.posting import attempt, one_button
 from pb.ratelimits import UPLOADS, on_post, person_or_address
 from pb.rounds.views import load_round
 from pb.services import ServiceError
@@ -51,32 +52,6 @@ def _page(form, *, heading, fields, submit, back=None, intro=None, caption=None,
         400 if form.has_errors else 200
 
 
-def _attempt(form, call, success, target):
-    """Validate, call the service; on success flash and redirect (success and target may take the result)."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        result = call()
-    except ServiceError as error:
-        form.fail(error)
-        return None
-    flash(success(result) if callable(success) else success, "success")
-    return redirect(target(result) if callable(target) else target)
-
-
-def _act(call, success) -> None:
-    """A one-button action: check the form's token, call the service, flash what happened (success
-    may take the result)."""
-    if not EmptyForm().validate_on_submit():
-        return
-    try:
-        result = call()
-    except ServiceError as error:
-        flash(error.message, "error")
-    else:
-        flash(success(result) if callable(success) else success, "success")
-
-
 def _mine() -> set[str]:
     return {m.role for m in current_user.roles_in(g.neighbourhood)}
 
@@ -106,7 +81,7 @@ def dashboard(slug):
 @roles(FACILITATOR)
 def new_fund(slug):
     form = FundForm()
-    done = _attempt(form, lambda: planning.create_fund(g.neighbourhood, current_user, name=form.name.data,
+    done = attempt(form, lambda: planning.create_fund(g.neighbourhood, current_user, name=form.name.data,
                                                        first_year=form.first_year.data, years=form.years.data,
                                                        description=form.description.data),
                     "Fund set up. Next: add where its money comes from and plan its years.", _fund_page)
@@ -134,7 +109,7 @@ def plan(slug, fund_id):
     form = PlanForm(data={"financial_year": year, "planned": existing.planned if existing else None,
                           "capacity_percent": existing.capacity_percent if existing else None,
                           "capacity_amount": existing.capacity_amount if existing else None})
-    done = _attempt(form, lambda: planning.set_year_plan(
+    done = attempt(form, lambda: planning.set_year_plan(
         fund_, current_user, financial_year=form.financial_year.data, planned=form.planned.data,
         capacity_percent=form.capacity_percent.data, capacity_amount=form.capacity_amount.data),
         "Plan saved.", _fund_page(fund_))
@@ -148,7 +123,7 @@ def plan(slug, fund_id):
 def new_source(slug, fund_id):
     fund_ = load_fund(fund_id)
     form = SourceForm()
-    done = _attempt(form, lambda: planning.add_source(fund_, current_user, name=form.name.data, kind=form.kind.data),
+    done = attempt(form, lambda: planning.add_source(fund_, current_user, name=form.name.data, kind=form.kind.data),
                     "Source added. Record what it promised for each year.", _fund_page(fund_))
     return done or _page(form, heading="Add where the money comes from", caption=fund_.name, fields=("name", "kind"),
                          submit="Add the source", back=_fund_page(fund_))
@@ -171,7 +146,7 @@ def promise(slug, fund_id):
     fund_ = load_fund(fund_id)
     form = PromiseForm()
     form.source_id.choices = _source_choices(fund_)
-    done = _attempt(form, lambda: planning.set_promise(_source(fund_, form.source_id.data), current_user,
+    done = attempt(form, lambda: planning.set_promise(_source(fund_, form.source_id.data), current_user,
                                                        financial_year=form.financial_year.data, amount=form.amount.data),
                     "Promise recorded.", _fund_page(fund_))
     return done or _page(form, heading="Record what a source promised", caption=fund_.name, submit="Save",
@@ -184,7 +159,7 @@ def receipt(slug, fund_id):
     fund_ = load_fund(fund_id)
     form = ReceiptForm()
     form.source_id.choices = _source_choices(fund_)
-    done = _attempt(form, lambda: planning.record_receipt(_source(fund_, form.source_id.data), current_user,
+    done = attempt(form, lambda: planning.record_receipt(_source(fund_, form.source_id.data), current_user,
                                                           amount=form.amount.data, received_on=form.received_on.data,
                                                           reference=form.reference.data),
                     "Money received recorded.", _fund_page(fund_))
@@ -197,7 +172,7 @@ def receipt(slug, fund_id):
 def settings(slug):
     hood = g.neighbourhood
     form = SettingsForm(obj=hood)
-    done = _attempt(form, lambda: planning.set_money_settings(
+    done = attempt(form, lambda: planning.set_money_settings(
         hood, current_user, giving_prefix=form.giving_prefix.data,
         payment_approval_threshold=form.payment_approval_threshold.data,
         full_reporting_threshold=form.full_reporting_threshold.data,
@@ -225,7 +200,7 @@ def round_fund(slug, round_id):
             raise ServiceError("Choose one of the fund years listed", field="fund_year_id")
         return planning.allocate_round(round_, current_user, chosen)
 
-    done = _attempt(form, choose, "Saved where the round's money comes from.",
+    done = attempt(form, choose, "Saved where the round's money comes from.",
                     url_for("rounds.show", slug=slug, round_id=round_.id))
     intro = [f"The round's {plain_pounds(round_.total_budget)} pound budget is drawn from one {round_.fund_year} fund year."]
     if not options:
@@ -254,7 +229,7 @@ def new_capacity_grant(slug, fund_id):
             conditions=form.conditions.data, body=grants.BodyInput(form.body_name.data, form.body_type.data,
                                                                    form.body_number.data, form.contact_email.data))
 
-    done = _attempt(form, award, "Capacity-building grant proposed. It is awarded when enough board members approve it.",
+    done = attempt(form, award, "Capacity-building grant proposed. It is awarded when enough board members approve it.",
                     lambda decision: _grant_page(decision.grant))
     return done or _page(form, heading="Award a capacity-building grant", caption=fund_.name, submit="Propose the grant",
                          fields=("title", "summary", "fund_year_id", "amount", "starts_on", "ends_on", "body_name",
@@ -290,7 +265,7 @@ def body(slug, grant_id):
     form = BodyForm(data={"body_name": grant_.body_name, "body_type": grant_.body_type or None,
                           "body_number": grant_.body_number, "conditions": grant_.conditions,
                           "contact_email": grant_.contact.email if grant_.contact else grant_.contact_invited_email or ""})
-    done = _attempt(form, lambda: grants.set_accountable_body(grant_, current_user, grants.BodyInput(
+    done = attempt(form, lambda: grants.set_accountable_body(grant_, current_user, grants.BodyInput(
         form.body_name.data, form.body_type.data, form.body_number.data, form.contact_email.data),
         conditions=form.conditions.data), _saved_body, _grant_page(grant_))
     return done or _page(form, heading="Who receives the grant", caption=f"{grant_.reference}: {grant_.title}",
@@ -303,7 +278,7 @@ def body(slug, grant_id):
 def decide(slug, grant_id):
     grant_ = load_grant(grant_id)
     form = DecisionForm(data={"amount": grant_.amount, "starts_on": grant_.starts_on, "ends_on": grant_.ends_on})
-    done = _attempt(form, lambda: grants.propose_decision(
+    done = attempt(form, lambda: grants.propose_decision(
         grant_, current_user, kind=form.kind.data, reason=form.reason.data,
         changes={"amount": form.amount.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data}),
         "Decision proposed with your approval. It is made when enough board members approve it.", _grant_page(grant_))
@@ -318,7 +293,7 @@ def decide(slug, grant_id):
 @roles(BOARD_MEMBER)
 def approve_decision(slug, decision_id):
     decision = load_decision(decision_id)
-    _act(lambda: grants.approve_decision(decision, current_user),
+    one_button(lambda: grants.approve_decision(decision, current_user),
          lambda made: "Approved: the decision is made." if made else "Approved. More board members need to approve it.")
     return redirect(_grant_page(decision.grant))
 
@@ -330,7 +305,7 @@ def new_payment(slug, grant_id):
     form = PaymentForm()
     form.tranche_id.choices = choices([("", "Not a scheduled tranche"), *(
         (str(t.id), f"{t.label}: {plain_pounds(t.amount)} pounds due {t.due_on:%-d %B %Y}") for t in grant_.tranches)])
-    done = _attempt(form, lambda: payments.record_payment(
+    done = attempt(form, lambda: payments.record_payment(
         grant_, current_user, amount=form.amount.data, paid_on=form.paid_on.data, spend=form.spend.data,
         financial_year=form.financial_year.data, reference=form.reference.data,
         tranche_id=int(form.tranche_id.data) if (form.tranche_id.data or "").isdigit() else None),
@@ -354,7 +329,7 @@ def payment_done(slug, payment_id):
 @roles(BOARD_MEMBER)
 def approve_payment(slug, payment_id):
     payment = load_payment(payment_id)
-    _act(lambda: payments.approve_payment(payment, current_user),
+    one_button(lambda: payments.approve_payment(payment, current_user),
          f"Payment of {plain_pounds(payment.amount)} pounds approved: it now counts as paid.")
     return redirect(request.form.get("back") if request.form.get("back") == url_for("funds_admin.dashboard", slug=slug)
                     else _grant_page(payment.grant))
@@ -365,7 +340,7 @@ def approve_payment(slug, payment_id):
 def new_return(slug, grant_id):
     grant_ = load_grant(grant_id)
     form = ReturnForm()
-    done = _attempt(form, lambda: payments.record_return(grant_, current_user, amount=form.amount.data,
+    done = attempt(form, lambda: payments.record_return(grant_, current_user, amount=form.amount.data,
                                                          returned_on=form.returned_on.data, reference=form.reference.data),
                     "Money paid back recorded. It goes back to the fund.", _grant_page(grant_))
     return done or _page(form, heading="Record money paid back", caption=f"{grant_.reference}: {grant_.title}",
@@ -377,7 +352,7 @@ def new_return(slug, grant_id):
 def new_tranche(slug, grant_id):
     grant_ = load_grant(grant_id)
     form = TrancheForm()
-    done = _attempt(form, lambda: payments.add_tranche(grant_, current_user, label=form.label.data,
+    done = attempt(form, lambda: payments.add_tranche(grant_, current_user, label=form.label.data,
                                                        due_on=form.due_on.data, amount=form.amount.data),
                     "Tranche scheduled.", _grant_page(grant_))
     return done or _page(form, heading="Schedule a tranche", caption=f"{grant_.reference}: {grant_.title}",
@@ -389,7 +364,7 @@ def new_tranche(slug, grant_id):
 def new_milestone(slug, grant_id):
     grant_ = load_grant(grant_id)
     form = MilestoneForm()
-    done = _attempt(form, lambda: delivery.add_milestone(grant_, current_user, title=form.title.data,
+    done = attempt(form, lambda: delivery.add_milestone(grant_, current_user, title=form.title.data,
                                                          due_on=form.due_on.data),
                     "Milestone set.", _grant_page(grant_))
     return done or _page(form, heading="Set a milestone", caption=f"{grant_.reference}: {grant_.title}",
@@ -401,7 +376,7 @@ def new_milestone(slug, grant_id):
 def interest(slug, grant_id):
     grant_ = load_grant(grant_id)
     form = InterestForm()
-    done = _attempt(form, lambda: grants.declare_interest(grant_, current_user, form.description.data),
+    done = attempt(form, lambda: grants.declare_interest(grant_, current_user, form.description.data),
                     "Interest declared. You will take no part in decisions or payments on this grant.",
                     _grant_page(grant_))
     return done or _page(form, heading="Declare an interest", caption=f"{grant_.reference}: {grant_.title}",
@@ -412,7 +387,7 @@ def interest(slug, grant_id):
 @roles(FACILITATOR)
 def complete(slug, grant_id):
     grant_ = load_grant(grant_id)
-    _act(lambda: grants.complete_grant(grant_, current_user),
+    one_button(lambda: grants.complete_grant(grant_, current_user),
          lambda released: f"{grant_.reference} is completed." + (
              f" {plain_pounds(released)} pounds not paid goes back to the fund." if released else ""))
     return redirect(_grant_page(grant_))
@@ -458,7 +433,7 @@ def post_update(slug, grant_id):
                                     milestone_id=int(form.milestone_id.data) if (form.milestone_id.data or "").isdigit()
                                     else None)
 
-    done = _attempt(form, post, "Update posted. Everyone following the project gets it by email.",
+    done = attempt(form, post, "Update posted. Everyone following the project gets it by email.",
                     url_for("funds.story", slug=slug, grant_id=grant_.id))
     intro = [f"For {grant_.body_name or 'the group'}: tell residents how {grant_.title} is going."]
     if grant_.contact_id != current_user.id:

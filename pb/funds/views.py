@@ -13,8 +13,8 @@ from pb.downloads import attachment
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
+from pb.posting import one_button
 from pb.ratelimits import DOWNLOADS, on_get
-from pb.services import ServiceError
 
 from . import delivery, giving
 from .charts import year_bars
@@ -79,14 +79,8 @@ def photo(slug, update_id):
 @signed_in
 def follow(slug, grant_id):
     grant = load_grant(grant_id)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        try:
-            delivery.follow_grant(grant, current_user)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"You will get an email when {grant.title} posts an update.", "success")
+    one_button(lambda: delivery.follow_grant(grant, current_user),
+               f"You will get an email when {grant.title} posts an update.")
     return redirect(url_for("funds.story", slug=slug, grant_id=grant.id))
 
 
