@@ -1,7 +1,10 @@
 """What every service function shares: one transaction, and a way to say no with a reason."""
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
+
+from sqlalchemy import select, update
 
 from pb.extensions import db
 
@@ -49,3 +52,38 @@ def keep_loaded_after_commit() -> None:
     written moments ago in this request, so reloading every object after the commit, SQLAlchemy's
     default, would only repeat queries. Lasts for this request's session alone."""
     db.session().expire_on_commit = False
+
+
+def lock_row(model, row_id: int):
+    """Take the write lock on one row for the rest of this transaction, then forget everything read
+    before it, so that every rule checked from here on reads what is true now.
+
+    A rule checked against a figure (what a grant has left unpaid, what a year has left) holds only
+    if nobody else can change that figure between the check and the write: so the check runs after
+    this, inside the writing transaction. PostgreSQL locks the row (SELECT ... FOR UPDATE: a second
+    request waits here until the first commits). SQLite has one writer at a time, and a transaction
+    only becomes the writer at its first write, so a no-op UPDATE makes it the writer before it reads.
+    """
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(model).where(model.id == row_id).values(id=model.id)
+                           .execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
+    db.session.expire_all()
+    return db.session.get(model, row_id)
+
+
+def under_lock(owner):
+    """Run a service inside one transaction that first locks the row owning the figures it checks.
+    `owner(*args, **kwargs)` names that row as (model, id), or None for no lock. A refusal rolls back and frees the lock."""
+    def wrap(service):
+        @functools.wraps(service)
+        def run(*args, **kwargs):
+            row = owner(*args, **kwargs)
+            with transaction():
+                if row is not None:
+                    lock_row(*row)
+                return service(*args, **kwargs)
+        return run
+    return wrap

@@ -17,6 +17,8 @@ def ledger_money(entries: list[dict]) -> tuple[dict[str, dict], dict[str, int]]:
                                  "status": payload["status"]}
         elif action == "payment.approved" and subject in payments:
             payments[subject]["status"] = PAID
+        elif action == "payment.voided" and subject in payments:
+            payments[subject]["status"] = "voided"
         elif action == "payment.returned":
             payments[subject] = {"grant": payload["grant"], "kind": "return", "amount": payload["amount"], "status": PAID}
         elif action == "round.phase_changed":

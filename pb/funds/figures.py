@@ -30,6 +30,7 @@ from .models import (
     Payment,
     SourcePromise,
     SourceReceipt,
+    VOIDED,
 )
 
 DECIDED_PHASES = PHASES[PHASES.index(PUBLISHED):]
@@ -131,6 +132,12 @@ def grant_committed():
     return case((Grant.status.in_((CANCELLED, COMPLETED)), paid), else_=Grant.amount)
 
 
+def fund_lock(fund_year: FundYear | None):
+    """The row every money rule of a fund is checked under (pb.services.under_lock): the fund itself,
+    since a year's figures depend on the years before it."""
+    return None if fund_year is None else (Fund, fund_year.fund_id)
+
+
 def fund_figures(fund: Fund, today: date | None = None) -> FundFigures:
     today = today or timeutil.today()
     plan = {fy.financial_year: fy for fy in db.session.scalars(select(FundYear).where(FundYear.fund_id == fund.id))}
@@ -174,6 +181,8 @@ def fund_figures(fund: Fund, today: date | None = None) -> FundFigures:
             year = by_year.get(fy)
             if year is None:
                 continue
+            if status == VOIDED:
+                continue
             if kind == RETURN:
                 year.returned += int(amount)
             elif status == PAID:
@@ -201,7 +210,7 @@ def grant_money(grant_ids: list[int], scope=None) -> dict[int, dict[str, int]]:
             select(Payment.grant_id, Payment.kind, Payment.status, func.sum(Payment.amount))
             .where(Payment.grant_id.in_(grant_ids if scope is None else scope))
             .group_by(Payment.grant_id, Payment.kind, Payment.status)):
-        if gid not in out:
+        if gid not in out or status == VOIDED:
             continue
         key = "returned" if kind == RETURN else "paid" if status == PAID else "awaiting"
         out[gid][key] += int(amount)

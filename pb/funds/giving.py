@@ -16,7 +16,7 @@ from pb.extensions import db
 from pb.money import plain_pounds
 
 from .figures import FundFigures, grant_money
-from .models import CANCELLED, OFFERED, PAID, PAYMENT, RETURN, Fund, FundYear, Grant, Payment
+from .models import CANCELLED, OFFERED, PAID, PAYMENT, RETURN, VOIDED, Fund, FundYear, Grant, Payment
 
 STANDARD_VERSION = "1.4"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -121,7 +121,9 @@ def giving_package(hood, grants: list[Grant], *, base_url: str, download_url: st
 
 GRANT_COLUMNS = ("reference", "title", "fund", "financial_year", "round", "capacity_building", "status", "amount",
                  "paid", "returned", "starts_on", "ends_on", "awarded_on", "body", "body_type", "body_number")
-PAYMENT_COLUMNS = ("grant", "kind", "status", "amount", "date", "financial_year", "spend", "reference")
+# The public never sees a payment's bank reference: it can carry account details. Voided payments
+# (never made: their grant was cancelled first) are left out.
+PAYMENT_COLUMNS = ("grant", "kind", "status", "amount", "date", "financial_year", "spend")
 
 
 def grant_records(grants: list[Grant]) -> list[dict]:
@@ -139,11 +141,10 @@ def payment_records(grants: list[Grant]) -> list[dict]:
     by_id = {g.id: g for g in grants}
     if not by_id:
         return []
-    rows = db.session.scalars(select(Payment).where(Payment.grant_id.in_(list(by_id)))
+    rows = db.session.scalars(select(Payment).where(Payment.grant_id.in_(list(by_id)), Payment.status != VOIDED)
                               .order_by(Payment.paid_on, Payment.id)).all()
     return [{"grant": by_id[p.grant_id].reference, "kind": p.kind, "status": p.status, "amount": plain_pounds(p.amount),
-             "date": p.paid_on.isoformat(), "financial_year": p.financial_year, "spend": p.spend,
-             "reference": p.reference} for p in rows]
+             "date": p.paid_on.isoformat(), "financial_year": p.financial_year, "spend": p.spend} for p in rows]
 
 
 def to_csv(records: list[dict], columns) -> str:

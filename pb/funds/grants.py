@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from pb import timeutil
 from pb.accounts.models import User
@@ -18,20 +18,21 @@ from pb.ledger.services import personal_digest, record
 from pb.mail import queue_email
 from pb.money import pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER, Membership
-from pb.neighbourhoods.services import require_role, role_in
+from pb.neighbourhoods.services import ROLE_REVOKED_HOOKS, require_role, role_in
 from pb.notifications import link
 from pb.proposals.models import InterestDeclaration, Proposal
 from pb.rounds.models import Round
-from pb.services import ServiceError, transaction
+from pb.services import ServiceError, transaction, under_lock
 from pb.text import required_text
 from pb.timeutil import utcnow
 
 from . import contacts
-from .figures import grant_money, year_end, year_figures
+from .figures import fund_lock, grant_money, year_end, year_figures
 from .models import (
     ACTIVE,
     APPROVE,
     APPROVED,
+    AWAITING_APPROVAL,
     BODY_TYPES,
     CANCEL,
     CANCELLED,
@@ -44,12 +45,14 @@ from .models import (
     SUSPEND,
     SUSPENDED,
     VARY,
+    VOIDED,
     DecisionApproval,
     FundYear,
     Grant,
     GrantDecision,
     GrantInterest,
     GrantVersion,
+    Payment,
 )
 
 
@@ -218,6 +221,7 @@ def create_direct_grant(fund_year: FundYear, member: User, *, title: str, summar
                          spend=spend, about=about)
 
 
+@under_lock(lambda fund_year, *args, **kwargs: fund_lock(fund_year))
 def _direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str, amount: int | None,
                   starts_on: date | None, ends_on: date | None, body: BodyInput, reason: str, conditions: str,
                   capacity_building: bool, spend: str = "revenue", about: dict | None = None) -> GrantDecision:
@@ -237,6 +241,9 @@ def _direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str
     if capacity_building and amount > figures.capacity_left:
         raise ServiceError(f"{fund_year.financial_year}'s capacity-building share has {pounds(figures.capacity_left)} "
                            f"left, so a grant of {pounds(amount)} is too much", field="amount")
+    if capacity_building and amount > figures.remaining:
+        raise ServiceError(f"{fund_year.financial_year} has {pounds(figures.remaining)} left in all, so a grant of "
+                           f"{pounds(amount)} is too much, whatever its capacity-building share says", field="amount")
     if not capacity_building and amount > figures.for_rounds:
         raise ServiceError(f"{fund_year.financial_year} holds {pounds(figures.for_rounds)} not yet granted or ring-fenced, "
                            f"so a grant of {pounds(amount)} is too much", field="amount")
@@ -261,7 +268,7 @@ def _direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str
         db.session.flush()
         db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
         db.session.flush()
-        made = _maybe_make(decision)
+        made = _maybe_make(decision, member)
         record("grant.capacity_grant_proposed" if capacity_building else "grant.direct_grant_proposed", grant,
                actor=member, neighbourhood=hood,
                payload={"grant": grant.reference, "fund_year": fund_year.financial_year, "title": title,
@@ -283,6 +290,11 @@ def interested(grant: Grant) -> dict[int, str]:
     return out
 
 
+def _grant_fund(grant: Grant, *args, **kwargs):
+    return fund_lock(grant.fund_year)
+
+
+@under_lock(_grant_fund)
 def declare_interest(grant: Grant, user: User, description: str) -> GrantInterest:
     if role_in(user, grant.neighbourhood_id, BOARD_MEMBER) is None and \
             role_in(user, grant.neighbourhood_id, TREASURER) is None:
@@ -295,9 +307,41 @@ def declare_interest(grant: Grant, user: User, description: str) -> GrantInteres
         row = GrantInterest(grant_id=grant.id, user_id=user.id, description=description)
         db.session.add(row)
         db.session.flush()
+        withdrawn = _withdraw_approvals(grant, user)
         record("grant.interest_declared", row, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
-               payload={"grant": grant.reference, "description": description})
+               payload={"grant": grant.reference, "description": description,
+                        "approvals_withdrawn": [decision.id for decision in withdrawn]})
     return row
+
+
+def _withdraw_approvals(grant: Grant, user: User) -> list[GrantDecision]:
+    """Inside the caller's transaction: someone no longer free to decide on this grant (an interest
+    declared, or off the board) takes back their approvals of its open decisions."""
+    decisions = db.session.scalars(select(GrantDecision).join(DecisionApproval).where(
+        GrantDecision.grant_id == grant.id, GrantDecision.status == OPEN, DecisionApproval.member_id == user.id)).all()
+    if decisions:
+        db.session.execute(delete(DecisionApproval).where(
+            DecisionApproval.member_id == user.id, DecisionApproval.decision_id.in_([d.id for d in decisions])))
+    return decisions
+
+
+def withdraw_on_leaving_board(membership: Membership, actor: User | None) -> None:
+    """A board member's role is revoked (pb.neighbourhoods.services calls this in its transaction):
+    their approvals of open grant decisions go with it, each recorded."""
+    if membership.role != BOARD_MEMBER:
+        return
+    approved = (select(GrantDecision.grant_id).join(DecisionApproval, DecisionApproval.decision_id == GrantDecision.id)
+                .where(GrantDecision.status == OPEN, DecisionApproval.member_id == membership.user_id))
+    grants = db.session.scalars(select(Grant).where(Grant.neighbourhood_id == membership.neighbourhood_id,
+                                                    Grant.id.in_(approved)).order_by(Grant.number)).all()
+    for grant in grants:
+        withdrawn = _withdraw_approvals(grant, membership.user)
+        record("grant.approval_withdrawn", grant, actor=actor, neighbourhood=membership.neighbourhood,
+               payload={"grant": grant.reference, "person": membership.user.pseudonym, "why": "left the board",
+                        "decisions": [decision.id for decision in withdrawn]})
+
+
+ROLE_REVOKED_HOOKS.append(withdraw_on_leaving_board)
 
 
 def board_free_of(grant: Grant) -> list[User]:
@@ -311,6 +355,13 @@ def quorum(grant: Grant) -> int:
     """More than half of the board members free of an interest in the grant, as for results."""
     free = board_free_of(grant)
     return len(free) // 2 + 1 if free else 0
+
+
+def free_approvals(decision: GrantDecision) -> int:
+    """Approvals that count now: from members still on the board and free of an interest in the grant."""
+    free = {member.id for member in board_free_of(decision.grant)}
+    return db.session.scalar(select(func.count()).select_from(DecisionApproval).where(
+        DecisionApproval.decision_id == decision.id, DecisionApproval.member_id.in_(free))) if free else 0
 
 
 # --- the board's decisions --------------------------------------------------------------------------------
@@ -334,11 +385,16 @@ def _variation(grant: Grant, changes: dict) -> dict:
         raise ServiceError("Change the amount or a date: the grant already has these terms", field="amount")
     increase = amount - grant.amount
     if increase > 0:
+        # A capacity grant the board awarded grows only within the ring-fence (and what the year has
+        # left); any other grant only within what the year holds outside it.
         figures = year_figures(grant.fund_year)
-        room = figures.capacity_left if grant.capacity_building and grant.round_id is None else figures.remaining
+        if grant.capacity_building and grant.round_id is None:
+            room, where = min(figures.capacity_left, figures.remaining), "left in its capacity-building share"
+        else:
+            room, where = figures.for_rounds, "left outside its capacity-building share"
         if increase > room:
-            raise ServiceError(f"{grant.fund_year.label} has {pounds(room)} left, so the grant can grow by at most "
-                               "that", field="amount")
+            raise ServiceError(f"{grant.fund_year.label} has {pounds(room)} {where}, so the grant can grow by at "
+                               "most that", field="amount")
     return {"amount": amount, "starts_on": starts_on, "ends_on": ends_on}
 
 
@@ -374,6 +430,7 @@ def _free_member(grant: Grant, member: User) -> None:
                            "decisions on it. The other board members decide")
 
 
+@under_lock(_grant_fund)
 def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "", changes: dict | None = None
                      ) -> GrantDecision:
     _free_member(grant, member)
@@ -389,7 +446,7 @@ def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "",
         db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
         db.session.flush()
         needed = quorum(grant)
-        made = _maybe_make(decision)
+        made = _maybe_make(decision, member)
         record("grant.decision_proposed", decision, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "kind": kind, "reason": reason, "changes": stored,
                         "approvals": 1, "quorum": needed, "made": made, **(_terms(grant) if made else {}),
@@ -397,6 +454,7 @@ def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "",
     return decision
 
 
+@under_lock(lambda decision, *args, **kwargs: fund_lock(decision.grant.fund_year))
 def approve_decision(decision: GrantDecision, member: User) -> bool:
     """One more board member approves. Returns True when this approval made the decision."""
     grant = decision.grant
@@ -412,20 +470,19 @@ def approve_decision(decision: GrantDecision, member: User) -> bool:
         db.session.flush()
         db.session.refresh(decision)
         needed = quorum(grant)
-        made = _maybe_make(decision)
+        made = _maybe_make(decision, member)
         record("grant.decision_approved", decision, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
-               payload={"grant": grant.reference, "kind": decision.kind, "approvals": len(decision.approvals),
+               payload={"grant": grant.reference, "kind": decision.kind, "approvals": free_approvals(decision),
                         "quorum": needed, "made": made, **(_terms(grant) if made else {}), "status": grant.status})
     return made
 
 
-def _maybe_make(decision: GrantDecision) -> bool:
-    """Inside the caller's transaction: if the approvals reach quorum, the decision takes effect."""
+def _maybe_make(decision: GrantDecision, member: User) -> bool:
+    """Inside the caller's transaction: if the approvals of members free to decide now reach quorum,
+    the decision takes effect."""
     grant = decision.grant
     needed = quorum(grant)
-    approvals = db.session.scalar(select(func.count()).select_from(DecisionApproval)
-                                  .where(DecisionApproval.decision_id == decision.id))
-    if not needed or approvals < needed:
+    if not needed or free_approvals(decision) < needed:
         return False
     decision.status, decision.decided_at = MADE, utcnow()
     if decision.kind == APPROVE:
@@ -452,8 +509,21 @@ def _maybe_make(decision: GrantDecision) -> bool:
         grant.closed_reason = ""
     elif decision.kind == CANCEL:
         grant.status, grant.closed_reason = CANCELLED, decision.reason
+        _void_waiting_payments(grant, member)
     db.session.flush()
     return True
+
+
+def _void_waiting_payments(grant: Grant, member: User) -> None:
+    """A cancelled grant pays nothing more: a payment still waiting for its second person is voided
+    (kept, never counted), each with its own audit entry."""
+    hood = grant.fund_year.fund.neighbourhood
+    for payment in db.session.scalars(select(Payment).where(Payment.grant_id == grant.id,
+                                                            Payment.status == AWAITING_APPROVAL)):
+        payment.status = VOIDED
+        record("payment.voided", payment, actor=member, neighbourhood=hood,
+               payload={"grant": grant.reference, "amount": payment.amount, "paid_on": payment.paid_on.isoformat(),
+                        "why": "the grant was cancelled before a second person approved the payment"})
 
 
 def _rescaled(split: dict, amount: int) -> dict:
@@ -471,6 +541,7 @@ def _rescaled(split: dict, amount: int) -> dict:
 
 # --- the group accepts; the grant completes ---------------------------------------------------------------
 
+@under_lock(_grant_fund)
 def accept_grant(grant: Grant, user: User) -> None:
     if grant.contact_id != user.id:
         raise ServiceError(f"Only {grant.contact_name or 'the named contact'} can accept this grant for "
@@ -484,6 +555,7 @@ def accept_grant(grant: Grant, user: User) -> None:
                         "amount": grant.amount, "conditions": grant.conditions})
 
 
+@under_lock(_grant_fund)
 def complete_grant(grant: Grant, actor: User) -> int:
     """A facilitator closes a delivered grant. What was not paid goes back to the fund; returns it."""
     require_role(actor, grant.neighbourhood_id, FACILITATOR, "Only facilitators can mark a grant completed")

@@ -11,7 +11,7 @@ from pb import timeutil
 from pb.access import roles, signed_in
 from pb.extensions import db
 from pb.forms import EmptyForm, choices
-from pb.money import plain_pounds
+from pb.money import pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
 from pb.posting import attempt, one_button
 from pb.ratelimits import UPLOADS, on_post, person_or_address
@@ -202,7 +202,7 @@ def round_fund(slug, round_id):
 
     done = attempt(form, choose, "Saved where the round's money comes from.",
                     url_for("rounds.show", slug=slug, round_id=round_.id))
-    intro = [f"The round's {plain_pounds(round_.total_budget)} pound budget is drawn from one {round_.fund_year} fund year."]
+    intro = [f"The round's {pounds(round_.total_budget)} budget is drawn from one {round_.fund_year} fund year."]
     if not options:
         intro.append(f"No fund has a {round_.fund_year} year yet: set one up under Money first.")
     return done or _page(form, heading="Where the round's money comes from", caption=round_.name, fields=("fund_year_id",),
@@ -216,7 +216,7 @@ def new_capacity_grant(slug, fund_id):
     form = CapacityGrantForm()
     figures = fund_figures(fund_)
     form.fund_year_id.choices = choices([("", "Choose a year"), *(
-        (str(fy.id), f"{fy.financial_year} ({plain_pounds(figures.by_year[fy.financial_year].capacity_left)} pounds "
+        (str(fy.id), f"{fy.financial_year} ({pounds(figures.by_year[fy.financial_year].capacity_left)} "
                      "of capacity share left)") for fy in fund_.plan if not figures.by_year[fy.financial_year].ended)])
 
     def award():
@@ -304,18 +304,19 @@ def new_payment(slug, grant_id):
     grant_ = load_grant(grant_id)
     form = PaymentForm()
     form.tranche_id.choices = choices([("", "Not a scheduled tranche"), *(
-        (str(t.id), f"{t.label}: {plain_pounds(t.amount)} pounds due {t.due_on:%-d %B %Y}") for t in grant_.tranches)])
+        (str(t.id), f"{t.label}: {pounds(t.amount)} due {t.due_on:%-d %B %Y}") for t in grant_.tranches)])
     done = attempt(form, lambda: payments.record_payment(
         grant_, current_user, amount=form.amount.data, paid_on=form.paid_on.data, spend=form.spend.data,
         financial_year=form.financial_year.data, reference=form.reference.data,
         tranche_id=int(form.tranche_id.data) if (form.tranche_id.data or "").isdigit() else None),
         "Payment recorded.", lambda p: url_for("funds_admin.payment_done", slug=slug, payment_id=p.id))
-    threshold = plain_pounds(g.neighbourhood.payment_approval_threshold)
+    threshold = pounds(g.neighbourhood.payment_approval_threshold)
     return done or _page(form, heading="Record a payment", caption=f"{grant_.reference}: {grant_.title} to {grant_.body_name}",
                          fields=("amount", "paid_on", "spend", "financial_year", "tranche_id", "reference"),
                          submit="Record the payment", back=_grant_page(grant_),
-                         intro=[f"Payments of {threshold} pounds or more count as paid once a board member who did not "
-                                "record them, and has no interest in the grant, approves them."])
+                         intro=[f"Once this grant's payments not approved by a second person reach {threshold}, a payment counts "
+                                "as paid only when a board member who did not record it, and has no interest in the "
+                                "grant, approves it."])
 
 
 @bp.route("/n/<slug>/payments/<int:payment_id>/recorded")
@@ -330,7 +331,7 @@ def payment_done(slug, payment_id):
 def approve_payment(slug, payment_id):
     payment = load_payment(payment_id)
     one_button(lambda: payments.approve_payment(payment, current_user),
-         f"Payment of {plain_pounds(payment.amount)} pounds approved: it now counts as paid.")
+         f"Payment of {pounds(payment.amount)} approved: it now counts as paid.")
     return redirect(request.form.get("back") if request.form.get("back") == url_for("funds_admin.dashboard", slug=slug)
                     else _grant_page(payment.grant))
 
@@ -389,7 +390,7 @@ def complete(slug, grant_id):
     grant_ = load_grant(grant_id)
     one_button(lambda: grants.complete_grant(grant_, current_user),
          lambda released: f"{grant_.reference} is completed." + (
-             f" {plain_pounds(released)} pounds not paid goes back to the fund." if released else ""))
+             f" {pounds(released)} not paid goes back to the fund." if released else ""))
     return redirect(_grant_page(grant_))
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pb.extensions import db
+from pb.extensions import db, with_triggers
 from pb.money import financial_years
 from pb.timeutil import utcnow
 
@@ -62,7 +62,8 @@ DECISION_KINDS = {
 OPEN, MADE, WITHDRAWN = "open", "made", "withdrawn"
 
 PAYMENT, RETURN = "payment", "return"
-AWAITING_APPROVAL, PAID = "awaiting_approval", "paid"
+# A payment waiting for its second person is voided (kept, never counted) if its grant is cancelled.
+AWAITING_APPROVAL, PAID, VOIDED = "awaiting_approval", "paid", "voided"
 REVENUE, CAPITAL = "revenue", "capital"
 SPEND_KINDS = {REVENUE: "Revenue (running costs)", CAPITAL: "Capital (buildings, equipment)"}
 
@@ -412,3 +413,48 @@ class GrantFollower(db.Model):
     grant_id: Mapped[int] = mapped_column(ForeignKey("fund_grant.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The database refuses to let a grant be paid more than its amount, or more to come back than was
+# paid, whatever code writes the rows (the services check first and say why; this is the last word,
+# as the ballot box's tally is). The same statements run in migration 0019. On PostgreSQL the check
+# first locks the grant's row, so two transactions paying one grant at once take turns and the
+# second sees the first's payment (FOR NO KEY UPDATE: it does not wait on the payment's own
+# foreign-key lock on the grant, which would deadlock two inserts).
+_COUNTED = "kind = 'payment' AND status IN ('paid', 'awaiting_approval')"
+_RETURNED = "kind = 'return' AND status = 'paid'"
+PAYMENT_SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER payment_within_grant_{when} AFTER {when.upper()} ON payment BEGIN "
+    "SELECT RAISE(ABORT, 'a grant cannot be paid more than its amount') WHERE "
+    f"(SELECT coalesce(sum(amount), 0) FROM payment WHERE grant_id = NEW.grant_id AND {_COUNTED}) > "
+    "(SELECT amount FROM fund_grant WHERE id = NEW.grant_id); "
+    "SELECT RAISE(ABORT, 'more cannot come back from a grant than was paid on it') WHERE "
+    f"(SELECT coalesce(sum(amount), 0) FROM payment WHERE grant_id = NEW.grant_id AND {_RETURNED}) > "
+    f"(SELECT coalesce(sum(amount), 0) FROM payment WHERE grant_id = NEW.grant_id AND kind = 'payment' AND status = 'paid'); END"
+    for when in ("insert", "update")
+] + [
+    "CREATE TRIGGER grant_amount_covers_payments AFTER UPDATE OF amount ON fund_grant BEGIN "
+    "SELECT RAISE(ABORT, 'a grant cannot be less than what is paid on it') WHERE "
+    f"(SELECT coalesce(sum(amount), 0) FROM payment WHERE grant_id = NEW.id AND {_COUNTED}) > NEW.amount; END",
+]
+PAYMENT_POSTGRES_TRIGGERS = [
+    "CREATE FUNCTION payment_within_grant() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "DECLARE granted bigint; counted bigint; paid bigint; returned bigint; BEGIN "
+    "SELECT amount INTO granted FROM fund_grant WHERE id = NEW.grant_id FOR NO KEY UPDATE; "
+    f"SELECT coalesce(sum(amount) FILTER (WHERE {_COUNTED}), 0), "
+    "coalesce(sum(amount) FILTER (WHERE kind = 'payment' AND status = 'paid'), 0), "
+    f"coalesce(sum(amount) FILTER (WHERE {_RETURNED}), 0) "
+    "INTO counted, paid, returned FROM payment WHERE grant_id = NEW.grant_id; "
+    "IF counted > granted THEN RAISE EXCEPTION 'a grant cannot be paid more than its amount' USING ERRCODE = 'check_violation'; END IF; "
+    "IF returned > paid THEN RAISE EXCEPTION 'more cannot come back from a grant than was paid on it' "
+    "USING ERRCODE = 'check_violation'; END IF; RETURN NULL; END $$",
+    "CREATE TRIGGER payment_within_grant AFTER INSERT OR UPDATE ON payment FOR EACH ROW EXECUTE FUNCTION payment_within_grant()",
+    "CREATE FUNCTION grant_amount_covers_payments() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"IF (SELECT coalesce(sum(amount), 0) FROM payment WHERE grant_id = NEW.id AND {_COUNTED}) > NEW.amount THEN "
+    "RAISE EXCEPTION 'a grant cannot be less than what is paid on it' USING ERRCODE = 'check_violation'; END IF; "
+    "RETURN NEW; END $$",
+    "CREATE TRIGGER grant_amount_covers_payments BEFORE UPDATE OF amount ON fund_grant FOR EACH ROW "
+    "EXECUTE FUNCTION grant_amount_covers_payments()",
+]
+# On the metadata: the triggers need payment and fund_grant both made.
+with_triggers(db.metadata, PAYMENT_SQLITE_TRIGGERS, PAYMENT_POSTGRES_TRIGGERS)

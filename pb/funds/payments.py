@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pb import timeutil
 from pb.accounts.models import User
@@ -15,10 +15,10 @@ from pb.ledger.services import record
 from pb.money import is_financial_year, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER
 from pb.neighbourhoods.services import role_in
-from pb.services import ServiceError, transaction
+from pb.services import ServiceError, transaction, under_lock
 from pb.timeutil import utcnow
 
-from .figures import financial_year_of, grant_money
+from .figures import financial_year_of, fund_lock, grant_money
 from .grants import interested
 from .models import (
     ACTIVE,
@@ -44,6 +44,21 @@ def _recorder(grant: Grant, actor: User) -> None:
         raise ServiceError("Only treasurers record payments" + (
             "" if hood.facilitators_record_payments else ". Facilitators can too only if the board allows it "
                                                          "in the money settings"))
+    mine = interested(grant).get(actor.id)
+    if mine is not None:
+        raise ServiceError(f"You declared an interest in {grant.reference} (‘{mine}’), so you take no part in its "
+                           "payments: another treasurer records them")
+
+
+def _grant_fund(grant: Grant, *args, **kwargs):
+    return fund_lock(grant.fund_year)
+
+
+def _unapproved(grant: Grant) -> int:
+    """What has been paid, or is waiting, on this grant without a second person's approval."""
+    return db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.grant_id == grant.id, Payment.kind == PAYMENT, Payment.approved_by_id.is_(None),
+        Payment.status.in_((PAID, AWAITING_APPROVAL))))
 
 
 def _reference(reference: str) -> str:
@@ -63,6 +78,7 @@ def _financial_year(grant: Grant, financial_year: str | None, day: date, field: 
     return financial_year
 
 
+@under_lock(_grant_fund)
 def add_tranche(grant: Grant, actor: User, *, label: str, due_on: date | None, amount: int | None) -> Tranche:
     """A scheduled part-payment; the tranches together may not exceed the grant."""
     _recorder(grant, actor)
@@ -91,6 +107,7 @@ def add_tranche(grant: Grant, actor: User, *, label: str, due_on: date | None, a
     return tranche
 
 
+@under_lock(_grant_fund)
 def record_payment(grant: Grant, actor: User, *, amount: int | None, paid_on: date | None, spend: str,
                    financial_year: str | None = None, reference: str = "", tranche_id: int | None = None) -> Payment:
     _recorder(grant, actor)
@@ -127,7 +144,9 @@ def record_payment(grant: Grant, actor: User, *, amount: int | None, paid_on: da
             raise ServiceError("Choose one of this grant's tranches", field="tranche_id")
     reference = _reference(reference)
     hood = grant.fund_year.fund.neighbourhood
-    needs_second = amount >= hood.payment_approval_threshold
+    # Per grant, not per payment: three payments of £999.99 need a second person as one of £2,999.97 would.
+    unapproved = _unapproved(grant)
+    needs_second = unapproved + amount >= hood.payment_approval_threshold
     with transaction():
         payment = Payment(grant_id=grant.id, kind=PAYMENT, amount=amount, paid_on=paid_on, spend=spend,
                           financial_year=financial_year, reference=reference, tranche_id=tranche_id,
@@ -138,10 +157,11 @@ def record_payment(grant: Grant, actor: User, *, amount: int | None, paid_on: da
                payload={"grant": grant.reference, "amount": amount, "paid_on": paid_on.isoformat(), "spend": spend,
                         "financial_year": financial_year, "reference": reference,
                         "tranche": tranche.label if tranche else None, "status": payment.status,
-                        "threshold": hood.payment_approval_threshold})
+                        "threshold": hood.payment_approval_threshold, "unapproved_before": unapproved})
     return payment
 
 
+@under_lock(lambda payment, *args, **kwargs: fund_lock(payment.grant.fund_year))
 def approve_payment(payment: Payment, member: User) -> None:
     grant = payment.grant
     if role_in(member, grant.neighbourhood_id, BOARD_MEMBER) is None:
@@ -164,6 +184,7 @@ def approve_payment(payment: Payment, member: User) -> None:
                         "financial_year": payment.financial_year, "recorded_by": payment.recorded_by.pseudonym})
 
 
+@under_lock(_grant_fund)
 def record_return(grant: Grant, actor: User, *, amount: int | None, returned_on: date | None,
                   reference: str = "") -> Payment:
     """Money the group paid back (unspent, or clawed back): it goes back to the fund in the year it

@@ -18,10 +18,10 @@ from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER, Neigh
 from pb.neighbourhoods.services import require_role, role_in
 from pb.numbers import MAX_INT
 from pb.rounds.models import PUBLISHED, Round
-from pb.services import ServiceError, transaction
+from pb.services import ServiceError, transaction, under_lock
 from pb.text import required_text
 
-from .figures import financial_year_of, year_end, year_figures
+from .figures import financial_year_of, fund_figures, fund_lock, year_end, year_figures
 from .models import MAX_FUND_YEARS, SOURCE_KINDS, Fund, FundSource, FundYear, SourcePromise, SourceReceipt
 
 GIVING_PREFIX = re.compile(r"^360G-[A-Za-z0-9-]+$")
@@ -160,6 +160,7 @@ def record_receipt(source: FundSource, actor: User, *, amount: int | None, recei
     return receipt
 
 
+@under_lock(lambda fund, *args, **kwargs: (Fund, fund.id))
 def set_year_plan(fund: Fund, actor: User, *, financial_year: str, planned: int | None,
                   capacity_percent: int | None = None, capacity_amount: int | None = None) -> FundYear:
     """The money available in a year and its ring-fenced capacity share (a percentage or an amount)."""
@@ -190,6 +191,13 @@ def set_year_plan(fund: Fund, actor: User, *, financial_year: str, planned: int 
     with transaction():
         before = {"planned": year.planned, "capacity": year.capacity}
         year.planned, year.capacity_percent, year.capacity_amount = planned, capacity_percent, capacity_amount
+        db.session.flush()
+        for short in fund_figures(fund).years:
+            if short.left < 0:
+                raise ServiceError(f"With this plan {short.financial_year} would have {pounds(short.left)} left: it has "
+                                   f"{pounds(short.committed)} committed against {pounds(short.planned)} planned, "
+                                   f"{pounds(short.carried_in)} carried forward and {pounds(short.returned)} paid back",
+                                   field="planned")
         record("fund.year_planned", year, actor=actor, neighbourhood=fund.neighbourhood,
                payload={"fund": fund.id, "financial_year": financial_year, "planned": planned,
                         "capacity_percent": capacity_percent, "capacity_amount": capacity_amount,
@@ -263,6 +271,7 @@ def check_round_budget(round_: Round, budget: int, fund_year: FundYear | None = 
                            f"{pounds(budget)} is too much", field=field)
 
 
+@under_lock(lambda round_, actor, fund_year, *args, **kwargs: fund_lock(fund_year))
 def allocate_round(round_: Round, actor: User, fund_year: FundYear | None) -> None:
     """Draw the round's whole budget from a fund year (or, with None, from none)."""
     _facilitator(actor, round_.neighbourhood_id, "choose where a round's money comes from")

@@ -253,11 +253,19 @@ def grant_role(user: User, hood: Neighbourhood, role: str, actor: User | None = 
     return member
 
 
+# Domains above this one that must act when someone loses a role (a board member's approvals of
+# open decisions go with their seat): each is called as hook(membership, actor) inside the revoking
+# transaction. Registered by the domain itself, so this module needs to know none of them.
+ROLE_REVOKED_HOOKS: list = []
+
+
 def revoke_role(member: Membership, actor: User | None = None) -> None:
     hood = member.neighbourhood
     with transaction():
         record("role.revoked", member, actor=actor, neighbourhood=hood,
                payload={"person": member.user.pseudonym, "role": member.role})
+        for hook in ROLE_REVOKED_HOOKS:
+            hook(member, actor)
         db.session.delete(member)
 
 

@@ -8,13 +8,14 @@ from sqlalchemy import func, select
 
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.funds.figures import fund_lock
 from pb.funds.planning import check_round_budget
 from pb.ledger.services import record
 from pb.money import is_financial_year, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
 from pb.notifications import ROUND_UPDATES, link, notify
-from pb.services import ServiceError, transaction
+from pb.services import ServiceError, transaction, under_lock
 from pb.timeutil import utcnow
 
 from .models import (
@@ -123,6 +124,12 @@ def _rule_values(round_: Round) -> dict:
     return {name: getattr(round_, name) for name in LOCKED_RULES}
 
 
+def _round_fund(round_: Round, *args, **kwargs):
+    """A round drawing on a fund year checks its budget under that fund's lock."""
+    return fund_lock(round_.fund_year_plan)
+
+
+@under_lock(_round_fund)
 def update_rules(round_: Round, actor: User, **changes) -> dict:
     """Facilitators change rules freely until proposals open. A change after the board approved
     the set-up withdraws that approval: the board approves what residents will actually get."""
@@ -343,6 +350,7 @@ def approve_setup(round_: Round, member: User, *, decided_on: date, note: str = 
     return decision
 
 
+@under_lock(_round_fund)
 def change_locked_rule(round_: Round, member: User, *, rule: str, value, reason: str,
                        decided_on: date) -> BoardDecision:
     """After proposals open, only the board changes a rule, and says why."""

@@ -85,7 +85,11 @@ def approve_result(round_: Round, member: User) -> bool:
     with transaction():
         db.session.add(ResultApproval(count_result_id=result.id, member_id=member.id))
         db.session.flush()
-        given = len(approvals(result))
+        # Only approvals of members on the board and free to decide now count (one who has since
+        # declared an interest, or left the board, no longer does).
+        conflicted = conflicts(round_, result)
+        free = {m.id for m in board_members(round_) if m.id not in conflicted}
+        given = sum(1 for approval in approvals(result) if approval.member_id in free)
         reached = given >= needed
         if reached:
             result.status = "approved"
