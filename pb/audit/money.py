@@ -24,7 +24,7 @@ def ledger_money(entries: list[dict]) -> tuple[dict[str, dict], dict[str, int]]:
         elif action == "round.phase_changed":
             for offer in payload.get("grants_offered", []):
                 grants[offer["grant"]] = offer["amount"]
-        elif action == "grant.capacity_grant_proposed":
+        elif action in ("grant.capacity_grant_proposed", "grant.direct_grant_proposed"):
             grants[payload["grant"]] = payload["amount"]
         elif action in ("grant.decision_proposed", "grant.decision_approved") and payload.get("made") \
                 and "amount" in payload:
