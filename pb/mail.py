@@ -19,10 +19,11 @@ from pb.timeutil import utcnow
 MAX_ATTEMPTS = 5
 
 
-def queue_email(to: str, subject: str, template: str, **context) -> OutboxEmail:
-    """Add an email to the outbox in the caller's transaction (no commit here)."""
+def queue_email(to: str, subject: str, template: str, *, about=None, **context) -> OutboxEmail:
+    """Add an email to the outbox in the caller's transaction (no commit here). `about`: the person,
+    other than the recipient, whose name the email carries."""
     body = render_template(f"mail/{template}.txt", **context)
-    email = OutboxEmail(to_address=to, subject=subject, body=body)
+    email = OutboxEmail(to_address=to, subject=subject, body=body, about_user_id=getattr(about, "id", None))
     db.session.add(email)
     if has_request_context():
         g.outbox_dirty = True

@@ -59,7 +59,7 @@ def test_a_pub_from_the_register_to_a_full_moratorium_one_audit_entry_per_step(a
                 assets.support_nomination(nomination, _user(person))
             assert nomination.needs == 7  # 14 of 21
             _refused(lambda: assets.mark_sent(nomination, _user(starter), sent_on=date(2027, 1, 10)), "sent_on",
-                     "An unincorporated group needs at least 21 local people: 14 have added their names, 7 more needed")
+                     "An unincorporated group needs at least 21 local people: 14 verified residents have added their names, 7 more needed")
             for person in supporters[13:]:
                 assets.support_nomination(nomination, _user(person))
             assert nomination.needs == 0
@@ -191,7 +191,7 @@ def test_residents_and_a_facilitator_walk_an_asset_through_the_web_pages(app, fa
     assert 'action="/n/%s/assets/1/support"' % hood.slug in other.get(f"{base}/1").get_data(as_text=True)
     other.post(f"{base}/1/support")
     page = web.get(f"{base}/1").get_data(as_text=True)
-    assert "2: 19 more needed to reach 21 local people" in page and "Your name is on it." in page
+    assert "2, of them 2 verified residents: 19 more needed to reach 21 local people" in page and "Your name is on it." in page
     refused = web.post(f"{base}/1/sent", data={"sent_on": timeutil.today().isoformat()})
     assert refused.status_code == 400 and "2 have added their names, 19 more needed" in refused.get_data(as_text=True)
     pack = web.get(f"{base}/1/nomination").get_data(as_text=True)

@@ -89,3 +89,6 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # Someone other than the recipient whom the email names (a comment's author, in a notice to the
+    # proposer): erasing that person rewrites or removes this email, and no other.
+    about_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)

@@ -126,16 +126,16 @@ def duties(user: User) -> list[str]:
 
 def _forget_in_emails(user: User) -> None:
     """Emails hold names and addresses in their text: those to the person go; those to others that
-    name them (a comment notice to a proposer) go once sent, or lose the name before they are sent."""
+    name them (a comment notice to a proposer: the email says whom it is about) go once sent, or lose
+    the name before they are sent. Nobody else's email is touched, whatever its text contains."""
     db.session.execute(delete(OutboxEmail).where(OutboxEmail.to_address == user.email))
-    naming = or_(*[column.contains(value, autoescape=True) for value in (user.name, user.email)
-                   for column in (OutboxEmail.body, OutboxEmail.subject)])
-    for email in db.session.scalars(select(OutboxEmail).where(naming)):
+    for email in db.session.scalars(select(OutboxEmail).where(OutboxEmail.about_user_id == user.id)):
         if email.sent_at is not None:
             db.session.delete(email)
         else:
-            email.subject = email.subject.replace(user.name, FORMER_RESIDENT).replace(user.email, "(address removed)")
-            email.body = email.body.replace(user.name, FORMER_RESIDENT).replace(user.email, "(address removed)")
+            email.subject = email.subject.replace(user.name, FORMER_RESIDENT)
+            email.body = email.body.replace(user.name, FORMER_RESIDENT)
+            email.about_user_id = None
 
 
 def erase(user: User, password: str, *, hide_words: bool) -> dict:

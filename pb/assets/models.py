@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from pb.extensions import db
+from pb.neighbourhoods.models import RESIDENT, Membership
 from pb.timeutil import stamp
 
 KINDS = {"pub": "Pub", "community_hall": "Community hall", "shop": "Shop", "green_space": "Green space",
@@ -76,11 +77,22 @@ class Nomination(db.Model):
         return GROUP_KINDS.get(self.group_kind, self.group_kind)
 
     @property
+    def local_count(self) -> int:
+        """Names that count towards the local people a nomination needs: supporters who are verified
+        residents of the neighbourhood now (a facilitator's name, or an erased account's, does not)."""
+        return object_session(self).scalar(
+            select(func.count()).select_from(NominationSupporter)
+            .join(Membership, Membership.user_id == NominationSupporter.user_id)
+            .join(Asset, Asset.id == self.asset_id)
+            .where(NominationSupporter.nomination_id == self.id, Membership.neighbourhood_id == Asset.neighbourhood_id,
+                   Membership.role == RESIDENT, Membership.verified_at.is_not(None)))
+
+    @property
     def needs(self) -> int:
-        """Supporters still needed before it can be sent (only unincorporated groups need them)."""
+        """Local people still needed before it can be sent (only unincorporated groups need them)."""
         if self.group_kind != UNINCORPORATED:
             return 0
-        return max(0, UNINCORPORATED_MINIMUM - len(self.supporters))
+        return max(0, UNINCORPORATED_MINIMUM - self.local_count)
 
 
 class NominationSupporter(db.Model):

@@ -170,7 +170,8 @@ def mark_sent(nomination: Nomination, user: User, *, sent_on: date | None) -> No
         raise ServiceError("This nomination is already marked as sent")
     if nomination.group_kind == UNINCORPORATED and nomination.needs:
         raise ServiceError(f"An unincorporated group needs at least {UNINCORPORATED_MINIMUM} local people: "
-                           f"{len(nomination.supporters)} have added their names, {nomination.needs} more needed",
+                           f"{nomination.local_count} verified residents have added their names, {nomination.needs} "
+                           "more needed",
                            field="sent_on")
     sent_on = _past_or_today(sent_on, "sent_on", "the day it was sent")
     if sent_on < nomination.created_at.date():
@@ -179,7 +180,8 @@ def mark_sent(nomination: Nomination, user: User, *, sent_on: date | None) -> No
     with transaction():
         nomination.sent_on = sent_on
         record("asset.nomination_sent", nomination, actor=user, neighbourhood=asset_hood(asset),
-               payload={"asset": asset.number, "sent_on": sent_on.isoformat(), "supporters": len(nomination.supporters)})
+               payload={"asset": asset.number, "sent_on": sent_on.isoformat(), "supporters": len(nomination.supporters),
+                        "verified_residents": nomination.local_count})
 
 
 # --- the council's decision and the owner's notice --------------------------------------------------------

@@ -167,7 +167,7 @@ def add_comment(proposal: Proposal, user: User, body: str, stance: str = NEUTRAL
                payload={"proposal": proposal.number, "stance": stance, "official": official,
                         "reply_to": parent.id if parent else None, "body_sha256": _digest(body)})
         _notify_authors(proposal, f"New comment on your proposal {proposal.reference}", "proposal_comment",
-                        skip=user, comment=comment, stance=STANCES[stance])
+                        skip=user, comment=comment, stance=STANCES[stance], about=user)
     return comment
 
 
@@ -288,7 +288,7 @@ def suggest_amendment(proposal: Proposal, user: User, field: str, new_text: str,
         record("amendment.suggested", amendment, actor=user, neighbourhood=_hood(round_),
                payload={"proposal": proposal.number, "field": field, "new_text_sha256": _digest(new_text)})
         _notify_authors(proposal, f"A change was suggested to your proposal {proposal.reference}", "proposal_amendment",
-                        amendment=amendment, field=FIELD_LABELS[field])
+                        amendment=amendment, field=FIELD_LABELS[field], about=user)
     return amendment
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from pb import throttle
 from pb.accounts.models import User
 from pb.extensions import db
-from pb.ledger.services import record
+from pb.ledger.services import personal_digest, record
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Membership
 from pb.neighbourhoods.services import person_matches, require_role, why_not_vote
 from pb.proposals.models import ON_BALLOT, Proposal
@@ -82,7 +82,22 @@ def why_not_eligible(round_: Round, user: User, today: date | None = None) -> st
         return problem
     if age_in(today.year, user.birth_year) < hood.min_voting_age:
         return f"You need to be {hood.min_voting_age} or older this year to vote in {hood.name}"
+    if db.session.scalar(select(VoterRollEntry.id).where(VoterRollEntry.round_id == round_.id,
+                                                         VoterRollEntry.person_digest == roll_digest(user),
+                                                         VoterRollEntry.user_id != user.id)):
+        return ("Someone with this email address has already voted in this round, from an account that has since "
+                "been closed. Each person has one ballot")
     return None
+
+
+def roll_digest(user: User) -> str:
+    return personal_digest(user.email)
+
+
+def roll_entry(round_: Round, user: User, method: str) -> VoterRollEntry:
+    """This person on the round's roll, by this method (not yet added to the session)."""
+    return VoterRollEntry(round_id=round_.id, user_id=user.id, person_digest=roll_digest(user), method=method,
+                          voted_on=date.today(), birth_year=user.birth_year)
 
 
 def replace_key(round_: Round, user_id: int) -> str:
@@ -157,8 +172,7 @@ def cast_ballot(round_: Round, user: User, raw: dict, sections: list | None = No
     try:
         with transaction():
             if earlier is None:
-                db.session.add(VoterRollEntry(round_id=round_.id, user_id=user.id, method=ONLINE,
-                                              voted_on=date.today(), birth_year=user.birth_year))
+                db.session.add(roll_entry(round_, user, ONLINE))
                 db.session.flush()  # the roll before the box: the box's CHECK is per statement
             else:
                 # The earlier ballot must be found and taken out, or the new one does not go in:
@@ -283,8 +297,7 @@ def cast_with_code(round_: Round, raw_code: str, raw: dict, throttle_key: str) -
                 .values(used_at=utcnow()))
             if claimed.rowcount != 1:
                 raise ServiceError("That code has already been used to vote. Each code works once", field="code")
-            db.session.add(VoterRollEntry(round_id=round_.id, user_id=user.id, method=CODE, voted_on=date.today(),
-                                          birth_year=user.birth_year))
+            db.session.add(roll_entry(round_, user, CODE))
             db.session.flush()  # the roll before the box
             # Code ballots cannot be replaced: the code is spent.
             db.session.add(Ballot(id=secrets.token_hex(16), round_id=round_.id, choices=choices, replace_key=None,

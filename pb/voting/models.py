@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     LargeBinary,
     SmallInteger,
     String,
@@ -35,10 +36,15 @@ class VoterRollEntry(db.Model):
     unique constraint is what makes a second ballot impossible, however requests race."""
 
     __tablename__ = "voter_roll_entry"
-    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),
+                      Index("uq_voter_roll_entry_round_id_person_digest", "round_id", "person_digest", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # A keyed digest of the voter's email address (pb.ledger.services.personal_digest), kept when the
+    # account is erased: someone who erases their account, registers again with the same address and
+    # is verified again is still on this round's roll, so the database refuses a second ballot.
+    person_digest: Mapped[str | None] = mapped_column(String(48))
     method: Mapped[str] = mapped_column(String(10))
     voted_on: Mapped[date] = mapped_column(Date)  # a day, not a time: nothing to line up with ballots
     # For turnout by age band; a copy, so later account edits do not move it. Deleted (None) after the

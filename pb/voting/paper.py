@@ -19,7 +19,7 @@ from pb.rounds.models import COUNTING, VOTING, Round
 from pb.services import ServiceError, transaction
 from pb.text import required_text
 
-from .casting import has_voted, stored_choices, why_not_again, why_not_eligible
+from .casting import has_voted, roll_entry, stored_choices, why_not_again, why_not_eligible
 from .models import PAPER, Ballot, VoterRollEntry
 
 # --- paper ballots ----------------------------------------------------------------------------------
@@ -89,8 +89,7 @@ def give_paper_ballot(round_: Round, facilitator: User, resident: User) -> None:
         raise ServiceError(refusal, field="resident")
     try:
         with transaction():
-            db.session.add(VoterRollEntry(round_id=round_.id, user_id=resident.id, method=PAPER, voted_on=date.today(),
-                                          birth_year=resident.birth_year))
+            db.session.add(roll_entry(round_, resident, PAPER))
             record("ballot.paper_issued", round_, actor=facilitator, neighbourhood=round_.neighbourhood,
                    payload={"person": resident.pseudonym})
     except IntegrityError:
