@@ -23,6 +23,7 @@ from .models import (
     PAID,
     PAYMENT,
     RETURN,
+    VOIDED,
     Fund,
     FundSource,
     FundYear,
@@ -30,7 +31,6 @@ from .models import (
     Payment,
     SourcePromise,
     SourceReceipt,
-    VOIDED,
 )
 
 DECIDED_PHASES = PHASES[PHASES.index(PUBLISHED):]
