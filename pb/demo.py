@@ -16,12 +16,14 @@ from pb.assets import services as assets
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.models import Grant
+from pb.national import services as national
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, TREASURER, Neighbourhood
 from pb.proposals import services as proposals
 from pb.proposals.models import Proposal
+from pb.rounds import models as phases
 from pb.rounds import services as rounds
-from pb.rounds.models import PHASES, SETUP
+from pb.rounds.models import PHASES, PUBLISHED, SETUP
 from pb.services import ServiceError
 from pb.voting import services as voting
 
@@ -96,6 +98,7 @@ def seed(echo=click.echo) -> bool:
     seed_grants(hood, people, echo)
     seed_round(hood, people, rng, echo, fund_year=fund.plan[2])
     seed_assets(hood, people, rng, echo)
+    seed_programme(people, echo)
     return True
 
 
@@ -105,45 +108,55 @@ LAST_YEAR = [("Holiday hunger lunches", 9_000, "food"), ("Youth football coachin
 
 
 def seed_published_round(hood, people, rng, echo=click.echo, fund_year=None) -> None:
-    """Last year's round, voted, counted, signed off and published: what results look like."""
+    """Last year's round, voted, counted, signed off and published: what results look like. Each step
+    happens on its own day of the timeline (pb's clock moved there), so its story reads in order."""
     f = people["facilitator@eastbrook.example"]
-    round_ = rounds.create_round(hood, f, name="Eastbrook Community Fund 2026/27", fund_year="2026/27",
-                                 total_budget=40_000_00, description="Last year's round: £40,000 for projects residents chose.")
-    rounds.add_pot(round_, f, name="Open pot", amount=40_000_00)
-    rounds.update_rules(round_, f, ballot_type="knapsack", counting_rule="mes-add1")
-    if fund_year is not None:
-        planning.allocate_round(round_, f, fund_year)
-    start = date.today() - timedelta(days=300)
-    rounds.set_timeline(round_, f, {p: start + timedelta(days=30 * i) for i, p in enumerate(PHASES) if p != SETUP})
-    rounds.approve_setup(round_, people["chair@eastbrook.example"], decided_on=start - timedelta(days=7))
-    rounds.advance_phase(round_, f)
+    start = LAST_YEAR_PUBLISHED - timedelta(days=30 * PHASES.index(PUBLISHED))
+    on = {p: start + timedelta(days=30 * i) for i, p in enumerate(PHASES)}
+    with timeutil.as_of(start - timedelta(days=14)):
+        round_ = rounds.create_round(hood, f, name="Eastbrook Community Fund 2026/27", fund_year="2026/27",
+                                     total_budget=40_000_00, description="Last year's round: £40,000 for projects residents chose.")
+        rounds.add_pot(round_, f, name="Open pot", amount=40_000_00)
+        rounds.update_rules(round_, f, ballot_type="knapsack", counting_rule="mes-add1")
+        if fund_year is not None:
+            planning.allocate_round(round_, f, fund_year)
+        rounds.set_timeline(round_, f, {p: day for p, day in on.items() if p != SETUP})
+    with timeutil.as_of(start - timedelta(days=7)):
+        rounds.approve_setup(round_, people["chair@eastbrook.example"], decided_on=start - timedelta(days=7))
     residents = db.session.scalars(select(User).where(User.email.like("resident%@eastbrook.example")).order_by(User.id)).all()
-    for n, (title, cost, category) in enumerate(LAST_YEAR):
-        draft = proposals.create_draft(round_, residents[n * 11], proposals.ProposalInput(
-            title=title, summary=f"{title} in Eastbrook.", description="", need="", beneficiaries="", place="Eastbrook",
-            category=category, pot_id=round_.pots[0].id, group_name=None,
-            cost_lines=[proposals.CostLineInput("Costs", "revenue", cost * 100, "2026/27")]))
-        proposals.submit(draft, residents[n * 11])
-    rounds.advance_phase(round_, f)
+    with timeutil.as_of(on[phases.PROPOSALS]):
+        rounds.advance_phase(round_, f)
+        for n, (title, cost, category) in enumerate(LAST_YEAR):
+            draft = proposals.create_draft(round_, residents[n * 11], proposals.ProposalInput(
+                title=title, summary=f"{title} in Eastbrook.", description="", need="", beneficiaries="", place="Eastbrook",
+                category=category, pot_id=round_.pots[0].id, group_name=None,
+                cost_lines=[proposals.CostLineInput("Costs", "revenue", cost * 100, "2026/27")]))
+            proposals.submit(draft, residents[n * 11])
     ids = []
-    for proposal in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id).order_by(Proposal.number)):
-        proposals.review(proposal, f, "feasible")
-        ids.append(proposal.id)
-    rounds.advance_phase(round_, f)
-    rounds.advance_phase(round_, f)  # voting
-    costs = dict(zip(ids, [c for _, c, _ in LAST_YEAR]))
-    for resident in residents[:110]:
-        chosen, spent = [], 0
-        for pid in rng.sample(ids, k=len(ids)):
-            if rng.random() < 0.5 and spent + costs[pid] <= 40_000:
-                chosen.append(pid)
-                spent += costs[pid]
-        voting.cast_ballot(round_, resident, {round_.pots[0].id: chosen or [ids[0]]})
-    rounds.advance_phase(round_, f)
-    voting.count_round(round_, f)
-    rounds.advance_phase(round_, f)
-    for email in ("chair@eastbrook.example", "board2@eastbrook.example", "board3@eastbrook.example"):
-        voting.approve_result(round_, people[email])
+    with timeutil.as_of(on[phases.FEASIBILITY]):
+        rounds.advance_phase(round_, f)
+        for proposal in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id).order_by(Proposal.number)):
+            proposals.review(proposal, f, "feasible")
+            ids.append(proposal.id)
+    with timeutil.as_of(on[phases.DELIBERATION]):
+        rounds.advance_phase(round_, f)
+    with timeutil.as_of(on[phases.VOTING]):
+        rounds.advance_phase(round_, f)  # voting
+        costs = dict(zip(ids, [c for _, c, _ in LAST_YEAR]))
+        for resident in residents[:110]:
+            chosen, spent = [], 0
+            for pid in rng.sample(ids, k=len(ids)):
+                if rng.random() < 0.5 and spent + costs[pid] <= 40_000:
+                    chosen.append(pid)
+                    spent += costs[pid]
+            voting.cast_ballot(round_, resident, {round_.pots[0].id: chosen or [ids[0]]})
+    with timeutil.as_of(on[phases.COUNTING]):
+        rounds.advance_phase(round_, f)
+        voting.count_round(round_, f)
+    with timeutil.as_of(on[phases.SIGN_OFF]):
+        rounds.advance_phase(round_, f)
+        for email in ("chair@eastbrook.example", "board2@eastbrook.example", "board3@eastbrook.example"):
+            voting.approve_result(round_, people[email])
     with timeutil.as_of(LAST_YEAR_PUBLISHED):  # its grants start when its results were published
         rounds.advance_phase(round_, f)
     echo(f"Created last year's round, voted by 110 residents and published: ‘{round_.name}’.")
@@ -437,6 +450,34 @@ def seed_assets(hood, people, rng, echo=click.echo) -> None:
             assets.support_nomination(nomination, person)
     echo("Added two assets: The Red Lion in its full moratorium with a bid half pledged, and Mill Lane Green "
          "nominated with 14 of the 21 names it needs.")
+
+
+# --- the national programme: shares by formula ------------------------------------------------------------
+
+NEIGHBOURS = [("westmoor", "Westmoor", "Yorkshire and The Humber", 11_200, "38.125"),
+              ("northgate", "Northgate", "North East", 7_600, "47.900")]
+
+
+def seed_programme(people, echo=click.echo) -> None:
+    """The Community Wealth Fund as a national programme over Eastbrook and two neighbours: figures
+    imported and the 2026/27 allocation confirmed, so the national pages show a real year."""
+    admin = people["admin@eastbrook.example"]
+    for slug, name, *_ in NEIGHBOURS:
+        if db.session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug)) is None:
+            hoods.create_neighbourhood(slug=slug, name=name, description=f"{name}: a Community Wealth Fund neighbourhood.")
+    with timeutil.as_of(date(2026, 3, 20)):
+        programme = national.create_programme(
+            admin, name="Community Wealth Fund", first_year="2026/27", years=9,
+            description="£1M to £2.5M per neighbourhood over ten years, shared by formula: a base amount for "
+                        "each, then by population and by deprivation.",
+            annual_amount=360_000_00, base_amount=60_000_00, population_weight=60, deprivation_weight=40)
+        figures = "neighbourhood,region,population,deprivation_score\n" + "".join(
+            f"{slug},{region},{population},{score}\n" for slug, _, region, population, score in
+            [(SLUG, "Eastbrook", "North West", 9_800, "42.500"), *NEIGHBOURS])
+        national.import_figures(programme, admin, financial_year="2026/27", text=figures)
+        national.confirm_allocation(programme, admin, financial_year="2026/27")
+    echo("Set up the Community Wealth Fund as a national programme over Eastbrook, Westmoor and Northgate, "
+         "its 2026/27 shares confirmed.")
 
 
 def print_logins(echo=click.echo) -> None:

@@ -193,7 +193,7 @@ def test_residents_and_a_facilitator_walk_an_asset_through_the_web_pages(app, fa
     page = web.get(f"{base}/1").get_data(as_text=True)
     assert "2, of them 2 verified residents: 19 more needed to reach 21 local people" in page and "Your name is on it." in page
     refused = web.post(f"{base}/1/sent", data={"sent_on": timeutil.today().isoformat()})
-    assert refused.status_code == 400 and "2 have added their names, 19 more needed" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "2 verified residents have added their names, 19 more needed" in refused.get_data(as_text=True)
     pack = web.get(f"{base}/1/nomination").get_data(as_text=True)
     assert "Nomination of an asset of community value" in pack and "The last pub on the estate." in pack
     assert neighbour.name not in pack  # residents' names are not printed
@@ -272,7 +272,7 @@ def test_the_register_downloads_as_csv_and_json_and_shows_on_the_neighbourhood_p
     with app.app_context():
         pub = assets.register_asset(db.session.get(Neighbourhood, hood.id), _user(starter), PUB)
         assets.start_nomination(pub, _user(starter), group_name="Friends of the Red Lion", group_kind="unincorporated")
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/n/{hood.slug}/assets.csv").get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/n/{hood.slug}/assets.csv").get_data().decode("utf-8-sig"))))
     assert [(r["reference"], r["state"], r["supporters"], r["listed_until"]) for r in rows] == [("A-1", "nominated", "1", "")]
     data = json.loads(client.get(f"/n/{hood.slug}/assets.json").get_data(as_text=True))
     assert data["assets"][0]["nominated_by"] == "Friends of the Red Lion"

@@ -59,7 +59,7 @@ def demo_assets(app):
     import csv
     import io
 
-    rows = list(csv.DictReader(io.StringIO(app.test_client().get("/n/eastbrook/assets.csv").get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(app.test_client().get("/n/eastbrook/assets.csv").get_data().decode("utf-8-sig"))))
     pub, green = rows
     assert (pub["name"], pub["state"], pub["decision"]) == ("The Red Lion", "full_moratorium", "listed")
     assert int(pub["pledged_pence"]) * 2 == int(pub["bid_target_pence"])

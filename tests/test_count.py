@@ -59,7 +59,7 @@ def test_the_count_agrees_with_pabutools_on_the_downloaded_files(app, factory, c
             assert "num_votes;40" in text
         turnout = result.turnout
         assert turnout["voters"] == 40 and sum(turnout["by_age"].values()) == 40 and turnout["by_method"]["online"] == 40
-    csv_text = client.get(f"{base}/results.csv").get_data(as_text=True)
+    csv_text = client.get(f"{base}/results.csv").get_data().decode("utf-8-sig")
     assert csv_text.splitlines()[0] == "pot,proposal,title,cost_pence,votes_or_points,funded,order_funded"
 
 

@@ -76,9 +76,9 @@ def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_
     page = client.get(f"/national/{pid}/").get_data(as_text=True)
     assert "Place 0" in page and "60%" in page and "Download" in page
     # Anyone can recompute every share from the two published files and the formula on the page.
-    figures = list(csv.DictReader(io.StringIO(client.get(f"/national/{pid}/2027/figures.csv").get_data(as_text=True))))
+    figures = list(csv.DictReader(io.StringIO(client.get(f"/national/{pid}/2027/figures.csv").get_data().decode("utf-8-sig"))))
     shares = {r["neighbourhood"]: r for r in csv.DictReader(io.StringIO(
-        client.get(f"/national/{pid}/2027/allocation.csv").get_data(as_text=True)))}
+        client.get(f"/national/{pid}/2027/allocation.csv").get_data().decode("utf-8-sig")))}
     pool = 1_000_000_00 - 3 * 100_000_00
     people = sum(int(r["population"]) for r in figures)
     scores = sum(Fraction(r["deprivation_score"]) for r in figures)
@@ -90,11 +90,12 @@ def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_
         assert share == promised[row["neighbourhood"]]
     assert sum(int(s["total"]) for s in shares.values()) == 1_000_000_00
     # ... and the published command gives the published shares, line for line.
-    (tmp_path / "figures.csv").write_text(client.get(f"/national/{pid}/2027/figures.csv").get_data(as_text=True))
+    (tmp_path / "figures.csv").write_bytes(client.get(f"/national/{pid}/2027/figures.csv").get_data())  # as downloaded
     capsys.readouterr()
     formula.main([str(tmp_path / "figures.csv"), "--annual", "100000000", "--base", "10000000",
                   "--population-weight", "60", "--deprivation-weight", "40"])
-    assert capsys.readouterr().out.replace("\r\n", "\n") == client.get(f"/national/{pid}/2027/allocation.csv").get_data(as_text=True)
+    published = client.get(f"/national/{pid}/2027/allocation.csv").get_data().decode("utf-8-sig")
+    assert capsys.readouterr().out.replace("\r\n", "\n") == published.replace("\r\n", "\n")
 
 
 @pytest.mark.parametrize("lines,message", [
@@ -107,6 +108,11 @@ def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_
      "line 2: the deprivation score must be a number from 0 to 1000 with at most 3 decimal places, not 'high'"),
     (["place-0,North East,5000,31.5", "place-1,North East,6000,40", "place-2,NE,7000,1", "nowhere,NE,1,1"],
      "line 5: no neighbourhood has the web address name 'nowhere'"),
+    # Digits of other kinds: Python calls "²" a digit, but it is no population; "①" is no score.
+    (["place-0,North East,²,31.5", "place-1,North East,6000,40", "place-2,NE,7000,1"],
+     "line 2: the population must be a whole number of people, more than 0, not '²'"),
+    (["place-0,North East,5000,①", "place-1,North East,6000,40", "place-2,NE,7000,1"],
+     "line 2: the deprivation score must be a number from 0 to 1000 with at most 3 decimal places, not '①'"),
 ])
 def test_a_bad_figures_file_names_its_line_and_saves_nothing(app, client, factory, operator, lines, message):
     hoods = _hoods(factory)
@@ -119,6 +125,16 @@ def test_a_bad_figures_file_names_its_line_and_saves_nothing(app, client, factor
     assert 'href="#figures"' in page  # in the error summary, linked to the field
     assert factory.audit_count() == before
     assert client.get(f"/national/{pid}/2027/figures.csv").status_code == 404
+
+
+def test_a_figures_file_with_a_five_megabyte_value_is_refused_with_a_message(app, client, factory, operator):
+    hoods = _hoods(factory)
+    pid = _programme(client)
+    body = _figures(hoods, [f"{hoods[0].slug},{'N' * 5_000_000},5000,31.5"]).encode()
+    response = client.post(f"/admin/programmes/{pid}", data={"financial_year": "2027/28",
+                                                             "figures_file": (io.BytesIO(body), "figures.csv")})
+    assert response.status_code == 400
+    assert "Nothing was saved: line 2 is not a line of figures (a value is far too long" in response.get_data(as_text=True)
 
 
 def test_weights_that_do_not_add_up_are_refused_next_to_the_field(app, client, factory, operator):
@@ -214,7 +230,7 @@ def test_the_national_view_shows_every_neighbourhoods_year_filters_sorts_and_dow
     assert west.index("Place 2") < west.index("Place 1") and "Place 0</a>" not in west
     assert 'aria-sort="descending"' in west
     rows = {r["neighbourhood"]: r for r in csv.DictReader(io.StringIO(
-        client.get(f"/national/{pid}/2027/neighbourhoods.csv").get_data(as_text=True)))}
+        client.get(f"/national/{pid}/2027/neighbourhoods.csv").get_data().decode("utf-8-sig")))}
     assert (rows["place-1"]["granted"], rows["place-1"]["paid"], rows["place-1"]["capacity_granted"]) == ("200000", "50000", "200000")
     assert sum(int(r["allocation"]) for r in rows.values()) == 1_000_000_00
     assert client.get(f"/national/{pid}/2028/neighbourhoods").status_code == 404  # not allocated yet

@@ -66,7 +66,7 @@ def test_seeding_writes_whole_neighbourhoods_that_the_app_and_the_auditor_accept
                 f"/n/{slug}/funds/", f"/national/{programme.id}/{start}/neighbourhoods"):
         page = client.get(url)
         assert page.status_code == 200, url
-    national = client.get(f"/national/{programme.id}/{start}/neighbourhoods.csv").get_data(as_text=True)
+    national = client.get(f"/national/{programme.id}/{start}/neighbourhoods.csv").get_data().decode("utf-8-sig")
     assert all(hood.slug in national for hood in hoods)
     # A seeded account signs in like any other, and a ballot cast now joins the seeded ones.
     client.post("/sign-in", data={"email": f"resident1@{slug}.example", "password": seeding.PASSWORD})

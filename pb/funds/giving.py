@@ -5,13 +5,12 @@ The 360Giving schema files are vendored in `schema/` (see its README); the test 
 every export against them."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from pb.downloads import csv_text, dict_rows
 from pb.extensions import db
 from pb.money import plain_pounds
 
@@ -148,13 +147,7 @@ def payment_records(grants: list[Grant]) -> list[dict]:
 
 
 def to_csv(records: list[dict], columns) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in records:
-        # A leading = + - @ would run as a formula in a spreadsheet: quote it as text.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
-    return out.getvalue()
+    return csv_text(dict_rows(records, columns))
 
 
 def fund_record(figures: FundFigures) -> dict:

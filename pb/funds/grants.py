@@ -24,7 +24,6 @@ from pb.proposals.models import InterestDeclaration, Proposal
 from pb.rounds.models import Round
 from pb.services import ServiceError, transaction, under_lock
 from pb.text import required_text
-from pb.timeutil import utcnow
 
 from . import contacts
 from .figures import fund_lock, grant_money, year_end, year_figures
@@ -484,7 +483,7 @@ def _maybe_make(decision: GrantDecision, member: User) -> bool:
     needed = quorum(grant)
     if not needed or free_approvals(decision) < needed:
         return False
-    decision.status, decision.decided_at = MADE, utcnow()
+    decision.status, decision.decided_at = MADE, timeutil.stamp()
     if decision.kind == APPROVE:
         grant.status, grant.awarded_on = APPROVED, timeutil.today()
         hood = grant.fund_year.fund.neighbourhood
@@ -549,7 +548,7 @@ def accept_grant(grant: Grant, user: User) -> None:
     if grant.status != APPROVED:
         raise ServiceError("This grant is not waiting to be accepted")
     with transaction():
-        grant.status, grant.accepted_at = ACTIVE, utcnow()
+        grant.status, grant.accepted_at = ACTIVE, timeutil.stamp()
         record("grant.accepted", grant, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "body": grant.body_name, "version": grant.version,
                         "amount": grant.amount, "conditions": grant.conditions})

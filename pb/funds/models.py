@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db, with_triggers
 from pb.money import financial_years
-from pb.timeutil import utcnow
+from pb.timeutil import stamp
 
 MAX_FUND_YEARS = 15
 
@@ -87,7 +87,7 @@ class Fund(db.Model):
     first_year: Mapped[str] = mapped_column(String(7))  # "2026/27"
     years: Mapped[int]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     neighbourhood = relationship("Neighbourhood")
     sources = relationship("FundSource", back_populates="fund", order_by="FundSource.id")
@@ -115,7 +115,7 @@ class FundSource(db.Model):
     fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(30))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     fund = relationship("Fund", back_populates="sources")
     promises = relationship("SourcePromise", order_by="SourcePromise.financial_year")
@@ -148,7 +148,7 @@ class SourceReceipt(db.Model):
     received_on: Mapped[date] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(120), default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     source = relationship("FundSource")
 
@@ -219,7 +219,7 @@ class Grant(db.Model):
     closed_reason: Mapped[str] = mapped_column(Text, default="")  # why it was suspended or cancelled
     reminded_due_on: Mapped[date | None] = mapped_column(Date)  # the overdue update last reminded about
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     fund_year = relationship("FundYear")
     round = relationship("Round")
@@ -258,7 +258,7 @@ class GrantVersion(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     split: Mapped[dict] = mapped_column(JSON, default=dict)
     reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class GrantDecision(db.Model):
@@ -273,7 +273,7 @@ class GrantDecision(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=OPEN)
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
     decided_at: Mapped[datetime | None]
 
     grant = relationship("Grant")
@@ -291,7 +291,7 @@ class DecisionApproval(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("grant_decision.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     member = relationship("User")
 
@@ -306,7 +306,7 @@ class GrantInterest(db.Model):
     grant_id: Mapped[int] = mapped_column(ForeignKey("fund_grant.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     description: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     user = relationship("User")
 
@@ -346,7 +346,7 @@ class Payment(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     grant = relationship("Grant")
     tranche = relationship("Tranche")
@@ -390,7 +390,7 @@ class GrantUpdate(db.Model):
     image_data: Mapped[bytes | None] = mapped_column(LargeBinary)
     image_sha256: Mapped[str | None] = mapped_column(String(64))
     reported_on: Mapped[date] = mapped_column(Date)  # the day of the report (pb's money clock)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
     milestone = relationship("Milestone")
     posted_by = relationship("User")
@@ -412,7 +412,7 @@ class GrantFollower(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("fund_grant.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 # The database refuses to let a grant be paid more than its amount, or more to come back than was

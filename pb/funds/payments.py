@@ -16,7 +16,6 @@ from pb.money import is_financial_year, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER
 from pb.neighbourhoods.services import role_in
 from pb.services import ServiceError, transaction, under_lock
-from pb.timeutil import utcnow
 
 from .figures import financial_year_of, fund_lock, grant_money
 from .grants import interested
@@ -178,7 +177,7 @@ def approve_payment(payment: Payment, member: User) -> None:
     if grant.status not in (ACTIVE, APPROVED):
         raise ServiceError(f"{grant.reference} is {grant.status}: this payment can no longer be approved")
     with transaction():
-        payment.status, payment.approved_by_id, payment.approved_at = PAID, member.id, utcnow()
+        payment.status, payment.approved_by_id, payment.approved_at = PAID, member.id, timeutil.stamp()
         record("payment.approved", payment, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "amount": payment.amount, "paid_on": payment.paid_on.isoformat(),
                         "financial_year": payment.financial_year, "recorded_by": payment.recorded_by.pseudonym})

@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     parser.add_argument("--population-weight", type=int, required=True)
     parser.add_argument("--deprivation-weight", type=int, required=True)
     args = parser.parse_args(argv)
-    with open(args.figures, newline="", encoding="utf-8") as handle:
+    with open(args.figures, newline="", encoding="utf-8-sig") as handle:  # as pb publishes it, or without the BOM
         rows = [Inputs(r["neighbourhood"], int(r["population"]), int(Decimal(r["deprivation_score"]) * 1000))
                 for r in csv.DictReader(handle)]
     out = csv.writer(sys.stdout)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
 from pb.accounts.models import User
+from pb.downloads import csv_text
 from pb.extensions import db
 from pb.funds import planning
 from pb.funds.models import Fund, FundSource
@@ -81,6 +83,8 @@ def create_programme(admin: User, *, name: str, description: str, first_year: st
 # --- the figures ----------------------------------------------------------------------------------
 
 def _score_milli(raw: str) -> int | None:
+    if not raw.strip().isascii():  # Decimal would read other scripts' digits, and ² or ① are no score
+        return None
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
@@ -90,10 +94,18 @@ def _score_milli(raw: str) -> int | None:
     return int(value * 1000)
 
 
+WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")  # ASCII digits only: "²".isdigit() is True, but int("²") fails
+
+
 def parse_figures(text: str) -> list[tuple[Neighbourhood, str, int, int]]:
     """(neighbourhood, region, population, score in thousandths) for every line, or a ServiceError
     naming every bad line: nothing is saved unless every line is right."""
-    rows = list(csv.reader(io.StringIO((text or "").lstrip("\ufeff"))))
+    reader = csv.reader(io.StringIO((text or "").lstrip("\ufeff")))
+    try:
+        rows = list(reader)
+    except csv.Error:  # a value longer than 128 KB, a stray NUL ...
+        raise ServiceError(f"Nothing was saved: line {reader.line_num} is not a line of figures (a value is far too "
+                           "long, or the file holds something other than text)", field="figures") from None
     if not rows or [c.strip().lower() for c in rows[0]] != list(FIGURE_COLUMNS):
         raise ServiceError("The first line must be the column names: " + ",".join(FIGURE_COLUMNS), field="figures")
     hoods = {h.slug: h for h in db.session.scalars(select(Neighbourhood))}
@@ -113,7 +125,7 @@ def parse_figures(text: str) -> list[tuple[Neighbourhood, str, int, int]]:
         seen.setdefault(slug, number)
         if not region or len(region) > 60:
             problems.append(f"line {number}: give the region, in 60 characters or fewer")
-        population = int(population_text) if population_text.isdigit() and len(population_text) <= 9 else None
+        population = int(population_text) if WHOLE_NUMBER.match(population_text) else None
         if population_text.lstrip().startswith("-"):
             problems.append(f"line {number}: the population cannot be negative ({population_text})")
         elif population is None or population == 0:
@@ -134,13 +146,9 @@ def parse_figures(text: str) -> list[tuple[Neighbourhood, str, int, int]]:
 
 
 def figures_csv(rows) -> str:
-    """The published figures file; its SHA-256 is recorded with them."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FIGURE_COLUMNS)
-    for row in sorted(rows, key=lambda r: r.neighbourhood.slug):
-        writer.writerow([row.neighbourhood.slug, row.region, row.population, row.score])
-    return out.getvalue()
+    """The published figures file; the SHA-256 of its UTF-8 bytes, as downloaded, is recorded with them."""
+    return csv_text([FIGURE_COLUMNS, *([row.neighbourhood.slug, row.region, row.population, row.score]
+                                       for row in sorted(rows, key=lambda r: r.neighbourhood.slug))])
 
 
 def import_figures(programme: Programme, admin: User, *, financial_year: str, text: str) -> ProgrammeFigures:

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.funds.figures import fund_lock
@@ -16,7 +17,6 @@ from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neig
 from pb.neighbourhoods.services import require_role
 from pb.notifications import ROUND_UPDATES, link, notify
 from pb.services import ServiceError, transaction, under_lock
-from pb.timeutil import utcnow
 
 from .models import (
     BALLOT_TYPES,
@@ -343,7 +343,7 @@ def approve_setup(round_: Round, member: User, *, decided_on: date, note: str = 
                                  reason=_text(note, "note", "the note", 2000, required=False), changes=rules,
                                  recorded_by_id=member.id)
         db.session.add(decision)
-        round_.approved_at = utcnow()
+        round_.approved_at = timeutil.stamp()
         db.session.flush()
         record("board.approved_rules", decision, actor=member, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "decided_on": decided_on.isoformat(), "rules": rules})
@@ -438,7 +438,7 @@ def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False)
     with transaction():
         payload = {"from": round_.phase, "to": target, "how": "scheduled date" if automatic else "facilitator"}
         if target == PROPOSALS:
-            round_.rules_locked_at = utcnow()
+            round_.rules_locked_at = timeutil.stamp()
             payload["rules_locked"] = _rule_values(round_)
         if target == VOTING:
             from pb.proposals.services import put_on_ballot
@@ -449,10 +449,10 @@ def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False)
 
             payload["grants_offered"] = offer_round_grants(round_)
         round_.phase = target
-        round_.phase_changed_at = utcnow()
+        round_.phase_changed_at = timeutil.stamp()
         for step in round_.timeline:
             if step.phase == target:
-                step.started_at = utcnow()
+                step.started_at = timeutil.stamp()
         record("round.phase_changed", round_, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
         if target in CHECKPOINT_PHASES:
             from pb.ledger.checkpoints import sign_checkpoint

@@ -2,8 +2,6 @@
 Each state change checks its rules, writes, and appends one audit entry, in one transaction."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 
@@ -12,6 +10,7 @@ from sqlalchemy import func, select
 from pb.accounts.models import User
 from pb.counting import Election, count
 from pb.counting.pabulib import from_election, writes
+from pb.downloads import csv_text
 from pb.extensions import db
 from pb.ledger.services import record
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Membership
@@ -201,14 +200,12 @@ def pabulib_export(round_: Round, pot) -> str:
 
 
 def results_csv(round_: Round, result: CountResult) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["pot", "proposal", "title", "cost_pence", "votes_or_points", "funded", "order_funded"])
+    rows = [["pot", "proposal", "title", "cost_pence", "votes_or_points", "funded", "order_funded"]]
     proposals = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id))}
     for pot_id, pot in result.result.items():
         order = {pid: i for i, pid in enumerate(pot["selected"], 1)}
         for pid, score in sorted(pot["scores"].items(), key=lambda item: -item[1]):
             p = proposals[int(pid)]
-            writer.writerow([pot["pot"], p.reference, p.title, p.cost, score, "yes" if int(pid) in order else "no",
-                             order.get(int(pid), "")])
-    return out.getvalue()
+            rows.append([pot["pot"], p.reference, p.title, p.cost, score, "yes" if int(pid) in order else "no",
+                         order.get(int(pid), "")])
+    return csv_text(rows)
