@@ -1,19 +1,23 @@
 """Backup and restore of a whole pb database, and of the instance keys apart from it.
 
-A backup is one gzipped tar: `pb-backup.json` (what it is, the engine, the migration it was taken
-at, each table's row count, the SHA-256 of the dump) and the dump itself: a copy made with SQLite's
-online backup API, or `pg_dump` in its custom format. The instance keys (session, digest, ballot and
-checkpoint-signing keys) never go in it: they go to a second file, encrypted with a passphrase
-(scrypt, then AES-GCM), so a stolen backup alone neither signs checkpoints nor links ballots.
+A backup is one gzipped tar, readable by its owner alone: `pb-backup.json` (what it is, the engine,
+the migration it was taken at, each table's row count, the SHA-256 of the dump), its signature
+(`pb-backup.json.sig`, HMAC-SHA256 with the instance's backup key) and the dump itself: a copy made
+with SQLite's online backup API, or `pg_dump` in its custom format. The instance keys (session,
+digest, ballot, checkpoint-signing and backup keys) never go in it: they go to a second file,
+encrypted with a passphrase (scrypt, then AES-GCM), so a stolen backup alone neither signs
+checkpoints nor links ballots, and an edited one cannot be given a signature that verifies.
 
 A restore checks everything before it writes anything: the file must be a complete, undamaged pb
-backup of the same engine, and the target database must hold no rows. No Flask here: the CLI in
+backup of the same engine whose signature verifies with this installation's backup key (or the one
+in the keys file restored with it), and the target database must hold no rows. No Flask here: the CLI in
 pb.cli parses arguments and prints progress.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -32,10 +36,11 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy import create_engine, inspect, text
 
 FORMAT = "pb-backup"
-VERSION = 1
+VERSION = 2  # 2: signed
 MANIFEST = "pb-backup.json"
+SIGNATURE = "pb-backup.json.sig"
 DUMPS = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
-KEY_FILES = ("secret_key", "digest_key", "ballot_key", "checkpoint_key")
+KEY_FILES = ("secret_key", "digest_key", "ballot_key", "checkpoint_key", "backup_key")
 KEYS_MAGIC = b"PBKEYS1\n"
 # Rows here do not make a database "in use": a freshly migrated database has its revision.
 BOOKKEEPING_TABLES = {"alembic_version"}
@@ -114,8 +119,13 @@ def _run(command: list[str], what: str) -> None:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()[:2000]}")
 
 
-def create(uri: str, out_file: str | Path, progress=lambda message: None) -> dict:
-    """Write a backup of the database at `uri` to `out_file` (atomically: a failed backup leaves no file)."""
+def sign(manifest: bytes, key: str) -> str:
+    return hmac.new(key.encode(), manifest, hashlib.sha256).hexdigest()
+
+
+def create(uri: str, out_file: str | Path, key: str, progress=lambda message: None) -> dict:
+    """Write a backup of the database at `uri` to `out_file`, its description signed with `key`
+    (atomically: a failed backup leaves no file; mode 0600: it holds everyone's personal data)."""
     engine = engine_of(uri)
     out_file = Path(out_file)
     with tempfile.TemporaryDirectory() as work:
@@ -150,18 +160,21 @@ def create(uri: str, out_file: str | Path, progress=lambda message: None) -> dic
             "tables": rows, "dump": {"name": dump.name, "bytes": dump.stat().st_size, "sha256": _sha256(dump)},
         }
         partial = out_file.with_name(out_file.name + ".part")
-        with tarfile.open(partial, "w:gz") as archive:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
             data = json.dumps(manifest, indent=2).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
+            for name, content in ((MANIFEST, data), (SIGNATURE, sign(data, key).encode())):
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(content), 0o600
+                archive.addfile(info, io.BytesIO(content))
             archive.add(dump, arcname=dump.name)
+        os.chmod(partial, 0o600)
         os.replace(partial, out_file)
     progress(f"wrote {out_file}")
     return manifest
 
 
-def _unpack(backup_file: Path, work: Path) -> dict:
+def _unpack(backup_file: Path, work: Path, key: str) -> dict:
     """Read and check the whole archive; any fault is a BackupError and nothing has been written."""
     if not backup_file.is_file():
         raise BackupError(f"there is no file at {backup_file}")
@@ -170,9 +183,18 @@ def _unpack(backup_file: Path, work: Path) -> dict:
             names = archive.getnames()
             if MANIFEST not in names:
                 raise BackupError(f"{backup_file} is not a pb backup: it has no {MANIFEST}")
-            manifest = json.loads(archive.extractfile(MANIFEST).read())
+            described = archive.extractfile(MANIFEST).read()
+            manifest = json.loads(described)
             if manifest.get("format") != FORMAT:
                 raise BackupError(f"{backup_file} is not a pb backup")
+            if manifest.get("version") == 1:
+                raise BackupError(f"{backup_file} was made before pb signed its backups, so nothing shows it was not "
+                                  "changed since; make a new backup with this pb")
+            if SIGNATURE not in names or not hmac.compare_digest(
+                    archive.extractfile(SIGNATURE).read().decode("ascii", "replace").strip(), sign(described, key)):
+                raise BackupError(f"{backup_file} was refused: its signature does not verify. It was changed after it "
+                                  "was made, or made by another installation (restore it with that installation's "
+                                  "keys file, --keys)")
             if manifest.get("version") != VERSION:
                 raise BackupError(f"{backup_file} is a pb backup of format {manifest.get('version')}; this pb reads format {VERSION}")
             dump_name = manifest["dump"]["name"]
@@ -189,19 +211,19 @@ def _unpack(backup_file: Path, work: Path) -> dict:
     return manifest
 
 
-def check(backup_file: str | Path) -> dict:
-    """Check a backup without restoring it: the manifest, if the file is whole."""
+def check(backup_file: str | Path, key: str) -> dict:
+    """Check a backup without restoring it: the manifest, if the file is whole and its signature verifies."""
     with tempfile.TemporaryDirectory() as work:
-        return _unpack(Path(backup_file), Path(work))
+        return _unpack(Path(backup_file), Path(work), key)
 
 
-def restore(uri: str, backup_file: str | Path, progress=lambda message: None) -> dict:
+def restore(uri: str, backup_file: str | Path, key: str, progress=lambda message: None) -> dict:
     """Restore `backup_file` into the empty database at `uri`. Refuses, writing nothing, when the
     file is not a whole pb backup, is of the other engine, or the database already holds rows."""
     engine = engine_of(uri)
     backup_file = Path(backup_file)
     with tempfile.TemporaryDirectory() as work:
-        manifest = _unpack(backup_file, Path(work))
+        manifest = _unpack(backup_file, Path(work), key)
         progress(f"checked {backup_file}: {sum(manifest['tables'].values()):,} rows taken {manifest['created_at']}")
         if manifest["engine"] != engine:
             raise BackupError(f"{backup_file} is a {manifest['engine']} backup and this database is {engine}; "

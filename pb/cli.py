@@ -347,7 +347,8 @@ def register_commands(app: Flask) -> None:
 
         db.session.remove()
         try:
-            manifest = backup.create(app.config["SQLALCHEMY_DATABASE_URI"], out_file, progress=lambda m: click.echo(f"  {m}"))
+            manifest = backup.create(app.config["SQLALCHEMY_DATABASE_URI"], out_file, app.config["PB_BACKUP_KEY"],
+                                     progress=lambda m: click.echo(f"  {m}"))
             click.echo(f"Backed up {sum(manifest['tables'].values()):,} rows in {len(manifest['tables'])} tables "
                        f"({manifest['engine']}, migration {manifest['revision']}) to {out_file}.")
             if with_keys:
@@ -374,7 +375,11 @@ def register_commands(app: Flask) -> None:
             if keys_file:
                 passphrase = os.environ.get("PB_BACKUP_PASSPHRASE") or click.prompt("Passphrase for the keys file", hide_input=True)
                 keys = backup.read_keys(keys_file, passphrase)  # before the database: a wrong passphrase changes nothing
-            manifest = backup.restore(app.config["SQLALCHEMY_DATABASE_URI"], backup_file, progress=lambda m: click.echo(f"  {m}"))
+            # The signature is checked with the backup key of the installation that made it: the keys
+            # file's, when restoring onto a new machine; else this installation's own.
+            key = (keys or {}).get("backup_key") or app.config["PB_BACKUP_KEY"]
+            manifest = backup.restore(app.config["SQLALCHEMY_DATABASE_URI"], backup_file, key,
+                                      progress=lambda m: click.echo(f"  {m}"))
             click.echo(f"Restored {sum(manifest['tables'].values()):,} rows taken {manifest['created_at']} "
                        f"(migration {manifest['revision']}).")
             if keys:

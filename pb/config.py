@@ -128,6 +128,9 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
         "PB_BALLOT_KEY": raw.get("PB_BALLOT_KEY") or _instance_secret(instance_path, "ballot_key"),
         # Seed of the Ed25519 key that signs the ledger's checkpoints; never stored in the database.
         "PB_CHECKPOINT_KEY": raw.get("PB_CHECKPOINT_KEY") or _instance_secret(instance_path, "checkpoint_key"),
+        # Signs each backup's description (HMAC-SHA256), kept out of the backup: an archive edited and
+        # given new checksums no longer verifies, so it is never restored.
+        "PB_BACKUP_KEY": raw.get("PB_BACKUP_KEY") or _instance_secret(instance_path, "backup_key"),
         "SQLALCHEMY_DATABASE_URI": raw.get("SQLALCHEMY_DATABASE_URI") or _database_uri(raw.get("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": raw.get("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True}),
         "PB_HTTPS": https,

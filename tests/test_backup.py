@@ -56,8 +56,10 @@ def test_a_backup_restores_onto_an_empty_database_and_everything_still_verifies(
     assert done.exit_code == 0, done.output
     assert "Backed up" in done.output and "encrypted" in done.output
     assert (tmp_path / "pb.backup.keys").stat().st_mode & 0o077 == 0  # only the owner may read the keys
+    assert file.stat().st_mode & 0o077 == 0  # nor the backup: it holds everyone's personal data
     with tarfile.open(file) as archive:  # the keys are never inside the backup itself
-        assert sorted(archive.getnames()) in (["database.sqlite", "pb-backup.json"], ["database.pgdump", "pb-backup.json"])
+        assert sorted(archive.getnames()) in (["database.sqlite", "pb-backup.json", "pb-backup.json.sig"],
+                                              ["database.pgdump", "pb-backup.json", "pb-backup.json.sig"])
     with app.app_context():
         before = _rows(app.config["SQLALCHEMY_DATABASE_URI"])
         checkpoints = db.session.scalar(select(db.func.count()).select_from(Checkpoint))
@@ -96,7 +98,7 @@ def test_a_restore_over_a_database_with_data_is_refused_and_changes_nothing(app,
 def test_files_that_are_not_whole_pb_backups_are_refused_and_the_database_is_untouched(app, factory, tmp_path, empty_database):
     build_pack(app, factory, tmp_path, voters=3)
     good = tmp_path / "pb.backup"
-    assert _cli(app, "backup", str(good), "--no-keys").exit_code == 0
+    assert _cli(app, "backup", str(good)).exit_code == 0
     data = good.read_bytes()
     stranger = tmp_path / "holiday.tar.gz"
     with tarfile.open(stranger, "w:gz") as archive:
@@ -126,9 +128,52 @@ def test_files_that_are_not_whole_pb_backups_are_refused_and_the_database_is_unt
             info = tarfile.TarInfo(name)
             info.size = len(content)
             archive.addfile(info, io.BytesIO(content))
-    done = _cli(restored, "restore", str(tampered))
+    done = _cli(restored, "restore", str(tampered), "--keys", str(tmp_path / "pb.backup.keys"))
     assert done.exit_code == 1 and "does not match its checksum" in done.output
     assert _rows(empty_database) == before
+    # Without the keys of the installation that made it, even the good backup is refused on a new machine.
+    done = _cli(restored, "restore", str(good))
+    assert done.exit_code == 1 and "its signature does not verify" in done.output
+    assert _rows(empty_database) == before
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"])  # the dump is edited with SQLite itself
+def test_a_backup_edited_and_given_new_checksums_is_refused(app, factory, tmp_path, empty_database, engine_name):
+    """An attacker with the archive makes a resident a platform admin, recomputes the dump's size and
+    checksum in the description, and packs it again: the signature, made with a key outside the
+    archive, no longer verifies, so nothing is restored."""
+    import hashlib
+    import json
+    import sqlite3
+
+    build_pack(app, factory, tmp_path, voters=3)
+    good = tmp_path / "pb.backup"
+    assert _cli(app, "backup", str(good)).exit_code == 0
+    with tarfile.open(good) as archive:
+        members = {m.name: archive.extractfile(m).read() for m in archive.getmembers()}
+    dump = tmp_path / "database.sqlite"
+    dump.write_bytes(members["database.sqlite"])
+    with sqlite3.connect(dump) as conn:
+        assert conn.execute("UPDATE user_account SET is_admin = 1 WHERE is_admin = 0").rowcount > 0
+    conn.close()
+    manifest = json.loads(members["pb-backup.json"])
+    manifest["dump"]["bytes"] = dump.stat().st_size
+    manifest["dump"]["sha256"] = hashlib.sha256(dump.read_bytes()).hexdigest()
+    members["pb-backup.json"] = json.dumps(manifest, indent=2).encode()
+    members["database.sqlite"] = dump.read_bytes()
+    tampered = tmp_path / "tampered.backup"
+    with tarfile.open(tampered, "w:gz") as archive:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    restored = make_app(empty_database, tmp_path / "elsewhere")
+    done = _cli(restored, "restore", str(tampered), "--keys", str(tmp_path / "pb.backup.keys"))
+    assert done.exit_code == 1 and "its signature does not verify" in done.output, done.output
+    assert _rows(empty_database) == {}
+    # The same archive untouched restores with the same keys.
+    done = _cli(restored, "restore", str(good), "--keys", str(tmp_path / "pb.backup.keys"))
+    assert done.exit_code == 0, done.output
 
 
 def test_a_wrong_passphrase_opens_no_keys_and_restores_nothing(app, factory, tmp_path, empty_database):
