@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 
 from pb import config as settings
 from pb import ratelimits
@@ -135,7 +136,9 @@ def _register_request_hooks(app: Flask) -> None:
         # Emails were written to the outbox in the request's transaction; send them once it has
         # committed. A failure stays in the outbox for `flask --app pb outbox send`.
         if exc is None and g.get("outbox_dirty"):
-            mail.deliver_pending(app)
+            # This request's own emails first (those that committed: a refused change wrote none).
+            mine = [email.id for email in g.get("outbox_new", []) if sa_inspect(email).persistent]
+            mail.deliver_pending(app, first=mine)
 
 
 def _register_error_pages(app: Flask) -> None:

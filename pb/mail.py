@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, g, has_request_context, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from pb.accounts.models import OutboxEmail
 from pb.extensions import db
@@ -27,6 +27,7 @@ def queue_email(to: str, subject: str, template: str, *, about=None, **context) 
     db.session.add(email)
     if has_request_context():
         g.outbox_dirty = True
+        g.setdefault("outbox_new", []).append(email)
     return email
 
 
@@ -48,15 +49,17 @@ def _send_smtp(url: str, sender: str, email: OutboxEmail) -> None:
         client.send_message(message)
 
 
-def deliver_pending(app=None, limit: int = 50, echo=None) -> tuple[int, int]:
-    """Send up to `limit` unsent emails. Returns (sent, failed). Each is marked in its own commit
-    so a crash part-way never sends one twice."""
+def deliver_pending(app=None, limit: int = 50, echo=None, first: list[int] | None = None) -> tuple[int, int]:
+    """Send up to `limit` unsent emails, the ids in `first` before the rest (the ones this request
+    wrote: a newcomer's confirmation email goes out now, not behind a backlog). Returns (sent,
+    failed). Each is marked in its own commit so a crash part-way never sends one twice."""
     app = app or current_app
     smtp_url = app.config["PB_SMTP_URL"]
     sent = failed = 0
+    order = (case((OutboxEmail.id.in_(first), 0), else_=1), OutboxEmail.id) if first else (OutboxEmail.id,)
     pending = db.session.scalars(
         select(OutboxEmail).where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxEmail.id).limit(limit)
+        .order_by(*order).limit(limit)
     ).all()
     for email in pending:
         email.attempts += 1

@@ -288,3 +288,22 @@ def test_resend_confirmation(app, client):
     client.post("/sign-in", data={"email": GOOD["email"], "password": GOOD["password"]})
     client.post("/account/verify-email/resend")
     assert len(outbox(app, GOOD["email"])) == 2
+
+
+def test_a_newcomers_confirmation_email_goes_out_before_a_backlog(app, client):
+    """Sixty emails are waiting (a demo, or an SMTP outage); someone registers: their confirmation
+    email is sent at the end of their own request, not after the backlog."""
+    from sqlalchemy import select
+
+    from pb.accounts.models import OutboxEmail
+    from pb.extensions import db
+
+    with app.app_context():
+        for n in range(60):
+            db.session.add(OutboxEmail(to_address=f"waiting{n}@example.org", subject="Waiting", body="x"))
+        db.session.commit()
+    client.post("/register", data={"name": "New Person", "email": "new@example.org", "password": "kettle orchard lantern",
+                                   "postcode": "eb1 1aa", "birth_year": "1990"})
+    with app.app_context():
+        mine = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "new@example.org"))
+        assert mine.sent_at is not None

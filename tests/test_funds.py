@@ -412,7 +412,11 @@ def test_a_contact_without_an_account_is_invited_and_the_grant_is_theirs_once_th
     with app.app_context():
         assert db.session.get(Grant, grant_id).contact_id is None  # not until the address is confirmed
     confirm = link_in(outbox(app, invited)[-1][2])
-    assert web.post(confirm).status_code == 302
+    confirmed = web.post(confirm)
+    # The page they land on is the grant they came for, ready to accept, and says so.
+    assert confirmed.status_code == 302 and confirmed.location.endswith(f"/n/{money.hood.slug}/grants/{grant_id}/accept")
+    page = web.get(confirmed.location).get_data(as_text=True)
+    assert "You are the contact for New group&#39;s grant" in page and "Accept" in page
     with app.app_context():
         grant = db.session.get(Grant, grant_id)
         jo = db.session.scalar(select(User).where(User.email == invited))

@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from pb.access import public, signed_in
 from pb.forms import EmptyForm
+from pb.funds.models import APPROVED
+from pb.funds.queries import grants_awaiting_contact
 from pb.numbers import whole_number
 from pb.ratelimits import EMAILS, REGISTER, SIGN_IN, on_post, person_or_address
 from pb.services import ServiceError
@@ -82,14 +84,26 @@ def verify_email(token):
         except ServiceError as exc:
             error = exc.message
         else:
-            if current_user.is_authenticated:
-                flash("Your email address is confirmed.", "success")
-                return redirect(url_for("accounts.account"))
-            # The link reached its owner's inbox once: that finishes registering, so sign them in
-            # (a new session clears the old one's messages, so the message comes after).
-            sessions.start(user)
+            was_signed_in = current_user.is_authenticated
+            if not was_signed_in:
+                # The link reached its owner's inbox once: that finishes registering, so sign them in
+                # (a new session clears the old one's messages, so the message comes after).
+                sessions.start(user)
+            # A group's contact invited by email came for their grant: take them to it.
+            waiting = grants_awaiting_contact(user)
+            if waiting:
+                grant = waiting[0]
+                hood = grant.fund_year.fund.neighbourhood
+                if grant.status == APPROVED:
+                    flash(f"Your email address is confirmed. You are the contact for {grant.body_name}'s grant "
+                          f"{grant.reference}, {grant.title}: read it and accept it below.", "success")
+                    return redirect(url_for("funds_admin.accept", slug=hood.slug, grant_id=grant.id))
+                flash(f"Your email address is confirmed. You are the contact for {grant.body_name}'s grant "
+                      f"{grant.reference}, {grant.title}. The partnership board is still deciding on it: we will "
+                      "email you when it is ready for you to accept.", "success")
+                return redirect(url_for("funds.story", slug=hood.slug, grant_id=grant.id))
             flash("Your email address is confirmed.", "success")
-            return redirect(url_for("accounts.registered"))
+            return redirect(url_for("accounts.account" if was_signed_in else "accounts.registered"))
     return render_template("accounts/verify_email.html", form=form, error=error), 400 if error else 200
 
 

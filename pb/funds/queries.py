@@ -18,6 +18,8 @@ from pb.voting.models import CountResult
 from .delivery import Reporting, reporting_for
 from .figures import grant_money
 from .models import (
+    APPROVED,
+    OFFERED,
     Fund,
     FundYear,
     Grant,
@@ -57,6 +59,12 @@ def load_decision(decision_id: int) -> GrantDecision:
     if decision is None or decision.grant.neighbourhood_id != g.neighbourhood.id:
         abort(404)
     return decision
+
+
+def grants_awaiting_contact(user) -> list[Grant]:
+    """Grants this person speaks for that are still to be accepted: offered, or approved and waiting."""
+    return db.session.scalars(select(Grant).where(Grant.contact_id == user.id, Grant.status.in_((OFFERED, APPROVED)))
+                              .order_by(Grant.id)).all()
 
 
 def funds_of(hood_id: int) -> list[Fund]:
