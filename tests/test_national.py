@@ -75,6 +75,10 @@ def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_
 
     page = client.get(f"/national/{pid}/").get_data(as_text=True)
     assert "Place 0" in page and "60%" in page and "Download" in page
+    # The command and the checksum are there, under "For auditors" only.
+    from tests.test_money_pages import assert_plain
+    assert_plain(page, "programme page")
+    assert "python -m pb.national.formula figures.csv --annual 100000000 --base 10000000" in page
     # Anyone can recompute every share from the two published files and the formula on the page.
     figures = list(csv.DictReader(io.StringIO(client.get(f"/national/{pid}/2027/figures.csv").get_data().decode("utf-8-sig"))))
     shares = {r["neighbourhood"]: r for r in csv.DictReader(io.StringIO(

@@ -3,11 +3,12 @@ whole story, and the audit entries behind each of its steps. Grouped queries onl
 the same few queries for 3 grants or 300."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import abort, g
 from sqlalchemy import and_, or_, select
 
+from pb import timeutil
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.ledger.services import existing_log
@@ -18,8 +19,10 @@ from pb.voting.models import CountResult
 from .delivery import Reporting, reporting_for
 from .figures import grant_money
 from .models import (
+    ACTIVE,
     APPROVED,
     OFFERED,
+    SUSPENDED,
     Fund,
     FundYear,
     Grant,
@@ -136,6 +139,14 @@ class Story:
     money: dict
     reporting: Reporting
     entries: list[AuditEntry]
+    late_tranches: list[Tranche] = field(default_factory=list)
+
+    @property
+    def at_risk(self) -> bool:
+        """Something a resident should be able to ask about: the group says it is at risk, a scheduled
+        payment is late, or a report is overdue."""
+        latest = self.updates[0].status if self.updates else None
+        return latest == "at_risk" or bool(self.late_tranches) or self.reporting.overdue
 
 
 def story(grant: Grant) -> Story:
@@ -160,9 +171,17 @@ def story(grant: Grant) -> Story:
                                  .order_by(GrantUpdate.reported_on.desc(), GrantUpdate.id.desc())).all()
     interests = db.session.scalars(select(GrantInterest).where(GrantInterest.grant_id == grant.id)).all()
     money = grant_money([grant.id])[grant.id]
+    # A tranche is late once its day has gone by without payments against it adding up to it.
+    paid_against: dict[int, int] = {}
+    for payment in payments:
+        if payment.tranche_id and payment.kind == "payment" and payment.status == "paid":
+            paid_against[payment.tranche_id] = paid_against.get(payment.tranche_id, 0) + payment.amount
+    today = timeutil.today()
+    late = [t for t in grant.tranches if grant.status in (ACTIVE, SUSPENDED) and t.due_on < today
+            and paid_against.get(t.id, 0) < t.amount]
     return Story(grant, proposal, votes, voters, result, versions, decisions, payments, list(grant.tranches),
                  list(grant.milestones), updates, interests, money, reporting_for([grant])[grant.id],
-                 entries_behind(grant, decisions, payments, updates))
+                 entries_behind(grant, decisions, payments, updates), late)
 
 
 def entries_behind(grant: Grant, decisions, payments, updates) -> list[AuditEntry]:
