@@ -307,3 +307,21 @@ def test_a_newcomers_confirmation_email_goes_out_before_a_backlog(app, client):
     with app.app_context():
         mine = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "new@example.org"))
         assert mine.sent_at is not None
+
+
+def test_the_account_page_has_a_plain_title_and_says_your_data_once(app, client, factory):
+    from tests.factories import sign_in
+
+    sign_in(client, factory.person())
+    page = client.get("/account").get_data(as_text=True)
+    assert "<title>Your account" in page and page.count("Your data</h2>") == 1
+    assert "<h2" not in page.split("<title>", 1)[1].split("</title>", 1)[0]
+
+
+def test_the_admin_home_puts_national_programmes_under_their_own_heading(app, client, factory):
+    from tests.factories import sign_in
+
+    sign_in(client, factory.person(admin=True))
+    page = client.get("/admin/").get_data(as_text=True)
+    programmes = page.split("<h2>National programmes</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "share a fund between every neighbourhood" in programmes

@@ -47,11 +47,40 @@ def test_demo_seeds_a_live_neighbourhood_once(app):
     assert 0 < verified < 200
     assert hood_help(app) == ("0161 496 0000", "help@eastbrook.example")  # on every demo letter and voting card
     demo_money(app)
+    demo_dates(app)
     demo_assets(app)
+    demo_programme(app)
     people = count(app, User)
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "already there; nothing changed" in second.output
     assert count(app, User) == people
+
+
+def demo_dates(app):
+    """Every date the demo writes follows its own clock: a grant is agreed, then accepted, then paid."""
+    from pb.funds.models import Grant, GrantDecision, Payment
+
+    with app.app_context():
+        for grant in db.session.scalars(select(Grant).where(Grant.accepted_at.is_not(None))):
+            decided = max(d.decided_at for d in db.session.scalars(select(GrantDecision).where(
+                GrantDecision.grant_id == grant.id, GrantDecision.status == "made", GrantDecision.kind == "approve")))
+            paid = [p.paid_on for p in db.session.scalars(select(Payment).where(Payment.grant_id == grant.id))]
+            assert decided <= grant.accepted_at, grant.reference
+            assert not paid or grant.accepted_at.date() <= min(paid), (grant.reference, grant.accepted_at, min(paid))
+
+
+def demo_programme(app):
+    """The national programmes page has a programme with a confirmed year."""
+    client = app.test_client()
+    index = client.get("/national/").get_data(as_text=True)
+    assert "Community Wealth Fund" in index
+    with app.app_context():
+        from pb.national.models import Programme
+        programme = db.session.scalar(select(Programme))
+    page = client.get(f"/national/{programme.id}/").get_data(as_text=True)
+    assert "Each neighbourhood&#39;s share in 2026/27, confirmed" in page
+    table = client.get(f"/national/{programme.id}/2026/neighbourhoods").get_data(as_text=True)
+    assert all(name in table for name in ("Eastbrook", "Westmoor", "Northgate"))
 
 
 def demo_assets(app):
