@@ -6,16 +6,19 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from pb.accounts import services as accounts
 from pb.audit import checkpoint as notes
 from pb.audit.chain import canonical_json, entry_hash
 from pb.audit.pack import load, verify_pack, verify_tables
+from pb.extensions import db
 from pb.ledger.pack import export
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import BOARD_MEMBER
@@ -218,3 +221,48 @@ def test_the_cli_writes_a_pack_that_datasette_style_tools_can_read(app, factory,
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"meta", "entries", "checkpoints", "pots", "proposals", "ballots"} <= tables
     assert runner.invoke(args=["audit", "export", "nowhere/99", str(out)]).exit_code == 1
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite"])
+def test_an_auditor_follows_the_audit_page_to_a_pass_with_the_downloaded_verifier(app, factory, tmp_path, engine_name):
+    """The audit page's instructions, followed to the letter on a computer without pb: download the
+    verifier and the pack from the pages, run the command the page shows (key included). A PASS means
+    the checkpoints were checked against that key; a pack signed by another key fails."""
+    import re
+    from html import unescape
+
+    from tests.factories import Hood, sign_in
+
+    path, key = build_pack(app, factory, tmp_path, voters=12)
+    with app.app_context():
+        from pb.neighbourhoods.models import Neighbourhood
+        from pb.rounds.models import Round
+        round_ = db.session.scalar(select(Round))
+        hood = db.session.get(Neighbourhood, round_.neighbourhood_id)
+        slug, round_id = hood.slug, round_.id
+    auditor = factory.with_role(Hood(hood.id, slug, hood.name), "auditor")
+    client = app.test_client()
+    sign_in(client, auditor)
+    page = client.get(f"/n/{slug}/audit").get_data(as_text=True)
+    command = unescape(re.search(r'aria-label="Command to verify a pack">([^<]+)</pre>', page).group(1)).split()
+    assert command[:3] == ["python", "pb-audit.pyz", "verify"] and command[-2:] == ["--key", key]
+    away = tmp_path / "auditors-computer"
+    away.mkdir()
+    (away / "pb-audit.pyz").write_bytes(client.get("/audit/pb-audit.pyz").get_data())
+    pack_name = f"{slug}-round-{round_id}-auditor-pack.sqlite"
+    (away / pack_name).write_bytes(client.get(f"/n/{slug}/audit/rounds/{round_id}/pack.sqlite").get_data())
+    command[3] = pack_name
+    # No pb on the path: only what the file carries, and the standard library and cryptography.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-I", *command[1:]], capture_output=True, text=True, cwd=away, env=env,
+                         timeout=120)
+    assert run.returncode == 0 and run.stdout.strip().endswith("PASS"), run.stdout + run.stderr
+    assert "recounted 12 ballots" in run.stdout
+    with sqlite3.connect(away / pack_name) as conn:
+        how = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'how_to_verify'").fetchone()[0])
+    conn.close()
+    assert "/audit/pb-audit.pyz" in how and f"--key {key}" in how
+    other = notes.verifier_key("pb.test", b"\x01" * 32)
+    run = subprocess.run([sys.executable, "-I", "pb-audit.pyz", "verify", pack_name, "--key", other],
+                         capture_output=True, text=True, cwd=away, env=env, timeout=120)
+    assert run.returncode == 1 and "signed with a different key" in run.stdout

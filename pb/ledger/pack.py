@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import sqlite_utils
+from flask import current_app
 from sqlalchemy import select
 
 from pb.extensions import db
@@ -36,7 +37,10 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
     meta = {"format": FORMAT, "log": log.name, "neighbourhood": round_.neighbourhood.name, "round_id": round_.id,
             "round": round_.name, "fund_year": round_.fund_year, "phase": round_.phase, "rule": round_.counting_rule,
             "ballot_type": round_.ballot_type, "ballot_max": round_.ballot_max, "key_name": key_name(),
-            "verifier_key": verifier_key(), "public_key_hex": public_key().hex()}
+            "verifier_key": verifier_key(), "public_key_hex": public_key().hex(),
+            # One line on how to check this file, for whoever opens it first.
+            "how_to_verify": f"Download pb's verifier from {current_app.config['PB_BASE_URL'].rstrip('/')}/audit/pb-audit.pyz, "
+                             f"then run: python pb-audit.pyz verify THIS-FILE --key {verifier_key()}"}
     pack["meta"].insert_all(({"key": k, "value": json.dumps(v)} for k, v in meta.items()), pk="key")
     progress("meta")
 

@@ -38,6 +38,8 @@ from .checkpoints import covering, inclusion, latest, verifier_key
 from .models import AuditEntry, Checkpoint
 from .pack import export
 from .services import entries_of, existing_log, verify_log
+from .verifier import FILENAME as VERIFIER_FILE
+from .verifier import verifier_zip
 
 bp = Blueprint("ledger", __name__)
 
@@ -109,7 +111,7 @@ def log(slug):
     actions = actions_in(audit_log)
     return render_template("ledger/log.html", hood=g.neighbourhood, log=audit_log, rows=rows, total=total,
                            page=page, pages=pages, result=result, filters=filters, actions=actions,
-                           rounds=packable_rounds(g.neighbourhood))
+                           rounds=packable_rounds(g.neighbourhood), verifier_key=verifier_key())
 
 
 @bp.route("/n/<slug>/audit/entries/<int:seq>")
@@ -225,6 +227,16 @@ def checkpoint_text(slug):
 @public
 def checkpoint_key():
     return Response(verifier_key() + "\n", mimetype="text/plain; charset=utf-8")
+
+
+@bp.route("/audit/pb-audit.pyz")
+@public
+@on_get(DOWNLOADS)
+def verifier():
+    """The standalone verifier (pb.ledger.verifier): anyone may check a pack or an exported log."""
+    response = Response(verifier_zip(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{VERIFIER_FILE}"'
+    return response
 
 
 @bp.route("/n/<slug>/audit/checkpoint", methods=["POST"])
