@@ -89,9 +89,19 @@ def js_page(browser, live_server):
     context.close()
 
 
+PHONE_WIDTH = 320
+# What is wider than the screen, outside the regions meant to scroll sideways: named when a page fails.
+TOO_WIDE = """() => { const w = window.innerWidth; const out = [];
+  for (const el of document.querySelectorAll('body *')) { const r = el.getBoundingClientRect();
+    if (r.right > w + 0.5 && !el.closest('.table-wrap, pre')) out.push(el.tagName.toLowerCase() +
+      (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' to ' + Math.round(r.right) + 'px'); }
+  return {width: document.documentElement.scrollWidth, inner: w, wide: out.slice(0, 5)}; }"""
+
+
 class Accessibility:
     """Runs axe-core on the page and fails on any WCAG 2.2 A or AA violation. axe needs script,
-    so on a no-JavaScript page the same HTML is checked in a scripted twin page."""
+    so on a no-JavaScript page the same HTML is checked in a scripted twin page. Every page checked
+    is also measured at 320px wide: nothing on it may need scrolling sideways."""
 
     def __init__(self, browser):
         from axe_playwright_python.sync_playwright import Axe
@@ -115,12 +125,27 @@ class Accessibility:
             # unstyled page (tiny targets, default colours) and fail it for what no one sees.
             target.wait_for_load_state("load")
         results = self.axe.run(target, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        width = self.measure_at_phone_width(target)
         if twin:
             twin.close()
         violations = results.response["violations"]
         self.checked.append(page.url)
         assert violations == [], f"axe found on {page.url}:\n" + "\n".join(
             f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in violations)
+        assert width["width"] <= width["inner"], (
+            f"{page.url} scrolls sideways at {PHONE_WIDTH}px: {width['width']}px wide, because of {width['wide']}")
+
+    @staticmethod
+    def measure_at_phone_width(target):
+        """The page's width with the window 320px wide (then put back as it was)."""
+        size = target.viewport_size or {"width": 1280, "height": 720}
+        if size["width"] != PHONE_WIDTH:
+            target.set_viewport_size({"width": PHONE_WIDTH, "height": size["height"]})
+        target.wait_for_function("window.innerWidth === %d" % PHONE_WIDTH)
+        width = target.evaluate(TOO_WIDE)
+        if size["width"] != PHONE_WIDTH:
+            target.set_viewport_size(size)
+        return width
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_the_treasurer_records_a_payment_and_a_large_one_waits_for_the_board(pag
         other.goto("/n/eastbrook/money")
         item = other.locator("li", has_text="£1,200 to Eastbrook Arts CIC")
         item.get_by_role("button", name="Approve this payment").click()
-        other.get_by_text("Payment of 1200 pounds approved").wait_for()
+        other.get_by_text("Payment of £1,200 approved").wait_for()
         a11y.check(other)
     finally:
         board.close()
@@ -84,6 +84,9 @@ def test_anyone_reads_the_fund_and_a_project_story_on_a_phone(page, a11y):
     story = page.locator("main").inner_text()
     assert "Update overdue" in story and "At risk" in story and "Our lead volunteer has moved away" in story
     assert "Proposed" in story and "Voted for" in story and "Payments" in story
-    assert "The record behind each step" in story
+    assert "For auditors" in story and story.index("Entry ") > story.index("For auditors")
+    # The project is at risk: it says so at the top and whom to ask.
+    assert "The group has said the project is at risk" in story and "Questions about this project" in story
+    assert "0161 496 0000" in story
     assert fits_the_screen(page)
     a11y.check(page)

@@ -34,7 +34,8 @@ def test_the_operator_sets_up_a_programme_and_confirms_a_year(page, a11y, live_s
     assert "line 2: the population cannot be negative (-12)" in page.locator("#figures-error").inner_text()
     a11y.check(page)
 
-    page.get_by_label("Figures (CSV)").fill("neighbourhood,region,population,deprivation_score\neastbrook,North West,9800,41.250\n")
+    page.get_by_label("Figures (CSV)").fill("neighbourhood,region,population,deprivation_score\neastbrook,North West,9800,41.250\n"
+                                            "westmoor,Yorkshire and The Humber,11200,38.125\nnorthgate,North East,7600,47.9\n")
     page.get_by_role("button", name="Import the figures").click()
     page.get_by_role("heading", name="check and confirm the allocation").wait_for()
     assert "£1,000,000.00" in page.locator("main").inner_text()
@@ -45,7 +46,7 @@ def test_the_operator_sets_up_a_programme_and_confirms_a_year(page, a11y, live_s
     a11y.check(page)
     page.get_by_role("link", name="Every neighbourhood's 2035/36").first.click()
     page.get_by_role("heading", name="every neighbourhood").wait_for()
-    page.get_by_label("Region").select_option("North West")
+    page.get_by_label("Region", exact=True).select_option("North West")
     page.get_by_role("button", name="Show").click()
     page.get_by_text("1 neighbourhood in North West").wait_for()
     a11y.check(page)
