@@ -138,6 +138,11 @@ def fund_lock(fund_year: FundYear | None):
     return None if fund_year is None else (Fund, fund_year.fund_id)
 
 
+def grant_fund_lock(grant: Grant, *args, **kwargs):
+    """under_lock's owner for a service whose first argument is a grant."""
+    return fund_lock(grant.fund_year)
+
+
 def fund_figures(fund: Fund, today: date | None = None) -> FundFigures:
     today = today or timeutil.today()
     plan = {fy.financial_year: fy for fy in db.session.scalars(select(FundYear).where(FundYear.fund_id == fund.id))}

@@ -22,11 +22,11 @@ from pb.neighbourhoods.services import ROLE_REVOKED_HOOKS, require_role, role_in
 from pb.notifications import link
 from pb.proposals.models import InterestDeclaration, Proposal
 from pb.rounds.models import Round
-from pb.services import ServiceError, transaction, under_lock
+from pb.services import ServiceError, lock_row, transaction, under_lock
 from pb.text import required_text
 
 from . import contacts
-from .figures import fund_lock, grant_money, year_end, year_figures
+from .figures import fund_lock, grant_fund_lock, grant_money, year_end, year_figures
 from .models import (
     ACTIVE,
     APPROVE,
@@ -267,12 +267,12 @@ def _direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str
         db.session.flush()
         db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
         db.session.flush()
-        made = _maybe_make(decision, member)
+        made, _, needed = _maybe_make(decision, member)
         record("grant.capacity_grant_proposed" if capacity_building else "grant.direct_grant_proposed", grant,
                actor=member, neighbourhood=hood,
                payload={"grant": grant.reference, "fund_year": fund_year.financial_year, "title": title,
                         "amount": amount, "body": grant.body_name, "reason": reason, "decision": decision.id,
-                        "approvals": 1, "quorum": quorum(grant), "made": made, **(about or {}), **_terms(grant)})
+                        "approvals": 1, "quorum": needed, "made": made, **(about or {}), **_terms(grant)})
     return decision
 
 
@@ -289,11 +289,7 @@ def interested(grant: Grant) -> dict[int, str]:
     return out
 
 
-def _grant_fund(grant: Grant, *args, **kwargs):
-    return fund_lock(grant.fund_year)
-
-
-@under_lock(_grant_fund)
+@under_lock(grant_fund_lock)
 def declare_interest(grant: Grant, user: User, description: str) -> GrantInterest:
     if role_in(user, grant.neighbourhood_id, BOARD_MEMBER) is None and \
             role_in(user, grant.neighbourhood_id, TREASURER) is None:
@@ -334,6 +330,8 @@ def withdraw_on_leaving_board(membership: Membership, actor: User | None) -> Non
     grants = db.session.scalars(select(Grant).where(Grant.neighbourhood_id == membership.neighbourhood_id,
                                                     Grant.id.in_(approved)).order_by(Grant.number)).all()
     for grant in grants:
+        # The same lock approve_decision counts approvals under: a decision being made now waits.
+        lock_row(*fund_lock(grant.fund_year))
         withdrawn = _withdraw_approvals(grant, membership.user)
         record("grant.approval_withdrawn", grant, actor=actor, neighbourhood=membership.neighbourhood,
                payload={"grant": grant.reference, "person": membership.user.pseudonym, "why": "left the board",
@@ -356,11 +354,15 @@ def quorum(grant: Grant) -> int:
     return len(free) // 2 + 1 if free else 0
 
 
-def free_approvals(decision: GrantDecision) -> int:
-    """Approvals that count now: from members still on the board and free of an interest in the grant."""
-    free = {member.id for member in board_free_of(decision.grant)}
-    return db.session.scalar(select(func.count()).select_from(DecisionApproval).where(
-        DecisionApproval.decision_id == decision.id, DecisionApproval.member_id.in_(free))) if free else 0
+def standing(decision: GrantDecision) -> tuple[int, int]:
+    """(approvals that count now, approvals needed), from one reading of who is free to decide:
+    members still on the board and free of an interest in the grant."""
+    free = [member.id for member in board_free_of(decision.grant)]
+    if not free:
+        return 0, 0
+    approvals = db.session.scalar(select(func.count()).select_from(DecisionApproval).where(
+        DecisionApproval.decision_id == decision.id, DecisionApproval.member_id.in_(free)))
+    return approvals, len(free) // 2 + 1
 
 
 # --- the board's decisions --------------------------------------------------------------------------------
@@ -429,7 +431,7 @@ def _free_member(grant: Grant, member: User) -> None:
                            "decisions on it. The other board members decide")
 
 
-@under_lock(_grant_fund)
+@under_lock(grant_fund_lock)
 def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "", changes: dict | None = None
                      ) -> GrantDecision:
     _free_member(grant, member)
@@ -444,8 +446,7 @@ def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "",
         db.session.flush()
         db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
         db.session.flush()
-        needed = quorum(grant)
-        made = _maybe_make(decision, member)
+        made, _, needed = _maybe_make(decision, member)
         record("grant.decision_proposed", decision, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "kind": kind, "reason": reason, "changes": stored,
                         "approvals": 1, "quorum": needed, "made": made, **(_terms(grant) if made else {}),
@@ -468,21 +469,20 @@ def approve_decision(decision: GrantDecision, member: User) -> bool:
         db.session.add(DecisionApproval(decision_id=decision.id, member_id=member.id))
         db.session.flush()
         db.session.refresh(decision)
-        needed = quorum(grant)
-        made = _maybe_make(decision, member)
+        made, approvals, needed = _maybe_make(decision, member)
         record("grant.decision_approved", decision, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
-               payload={"grant": grant.reference, "kind": decision.kind, "approvals": free_approvals(decision),
+               payload={"grant": grant.reference, "kind": decision.kind, "approvals": approvals,
                         "quorum": needed, "made": made, **(_terms(grant) if made else {}), "status": grant.status})
     return made
 
 
-def _maybe_make(decision: GrantDecision, member: User) -> bool:
+def _maybe_make(decision: GrantDecision, member: User) -> tuple[bool, int, int]:
     """Inside the caller's transaction: if the approvals of members free to decide now reach quorum,
-    the decision takes effect."""
+    the decision takes effect. Returns (made, approvals that count, approvals needed)."""
     grant = decision.grant
-    needed = quorum(grant)
-    if not needed or free_approvals(decision) < needed:
-        return False
+    approvals, needed = standing(decision)
+    if not needed or approvals < needed:
+        return False, approvals, needed
     decision.status, decision.decided_at = MADE, timeutil.stamp()
     if decision.kind == APPROVE:
         grant.status, grant.awarded_on = APPROVED, timeutil.today()
@@ -510,7 +510,7 @@ def _maybe_make(decision: GrantDecision, member: User) -> bool:
         grant.status, grant.closed_reason = CANCELLED, decision.reason
         _void_waiting_payments(grant, member)
     db.session.flush()
-    return True
+    return True, approvals, needed
 
 
 def _void_waiting_payments(grant: Grant, member: User) -> None:
@@ -540,7 +540,7 @@ def _rescaled(split: dict, amount: int) -> dict:
 
 # --- the group accepts; the grant completes ---------------------------------------------------------------
 
-@under_lock(_grant_fund)
+@under_lock(grant_fund_lock)
 def accept_grant(grant: Grant, user: User) -> None:
     if grant.contact_id != user.id:
         raise ServiceError(f"Only {grant.contact_name or 'the named contact'} can accept this grant for "
@@ -554,7 +554,7 @@ def accept_grant(grant: Grant, user: User) -> None:
                         "amount": grant.amount, "conditions": grant.conditions})
 
 
-@under_lock(_grant_fund)
+@under_lock(grant_fund_lock)
 def complete_grant(grant: Grant, actor: User) -> int:
     """A facilitator closes a delivered grant. What was not paid goes back to the fund; returns it."""
     require_role(actor, grant.neighbourhood_id, FACILITATOR, "Only facilitators can mark a grant completed")

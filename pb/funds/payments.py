@@ -17,7 +17,7 @@ from pb.neighbourhoods.models import BOARD_MEMBER
 from pb.neighbourhoods.services import role_in
 from pb.services import ServiceError, transaction, under_lock
 
-from .figures import financial_year_of, fund_lock, grant_money
+from .figures import financial_year_of, fund_lock, grant_fund_lock, grant_money
 from .grants import interested
 from .models import (
     ACTIVE,
@@ -49,10 +49,6 @@ def _recorder(grant: Grant, actor: User) -> None:
                            "payments: another treasurer records them")
 
 
-def _grant_fund(grant: Grant, *args, **kwargs):
-    return fund_lock(grant.fund_year)
-
-
 def _unapproved(grant: Grant) -> int:
     """What has been paid, or is waiting, on this grant without a second person's approval."""
     return db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
@@ -77,7 +73,7 @@ def _financial_year(grant: Grant, financial_year: str | None, day: date, field: 
     return financial_year
 
 
-@under_lock(_grant_fund)
+@under_lock(grant_fund_lock)
 def add_tranche(grant: Grant, actor: User, *, label: str, due_on: date | None, amount: int | None) -> Tranche:
     """A scheduled part-payment; the tranches together may not exceed the grant."""
     _recorder(grant, actor)
@@ -106,7 +102,7 @@ def add_tranche(grant: Grant, actor: User, *, label: str, due_on: date | None, a
     return tranche
 
 
-@under_lock(_grant_fund)
+@under_lock(grant_fund_lock)
 def record_payment(grant: Grant, actor: User, *, amount: int | None, paid_on: date | None, spend: str,
                    financial_year: str | None = None, reference: str = "", tranche_id: int | None = None) -> Payment:
     _recorder(grant, actor)
@@ -183,7 +179,7 @@ def approve_payment(payment: Payment, member: User) -> None:
                         "financial_year": payment.financial_year, "recorded_by": payment.recorded_by.pseudonym})
 
 
-@under_lock(_grant_fund)
+@under_lock(grant_fund_lock)
 def record_return(grant: Grant, actor: User, *, amount: int | None, returned_on: date | None,
                   reference: str = "") -> Payment:
     """Money the group paid back (unspent, or clawed back): it goes back to the fund in the year it

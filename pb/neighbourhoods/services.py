@@ -262,10 +262,11 @@ ROLE_REVOKED_HOOKS: list = []
 def revoke_role(member: Membership, actor: User | None = None) -> None:
     hood = member.neighbourhood
     with transaction():
-        record("role.revoked", member, actor=actor, neighbourhood=hood,
-               payload={"person": member.user.pseudonym, "role": member.role})
+        # The hooks first: they may take a fund's lock, which every service takes before the log's.
         for hook in ROLE_REVOKED_HOOKS:
             hook(member, actor)
+        record("role.revoked", member, actor=actor, neighbourhood=hood,
+               payload={"person": member.user.pseudonym, "role": member.role})
         db.session.delete(member)
 
 

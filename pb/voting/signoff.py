@@ -47,10 +47,15 @@ def conflicts(round_: Round, result: CountResult) -> dict[int, list[str]]:
     return out
 
 
-def quorum(round_: Round, result: CountResult) -> int:
-    """More than half of the board members free to decide (no interest in a funded project)."""
+def free_to_decide(round_: Round, result: CountResult) -> set[int]:
+    """Board members now free to decide on this result (no interest in a funded project)."""
     conflicted = conflicts(round_, result)
-    free = [m for m in board_members(round_) if m.id not in conflicted]
+    return {m.id for m in board_members(round_) if m.id not in conflicted}
+
+
+def quorum(round_: Round, result: CountResult) -> int:
+    """More than half of the board members free to decide."""
+    free = free_to_decide(round_, result)
     return len(free) // 2 + 1 if free else 0
 
 
@@ -81,14 +86,13 @@ def approve_result(round_: Round, member: User) -> bool:
                            "approve it. The other board members decide")
     if any(a.member_id == member.id for a in approvals(result)):
         raise ServiceError("You have already approved this result")
-    needed = quorum(round_, result)
+    free = free_to_decide(round_, result)
+    needed = len(free) // 2 + 1 if free else 0
     with transaction():
         db.session.add(ResultApproval(count_result_id=result.id, member_id=member.id))
         db.session.flush()
         # Only approvals of members on the board and free to decide now count (one who has since
         # declared an interest, or left the board, no longer does).
-        conflicted = conflicts(round_, result)
-        free = {m.id for m in board_members(round_) if m.id not in conflicted}
         given = sum(1 for approval in approvals(result) if approval.member_id in free)
         reached = given >= needed
         if reached:
