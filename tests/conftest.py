@@ -147,9 +147,18 @@ def make_app(url: str, tmp_path, **overrides):
     return create_app(config)
 
 
-@pytest.fixture(params=ENGINES)
-def engine_name(request):
-    return request.param
+def pytest_generate_tests(metafunc):
+    """Which engines a test runs on: SQLite for all, PostgreSQL too where the engine matters.
+
+    A test (or its module, through `pytestmark`) marked `both_engines` runs on each engine this
+    machine has; every other test runs on SQLite only. tests/README.md says how that is decided.
+    """
+    if "engine_name" not in metafunc.fixturenames:
+        return
+    if any("engine_name" in m.args[0] for m in metafunc.definition.iter_markers("parametrize")):
+        return  # the test names its own engine
+    engines = ENGINES if metafunc.definition.get_closest_marker("both_engines") else ["sqlite"]
+    metafunc.parametrize("engine_name", engines)
 
 
 @pytest.fixture
@@ -178,6 +187,7 @@ def factory(app):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "config(**settings): extra app config for this test")
+    config.addinivalue_line("markers", "both_engines: the engine matters here, so run on PostgreSQL as well as SQLite")
 
 
 # --- helpers for tests ----------------------------------------------------------------------------

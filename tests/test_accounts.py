@@ -20,6 +20,7 @@ def users(app):
         return db.session.scalar(select(func.count()).select_from(User))
 
 
+@pytest.mark.both_engines
 def test_register_creates_account_and_the_confirmation_link_signs_in(app, client, factory):
     factory.neighbourhood(name="Eastbrook")
     response = client.post("/register", data=GOOD)
@@ -129,6 +130,7 @@ def test_sign_in_wrong_password_and_unknown_email_get_the_same_message(client, f
         assert "The email address or password is not right" in response.get_data(as_text=True)
 
 
+@pytest.mark.both_engines
 def test_repeated_failures_lock_sign_in_for_that_email(client, factory):
     person = factory.person()
     for _ in range(10):
@@ -198,6 +200,7 @@ def test_bad_password_change_is_refused_and_keeps_the_old_password(app, client, 
     sign_in(client, person)  # old password still works
 
 
+@pytest.mark.both_engines
 def test_password_reset_by_emailed_link_signs_out_everywhere(app, factory):
     person = factory.person()
     other = app.test_client()

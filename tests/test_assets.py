@@ -216,6 +216,7 @@ def test_residents_and_a_facilitator_walk_an_asset_through_the_web_pages(app, fa
     assert web.get(f"{base}/1/decision").status_code == 403  # a resident records no council decisions
 
 
+@pytest.mark.both_engines
 def test_a_community_bid_pledged_and_funded_then_bought_with_its_bad_input_refused(app, factory, client):
     hood = factory.neighbourhood()
     starter, facilitator = factory.resident(hood), factory.with_role(hood, FACILITATOR)
@@ -362,6 +363,7 @@ def _bid_world(factory, app):
     return round_ref, board, starter
 
 
+@pytest.mark.both_engines
 def test_a_bid_asks_the_fund_as_a_proposal_in_the_open_round_in_one_transaction(app, factory):
     from pb.assets.fund_requests import request_from_fund
     from pb.proposals.models import Proposal
@@ -408,6 +410,7 @@ def test_a_bid_asks_the_board_directly_within_what_the_year_holds(app, factory, 
     assert "Asked" in page and "£60,000" in page and "a grant the board decides directly" in page
 
 
+@pytest.mark.both_engines
 def test_one_asset_from_nomination_to_purchase_across_a_leap_year_one_entry_per_action(app, factory):
     """The whole walk in one: nomination, listing, notice (on 31 August, so the full moratorium ends on
     29 February of a leap year), bid, pledges, the board's direct grant from the fund, and purchase."""

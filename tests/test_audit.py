@@ -20,6 +20,8 @@ from pb.timeutil import utcnow
 from pb.tokens import digest
 from tests.conftest import POSTGRES, database_url, make_app
 
+pytestmark = pytest.mark.both_engines  # the ledger's append-only triggers are per engine
+
 # --- pure chain ---------------------------------------------------------------------------------
 
 def make_chain(n, log="neighbourhood/test"):

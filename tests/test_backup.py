@@ -19,6 +19,8 @@ from pb.rounds.models import Round
 from tests.conftest import PG_URL, make_app
 from tests.test_auditor_pack import build_pack
 
+pytestmark = pytest.mark.both_engines  # dumps and restores are per engine
+
 PASSPHRASE = "correct horse battery staple"
 
 

@@ -13,6 +13,8 @@ from pb.rounds import services as rounds
 from pb.services import ServiceError
 from tests.factories import _round, _user, make_voting_round, sign_in
 
+pytestmark = pytest.mark.both_engines  # the ledger's tamper triggers and checkpoints
+
 
 def test_opening_voting_signs_a_checkpoint_anyone_can_verify(app, factory, client):
     round_ref, ids = make_voting_round(factory)

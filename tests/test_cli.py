@@ -32,6 +32,7 @@ def hood_help(app):
         return hood.help_phone, hood.help_email
 
 
+@pytest.mark.both_engines
 def test_demo_seeds_a_live_neighbourhood_once(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
@@ -122,6 +123,7 @@ def test_demo_logins_work(app):
     assert client.get("/n/eastbrook/residents").status_code == 200
 
 
+@pytest.mark.both_engines
 def test_area_import_from_csv_reports_progress_and_counts(app, factory, tmp_path):
     hood = factory.neighbourhood(postcodes=())
     csv_file = tmp_path / "area.csv"
@@ -163,6 +165,7 @@ def test_role_and_admin_commands(app, factory):
         assert db.session.get(User, person.id).is_admin
 
 
+@pytest.mark.both_engines
 def test_sessions_purge_deletes_expired_sessions_and_old_failures(app, client, factory):
     from sqlalchemy import update
 

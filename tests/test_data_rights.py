@@ -23,6 +23,8 @@ from pb.voting.models import VoterRollEntry
 
 from .factories import PASSWORD, _round, make_voting_round
 
+pytestmark = pytest.mark.both_engines  # erasure rewrites rows on each engine
+
 
 def _u(person) -> User:
     return db.session.get(User, person.id)

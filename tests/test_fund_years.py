@@ -31,6 +31,8 @@ from pb.voting import services as voting
 from .factories import make_proposal, make_round
 from .giving_schema import problems
 
+pytestmark = pytest.mark.both_engines  # year plans are checked under the fund's lock
+
 Y0, Y1, Y2 = "2026/27", "2027/28", "2028/29"
 
 

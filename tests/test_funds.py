@@ -165,6 +165,7 @@ def test_no_payment_before_acceptance_or_after_cancellation(client, factory, mon
         assert grants.cancelled_remainder(db.session.get(Grant, money.grant_id)) == 4_000_00
 
 
+@pytest.mark.both_engines
 def test_a_large_payment_needs_a_second_person_free_of_interest(client, factory, money):
     with factory.app.app_context():
         hood = db.session.get(Neighbourhood, money.hood.id)
@@ -232,6 +233,7 @@ def test_facilitators_record_payments_only_when_the_board_allows(client, factory
     assert client.post(url, data=data).status_code == 302
 
 
+@pytest.mark.both_engines
 def test_the_contact_accepts_reports_and_followers_hear(client, factory, money):
     follower = factory.resident(money.hood)
     sign_in(client, follower)
@@ -366,6 +368,7 @@ def test_overdue_updates_are_emailed_once_to_the_group_and_the_staff(app, factor
     assert factory.audit_count() == entries
 
 
+@pytest.mark.both_engines
 def test_a_contact_without_an_account_is_invited_and_the_grant_is_theirs_once_they_confirm(app, factory, money):
     """The organiser of a new group is not on pb: they are invited by email, the board approves, and
     the grant is linked to their account when they confirm that address; then they accept it."""

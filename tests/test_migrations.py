@@ -9,6 +9,8 @@ from sqlalchemy.exc import DatabaseError
 from pb.extensions import db
 from tests.conftest import database_url, make_app
 
+pytestmark = pytest.mark.both_engines  # migrations run on each engine's own SQL
+
 
 @pytest.fixture
 def empty_app(engine_name, tmp_path):

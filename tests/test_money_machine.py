@@ -16,6 +16,7 @@ import os
 from datetime import date, timedelta
 from itertools import count
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -34,6 +35,8 @@ from pb.rounds import services as rounds
 from pb.services import ServiceError
 
 from .test_fund_years import independent_sums, u
+
+pytestmark = pytest.mark.both_engines  # the database's triggers and locks are part of what is checked
 
 SLOW = bool(os.environ.get("PB_SLOW_TESTS"))
 YEARS = ("2026/27", "2027/28", "2028/29")

@@ -25,6 +25,8 @@ from pb.funds.models import Grant, Payment
 from .conftest import TEST_SECRET
 from .test_funds import TODAY, money  # noqa: F401 (the fixture)
 
+pytestmark = pytest.mark.both_engines  # locks and triggers differ by engine
+
 REQUESTS = 20
 
 

@@ -22,6 +22,8 @@ from pb.services import ServiceError
 
 from .test_funds import THIS_YEAR, TODAY, money  # noqa: F401 (the fixture)
 
+pytestmark = pytest.mark.both_engines  # the money services take engine-specific locks
+
 
 def _u(person) -> User:
     return db.session.get(User, person.id)

@@ -19,6 +19,8 @@ from pb.neighbourhoods.models import Neighbourhood
 from tests.factories import sign_in
 from tests.giving_schema import problems
 
+pytestmark = pytest.mark.both_engines  # national figures are bulk-loaded
+
 PROGRAMME = {"name": "Community Wealth Fund", "first_year": "2027/28", "years": "10", "annual_amount": "1,000,000",
              "base_amount": "100,000", "population_weight": "60", "deprivation_weight": "40", "description": ""}
 

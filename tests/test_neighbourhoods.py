@@ -66,6 +66,7 @@ def test_join_outside_the_area_is_refused(app, client, factory):
     assert factory.membership(person, hood) is None
 
 
+@pytest.mark.both_engines
 def test_facilitator_verifies_a_resident_in_the_area(app, client, factory):
     hood = factory.neighbourhood()
     resident = factory.resident(hood, verified=False, name="Kofi Mensah")
@@ -124,6 +125,7 @@ def issue(client, hood, count=2):
     return re.findall(r'class="letter-code">([0-9A-Z-]+)<', page)
 
 
+@pytest.mark.both_engines
 def test_letters_print_once_and_a_code_verifies_one_resident_once(app, client, factory):
     hood = factory.neighbourhood()
     facilitator = factory.with_role(hood, FACILITATOR)
@@ -288,6 +290,7 @@ def test_admin_edits_details_and_each_change_is_audited(app, client, factory):
     assert action == "neighbourhood.updated" and '"min_voting_age":[16,18]' in payload
 
 
+@pytest.mark.both_engines
 def test_admin_grants_and_revokes_roles(app, client, factory):
     hood = factory.neighbourhood(name="Eastbrook")
     person = factory.person(name="Sunita Patel", email="sunita@example.org")

@@ -17,6 +17,8 @@ from pb.voting import services as voting
 from pb.voting.models import Ballot, BallotBox, VoterRollEntry
 from tests.factories import _round, _user, make_voting_round, sign_in
 
+pytestmark = pytest.mark.both_engines  # the database's unique indexes refuse a second ballot
+
 METHODS = ("online", "code", "paper")
 
 # What the second attempt is told, per (first method, second method), when it is refused.

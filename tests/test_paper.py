@@ -13,6 +13,8 @@ from pb.voting import services as voting
 from pb.voting.models import Ballot, PaperSerial, VoterRollEntry
 from tests.factories import _round, _user, make_voting_round, sign_in
 
+pytestmark = pytest.mark.both_engines  # paper ballots are keyed in bulk
+
 
 @pytest.fixture
 def setup(app, factory):

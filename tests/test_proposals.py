@@ -252,6 +252,7 @@ def test_every_edit_after_submission_is_a_version_anyone_can_compare(app, factor
 
 # --- comments and moderation -------------------------------------------------------------------------
 
+@pytest.mark.both_engines
 def test_comments_edit_window_flags_and_hiding(app, factory, client, round_ref):
     proposal_id, author = make_proposal(factory, round_ref)
     commenter = factory.resident(round_ref.hood)
@@ -365,6 +366,7 @@ def test_supports_decide_the_ballot_when_there_is_a_threshold(app, factory):
         assert [_proposal(app, i).status for i in ids] == ["on_ballot", "not_shortlisted", "not_shortlisted"]
 
 
+@pytest.mark.both_engines
 def test_merging_keeps_every_author_and_one_support_per_resident(app, factory):
     round_ref, ids = _deliberating(app, factory)
     both = factory.resident(round_ref.hood)
@@ -383,6 +385,7 @@ def test_merging_keeps_every_author_and_one_support_per_resident(app, factory):
 
 # --- amendments ---------------------------------------------------------------------------------------
 
+@pytest.mark.both_engines
 def test_amendments_are_accepted_as_a_new_version_or_declined_with_a_reason(app, factory, client, round_ref):
     proposal_id, author = make_proposal(factory, round_ref)
     suggester = factory.resident(round_ref.hood)
@@ -520,6 +523,7 @@ def test_the_list_issues_the_same_number_of_queries_for_10_and_500_proposals(app
 
 # --- events, and the actions the walkthrough does not take ---------------------------------------------
 
+@pytest.mark.both_engines
 def test_deliberation_events_with_access_notes_minutes_and_attendance(app, factory, client, round_ref):
     proposal_id, _ = make_proposal(factory, round_ref)
     sign_in(client, round_ref.facilitator)

@@ -3,6 +3,7 @@ use them: 30 proposals through every review outcome, merges and amendments. Afte
 the neighbourhood's audit log must hold exactly one new entry, of the right kind."""
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from pb.extensions import db
@@ -12,6 +13,8 @@ from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.proposals.models import Proposal
 from pb.rounds.models import Round
 from tests.factories import sign_in
+
+pytestmark = pytest.mark.both_engines  # a tour of the rounds, proposals and voting services
 
 
 class Log:

@@ -89,6 +89,7 @@ def test_counting_rules_must_suit_the_ballot(app, client, setup):
     assert "Most choices must be at least the fewest choices" in page
 
 
+@pytest.mark.both_engines
 def test_rules_lock_when_proposals_open_and_only_the_board_changes_them_with_a_reason(app, factory, client):
     round_ref = make_round(factory)
     sign_in(client, round_ref.facilitator)
@@ -154,6 +155,7 @@ def test_only_board_members_approve_and_not_before_the_set_up_is_complete(app, f
     assert "The set-up is not ready to approve yet" in page and "Add at least one pot" in page
 
 
+@pytest.mark.both_engines
 def test_phases_move_on_their_dates_and_followers_are_emailed(app, factory, client):
     round_ref = make_round(factory, phase="setup")
     follower = factory.resident(round_ref.hood)

@@ -16,6 +16,8 @@ from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
 from pb.rounds.models import Round
 from pb.voting.models import Ballot, BallotBox, VoterRollEntry
 
+pytestmark = pytest.mark.both_engines  # bulk loading takes a different path on each engine
+
 
 def test_the_national_plan_shares_out_2_4_million_residents_as_the_issue_asks():
     plans = seeding.plan(225, 2_400_000)

@@ -162,6 +162,7 @@ def test_a_new_ballot_replaces_the_last_one_only_when_the_round_allows_it(app, f
         assert db.session.scalar(select(Ballot.replace_key).where(Ballot.round_id == fixed.id)) is None
 
 
+@pytest.mark.both_engines
 def test_nothing_in_the_ballots_or_the_roll_joins_a_ballot_to_a_resident(app, factory):
     """Ballots carry no user id, no time, no sequence; ids are random; their order and the
     roll's order do not line up; the audit entries name the voter but not the ballot."""
@@ -187,6 +188,7 @@ def test_nothing_in_the_ballots_or_the_roll_joins_a_ballot_to_a_resident(app, fa
         assert all(r.voted_on is not None and not hasattr(r, "ballot_id") for r in roll)
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("allow_changes", [True, False], ids=["changes-allowed", "no-changes"])
 def test_fifty_simultaneous_submissions_by_one_voter_leave_one_ballot(app, factory, allow_changes):
     """Real HTTP requests against a threaded server, all at once, from one signed-in voter."""
@@ -236,6 +238,7 @@ def test_fifty_simultaneous_submissions_by_one_voter_leave_one_ballot(app, facto
         assert statuses.count(200) == 1
 
 
+@pytest.mark.both_engines
 def test_voting_codes_open_a_simple_ballot_once_without_an_account(app, factory, client):
     round_ref, ids = make_voting_round(factory)
     residents = [factory.resident(round_ref.hood) for _ in range(3)]
