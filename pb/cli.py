@@ -326,7 +326,7 @@ def register_commands(app: Flask) -> None:
         """Delete what pb no longer needs (run daily from cron): voter-roll birth years of rounds
         published PB_RETAIN_BIRTH_YEARS_DAYS ago, and unconfirmed, unused accounts older than
         PB_RETAIN_UNVERIFIED_DAYS."""
-        from pb.accounts import privacy
+        from pb import privacy
 
         years, days = app.config["PB_RETAIN_BIRTH_YEARS_DAYS"], app.config["PB_RETAIN_UNVERIFIED_DAYS"]
         click.echo(f"Deleting voter-roll birth years of rounds published over {years} days ago, "

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from pb.accounts import privacy
+from pb import privacy
 from pb.accounts.models import OutboxEmail, User
 from pb.assets import services as assets
 from pb.extensions import db

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, select, text
 
-from pb.accounts import privacy
+from pb import privacy
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.models import AuditLog

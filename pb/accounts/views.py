@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from pb import privacy
 from pb.access import public, signed_in
 from pb.forms import EmptyForm
 from pb.funds.models import APPROVED
@@ -15,7 +16,7 @@ from pb.numbers import whole_number
 from pb.ratelimits import EMAILS, REGISTER, SIGN_IN, on_post, person_or_address
 from pb.services import ServiceError
 
-from . import privacy, services, sessions
+from . import services, sessions
 from .forms import (
     ChangePasswordForm,
     EraseAccountForm,
@@ -207,7 +208,8 @@ def change_password():
 @signed_in
 def my_data():
     """Everything pb holds about the signed-in person, readable; the same as JSON below."""
-    return render_template("accounts/my_data.html", data=privacy.everything_about(current_user))
+    return render_template("accounts/my_data.html", about=privacy.ABOUT, parts=privacy.sections(current_user),
+                           pseudonym=current_user.pseudonym)
 
 
 @bp.route("/account/data.json")

@@ -12,7 +12,7 @@ def free_resident(app, numbers) -> str:
     """A demo resident with nothing to hand over (some are the contact for a funded project)."""
     from sqlalchemy import select
 
-    from pb.accounts import privacy
+    from pb import privacy
     from pb.accounts.models import User
     from pb.extensions import db
 
