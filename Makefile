@@ -27,9 +27,14 @@ chromium:
 		echo "Chromium is missing: browser tests will be skipped (install it with: sudo apt-get install chromium)"; \
 	fi
 
+# The web server and, beside it, a job worker (emails, the daily jobs); Ctrl-C stops both.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	@$(BIN)/huey_consumer pb.jobs.worker.huey -w 2 -k thread -q & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker; echo "Stopped the web server and the job worker."' EXIT; \
+	trap 'exit 0' INT TERM; \
+	echo "Job worker started (emails and daily jobs)."; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Two worker processes (pytest-xdist), one per core: every test has its own database, so they

@@ -5,6 +5,7 @@ on a machine whose database is not migrated yet (the CLI needs that to run `db u
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -23,7 +24,7 @@ PRIVATE_PAGES = {"voting.code_vote", "voting.receipt", "voting.ballot", "voting.
 
 def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
-    instance_path = config.pop("INSTANCE_PATH", None) or str(ROOT / "instance")
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("PB_INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(
         __name__,
         instance_path=instance_path,
@@ -104,8 +105,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from pb import mail
     from pb.access import enforce
+    from pb.jobs import tasks
 
     app.before_request(enforce)
 
@@ -133,12 +134,13 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def send_queued_mail(exc):
-        # Emails were written to the outbox in the request's transaction; send them once it has
-        # committed. A failure stays in the outbox for `flask --app pb outbox send`.
+        # Emails were written to the outbox in the request's transaction; once it has committed, a
+        # job sends them (a worker; at once in immediate mode). A failure stays in the outbox for
+        # the next try, or `flask --app pb outbox send`.
         if exc is None and g.get("outbox_dirty"):
             # This request's own emails first (those that committed: a refused change wrote none).
             mine = [email.id for email in g.get("outbox_new", []) if sa_inspect(email).persistent]
-            mail.deliver_pending(app, first=mine)
+            tasks.send_emails(first=mine)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -12,6 +13,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from pb.extensions import db
+from pb.jobs import daily
+from pb.mail import deliver_pending
 from pb.neighbourhoods.models import ROLES
 
 
@@ -51,6 +54,15 @@ def _user(email: str):
     return user
 
 
+def _echo_job(job, *args, **kwargs) -> None:
+    """Run one of the daily jobs by hand, printing its progress; exit 1 if any part failed."""
+    outcome = daily.Outcome()
+    for line in job(*args, outcome, **kwargs):
+        click.echo(line)
+    if outcome.failed:
+        sys.exit(1)
+
+
 def register_commands(app: Flask) -> None:
     from pb.services import ServiceError
 
@@ -84,16 +96,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Pretend today is this day.")
     def assets_remind(today):
         """Email followers six months before a listing ends, a week before each deadline and when it passes (daily)."""
-        from pb.assets.following import remind
-        from pb.neighbourhoods.models import Neighbourhood
-
-        day = today.date() if today else None
-        total = 0
-        for hood in db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.slug)).all():
-            for line in remind(hood, day):
-                click.echo(f"{hood.slug} {line}")
-                total += 1
-        click.echo(f"{total} reminder{'s' if total != 1 else ''} sent.")
+        _echo_job(daily.remind_about_assets, today.date() if today else None)
 
     neighbourhood = AppGroup("neighbourhood", help="Create neighbourhoods.")
 
@@ -170,13 +173,11 @@ def register_commands(app: Flask) -> None:
     @outbox.command("send")
     def outbox_send():
         """Send emails that are waiting (retries failures up to 5 times each)."""
-        from pb.mail import deliver_pending
-
         total_sent = total_failed = 0
         while True:
             sent, failed = deliver_pending(limit=100, echo=sys.stdout)
             total_sent, total_failed = total_sent + sent, total_failed + failed
-            if sent + failed == 0 or sent == 0:
+            if sent == 0:
                 break
             click.echo(f"... {total_sent} sent so far")
         click.echo(f"{total_sent} sent, {total_failed} failed.")
@@ -200,29 +201,9 @@ def register_commands(app: Flask) -> None:
     @audit.command("checkpoint")
     @click.option("--log", "log_name", help="Only this log, e.g. platform or neighbourhood/eastbrook.")
     def audit_checkpoint(log_name):
-        """Sign a checkpoint of every log that has grown since its last one (run it daily, e.g. from cron):
+        """Sign a checkpoint of every log that has grown since its last one (the worker does it daily):
         the platform's log of accounts and programmes is signed only this way."""
-        from pb.ledger.checkpoints import checkpoint_if_grown, latest
-        from pb.services import ServiceError
-
-        logs = _logs(log_name)
-        signed = refused = 0
-        for n, log in enumerate(logs, 1):
-            try:
-                row = checkpoint_if_grown(log, "scheduled: flask audit checkpoint")
-            except ServiceError as error:
-                click.echo(f"[{n}/{len(logs)}] FAIL {log.name}: {error.message}")
-                refused += 1
-                continue
-            if row is None:
-                last = latest(log)
-                click.echo(f"[{n}/{len(logs)}] {log.name}: nothing new since the checkpoint at "
-                           f"{last.size if last else 0:,} entries")
-            else:
-                click.echo(f"[{n}/{len(logs)}] {log.name}: signed at {row.size:,} entries")
-                signed += 1
-        click.echo(f"{signed} signed, {len(logs) - signed - refused} unchanged, {refused} refused.")
-        sys.exit(1 if refused else 0)
+        _echo_job(daily.sign_checkpoints, _logs(log_name), reason="scheduled: flask audit checkpoint")
 
     @audit.command("export-chain")
     @click.argument("log_name")
@@ -258,32 +239,8 @@ def register_commands(app: Flask) -> None:
     @rounds.command("advance")
     @click.option("--today", "today_text", default=None, help="Act as if today were this date (YYYY-MM-DD).")
     def rounds_advance(today_text):
-        """Move every round whose next phase's planned date has come (run daily from cron)."""
-        from datetime import date
-
-        from pb.rounds import services as round_services
-        from pb.rounds.models import PHASE_LABELS
-
-        today = date.fromisoformat(today_text) if today_text else date.today()
-        due = round_services.due_rounds(today)
-        click.echo(f"{len(due)} round{'s' if len(due) != 1 else ''} due to move on ({today.isoformat()}).")
-        moved = blocked = 0
-        for number, round_ in enumerate(due, 1):
-            label = f"[{number}/{len(due)}] {round_.neighbourhood.slug}: {round_.name}"
-            # A round whose dates passed while nobody ran this moves through each phase in turn.
-            while round_.next_phase() and (round_.start_of(round_.next_phase()) or today) <= today \
-                    and round_.start_of(round_.next_phase()) is not None:
-                try:
-                    target = round_services.advance_phase(round_, None, automatic=True)
-                except ServiceError as error:
-                    blocked += 1
-                    click.echo(f"{label}: stays in ‘{PHASE_LABELS[round_.phase]}’. {error.message}")
-                    break
-                moved += 1
-                click.echo(f"{label}: now ‘{PHASE_LABELS[target]}’")
-        click.echo(f"{moved} phase change{'s' if moved != 1 else ''}, {blocked} round{'s' if blocked != 1 else ''} blocked.")
-        if blocked:
-            sys.exit(1)
+        """Move every round whose next phase's planned date has come (the worker does it daily)."""
+        _echo_job(daily.advance_rounds, date.fromisoformat(today_text) if today_text else date.today())
 
     money = AppGroup("money", help="Funds, grants and their delivery.")
 
@@ -291,50 +248,24 @@ def register_commands(app: Flask) -> None:
     @click.option("--today", "today_text", default=None, help="Act as if today were this date (YYYY-MM-DD).")
     def money_remind(today_text):
         """Email groups whose progress update or milestone is overdue, and their neighbourhood's
-        facilitators and board a list (run daily from cron; each due date is reminded about once)."""
-        from datetime import date
-
-        from pb.funds.delivery import remind_overdue
-        from pb.neighbourhoods.models import Neighbourhood
-
-        today = date.fromisoformat(today_text) if today_text else date.today()
-        hoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.slug)).all()
-        total = 0
-        for number, hood in enumerate(hoods, 1):
-            reminded = remind_overdue(hood, today)
-            total += len(reminded)
-            if reminded:
-                click.echo(f"[{number}/{len(hoods)}] {hood.slug}: reminded about {', '.join(reminded)}")
-        click.echo(f"{total} grant{'s' if total != 1 else ''} with an overdue update or milestone reminded about in {len(hoods)} "
-                   f"neighbourhood{'s' if len(hoods) != 1 else ''} ({today.isoformat()}).")
+        facilitators and board a list (the worker does it daily; each due date is reminded about once)."""
+        _echo_job(daily.remind_money, date.fromisoformat(today_text) if today_text else date.today())
 
     sessions = AppGroup("sessions", help="Signed-in sessions.")
 
     @sessions.command("purge")
     def sessions_purge():
         """Delete sessions past their idle or absolute limit, and stale failed sign-in attempts."""
-        from pb import throttle
-        from pb.accounts.sessions import purge_expired
-
-        click.echo(f"Deleted {purge_expired():,} expired sessions and "
-                   f"{throttle.purge_expired():,} old failed attempts.")
+        _echo_job(daily.purge_sessions)
 
     privacy_group = AppGroup("privacy", help="Residents' data: the retention job.")
 
     @privacy_group.command("purge")
     def privacy_purge():
-        """Delete what pb no longer needs (run daily from cron): voter-roll birth years of rounds
+        """Delete what pb no longer needs (the worker does it daily): voter-roll birth years of rounds
         published PB_RETAIN_BIRTH_YEARS_DAYS ago, and unconfirmed, unused accounts older than
         PB_RETAIN_UNVERIFIED_DAYS."""
-        from pb import privacy
-
-        years, days = app.config["PB_RETAIN_BIRTH_YEARS_DAYS"], app.config["PB_RETAIN_UNVERIFIED_DAYS"]
-        click.echo(f"Deleting voter-roll birth years of rounds published over {years} days ago, "
-                   f"and unused unconfirmed accounts over {days} days old ...")
-        done = privacy.purge(birth_years_after_days=years, unverified_after_days=days)
-        click.echo(f"Deleted {done['birth_years']:,} birth years, {done['accounts']:,} accounts, "
-                   f"{done['sent_emails']:,} sent emails over {privacy.SENT_EMAILS_KEPT.days} days old and "
-                   f"{done['invitations']:,} invited addresses of ended grants.")
+        _echo_job(daily.purge_personal_data)
 
     @app.cli.command("backup")
     @click.argument("out_file", type=click.Path(dir_okay=False))

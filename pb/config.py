@@ -16,12 +16,13 @@ SETTINGS_HELP = {
     "PB_HTTPS": "1 when served over HTTPS: cookies become Secure. Default 0.",
     "PB_SESSION_IDLE_MINUTES": "Sign out after this many minutes without a request. Default 30.",
     "PB_SESSION_ABSOLUTE_HOURS": "Sign out this many hours after signing in, however active. Default 12.",
-    "PB_SMTP_URL": "smtp://user:password@host:587 (STARTTLS) or smtps://...:465. Unset: emails are printed to the console.",
+    "PB_SMTP_URL": "smtp://user:password@host:587 (STARTTLS) or smtps://...:465; file:///a/folder writes each email there as a .eml file (testing). Unset: emails are printed to the console.",
     "PB_MAIL_FROM": "Sender address for emails. Default pb@localhost.",
     "PB_BASE_URL": "Public address used in links inside emails sent from the command line. Default http://127.0.0.1:5000.",
     "PB_VERIFICATION_LETTER_DAYS": "Days a residency verification letter's code stays valid. Default 60.",
     "PB_PROXY_COUNT": "How many reverse proxies (each adding X-Forwarded-For) sit in front of pb. Default 0.",
-    "REDIS_URL": "redis://host:6379/0 for the request rate limits' counters, shared by every app server. Unset: each process counts alone (one server only).",
+    "REDIS_URL": "redis://host:6379/0 for the request rate limits' counters and the job queue, shared by every app server and worker. Unset: each process counts alone (one server only) and jobs queue in instance/jobs.sqlite3.",
+    "PB_JOBS_IMMEDIATE": "1 runs background jobs at once, inside the request that queued them, with no worker (tests; one-process trials). Default 0.",
     "PB_RATE_LIMITS": "0 turns the request rate limits off (never in production). Default 1.",
     "PB_RETAIN_UNVERIFIED_DAYS": "Unverified accounts with no activity are deleted after this many days (flask privacy purge). Default 180.",
     "PB_RETAIN_BIRTH_YEARS_DAYS": "Voter-roll birth years are deleted this many days after their round's results are published (flask privacy purge). Default 90.",
@@ -104,9 +105,10 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
 
     https = _flag(raw, "PB_HTTPS")
     smtp_url = raw.get("PB_SMTP_URL") or None
-    if smtp_url and urlsplit(smtp_url).scheme not in ("smtp", "smtps"):
-        raise ConfigError("PB_SMTP_URL must start smtp:// (STARTTLS) or smtps:// (TLS), e.g. smtp://user:pass@mail.example.org:587.")
-    if smtp_url and not urlsplit(smtp_url).hostname:
+    if smtp_url and urlsplit(smtp_url).scheme not in ("smtp", "smtps", "file"):
+        raise ConfigError("PB_SMTP_URL must start smtp:// (STARTTLS) or smtps:// (TLS), e.g. smtp://user:pass@mail.example.org:587, "
+                          "or be file:///a/folder to write each email there as a file.")
+    if smtp_url and urlsplit(smtp_url).scheme != "file" and not urlsplit(smtp_url).hostname:
         raise ConfigError("PB_SMTP_URL has no host name.")
 
     redis_url = raw.get("REDIS_URL") or None

@@ -19,7 +19,11 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from pb import create_app
+# Jobs run at once, inside the request or test that queued them (set before pb.jobs builds its queue;
+# the servers tests start inherit it).
+os.environ["PB_JOBS_IMMEDIATE"] = "1"
+
+from pb import create_app  # noqa: E402
 from pb.extensions import db
 
 PG_URL = os.environ.get("PB_TEST_POSTGRES") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -92,3 +92,7 @@ class OutboxEmail(db.Model):
     # Someone other than the recipient whom the email names (a comment's author, in a notice to the
     # proposer): erasing that person rewrites or removes this email, and no other.
     about_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    # A sender claims an email before sending it (pb.mail.deliver_pending): another worker or app
+    # server skips it until the claim runs out, so one email is never sent twice at once.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None]
