@@ -4,7 +4,7 @@ Nothing in a ballot row names or points to a person: its id is random, it has no
 user id, and on SQLite it is stored in id order (WITHOUT ROWID), not in the order ballots arrived.
 A ballot that may be replaced carries a keyed pseudonym, HMAC(server secret, round and person),
 so the voter's next ballot can find and replace it; only someone holding both the database and
-the secret in instance/ can compute it (see the README's privacy section)."""
+the secret in instance/ can compute it (see docs/privacy.md)."""
 from __future__ import annotations
 
 from datetime import date, datetime
