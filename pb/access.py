@@ -141,3 +141,22 @@ def how_to_get(rule: Rule, neighbourhood, user) -> str:
     if FACILITATOR in rule.roles or BOARD_MEMBER in rule.roles:
         return "Roles like this are given by the neighbourhood's facilitators or platform admins. Ask them if you think you should have it."
     return "Ask the neighbourhood's facilitators or a platform admin to give you this role."
+
+
+# --- loading what a URL names -------------------------------------------------------------------
+
+def one_of_this_neighbourhood(model, object_id: int):
+    """The `model` row with this id if it belongs to the neighbourhood in the URL; else 404 (never
+    403: another neighbourhood's objects are not even said to exist)."""
+    found = db.session.get(model, object_id)
+    if found is None or found.neighbourhood_id != g.neighbourhood.id:
+        abort(404)
+    return found
+
+
+def viewer_roles() -> set[str]:
+    """The signed-in person's roles in the neighbourhood in the URL (none when signed out)."""
+    if not current_user.is_authenticated:
+        return set()
+    return {m.role for m in current_user.roles_in(g.neighbourhood)}
+

@@ -1,14 +1,43 @@
-"""ruff over the code: an unused or misplaced import, an undefined name or a shadowed one fails the suite."""
+"""The code's shape, checked: ruff (unused or misplaced imports, undefined names, bugbear, old
+syntax) and import-linter (the layers in pyproject.toml: a domain importing a view, or the
+foundation importing a domain, fails the suite)."""
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    assert found, f"{name} is a test dependency: pip install -e '.[test]'"
+    return found
 
 
 def test_ruff_finds_nothing():
-    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
-    assert ruff, "ruff is a test dependency: pip install -e '.[test]'"
-    run = subprocess.run([ruff, "check", "pb", "tests", "bench", "migrations", "wsgi.py"], cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run([_tool("ruff"), "check", "pb", "tests", "bench", "migrations", "wsgi.py"], cwd=ROOT,
+                         capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=cwd, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(cwd), "PATH": str(BIN), "NO_COLOR": "1"})
+
+
+def test_the_layers_hold():
+    run = _lint_imports(ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 broken" in run.stdout
+
+
+def test_a_domain_importing_a_view_breaks_the_layers(tmp_path):
+    """The contracts can fail: a copy of pb whose grants module imports the rounds pages is refused."""
+    shutil.copytree(ROOT / "pb", tmp_path / "pb", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    grants = tmp_path / "pb" / "funds" / "grants.py"
+    grants.write_text(grants.read_text() + "\nfrom pb.rounds.views import bp as rounds_pages  # noqa: E402,F401\n")
+    run = _lint_imports(tmp_path)
+    assert run.returncode == 1 and "pb.funds.grants -> pb.rounds.views" in run.stdout, run.stdout + run.stderr

@@ -10,9 +10,9 @@ from pb.access import admin_only
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.forms import EmptyForm
+from pb.ledger.browsing import entries_page, page_number, verification
 from pb.ledger.checkpoints import checkpoint_if_grown
 from pb.ledger.services import existing_log
-from pb.ledger.views import entries_page, page_number, verification
 from pb.neighbourhoods import services
 from pb.neighbourhoods.forms import AreaForm, GrantRoleForm, NeighbourhoodForm, RevokeRoleForm
 from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood

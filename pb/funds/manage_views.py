@@ -15,7 +15,7 @@ from pb.money import pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
 from pb.posting import attempt, one_button
 from pb.ratelimits import UPLOADS, on_post, person_or_address
-from pb.rounds.views import load_round
+from pb.rounds.queries import load_round
 from pb.services import ServiceError
 
 from . import delivery, grants, payments, planning

@@ -6,7 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from pb.access import public, roles, signed_in
+from pb.access import public, roles, signed_in, viewer_roles
 from pb.accounts.models import User
 from pb.assets.following import unfollow_asset
 from pb.assets.models import Asset
@@ -20,7 +20,7 @@ from pb.numbers import whole_number
 from pb.ratelimits import AMENDMENTS, COMMENTS, REPORTS, on_post, person_or_address
 from pb.rounds import services as round_services
 from pb.rounds.models import Round
-from pb.rounds.views import load_round, viewer_roles
+from pb.rounds.queries import load_round
 from pb.services import ServiceError
 
 from . import diff, queries, services
@@ -43,7 +43,7 @@ from .models import (
     DeliberationEvent,
     Proposal,
 )
-from .views import _author_only, _discussion_state, _numbers, _partial, _render_show, _status, bp, load_proposal
+from .pages import author_only, bp, discussion_state, form_status, htmx_partial, load_proposal, proposal_numbers, render_show
 
 # --- comments ---------------------------------------------------------------------------------------
 
@@ -58,7 +58,7 @@ def _discussion(proposal: Proposal, comment_form: CommentForm, **flags) -> str:
     """The discussion section alone, for htmx to swap in place."""
     return render_template("proposals/_comments.html", hood=g.neighbourhood, proposal=proposal,
                            threads=queries.comment_threads(proposal.id), comment_form=comment_form, mine=viewer_roles(),
-                           **_discussion_state(proposal), STANCES=STANCES, empty=EmptyForm(), edit_minutes=services.COMMENT_EDIT_MINUTES,
+                           **discussion_state(proposal), STANCES=STANCES, empty=EmptyForm(), edit_minutes=services.COMMENT_EDIT_MINUTES,
                            stances=services.stance_counts(proposal.id), **flags)
 
 
@@ -76,15 +76,15 @@ def comment(slug, proposal_id):
         except ServiceError as error:
             form.fail(error)
         else:
-            if _partial("comments"):
+            if htmx_partial("comments"):
                 return _discussion(proposal, CommentForm(formdata=None), posted=True)
             flash("Your comment is posted.", "success")
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#comments")
-    if _partial("comments"):
+    if htmx_partial("comments"):
         # 422: htmx swaps it in (see base.html's htmx-config), with the errors by the form.
         return _discussion(proposal, form, inline_errors=True), 422
     detail = queries.proposal_detail(proposal.id)
-    return _render_show(detail, comment_form=form, status=400)
+    return render_show(detail, comment_form=form, status=400)
 
 
 @bp.route("/n/<slug>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -104,7 +104,7 @@ def edit_comment(slug, comment_id):
             flash("Comment updated.", "success")
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + f"#comment-{comment.id}")
     return render_template("proposals/comment_edit.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
-                           form=form), _status(form)
+                           form=form), form_status(form)
 
 
 @bp.route("/n/<slug>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
@@ -122,7 +122,7 @@ def flag_comment(slug, comment_id):
             flash("Thank you. A facilitator will look at the comment.", "success")
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + f"#comment-{comment.id}")
     return render_template("proposals/comment_flag.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
-                           form=form), _status(form)
+                           form=form), form_status(form)
 
 
 @bp.route("/n/<slug>/comments/<int:comment_id>/hide", methods=["GET", "POST"])
@@ -139,7 +139,7 @@ def hide_comment(slug, comment_id):
             flash("The comment is hidden and the reason shown in its place.", "success")
             return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
     return render_template("proposals/comment_hide.html", hood=g.neighbourhood, proposal=proposal, comment=comment,
-                           form=form), _status(form)
+                           form=form), form_status(form)
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/hide", methods=["GET", "POST"])
@@ -158,7 +158,7 @@ def decide_hide(slug, proposal_id):
             flash(f"{proposal.reference} is hidden; the reason shows in its place." if hide else
                   f"{proposal.reference} stays shown; the reason is in the audit log.", "success")
             return redirect(url_for("proposals.queue", slug=slug, round_id=proposal.round_id))
-    return render_template("proposals/proposal_hide.html", hood=g.neighbourhood, proposal=proposal, form=form), _status(form)
+    return render_template("proposals/proposal_hide.html", hood=g.neighbourhood, proposal=proposal, form=form), form_status(form)
 
 
 @bp.route("/n/<slug>/comments/<int:comment_id>/dismiss", methods=["POST"])
@@ -192,7 +192,7 @@ def support(slug, proposal_id):
                 message = f"You support {proposal.reference}."
         except ServiceError as error:
             error_message = error.message
-        if _partial(f"support-{proposal.id}"):
+        if htmx_partial(f"support-{proposal.id}"):
             supported = not request.form.get("withdraw") if error_message is None else bool(request.form.get("withdraw"))
             return render_template("proposals/_support.html", hood=g.neighbourhood, proposal=proposal,
                                    supported=supported, message=error_message or message, failed=bool(error_message),
@@ -218,7 +218,7 @@ def suggest_amendment(slug, proposal_id):
             flash("Your suggestion is sent to the proposer, who will accept or decline it.", "success")
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id) + "#amendments")
     return render_template("proposals/amendment_new.html", hood=g.neighbourhood, proposal=proposal, form=form,
-                           FIELD_LABELS=FIELD_LABELS), _status(form)
+                           FIELD_LABELS=FIELD_LABELS), form_status(form)
 
 
 @bp.route("/n/<slug>/amendments/<int:amendment_id>", methods=["GET", "POST"])
@@ -228,7 +228,7 @@ def respond_amendment(slug, amendment_id):
     if amendment is None:
         abort(404)
     proposal = load_proposal(amendment.proposal_id)
-    _author_only(proposal)
+    author_only(proposal)
     form = AmendmentResponseForm()
     if amendment.status == PENDING and form.validate_on_submit():
         try:
@@ -242,13 +242,13 @@ def respond_amendment(slug, amendment_id):
     current = getattr(proposal, amendment.field)
     return render_template("proposals/amendment_respond.html", hood=g.neighbourhood, proposal=proposal,
                            amendment=amendment, form=form, FIELD_LABELS=FIELD_LABELS,
-                           parts=diff._word_diff(current, amendment.new_text)), _status(form)
+                           parts=diff._word_diff(current, amendment.new_text)), form_status(form)
 
 
 # --- deliberation events ----------------------------------------------------------------------------
 
 def _event_input(form: EventForm) -> services.EventInput:
-    numbers = _numbers(form.proposals.data)
+    numbers = proposal_numbers(form.proposals.data)
     if numbers is None:
         raise ServiceError("Enter proposal numbers like P-1, P-4", field="proposals")
     return services.EventInput(title=form.title.data, starts_at=form.starts_at.data, place=form.place.data,
@@ -280,7 +280,7 @@ def new_event(slug, round_id):
             flash("Event added.", "success")
             return redirect(url_for("proposals.event", slug=slug, event_id=event.id))
     return render_template("proposals/event_form.html", hood=g.neighbourhood, round=round_, form=form,
-                           event=None), _status(form)
+                           event=None), form_status(form)
 
 
 def _event(event_id: int) -> DeliberationEvent:
@@ -316,7 +316,7 @@ def edit_event(slug, event_id):
             flash("Event saved.", "success")
             return redirect(url_for("proposals.event", slug=slug, event_id=event.id))
     return render_template("proposals/event_form.html", hood=g.neighbourhood, round=round_, form=form,
-                           event=event), _status(form)
+                           event=event), form_status(form)
 
 
 # --- unsubscribing ----------------------------------------------------------------------------------

@@ -5,27 +5,25 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from pb.access import public, roles
+from pb.access import public, roles, viewer_roles
 from pb.accounts.models import User
-from pb.extensions import db, htmx
+from pb.extensions import db
 from pb.forms import EmptyForm, choices
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
-from pb.neighbourhoods.services import why_not_comment
 from pb.numbers import whole_number
 from pb.ratelimits import UPLOADS, on_post, person_or_address
-from pb.rounds.models import DELIBERATION, PHASE_LABELS, PHASES, PROPOSALS, RESIDENTS_AND_GROUPS, Round
-from pb.rounds.views import load_round, viewer_roles
+from pb.rounds.models import PROPOSALS, RESIDENTS_AND_GROUPS, Round
+from pb.rounds.queries import load_round
 from pb.services import ServiceError
 
 from . import diff, images, queries, services
 from .forms import (
     MIN_COST_ROWS,
     AdjustCostForm,
-    CommentForm,
     CoProposerForm,
     ImageForm,
     InterestForm,
@@ -38,10 +36,8 @@ from .forms import (
 from .models import (
     CATEGORIES,
     DRAFT,
-    FIELD_LABELS,
     NEEDS_CHANGES,
     PUBLIC_STATUSES,
-    STANCES,
     STATUS_LABELS,
     SUBMITTED,
     Comment,
@@ -49,37 +45,15 @@ from .models import (
     Proposal,
     ProposalImage,
 )
-
-bp = Blueprint("proposals", __name__)
-REFERENCE = re.compile(r"^P?-?(\d+)$", re.IGNORECASE)
-
-
-def _status(form) -> int:
-    return 400 if form.has_errors else 200
-
-
-def _partial(target: str) -> bool:
-    return bool(htmx) and htmx.target == target
-
-
-def _is_facilitator() -> bool:
-    return FACILITATOR in viewer_roles()
-
-
-def load_proposal(proposal_id: int, *, detail: bool = False) -> Proposal:
-    proposal = queries.proposal_detail(proposal_id) if detail else db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.round.neighbourhood_id != g.neighbourhood.id:
-        abort(404)
-    if proposal.status == DRAFT and not (services.is_author(proposal, current_user) or _is_facilitator()):
-        abort(404)  # drafts are private to their authors (and facilitators helping them)
-    return proposal
-
-
-def _author_only(proposal: Proposal) -> None:
-    if not services.is_author(proposal, current_user):
-        flash("Only the proposal's authors can do that. You can suggest a change as an amendment instead.", "error")
-        abort(redirect(url_for("proposals.show", slug=g.neighbourhood.slug, proposal_id=proposal.id)))
-
+from .pages import (
+    author_only,
+    bp,
+    form_status,
+    htmx_partial,
+    load_proposal,
+    proposal_numbers,
+    render_show,
+)
 
 # --- listing ---------------------------------------------------------------------------------------
 
@@ -92,7 +66,7 @@ def index(slug, round_id):
     context = dict(hood=g.neighbourhood, round=round_, rows=rows, total=total, pages=pages, page=page,
                    filters=filters, SORTS=queries.SORTS, CATEGORIES=CATEGORIES, STATUS_LABELS=STATUS_LABELS,
                    PUBLIC_STATUSES=PUBLIC_STATUSES, mine=viewer_roles())
-    if _partial("proposal-results"):
+    if htmx_partial("proposal-results"):
         return render_template("proposals/_results.html", **context)
     return render_template("proposals/index.html", **context)
 
@@ -183,14 +157,14 @@ def new(slug, round_id):
     if form.has_errors and not form.form_errors:
         _check_rows(form, round_)
     return render_template("proposals/form.html", hood=g.neighbourhood, round=round_, form=form, proposal=None,
-                           closed=round_.phase != PROPOSALS), _status(form)
+                           closed=round_.phase != PROPOSALS), form_status(form)
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @roles(RESIDENT)
 def edit(slug, proposal_id):
     proposal = load_proposal(proposal_id)
-    _author_only(proposal)
+    author_only(proposal)
     round_ = proposal.round
     form = _proposal_form(round_, proposal)
     if request.method == "POST" and not _added_row(form) and form.validate_on_submit():
@@ -205,7 +179,7 @@ def edit(slug, proposal_id):
     if form.has_errors and not form.form_errors:
         _check_rows(form, round_)
     return render_template("proposals/form.html", hood=g.neighbourhood, round=round_, form=form, proposal=proposal,
-                           closed=False), _status(form)
+                           closed=False), form_status(form)
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/submit", methods=["GET", "POST"])
@@ -213,7 +187,7 @@ def edit(slug, proposal_id):
 def submit(slug, proposal_id):
     """Check your answers, then submit (or resubmit with an answer to the facilitator's questions)."""
     proposal = load_proposal(proposal_id, detail=True)
-    _author_only(proposal)
+    author_only(proposal)
     form = SubmitForm()
     if form.validate_on_submit():
         try:
@@ -225,14 +199,14 @@ def submit(slug, proposal_id):
     questions = [r for r in queries.reviews_of(proposal.id) if r.outcome == NEEDS_CHANGES]
     return render_template("proposals/submit.html", hood=g.neighbourhood, proposal=proposal, form=form,
                            questions=questions[-1] if questions else None, image_form=ImageForm(),
-                           co_form=CoProposerForm()), _status(form)
+                           co_form=CoProposerForm()), form_status(form)
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
 @roles(RESIDENT)
 def withdraw(slug, proposal_id):
     proposal = load_proposal(proposal_id)
-    _author_only(proposal)
+    author_only(proposal)
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
@@ -242,7 +216,7 @@ def withdraw(slug, proposal_id):
         else:
             flash(f"{proposal.reference} is withdrawn.", "success")
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
-    return render_template("proposals/withdraw.html", hood=g.neighbourhood, proposal=proposal, form=form), _status(form)
+    return render_template("proposals/withdraw.html", hood=g.neighbourhood, proposal=proposal, form=form), form_status(form)
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/co-proposers", methods=["POST"])
@@ -268,29 +242,9 @@ def add_co_proposer(slug, proposal_id):
 @public
 def show(slug, proposal_id):
     proposal = load_proposal(proposal_id, detail=True)
-    return _render_show(proposal)
+    return render_show(proposal)
 
 
-def _render_show(proposal: Proposal, comment_form: CommentForm | None = None, status: int = 200):
-    mine = viewer_roles()
-    me = current_user if current_user.is_authenticated else None
-    supported = False
-    if me is not None and proposal.round.phase == DELIBERATION:
-        from .models import Support
-
-        supported = db.session.scalar(select(Support.id).where(Support.proposal_id == proposal.id,
-                                                              Support.user_id == me.id)) is not None
-    merged_into = db.session.get(Proposal, proposal.merged_into_id) if proposal.merged_into_id else None
-    return render_template(
-        "proposals/show.html", hood=g.neighbourhood, proposal=proposal, round=proposal.round,
-        threads=queries.comment_threads(proposal.id), reviews=queries.reviews_of(proposal.id),
-        amendments=queries.amendments_of(proposal.id), events=queries.events_for(proposal.id),
-        versions=queries.versions_of(proposal.id), stances=services.stance_counts(proposal.id),
-        mine=mine, is_author=services.is_author(proposal, me), supported=supported, merged_into=merged_into,
-        comment_form=comment_form or CommentForm(), form=comment_form, empty=EmptyForm(), STANCES=STANCES,
-        PHASES=PHASES, PHASE_LABELS=PHASE_LABELS, FIELD_LABELS=FIELD_LABELS,
-        **_discussion_state(proposal), can_support=RESIDENT in mine,
-        edit_minutes=services.COMMENT_EDIT_MINUTES), status
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/history")
@@ -422,16 +376,6 @@ def review(slug, proposal_id):
                            cost_form=cost_form, conflict=conflict, reviews=queries.reviews_of(proposal.id)), status
 
 
-def _numbers(text: str) -> list[int] | None:
-    numbers = []
-    for part in re.split(r"[,\s]+", text or ""):
-        if not part:
-            continue
-        match = REFERENCE.match(part)
-        if not match:
-            return None
-        numbers.append(int(match.group(1)))
-    return numbers
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/merge", methods=["GET", "POST"])
@@ -440,7 +384,7 @@ def merge(slug, proposal_id):
     proposal = load_proposal(proposal_id)
     form = MergeForm()
     if form.validate_on_submit():
-        numbers = _numbers(form.duplicates.data)
+        numbers = proposal_numbers(form.duplicates.data)
         try:
             if not numbers:
                 raise ServiceError("Enter proposal numbers like P-4, P-9", field="duplicates")
@@ -456,7 +400,7 @@ def merge(slug, proposal_id):
         else:
             flash(f"Merged into {proposal.reference}. All their authors can now edit it.", "success")
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
-    return render_template("proposals/merge.html", hood=g.neighbourhood, proposal=proposal, form=form), _status(form)
+    return render_template("proposals/merge.html", hood=g.neighbourhood, proposal=proposal, form=form), form_status(form)
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/interest", methods=["GET", "POST"])
@@ -474,14 +418,5 @@ def interest(slug, proposal_id):
             return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
     existing = services.declared_interest(proposal, current_user)
     return render_template("proposals/interest.html", hood=g.neighbourhood, proposal=proposal, form=form,
-                           existing=existing), _status(form)
+                           existing=existing), form_status(form)
 
-
-def _discussion_state(proposal: Proposal) -> dict:
-    """Whether the discussion is closed (to everyone) and, if not, why this viewer cannot comment:
-    the services' own rules, so the page never offers a box the service would refuse."""
-    closed = services.why_closed_for_discussion(proposal)
-    me = current_user if current_user.is_authenticated else None
-    refusal = why_not_comment(me, g.neighbourhood) if me is not None and not closed else None
-    return {"discussion_closed": closed, "comment_refusal": refusal,
-            "may_comment": me is not None and not closed and refusal is None}

@@ -5,12 +5,13 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from pb.access import public, roles, signed_in
+from pb.access import public, roles, signed_in, viewer_roles
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.money import parse_pounds, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.numbers import MAX_INT, whole_number
+from pb.rounds.queries import load_round
 from pb.services import ServiceError
 
 from . import services
@@ -32,19 +33,6 @@ from .models import (
 )
 
 bp = Blueprint("rounds", __name__)
-
-
-def load_round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None or round_.neighbourhood_id != g.neighbourhood.id:
-        abort(404)
-    return round_
-
-
-def viewer_roles() -> set[str]:
-    if not current_user.is_authenticated:
-        return set()
-    return {m.role for m in current_user.roles_in(g.neighbourhood)}
 
 
 def _status(form) -> int:

@@ -6,7 +6,7 @@ import json
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pb.access import public, roles
+from pb.access import public, roles, viewer_roles
 from pb.downloads import attachment
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
@@ -16,7 +16,7 @@ from pb.numbers import whole_number
 from pb.proposals.models import Proposal
 from pb.ratelimits import CODES, DOWNLOADS, on_get, on_post
 from pb.rounds.models import PUBLISHED, Round
-from pb.rounds.views import load_round, viewer_roles
+from pb.rounds.queries import load_round
 from pb.services import ServiceError, keep_loaded_after_commit
 from pb.text import search_text
 
