@@ -16,6 +16,7 @@ from sqlalchemy import inspect as sa_inspect
 from pb import config as settings
 from pb import ratelimits
 from pb.extensions import csrf, db, htmx, login_manager, migrate
+from pb.states import State
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pages that hold a ballot or its receipt even when nobody is signed in (code voting, receipt checks).
@@ -217,6 +218,9 @@ def _limit_words(limit) -> str:
 def _register_template_helpers(app: Flask) -> None:
     from pb.neighbourhoods.models import ROLE_LABELS
     from pb.rounds.models import RULE_IN_PLAIN_WORDS
+
+    # Every state enum (pb.states), so templates compare with Phase.VOTING, never with 'voting'.
+    app.jinja_env.globals.update({state.__name__: state for state in State.__subclasses__()})
 
     @app.context_processor
     def globals_for_templates():

@@ -12,6 +12,7 @@ from pb.accounts.models import User
 from pb.assets import services as assets
 from pb.assets.models import Asset
 from pb.extensions import db
+from pb.funds.models import GrantStatus
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.services import ServiceError
 
@@ -468,7 +469,7 @@ def test_one_asset_from_nomination_to_purchase_across_a_leap_year_one_entry_per_
             grant = db.session.get(Grant, _asset().bids[0].requests[0].grant_id)
             grants.approve_decision(grants.open_decision(grant), _user(board[1]))
             one_more("grant.decision_approved")
-            assert db.session.get(Grant, grant.id).status == "approved"
+            assert db.session.get(Grant, grant.id).status == GrantStatus.APPROVED
             assert assets.coverage(_asset().bids[0])["pledged"] == 100_000_00
         with timeutil.as_of(date(2028, 2, 29)):
             assets.record_outcome(_asset().bids[0], _user(facilitator), bought=True, outcome_on=date(2028, 2, 29),

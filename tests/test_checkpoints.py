@@ -10,6 +10,7 @@ from pb.ledger import checkpoints
 from pb.ledger.models import AuditEntry, AuditLog, Checkpoint
 from pb.neighbourhoods.models import AUDITOR
 from pb.rounds import services as rounds
+from pb.rounds.models import Phase
 from pb.services import ServiceError
 from tests.factories import _round, _user, make_voting_round, sign_in
 
@@ -107,7 +108,7 @@ def test_an_entry_rewritten_before_signing_is_refused_and_the_phase_change_with_
         before = db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1))
         with pytest.raises(ServiceError, match=f"not consistent with its checkpoint \\(entry {cast} does not match"):
             rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
-        assert _round(round_ref).phase == "voting"  # the phase change was refused with it
+        assert _round(round_ref).phase == Phase.VOTING  # the phase change was refused with it
         assert db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1)) == before
 
 
@@ -121,7 +122,7 @@ def test_a_changed_stored_node_is_refused(app, factory):
                                                  f"WHERE log_id = {log.id} AND level = {top} AND idx = 0")
         with pytest.raises(ServiceError, match="not consistent with its checkpoint at size"):
             rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
-        assert _round(round_ref).phase == "voting"
+        assert _round(round_ref).phase == Phase.VOTING
 
 
 def test_auditors_filter_the_log_follow_an_object_and_see_an_entrys_proof(app, factory, client):

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from pb.accounts.models import OutboxEmail, User
 from pb.extensions import db
+from pb.funds.models import DecisionKind, DecisionStatus
 from pb.neighbourhoods.models import (
     AUDITOR,
     BOARD_MEMBER,
@@ -64,7 +65,7 @@ def demo_dates(app):
     with app.app_context():
         for grant in db.session.scalars(select(Grant).where(Grant.accepted_at.is_not(None))):
             decided = max(d.decided_at for d in db.session.scalars(select(GrantDecision).where(
-                GrantDecision.grant_id == grant.id, GrantDecision.status == "made", GrantDecision.kind == "approve")))
+                GrantDecision.grant_id == grant.id, GrantDecision.status == DecisionStatus.MADE, GrantDecision.kind == DecisionKind.APPROVE)))
             paid = [p.paid_on for p in db.session.scalars(select(Payment).where(Payment.grant_id == grant.id))]
             assert decided <= grant.accepted_at, grant.reference
             assert not paid or grant.accepted_at.date() <= min(paid), (grant.reference, grant.accepted_at, min(paid))

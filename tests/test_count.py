@@ -10,6 +10,7 @@ from pb.ledger.models import AuditEntry
 from pb.rounds import services as rounds
 from pb.services import ServiceError
 from pb.voting import services as voting
+from pb.voting.models import CountStatus
 from tests.factories import _round, _user, make_voting_round, sign_in
 
 
@@ -122,7 +123,7 @@ def test_board_sign_off_needs_a_quorum_of_members_without_an_interest(app, facto
     page = clients[3].post(f"{base}/sign-off", data={"action": "approve"}).get_data(as_text=True)
     assert "The board has already approved this result" in page
     with app.app_context():
-        assert voting.current_result(_round(round_ref)).status == "approved"
+        assert voting.current_result(_round(round_ref)).status == CountStatus.APPROVED
         entries = list(db.session.scalars(select(AuditEntry.payload).where(AuditEntry.action == "result.approved_by_member")))
         assert len(entries) == 4 and '"quorum_reached":true' in entries[-1]
         rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))

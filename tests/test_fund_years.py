@@ -17,14 +17,25 @@ from pb.audit.pack import verify_pack
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.figures import fund_figures
-from pb.funds.models import Fund, FundYear, Grant, Payment, SourcePromise, SourceReceipt
+from pb.funds.models import (
+    DecisionStatus,
+    Fund,
+    FundYear,
+    Grant,
+    GrantStatus,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    SourcePromise,
+    SourceReceipt,
+)
 from pb.ledger.pack import export
 from pb.ledger.services import log_for, verify_log
 from pb.neighbourhoods.models import Neighbourhood
 from pb.proposals import services as proposals
 from pb.proposals.models import Proposal
 from pb.rounds import services as rounds
-from pb.rounds.models import Round
+from pb.rounds.models import Phase, Round
 from pb.services import ServiceError
 from pb.voting import services as voting
 
@@ -76,7 +87,7 @@ def publish_round(factory, people, fund_year: FundYear, budget: int, costs: list
         f = u(people.facilitator)
         for pid in ids:
             proposals.review(db.session.get(Proposal, pid), f, "feasible")
-        while round_.phase != "voting":
+        while round_.phase != Phase.VOTING:
             rounds.advance_phase(round_, f)
         for voter in people.voters:
             voting.cast_ballot(round_, u(voter), {ref.pot_ids[0]: ids})
@@ -103,7 +114,7 @@ def agree(people, grant_id: int, body_name: str) -> Grant:
 
 def pay(people, grant, amount, day, **kw):
     payment = payments.record_payment(grant, u(people.treasurer), amount=amount, paid_on=day, spend="revenue", **kw)
-    if payment.status == "awaiting_approval":
+    if payment.status == PaymentStatus.AWAITING_APPROVAL:
         payments.approve_payment(payment, u(people.board[2]))
     return payment
 
@@ -161,7 +172,7 @@ def test_three_years_of_a_fund_add_up_to_its_transactions(app, client, factory, 
             amount=5_000_00, starts_on=date(2026, 6, 1), ends_on=date(2027, 3, 31),
             body=grants.BodyInput("Eastbrook Partnership", "cic", "12345678", u(people.facilitator).email),
             reason="Capacity to run the partnership")
-        assert decision.status == "open"
+        assert decision.status == DecisionStatus.OPEN
         assert grants.approve_decision(decision, u(people.board[1])) is True
         capacity = decision.grant
         grants.accept_grant(capacity, u(people.facilitator))
@@ -171,7 +182,7 @@ def test_three_years_of_a_fund_add_up_to_its_transactions(app, client, factory, 
         payments.add_tranche(g1, u(people.treasurer), label="Second half", due_on=date(2027, 3, 1), amount=10_000_00)
         first_payment = payments.record_payment(g1, u(people.treasurer), amount=10_000_00, paid_on=date(2026, 9, 1),
                                                 spend="revenue", tranche_id=t1.id)
-        assert first_payment.status == "awaiting_approval"  # £10,000 is over the £1,000 threshold
+        assert first_payment.status == PaymentStatus.AWAITING_APPROVAL  # £10,000 is over the £1,000 threshold
         with pytest.raises(ServiceError, match="Only partnership board members approve"):
             payments.approve_payment(first_payment, u(people.treasurer))
         payments.approve_payment(first_payment, u(people.board[2]))
@@ -183,7 +194,7 @@ def test_three_years_of_a_fund_add_up_to_its_transactions(app, client, factory, 
         clock.set(date(2026, 11, 1))
         cancel = grants.propose_decision(g3, u(people.board[0]), kind="cancel", reason="The group has folded")
         grants.approve_decision(cancel, u(people.board[1]))
-        assert g3.status == "cancelled" and grants.cancelled_remainder(g3) == 6_000_00
+        assert g3.status == GrantStatus.CANCELLED and grants.cancelled_remainder(g3) == 6_000_00
         with pytest.raises(ServiceError, match="cancelled"):
             payments.record_payment(g3, u(people.treasurer), amount=100_00, paid_on=date(2026, 11, 1), spend="revenue")
         # G1 is varied up by £2,000, a new version kept.
@@ -282,12 +293,12 @@ def independent_sums(fund_id: int) -> dict[str, list[int]]:
         out["received"].append(db.session.scalar(select(func.coalesce(func.sum(SourceReceipt.amount), 0)).where(
             SourceReceipt.financial_year == year)))
         rows = db.session.scalars(select(Payment).where(Payment.financial_year == year)).all()
-        out["paid"].append(sum(p.amount for p in rows if p.kind == "payment" and p.status == "paid"))
-        out["returned"].append(sum(p.amount for p in rows if p.kind == "return"))
+        out["paid"].append(sum(p.amount for p in rows if p.kind == PaymentKind.PAYMENT and p.status == PaymentStatus.PAID))
+        out["returned"].append(sum(p.amount for p in rows if p.kind == PaymentKind.RETURN))
         granted = 0
         for grant in db.session.scalars(select(Grant).where(Grant.fund_year_id == fy.id)):
             paid = sum(p.amount for p in db.session.scalars(select(Payment).where(
-                Payment.grant_id == grant.id, Payment.kind == "payment", Payment.status == "paid")))
+                Payment.grant_id == grant.id, Payment.kind == PaymentKind.PAYMENT, Payment.status == PaymentStatus.PAID)))
             granted += paid if grant.status in ("cancelled", "completed") else grant.amount
         out["granted"].append(granted)
     return out

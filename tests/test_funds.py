@@ -16,7 +16,7 @@ from pb.accounts.models import OutboxEmail, User
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.figures import financial_year_of, next_year
-from pb.funds.models import Fund, Grant, Milestone, Payment, SourcePromise
+from pb.funds.models import Fund, Grant, GrantStatus, Milestone, Payment, PaymentStatus, SourcePromise
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Neighbourhood
 from pb.rounds.models import Round
@@ -174,7 +174,7 @@ def test_a_large_payment_needs_a_second_person_free_of_interest(client, factory,
         hoods.grant_role(recorder, hood, "treasurer")
         payment = payments.record_payment(db.session.get(Grant, money.grant_id), recorder, amount=2_000_00,
                                           paid_on=TODAY, spend="revenue")
-        assert payment.status == "awaiting_approval"
+        assert payment.status == PaymentStatus.AWAITING_APPROVAL
         grants.declare_interest(db.session.get(Grant, money.grant_id), db.session.get(User, money.board[1].id),
                                 "My son runs the group")
         payment_id = payment.id
@@ -190,7 +190,7 @@ def test_a_large_payment_needs_a_second_person_free_of_interest(client, factory,
     client.post(url)
     with factory.app.app_context():
         payment = db.session.get(Payment, payment_id)
-        assert payment.status == "paid" and payment.approved_by_id == money.board[0].id
+        assert payment.status == PaymentStatus.PAID and payment.approved_by_id == money.board[0].id
     # The public page counts it as paid only now.
     story = client.get(f"/n/{money.hood.slug}/grants/{money.grant_id}/").get_data(as_text=True)
     assert "£2,000" in story and "Waiting for a second approval" not in story
@@ -391,7 +391,7 @@ def test_a_contact_without_an_account_is_invited_and_the_grant_is_theirs_once_th
         grant = db.session.get(Grant, grant_id)
         assert (grant.contact_id, grant.contact_invited_email) == (None, invited)
         grants.approve_decision(decision, board[1])
-        assert db.session.get(Grant, grant_id).status == "approved"
+        assert db.session.get(Grant, grant_id).status == GrantStatus.APPROVED
     first, approved = outbox(app, invited)
     assert first[1].endswith(": you are named as the contact for Youth club")
     assert "/register?email=organiser@new-group.example" in first[2] and f"/grants/{grant_id}/" in first[2]
@@ -428,7 +428,7 @@ def test_a_contact_without_an_account_is_invited_and_the_grant_is_theirs_once_th
     assert action == "grant.contact_joined" and f'"contact":"{jo.pseudonym}"' in payload and invited not in payload
     assert web.post(f"/n/{money.hood.slug}/grants/{grant_id}/accept").status_code == 302
     with app.app_context():
-        assert db.session.get(Grant, grant_id).status == "active"
+        assert db.session.get(Grant, grant_id).status == GrantStatus.ACTIVE
 
 
 def test_naming_a_contact_without_an_account_on_the_form_says_they_were_invited(app, factory, money):

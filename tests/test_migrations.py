@@ -195,3 +195,35 @@ def test_the_merkle_migration_stops_on_a_log_that_does_not_verify(empty_app, cap
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0012"
     captured = capfd.readouterr()
     assert "the audit log platform does not verify at entry 4" in captured.out + captured.err
+
+
+def test_every_state_column_refuses_an_unknown_state_after_migrating(empty_app):
+    """Each status and phase column has its CHECK (0022), and the rebuilt SQLite tables kept the money
+    triggers: a grant cannot be paid more than its amount."""
+    from pb.states import State
+
+    states = {f"{t.name}.{c.name}" for t in db.metadata.sorted_tables for c in t.columns
+              if c.name in ("status", "phase", "outcome")}
+    with empty_app.app_context():
+        upgrade()
+        catalogue = inspect(db.engine)
+        checked = {f"{table}.{check['name'].removeprefix(f'ck_{table}_').removesuffix('_known')}"
+                   for table in catalogue.get_table_names() for check in catalogue.get_check_constraints(table)
+                   if check["name"] and check["name"].endswith("_known")}
+        assert states <= checked, f"no CHECK on {sorted(states - checked)}"
+        enums = {cls.__name__ for cls in State.__subclasses__()}
+        assert {"ProposalStatus", "Phase", "CountStatus", "GrantStatus", "PaymentStatus", "UpdateStatus",
+                "DecisionStatus", "ListingOutcome", "BidOutcome"} <= enums
+    from tests.factories import Factory, make_round
+
+    ref = make_round(Factory(empty_app))  # a real round, through the services, on the migrated database
+    with empty_app.app_context():
+        for statement in (f"UPDATE round SET phase = 'limbo' WHERE id = {ref.id}",
+                          f"UPDATE round_phase SET phase = 'limbo' WHERE round_id = {ref.id}"):
+            with pytest.raises(DatabaseError, match="ck_round(_phase)?_phase_known|CHECK constraint failed"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        names = (set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+                 if db.engine.name == "sqlite" else
+                 set(db.session.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))))
+    assert "grant_amount_covers_payments" in names and any(n.startswith("payment_within_grant") for n in names)

@@ -27,7 +27,7 @@ from pb.audit.money import ledger_money
 from pb.extensions import db
 from pb.funds import grants, payments, planning
 from pb.funds.figures import fund_figures, grant_money
-from pb.funds.models import Fund, FundYear, Grant, GrantDecision
+from pb.funds.models import DecisionStatus, Fund, FundYear, Grant, GrantDecision
 from pb.ledger.models import AuditEntry
 from pb.ledger.services import existing_log
 from pb.neighbourhoods.models import Neighbourhood
@@ -206,7 +206,7 @@ def money_machine(factory):
                 assert money[grant_id]["paid"] + money[grant_id]["awaiting"] <= grant.amount, grant.reference
                 assert money[grant_id]["returned"] <= money[grant_id]["paid"], grant.reference
                 decisions = db.session.scalars(select(GrantDecision).where(GrantDecision.grant_id == grant_id)).all()
-                assert sum(d.status == "open" for d in decisions) <= 1
+                assert sum(d.status == DecisionStatus.OPEN for d in decisions) <= 1
             log = existing_log(db.session.get(Neighbourhood, self.hood.id))
             entries = [e.as_dict(log.name) for e in db.session.scalars(
                 select(AuditEntry).where(AuditEntry.log_id == log.id).order_by(AuditEntry.seq))]

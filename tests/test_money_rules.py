@@ -14,7 +14,7 @@ from pb.accounts.models import User
 from pb.extensions import db
 from pb.funds import grants, payments, planning
 from pb.funds.figures import fund_figures
-from pb.funds.models import DecisionApproval, Fund, Grant, GrantDecision, Payment
+from pb.funds.models import DecisionApproval, Fund, Grant, GrantDecision, GrantStatus, Payment, PaymentStatus
 from pb.ledger.models import AuditEntry
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Membership, Neighbourhood
@@ -48,9 +48,9 @@ def test_an_approval_stops_counting_once_its_member_declares_an_interest(factory
         assert f'"approvals_withdrawn":[{suspend.id}]' in declared.payload
         # Four free members now, three needed: one more approval is two, not enough.
         assert grants.approve_decision(db.session.get(GrantDecision, suspend.id), _u(board[2])) is False
-        assert db.session.get(Grant, money.grant_id).status == "active"
+        assert db.session.get(Grant, money.grant_id).status == GrantStatus.ACTIVE
         assert grants.approve_decision(db.session.get(GrantDecision, suspend.id), _u(board[3])) is True
-        assert db.session.get(Grant, money.grant_id).status == "suspended"
+        assert db.session.get(Grant, money.grant_id).status == GrantStatus.SUSPENDED
 
 
 def test_an_approval_stops_counting_once_its_member_leaves_the_board(factory, money):  # noqa: F811
@@ -65,7 +65,7 @@ def test_an_approval_stops_counting_once_its_member_leaves_the_board(factory, mo
         assert "grant.approval_withdrawn" in _actions("grant.approval_withdrawn")
         # Four on the board, three needed: the leaver's approval does not make it.
         assert grants.approve_decision(db.session.get(GrantDecision, suspend.id), _u(board[2])) is False
-        assert db.session.get(Grant, money.grant_id).status == "active"
+        assert db.session.get(Grant, money.grant_id).status == GrantStatus.ACTIVE
 
 
 def _direct(fund_year, member, amount, capacity=False):
@@ -151,7 +151,7 @@ def test_a_payment_waiting_when_its_grant_is_cancelled_is_voided(client, factory
         cancel = grants.propose_decision(db.session.get(Grant, money.grant_id), _u(money.board[0]), kind="cancel",
                                          reason="The group folded")
         grants.approve_decision(cancel, _u(money.board[1]))
-        assert db.session.get(Payment, waiting_id).status == "voided"
+        assert db.session.get(Payment, waiting_id).status == PaymentStatus.VOIDED
         assert _actions("payment.voided") == ["payment.voided"]
         assert grants.cancelled_remainder(db.session.get(Grant, money.grant_id)) == 4_000_00
         assert payments.awaiting_approval(money.hood.id) == []

@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.proposals import services as proposals
-from pb.proposals.models import Proposal, ProposalImage
+from pb.proposals.models import Proposal, ProposalImage, ProposalStatus
 from pb.services import ServiceError
 from tests.conftest import link_in, outbox
 from tests.factories import _round, _user, make_proposal, make_round, proposal_input, sign_in
@@ -136,7 +136,7 @@ def test_proposals_cannot_be_drafted_or_submitted_outside_the_proposals_phase(ap
     assert "Proposals have closed for this round" in page
     assert counts(app) == before
     with app.app_context():
-        assert db.session.get(Proposal, draft_id).status == "draft"
+        assert db.session.get(Proposal, draft_id).status == ProposalStatus.DRAFT
 
 
 def test_nobody_edits_someone_elses_proposal(app, factory, client, round_ref):
@@ -195,7 +195,7 @@ def test_a_declared_interest_bars_the_facilitator_from_reviewing(app, factory, c
                                   data={"action": "review", "review-outcome": "feasible"}))
     assert "another facilitator must review it" in page
     with app.app_context():
-        assert _proposal(app, proposal_id).status == "submitted"
+        assert _proposal(app, proposal_id).status == ProposalStatus.SUBMITTED
         payload = db.session.scalar(select(AuditEntry.payload).where(AuditEntry.action == "interest.declared"))
         assert "My brother runs it" in payload  # declarations are public record
 
@@ -377,7 +377,7 @@ def test_merging_keeps_every_author_and_one_support_per_resident(app, factory):
         proposals.support(_proposal(app, ids[1]), _user(only_dup))
         proposals.merge(_proposal(app, ids[0]), [_proposal(app, ids[1])], _user(round_ref.facilitator), "Same idea")
         target, merged = _proposal(app, ids[0]), _proposal(app, ids[1])
-        assert target.support_count == 2 and merged.status == "merged" and merged.merged_into_id == target.id
+        assert target.support_count == 2 and merged.status == ProposalStatus.MERGED and merged.merged_into_id == target.id
         assert len(target.authors) == 2
         with pytest.raises(ServiceError, match="Say why these proposals are being merged"):
             proposals.merge(target, [_proposal(app, ids[2])], _user(round_ref.facilitator), "")

@@ -11,7 +11,7 @@ from pb.ledger.models import AuditEntry, AuditLog
 from pb.ledger.services import verify_log
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.proposals.models import Proposal
-from pb.rounds.models import Round
+from pb.rounds.models import Phase, Round
 from tests.factories import sign_in
 
 pytestmark = pytest.mark.both_engines  # a tour of the rounds, proposals and voting services
@@ -172,7 +172,7 @@ def test_a_round_from_set_up_to_a_ballot_with_30_proposals(app, factory):
     with app.app_context():
         statuses = {pid: db.session.get(Proposal, pid).status for pid in ids}
         round_ = db.session.get(Round, round_id)
-        assert round_.phase == "voting"
+        assert round_.phase == Phase.VOTING
         on_ballot = [n for n, pid in enumerate(ids) if statuses[pid] == "on_ballot"]
         assert on_ballot == list(range(12))
         assert sum(1 for s in statuses.values() if s == "not_shortlisted") == 10  # feasible but under 2 supports

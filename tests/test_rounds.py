@@ -8,7 +8,7 @@ from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.rounds import services as rounds
-from pb.rounds.models import BoardDecision, Round
+from pb.rounds.models import BoardDecision, Phase, Round
 from pb.services import ServiceError
 from tests.conftest import link_in, outbox
 from tests.factories import _round, _user, make_proposal, make_round, sign_in
@@ -172,7 +172,7 @@ def test_phases_move_on_their_dates_and_followers_are_emailed(app, factory, clie
     assert "now ‘Proposals open’" in result.output and "1 phase change, 0 rounds blocked" in result.output
     with app.app_context():
         round_ = _round(round_ref)
-        assert round_.phase == "proposals" and round_.locked
+        assert round_.phase == Phase.PROPOSALS and round_.locked
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "round.phase_changed"))
         assert entry.actor == "system" and '"how":"scheduled date"' in entry.payload
     mail = outbox(app, follower.email)

@@ -13,7 +13,7 @@ from pb.ledger.services import entries_of, verify_log
 from pb.national import seeding
 from pb.national.models import Allocation, Programme
 from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
-from pb.rounds.models import Round
+from pb.rounds.models import Phase, Round
 from pb.voting.models import Ballot, BallotBox, VoterRollEntry
 
 pytestmark = pytest.mark.both_engines  # bulk loading takes a different path on each engine
@@ -59,7 +59,7 @@ def test_seeding_writes_whole_neighbourhoods_that_the_app_and_the_auditor_accept
             ballots = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id))
             roll = db.session.scalar(select(func.count()).select_from(VoterRollEntry).where(VoterRollEntry.round_id == round_.id))
             assert box.ballots == ballots == roll > 0  # the database's own ballot box counted each one
-            assert round_.phase == "voting"
+            assert round_.phase == Phase.VOTING
         assert db.session.scalar(select(func.count()).select_from(Allocation)) == 1
         programme = db.session.scalar(select(Programme))
         slug, round_id = hoods[0].slug, db.session.scalar(select(Round.id).where(Round.neighbourhood_id == hoods[0].id))

@@ -14,7 +14,7 @@ from pb.extensions import db
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.voting import services as voting
-from pb.voting.models import PaperSerial
+from pb.voting.models import CountStatus, PaperSerial
 from tests.counting.pabutools_reference import outcome
 from tests.factories import _password_hash, _round, _user, make_voting_round, sign_in
 
@@ -115,7 +115,7 @@ def test_500_voters_online_by_code_and_on_paper_through_to_publication(app, fact
     assert "500 residents voted" in page and "Provisional" not in page
     with app.app_context():
         result = voting.current_result(_round(round_ref))
-        assert result.status == "approved" and result.ballot_count == ONLINE + CODES + PAPER
+        assert result.status == CountStatus.APPROVED and result.ballot_count == ONLINE + CODES + PAPER
         assert result.turnout["by_method"] == {"online": ONLINE, "code": CODES, "paper": PAPER}
     for pot_id, pot in result.result.items():
         text = public.get(f"{base}/results/ballots-{pot_id}.pb").get_data(as_text=True)

@@ -325,6 +325,12 @@ def downgrade():
             # SQLite 3.35+ drops a column in place (no rebuild); PostgreSQL always has.
             if table == 'round' and op.get_bind().dialect.name == 'postgresql':
                 op.execute('ALTER TABLE round DROP CONSTRAINT IF EXISTS fk_round_fund_year_id_fund_year')
+            if table == 'round' and op.get_bind().dialect.name == 'sqlite':
+                # Once 0022 has rebuilt the table its key is a table constraint, which SQLite's
+                # DROP COLUMN refuses: rebuild it without the column instead.
+                with op.batch_alter_table('round', recreate='always') as batch_op:
+                    batch_op.drop_column(column.name)
+                continue
             op.execute(f'ALTER TABLE {table} DROP COLUMN {column.name}')
 
     with op.batch_alter_table('payment', schema=None) as batch_op:

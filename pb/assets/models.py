@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from pb.extensions import db
 from pb.neighbourhoods.models import RESIDENT, Membership
+from pb.states import State
 from pb.timeutil import stamp
 
 KINDS = {"pub": "Pub", "community_hall": "Community hall", "shop": "Shop", "green_space": "Green space",
@@ -20,8 +21,13 @@ GROUP_KINDS = {"parish_council": "Parish or town council", "charity": "Charity",
                "unincorporated": "Unincorporated group of at least 21 local people"}
 UNINCORPORATED = "unincorporated"
 UNINCORPORATED_MINIMUM = 21
-LISTED, REFUSED = "listed", "refused"
-OUTCOMES = {LISTED: "Listed as an asset of community value", REFUSED: "Not listed"}
+class ListingOutcome(State):
+    LISTED = "listed", "Listed as an asset of community value"
+    REFUSED = "refused", "Not listed"
+
+
+LISTED, REFUSED = ListingOutcome
+OUTCOMES = ListingOutcome.labels()
 DECISION, NOTICE = "decision", "notice"
 
 
@@ -108,6 +114,7 @@ class CouncilDecision(db.Model):
     """What the council decided on a nomination, as a facilitator recorded it."""
 
     __tablename__ = "asset_decision"
+    __table_args__ = (ListingOutcome.check("outcome"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
     nomination_id: Mapped[int] = mapped_column(ForeignKey("asset_nomination.id"))
@@ -145,7 +152,12 @@ class DateCorrection(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
-BOUGHT, NOT_BOUGHT = "bought", "not_bought"
+class BidOutcome(State):
+    BOUGHT = "bought", "Bought by the community"
+    NOT_BOUGHT = "not_bought", "Not bought"
+
+
+BOUGHT, NOT_BOUGHT = BidOutcome
 SPEND_KINDS = {"capital": "Capital", "revenue": "Revenue"}
 FUNDING_KINDS = {"grant": "Grant", "loan": "Loan", "share_offer": "Community shares", "other": "Other"}
 LARGE_PLEDGE = 100_000_00  # pence: one person promising more than this is asked to confirm it
@@ -156,6 +168,7 @@ class Bid(db.Model):
     add up to the target) and, at the end, what happened."""
 
     __tablename__ = "asset_bid"
+    __table_args__ = (BidOutcome.check("outcome", nullable=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
     group_name: Mapped[str] = mapped_column(String(120))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db, with_triggers
 from pb.money import financial_years
+from pb.states import State
 from pb.timeutil import stamp
 
 MAX_FUND_YEARS = 15
@@ -27,18 +28,18 @@ SOURCE_KINDS = {
 
 # A grant's life. An offer becomes an agreement when the board approves it (a decision reaching
 # quorum) and the accountable body's contact accepts it; only then can money be paid.
-OFFERED, APPROVED, ACTIVE, SUSPENDED, COMPLETED, CANCELLED = (
-    "offered", "approved", "active", "suspended", "completed", "cancelled")
-GRANT_STATUSES = {
-    OFFERED: "Offered: waiting for the board to approve the agreement",
-    APPROVED: "Approved: waiting for the group to accept",
-    ACTIVE: "Accepted: being delivered",
-    SUSPENDED: "Suspended",
-    COMPLETED: "Completed",
-    CANCELLED: "Cancelled",
-}
-GRANT_TAGS = {OFFERED: "blue", APPROVED: "blue", ACTIVE: "green", SUSPENDED: "yellow", COMPLETED: "grey",
-              CANCELLED: "red"}
+class GrantStatus(State):
+    OFFERED = "offered", "Offered: waiting for the board to approve the agreement", "blue"
+    APPROVED = "approved", "Approved: waiting for the group to accept", "blue"
+    ACTIVE = "active", "Accepted: being delivered", "green"
+    SUSPENDED = "suspended", "Suspended", "yellow"
+    COMPLETED = "completed", "Completed", "grey"
+    CANCELLED = "cancelled", "Cancelled", "red"
+
+
+OFFERED, APPROVED, ACTIVE, SUSPENDED, COMPLETED, CANCELLED = GrantStatus
+GRANT_STATUSES = GrantStatus.labels()
+GRANT_TAGS = GrantStatus.tags()
 
 BODY_TYPES = {
     "constituted_group": "Constituted community group",
@@ -51,26 +52,53 @@ BODY_TYPES = {
 
 # What the board decides about a grant. Each takes effect when more than half of the board members
 # free of an interest in the grant have approved it (the quorum used for results).
-APPROVE, VARY, SUSPEND, RESUME, CANCEL = "approve", "vary", "suspend", "resume", "cancel"
-DECISION_KINDS = {
-    APPROVE: "Approve the grant agreement",
-    VARY: "Vary the grant (amount or dates)",
-    SUSPEND: "Suspend the grant",
-    RESUME: "Lift the suspension",
-    CANCEL: "Cancel the grant",
-}
-OPEN, MADE, WITHDRAWN = "open", "made", "withdrawn"
+class DecisionKind(State):
+    APPROVE = "approve", "Approve the grant agreement"
+    VARY = "vary", "Vary the grant (amount or dates)"
+    SUSPEND = "suspend", "Suspend the grant"
+    RESUME = "resume", "Lift the suspension"
+    CANCEL = "cancel", "Cancel the grant"
 
-PAYMENT, RETURN = "payment", "return"
-# A payment waiting for its second person is voided (kept, never counted) if its grant is cancelled.
-AWAITING_APPROVAL, PAID, VOIDED = "awaiting_approval", "paid", "voided"
+
+class DecisionStatus(State):
+    OPEN = "open", "Waiting for approvals"
+    MADE = "made", "Made"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+APPROVE, VARY, SUSPEND, RESUME, CANCEL = DecisionKind
+DECISION_KINDS = DecisionKind.labels()
+OPEN, MADE, WITHDRAWN = DecisionStatus
+
+
+class PaymentKind(State):
+    PAYMENT = "payment", "Payment"
+    RETURN = "return", "Money paid back"
+
+
+class PaymentStatus(State):
+    # A payment waiting for its second person is voided (kept, never counted) if its grant is cancelled.
+    AWAITING_APPROVAL = "awaiting_approval", "Waiting for a second person"
+    PAID = "paid", "Paid"
+    VOIDED = "voided", "Voided"
+
+
+PAYMENT, RETURN = PaymentKind
+AWAITING_APPROVAL, PAID, VOIDED = PaymentStatus
 REVENUE, CAPITAL = "revenue", "capital"
 SPEND_KINDS = {REVENUE: "Revenue (running costs)", CAPITAL: "Capital (buildings, equipment)"}
 
-NOT_STARTED, ON_TRACK, AT_RISK, DONE, STOPPED = "not_started", "on_track", "at_risk", "completed", "cancelled"
-UPDATE_STATUSES = {NOT_STARTED: "Not started", ON_TRACK: "On track", AT_RISK: "At risk", DONE: "Completed",
-                   STOPPED: "Cancelled"}
-UPDATE_TAGS = {NOT_STARTED: "grey", ON_TRACK: "green", AT_RISK: "yellow", DONE: "grey", STOPPED: "red"}
+class UpdateStatus(State):
+    NOT_STARTED = "not_started", "Not started", "grey"
+    ON_TRACK = "on_track", "On track", "green"
+    AT_RISK = "at_risk", "At risk", "yellow"
+    DONE = "completed", "Completed", "grey"
+    STOPPED = "cancelled", "Cancelled", "red"
+
+
+NOT_STARTED, ON_TRACK, AT_RISK, DONE, STOPPED = UpdateStatus
+UPDATE_STATUSES = UpdateStatus.labels()
+UPDATE_TAGS = UpdateStatus.tags()
 
 
 class Fund(db.Model):
@@ -188,7 +216,7 @@ class Grant(db.Model):
     current version's; every version is kept in GrantVersion."""
 
     __tablename__ = "fund_grant"
-    __table_args__ = (UniqueConstraint("neighbourhood_id", "number"), CheckConstraint("amount > 0", name="grant_amount"),
+    __table_args__ = (GrantStatus.check("status"), UniqueConstraint("neighbourhood_id", "number"), CheckConstraint("amount > 0", name="grant_amount"),
                       Index("ix_grant_fund_year_status", "fund_year_id", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), index=True)
@@ -266,6 +294,7 @@ class GrantDecision(db.Model):
     approves it by doing so); it is made when the quorum of members free of an interest approve."""
 
     __tablename__ = "grant_decision"
+    __table_args__ = (DecisionStatus.check("status"), DecisionKind.check("kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("fund_grant.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -331,7 +360,7 @@ class Payment(db.Model):
     has approved it."""
 
     __tablename__ = "payment"
-    __table_args__ = (CheckConstraint("amount > 0", name="payment_amount"),
+    __table_args__ = (PaymentStatus.check("status"), PaymentKind.check("kind"), CheckConstraint("amount > 0", name="payment_amount"),
                       Index("ix_payment_grant_kind_status", "grant_id", "kind", "status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("fund_grant.id", ondelete="CASCADE"))
@@ -377,6 +406,7 @@ class GrantUpdate(db.Model):
     """A progress update from the group (or keyed in by a facilitator from what the group sent)."""
 
     __tablename__ = "grant_update"
+    __table_args__ = (UpdateStatus.check("status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("fund_grant.id", ondelete="CASCADE"), index=True)
     milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id"))

@@ -32,7 +32,7 @@ from pb.funds.models import (
 from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
 from pb.proposals.models import DRAFT, Proposal
 from pb.rounds.models import Round
-from pb.voting.models import CountResult
+from pb.voting.models import CountResult, CountStatus
 
 from .models import Allocation, Programme
 
@@ -159,7 +159,7 @@ def overview(programme: Programme, allocation: Allocation, today: date | None = 
         if hood_id in rows:
             rows[hood_id].proposals = count
     latest = (select(func.max(CountResult.id)).join(Round, Round.id == CountResult.round_id)
-              .where(CountResult.status == "approved").group_by(Round.neighbourhood_id))
+              .where(CountResult.status == CountStatus.APPROVED).group_by(Round.neighbourhood_id))
     for hood_id, turnout in db.session.execute(
             select(Round.neighbourhood_id, CountResult.turnout).join(Round, Round.id == CountResult.round_id)
             .where(CountResult.id.in_(latest))):

@@ -9,24 +9,33 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, LargeBi
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
+from pb.states import State
 from pb.timeutil import utcnow
 
-DRAFT, SUBMITTED, NEEDS_CHANGES, FEASIBLE, NOT_FEASIBLE, WITHDRAWN, MERGED, ON_BALLOT, NOT_SHORTLISTED = (
-    "draft", "submitted", "needs_changes", "feasible", "not_feasible", "withdrawn", "merged", "on_ballot",
-    "not_shortlisted")
-STATUS_LABELS = {
-    DRAFT: "Draft",
-    SUBMITTED: "Waiting for feasibility review",
-    NEEDS_CHANGES: "Needs changes",
-    FEASIBLE: "Feasible",
-    NOT_FEASIBLE: "Not feasible",
-    WITHDRAWN: "Withdrawn",
-    MERGED: "Merged into another proposal",
-    ON_BALLOT: "On the ballot",
-    NOT_SHORTLISTED: "Not shortlisted",
-}
-STATUS_TAGS = {DRAFT: "grey", SUBMITTED: "blue", NEEDS_CHANGES: "yellow", FEASIBLE: "green", NOT_FEASIBLE: "red",
-               WITHDRAWN: "grey", MERGED: "grey", ON_BALLOT: "green", NOT_SHORTLISTED: "grey"}
+
+class ProposalStatus(State):
+    DRAFT = "draft", "Draft", "grey"
+    SUBMITTED = "submitted", "Waiting for feasibility review", "blue"
+    NEEDS_CHANGES = "needs_changes", "Needs changes", "yellow"
+    FEASIBLE = "feasible", "Feasible", "green"
+    NOT_FEASIBLE = "not_feasible", "Not feasible", "red"
+    WITHDRAWN = "withdrawn", "Withdrawn", "grey"
+    MERGED = "merged", "Merged into another proposal", "grey"
+    ON_BALLOT = "on_ballot", "On the ballot", "green"
+    NOT_SHORTLISTED = "not_shortlisted", "Not shortlisted", "grey"
+
+
+DRAFT, SUBMITTED, NEEDS_CHANGES, FEASIBLE, NOT_FEASIBLE, WITHDRAWN, MERGED, ON_BALLOT, NOT_SHORTLISTED = ProposalStatus
+STATUS_LABELS = ProposalStatus.labels()
+STATUS_TAGS = ProposalStatus.tags()
+
+
+class ReviewOutcome(State):
+    FEASIBLE = "feasible", "Feasible"
+    NEEDS_CHANGES = "needs_changes", "Needs changes"
+    NOT_FEASIBLE = "not_feasible", "Not feasible"
+    COST_ADJUSTED = "cost_adjusted", "Cost adjusted"
+    MERGED = "merged", "Merged"
 PUBLIC_STATUSES = (SUBMITTED, NEEDS_CHANGES, FEASIBLE, NOT_FEASIBLE, WITHDRAWN, MERGED, ON_BALLOT, NOT_SHORTLISTED)
 
 CATEGORIES = {
@@ -56,7 +65,7 @@ FIELD_LABELS = {"title": "Title", "summary": "Summary", "description": "Descript
 
 class Proposal(db.Model):
     __tablename__ = "proposal"
-    __table_args__ = (
+    __table_args__ = (ProposalStatus.check("status"),
         UniqueConstraint("round_id", "number"),
         Index("ix_proposal_round_status", "round_id", "status"),
     )
@@ -191,6 +200,7 @@ class Review(db.Model):
     """A facilitator's feasibility decision, with what the public sees of it."""
 
     __tablename__ = "review"
+    __table_args__ = (ReviewOutcome.check("outcome"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
     version: Mapped[int]
@@ -263,7 +273,14 @@ class Support(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-PENDING, ACCEPTED, DECLINED = "pending", "accepted", "declined"
+class AmendmentStatus(State):
+    PENDING = "pending", "Waiting for the proposer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+PENDING, ACCEPTED, DECLINED = AmendmentStatus
+
 
 
 class Amendment(db.Model):
@@ -271,6 +288,7 @@ class Amendment(db.Model):
     version) or declines it with a reason."""
 
     __tablename__ = "amendment"
+    __table_args__ = (AmendmentStatus.check("status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

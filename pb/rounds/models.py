@@ -8,24 +8,27 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
+from pb.states import State
 from pb.timeutil import utcnow
+
 
 # The phases every round goes through, in order. "setup" is before proposals open: rules are
 # still being drafted and nothing is public beyond the round's name.
-SETUP, PROPOSALS, FEASIBILITY, DELIBERATION, VOTING, COUNTING, SIGN_OFF, PUBLISHED, DELIVERY = (
-    "setup", "proposals", "feasibility", "deliberation", "voting", "counting", "sign_off", "published", "delivery")
-PHASES = (SETUP, PROPOSALS, FEASIBILITY, DELIBERATION, VOTING, COUNTING, SIGN_OFF, PUBLISHED, DELIVERY)
-PHASE_LABELS = {
-    SETUP: "Setting up",
-    PROPOSALS: "Proposals open",
-    FEASIBILITY: "Feasibility review",
-    DELIBERATION: "Deliberation and shortlisting",
-    VOTING: "Voting",
-    COUNTING: "Counting",
-    SIGN_OFF: "Board sign-off",
-    PUBLISHED: "Results published",
-    DELIVERY: "Delivery",
-}
+class Phase(State):
+    SETUP = "setup", "Setting up"
+    PROPOSALS = "proposals", "Proposals open"
+    FEASIBILITY = "feasibility", "Feasibility review"
+    DELIBERATION = "deliberation", "Deliberation and shortlisting"
+    VOTING = "voting", "Voting"
+    COUNTING = "counting", "Counting"
+    SIGN_OFF = "sign_off", "Board sign-off"
+    PUBLISHED = "published", "Results published"
+    DELIVERY = "delivery", "Delivery"
+
+
+SETUP, PROPOSALS, FEASIBILITY, DELIBERATION, VOTING, COUNTING, SIGN_OFF, PUBLISHED, DELIVERY = Phase
+PHASES = tuple(Phase)
+PHASE_LABELS = Phase.labels()
 PHASE_HINTS = {
     SETUP: "Facilitators draft the rules and the partnership board approves them.",
     PROPOSALS: "Residents and local groups put forward costed projects.",
@@ -37,6 +40,11 @@ PHASE_HINTS = {
     PUBLISHED: "Everyone can see what was funded and why.",
     DELIVERY: "Funded projects are delivered and report what they did.",
 }
+
+class BoardDecisionKind(State):
+    APPROVE_RULES = "approve_rules", "Approved the rules"
+    CHANGE_RULE = "change_rule", "Changed a locked rule"
+
 
 APPROVAL, KNAPSACK, CUMULATIVE, ORDINAL = "approval", "knapsack", "cumulative", "ordinal"
 BALLOT_TYPES = {
@@ -96,7 +104,7 @@ LOCKED_RULES = ("total_budget", "who_may_propose", "ballot_type", "ballot_min", 
 
 class Round(db.Model):
     __tablename__ = "round"
-    __table_args__ = (
+    __table_args__ = (Phase.check("phase"),
         CheckConstraint("total_budget > 0", name="budget_positive"),
         UniqueConstraint("neighbourhood_id", "name"),
     )
@@ -200,7 +208,7 @@ class RoundPhase(db.Model):
     or earlier when a facilitator moves it on."""
 
     __tablename__ = "round_phase"
-    __table_args__ = (UniqueConstraint("round_id", "phase"),)
+    __table_args__ = (Phase.check("phase"), UniqueConstraint("round_id", "phase"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     phase: Mapped[str] = mapped_column(String(20))
@@ -215,9 +223,10 @@ class BoardDecision(db.Model):
     the rules, or changing a locked rule (with the reason the board gave)."""
 
     __tablename__ = "board_decision"
+    __table_args__ = (BoardDecisionKind.check("kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # "approve_rules" or "change_rule"
+    kind: Mapped[str] = mapped_column(String(30))
     summary: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[dict] = mapped_column(JSON, default=dict)

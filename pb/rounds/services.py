@@ -17,6 +17,7 @@ from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neig
 from pb.neighbourhoods.services import require_role
 from pb.notifications import ROUND_UPDATES, link, notify
 from pb.services import ServiceError, transaction, under_lock
+from pb.voting.models import CountStatus
 
 from .models import (
     BALLOT_TYPES,
@@ -34,6 +35,7 @@ from .models import (
     VOTING,
     WHO_MAY_PROPOSE,
     BoardDecision,
+    BoardDecisionKind,
     Pot,
     Round,
     RoundFollower,
@@ -338,7 +340,7 @@ def approve_setup(round_: Round, member: User, *, decided_on: date, note: str = 
             "pots": [{"name": p.name, "amount": p.amount, "spend_rule": p.spend_rule,
                       "max_per_proposal": p.max_per_proposal} for p in round_.pots],
             "timeline": {s.phase: s.starts_on.isoformat() for s in round_.timeline}}
-        decision = BoardDecision(round_id=round_.id, kind="approve_rules", decided_on=decided_on,
+        decision = BoardDecision(round_id=round_.id, kind=BoardDecisionKind.APPROVE_RULES, decided_on=decided_on,
                                  summary=f"Approved the rules, pots and timeline of {round_.name}",
                                  reason=_text(note, "note", "the note", 2000, required=False), changes=rules,
                                  recorded_by_id=member.id)
@@ -377,7 +379,7 @@ def change_locked_rule(round_: Round, member: User, *, rule: str, value, reason:
     if rule == "total_budget":
         check_round_budget(round_, value, field="value")
     with transaction():
-        decision = BoardDecision(round_id=round_.id, kind="change_rule", decided_on=decided_on,
+        decision = BoardDecision(round_id=round_.id, kind=BoardDecisionKind.CHANGE_RULE, decided_on=decided_on,
                                  summary=f"Changed {RULE_LABELS[rule].lower()}", reason=reason,
                                  changes={rule: [old, value]}, recorded_by_id=member.id)
         db.session.add(decision)
@@ -422,7 +424,7 @@ def phase_problems(round_: Round) -> list[str]:
         from pb.voting.services import current_result
 
         result = current_result(round_)
-        if result is None or result.status != "approved":
+        if result is None or result.status != CountStatus.APPROVED:
             problems.append("The partnership board has not signed off the result")
     return problems
 

@@ -25,7 +25,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.extensions import db, with_triggers
+from pb.states import State
 from pb.timeutil import utcnow
+
+
+class CountStatus(State):
+    """A count's result: provisional until the board approves it; superseded by a recount."""
+
+    PROVISIONAL = "provisional", "Waiting for the board's sign-off"
+    APPROVED = "approved", "Approved by the board"
+    SUPERSEDED = "superseded", "Replaced by a recount"
+
 
 ONLINE, CODE, PAPER = "online", "code", "paper"
 METHODS = {ONLINE: "Online", CODE: "Voting code", PAPER: "Paper"}
@@ -103,6 +113,7 @@ class CountResult(db.Model):
     board signs it off."""
 
     __tablename__ = "count_result"
+    __table_args__ = (CountStatus.check("status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     rule: Mapped[str] = mapped_column(String(30))
@@ -110,7 +121,7 @@ class CountResult(db.Model):
     ballot_count: Mapped[int]
     result: Mapped[dict] = mapped_column(JSON)  # per pot: selected in order, scores, costs, spent
     turnout: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(12), default="provisional")  # provisional, approved, superseded
+    status: Mapped[str] = mapped_column(String(12), default=CountStatus.PROVISIONAL)
     reason: Mapped[str] = mapped_column(Text, default="")  # why a recount happened
     counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -157,9 +168,16 @@ class VotingCode(db.Model):
     used_at: Mapped[datetime | None]
 
 
-KEYED_ONCE, MATCHED, MISMATCH, RECONCILED, SPOILT = "keyed_once", "matched", "mismatch", "reconciled", "spoilt"
-PAPER_STATES = {KEYED_ONCE: "Keyed once: needs a second keying", MATCHED: "Matched", MISMATCH: "Mismatch: needs reconciling",
-                RECONCILED: "Reconciled", SPOILT: "Spoilt"}
+class PaperState(State):
+    KEYED_ONCE = "keyed_once", "Keyed once: needs a second keying"
+    MATCHED = "matched", "Matched"
+    MISMATCH = "mismatch", "Mismatch: needs reconciling"
+    RECONCILED = "reconciled", "Reconciled"
+    SPOILT = "spoilt", "Spoilt"
+
+
+KEYED_ONCE, MATCHED, MISMATCH, RECONCILED, SPOILT = PaperState
+PAPER_STATES = PaperState.labels()
 
 
 class PaperEvent(db.Model):
@@ -186,7 +204,7 @@ class PaperSerial(db.Model):
     filled it in: the voter roll records only that a resident was given a paper ballot."""
 
     __tablename__ = "paper_serial"
-    __table_args__ = (UniqueConstraint("round_id", "serial"),)
+    __table_args__ = (PaperState.check("status"), UniqueConstraint("round_id", "serial"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("paper_event.id", ondelete="CASCADE"), index=True)

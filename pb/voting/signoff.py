@@ -16,7 +16,7 @@ from pb.services import ServiceError, transaction
 from pb.text import required_text
 
 from . import receipts
-from .models import CountResult
+from .models import CountResult, CountStatus
 from .tally import _checkpoint, _count, ballots_digest, current_result, receipt_leaves
 
 # --- board sign-off -------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def approve_result(round_: Round, member: User) -> bool:
     result = current_result(round_)
     if result is None:
         raise ServiceError("There is no result to sign off yet")
-    if result.status == "approved":
+    if result.status == CountStatus.APPROVED:
         raise ServiceError("The board has already approved this result")
     mine = conflicts(round_, result).get(member.id)
     if mine:
@@ -96,7 +96,7 @@ def approve_result(round_: Round, member: User) -> bool:
         given = sum(1 for approval in approvals(result) if approval.member_id in free)
         reached = given >= needed
         if reached:
-            result.status = "approved"
+            result.status = CountStatus.APPROVED
         record("result.approved_by_member", result, actor=member, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "approvals": given, "quorum": needed, "quorum_reached": reached})
         if reached:
@@ -114,7 +114,7 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
     if round_.phase != SIGN_OFF:
         raise ServiceError("Projects are declined during board sign-off")
     result = current_result(round_)
-    if result is None or result.status == "approved":
+    if result is None or result.status == CountStatus.APPROVED:
         raise ServiceError("Only a provisional result can change")
     if not any(proposal.id in pot["selected"] for pot in result.result.values()):
         raise ServiceError(f"{proposal.reference} is not funded in the result", field="proposal")
@@ -129,7 +129,7 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
 
     with transaction():
         db.session.add(DeclinedProject(round_id=round_.id, proposal_id=proposal.id, reason=reason, member_id=member.id))
-        result.status = "superseded"
+        result.status = CountStatus.SUPERSEDED
         recount = CountResult(round_id=round_.id, rule=round_.counting_rule, ballots_sha256=ballots_digest(rows),
                               ballot_count=len(rows), result=outcome, turnout=result.turnout, counted_by_id=member.id,
                               reason=f"Recounted without {proposal.reference}: {reason}")

@@ -21,7 +21,7 @@ from pb.services import ServiceError, transaction
 
 from . import receipts
 from .casting import age_in, tracker_hash
-from .models import METHODS, Ballot, CountResult, VoterRollEntry
+from .models import METHODS, Ballot, CountResult, CountStatus, VoterRollEntry
 from .paper import paper_problems
 
 AGE_BANDS = (("under 16", 0, 15), ("16-24", 16, 24), ("25-34", 25, 34), ("35-49", 35, 49), ("50-64", 50, 64),
@@ -105,7 +105,7 @@ def count_round(round_: Round, actor: User) -> CountResult:
     if round_.phase != COUNTING:
         raise ServiceError("The count runs once voting has closed, in the counting phase")
     if db.session.scalar(select(CountResult.id).where(CountResult.round_id == round_.id,
-                                                      CountResult.status != "superseded")):
+                                                      CountResult.status != CountStatus.SUPERSEDED)):
         raise ServiceError("This round has already been counted")
     problems = paper_problems(round_)
     if problems:
@@ -184,7 +184,7 @@ def receipt_proof(round_: Round, tracker: str) -> dict | None:
 
 def current_result(round_: Round) -> CountResult | None:
     return db.session.scalar(select(CountResult).where(CountResult.round_id == round_.id,
-                                                       CountResult.status != "superseded")
+                                                       CountResult.status != CountStatus.SUPERSEDED)
                              .order_by(CountResult.id.desc()).limit(1))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.neighbourhoods.models import Neighbourhood
-from pb.proposals.models import Proposal
+from pb.proposals.models import Proposal, ProposalStatus
 from pb.rounds.models import Round
 from tests.browser.test_accounts_browser import sign_in
 
@@ -139,7 +139,7 @@ def test_facilitators_review_and_set_up_rounds(page, live_server, a11y, open_rou
     a11y.check(page)
     with live_server.app.app_context():
         waiting = db.session.scalar(select(Proposal.id).where(Proposal.round_id == open_round,
-                                                              Proposal.status == "submitted"))
+                                                              Proposal.status == ProposalStatus.SUBMITTED))
     if waiting:
         page.goto(f"/n/eastbrook/proposals/{waiting}/review")
         page.get_by_label("Not feasible").check()

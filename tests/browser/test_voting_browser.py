@@ -8,7 +8,8 @@ from sqlalchemy import select
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.neighbourhoods.models import Neighbourhood
-from pb.rounds.models import Round
+from pb.proposals.models import ProposalStatus
+from pb.rounds.models import Phase, Round
 from tests.browser.test_accounts_browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -180,10 +181,10 @@ def test_a_receipt_shows_its_proof_of_counting(page, live_server, a11y, voting_r
 
     with live_server.app.app_context():
         round_ = db.session.get(Round, voting_round)
-        if round_.phase == "voting":
+        if round_.phase == Phase.VOTING:
             from pb.proposals.models import Proposal
 
-            first = db.session.scalar(select(Proposal.id).where(Proposal.round_id == round_.id, Proposal.status == "on_ballot"))
+            first = db.session.scalar(select(Proposal.id).where(Proposal.round_id == round_.id, Proposal.status == ProposalStatus.ON_BALLOT))
             tracker, _ = voting.cast_ballot(round_, _person("resident45@eastbrook.example"), {round_.pots[0].id: [first]})
             rounds.advance_phase(round_, _person("facilitator@eastbrook.example"))
             voting.count_round(round_, _person("facilitator@eastbrook.example"))
