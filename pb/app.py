@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.accounts.views import bp as accounts
     from pb.admin.views import bp as admin
     from pb.assets.views import bp as assets
+    from pb.following.views import bp as following
     from pb.funds.manage_views import bp as funds_admin
     from pb.funds.views import bp as funds
     from pb.ledger.views import bp as ledger
@@ -100,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from pb.voting.views import bp as voting
 
     for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, national, assets, ledger,
-                      admin):
+                      admin, following):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, g, has_request_context, render_template
+from flask import current_app, g, has_request_context, render_template, url_for
 from sqlalchemy import case, func, or_, select, update
 
 from pb.accounts.models import OutboxEmail
@@ -21,6 +21,15 @@ from pb.timeutil import utcnow
 
 MAX_ATTEMPTS = 5
 CLAIM_SECONDS = 300  # how long a sender holds the emails it claimed before another may try them
+
+
+def email_link(endpoint: str, **values) -> str:
+    """An absolute link for an email: from the request when there is one, else PB_BASE_URL."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        with current_app.test_request_context(base_url=current_app.config["PB_BASE_URL"]):
+            return url_for(endpoint, _external=True, **values)
 
 
 def queue_email(to: str, subject: str, template: str, *, about=None, **context) -> OutboxEmail:

@@ -2,7 +2,6 @@
 from pb.accounts.models import FailedAttempt, OneTimeToken, OutboxEmail, User, UserSession  # noqa: F401
 from pb.assets.models import (  # noqa: F401
     Asset,
-    AssetFollower,
     AssetPhoto,
     AssetReminder,
     Bid,
@@ -15,6 +14,7 @@ from pb.assets.models import (  # noqa: F401
     Pledge,
     SaleNotice,
 )
+from pb.following.models import Follower  # noqa: F401
 from pb.funds.models import (  # noqa: F401
     DecisionApproval,
     Fund,
@@ -22,7 +22,6 @@ from pb.funds.models import (  # noqa: F401
     FundYear,
     Grant,
     GrantDecision,
-    GrantFollower,
     GrantInterest,
     GrantUpdate,
     GrantVersion,
@@ -49,7 +48,7 @@ from pb.proposals.models import (  # noqa: F401
     Review,
     Support,
 )
-from pb.rounds.models import BoardDecision, Pot, Round, RoundFollower, RoundPhase  # noqa: F401
+from pb.rounds.models import BoardDecision, Pot, Round, RoundPhase  # noqa: F401
 from pb.voting.models import (  # noqa: F401  # noqa: F401
     Ballot,
     BallotBox,

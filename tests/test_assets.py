@@ -330,9 +330,9 @@ def test_followers_hear_of_each_step_and_each_deadline_once(app, factory):
     anyone = app.test_client()
     assert anyone.post(link.replace("http://pb.test", "")).status_code == 200
     with app.app_context():
-        from pb.assets.following import followers
+        from pb.following import followers
 
-        assert followers(_asset()) == []
+        assert followers("asset", _asset()) == []
 
 
 def _bid_world(factory, app):

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import event, func, select
 
+from pb import following
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.proposals import services as proposals
@@ -560,7 +561,7 @@ def test_each_other_action_writes_exactly_one_audit_entry(app, factory, action):
         comment = proposals.add_comment(proposal, _user(other), "Hmm")
         proposals.flag_comment(comment, _user(author), "Off topic")
         if action == "unfollow":
-            rounds.follow(proposal.round, _user(other))
+            following.follow("round", proposal.round, _user(other))
         if action == "remove_image":
             proposals.add_image(proposal, _user(author), _jpeg_with_gps(), "A park")
         if action == "withdraw_support":
@@ -572,8 +573,8 @@ def test_each_other_action_writes_exactly_one_audit_entry(app, factory, action):
         expected = {
             "event": lambda: proposals.create_event(proposal.round, facilitator, proposals.EventInput(
                 "Meeting", datetime(2030, 1, 1, 18), "Hall", "", "", None, [1])) and "event.created",
-            "follow": lambda: rounds.follow(proposal.round, _user(other)) or "round.followed",
-            "unfollow": lambda: rounds.unfollow(proposal.round, _user(other)) and "round.unfollowed",
+            "follow": lambda: following.follow("round", proposal.round, _user(other)) and "round.followed",
+            "unfollow": lambda: following.unfollow("round", proposal.round, _user(other)) and "round.unfollowed",
             "dismiss": lambda: proposals.dismiss_flags(comment, facilitator) and "comment.flags_dismissed",
             "image": lambda: proposals.add_image(proposal, _user(author), _jpeg_with_gps(), "A park") and "proposal.image_added",
             "remove_image": lambda: proposals.remove_image(proposal.images[0], facilitator) or "proposal.image_removed",

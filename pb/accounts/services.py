@@ -9,14 +9,13 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
 from sqlalchemy import select, update
 
 from pb import throttle
 from pb.extensions import db
 from pb.funds.contacts import claim_invitations
 from pb.ledger.services import personal_digest, record
-from pb.mail import queue_email
+from pb.mail import email_link, queue_email
 from pb.postcodes import normalise
 from pb.services import ServiceError, transaction
 from pb.timeutil import utcnow
@@ -29,15 +28,6 @@ VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"
 TOKEN_LIFETIME = {VERIFY_EMAIL: timedelta(days=7), RESET_PASSWORD: timedelta(hours=1)}
 MIN_AGE_FOR_ACCOUNT = 13  # UK age of digital consent; younger residents vote on paper with a facilitator
-
-
-def _link(endpoint: str, **values) -> str:
-    """An absolute link for an email: from the request when there is one, else PB_BASE_URL."""
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        with current_app.test_request_context(base_url=current_app.config["PB_BASE_URL"]):
-            return url_for(endpoint, _external=True, **values)
 
 
 def _issue_token(user: User, purpose: str) -> str:
@@ -59,7 +49,7 @@ def _queue_verification(user: User) -> None:
     db.session.flush()
     token = _issue_token(user, VERIFY_EMAIL)
     queue_email(user.email, "Confirm your email address for pb", "verify_email",
-                user=user, link=_link("accounts.verify_email", token=token))
+                user=user, link=email_link("accounts.verify_email", token=token))
 
 
 def email_in_use(email: str) -> bool:
@@ -89,7 +79,7 @@ def register(*, name: str, email: str, password: str, postcode: str, birth_year:
     if owner is not None:
         with transaction():
             queue_email(owner.email, "You already have a pb account", "already_registered", user=owner,
-                        sign_in=_link("accounts.sign_in"), reset=_link("accounts.forgot_password"))
+                        sign_in=email_link("accounts.sign_in"), reset=email_link("accounts.forgot_password"))
             record("account.registration_for_existing_email", owner, subject_type="account")
         return None
     with transaction():
@@ -162,7 +152,7 @@ def request_password_reset(email: str) -> None:
         _end_links(user, RESET_PASSWORD)
         token = _issue_token(user, RESET_PASSWORD)
         queue_email(user.email, "Reset your pb password", "reset_password", user=user,
-                    link=_link("accounts.reset_password", token=token))
+                    link=email_link("accounts.reset_password", token=token))
         record("account.password_reset_requested", user, actor=user, subject_type="account")
 
 

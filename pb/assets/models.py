@@ -222,17 +222,6 @@ class OtherFunding(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
-class AssetFollower(db.Model):
-    """Someone who gets an email at each step of the asset's story and before each deadline."""
-
-    __tablename__ = "asset_follower"
-    __table_args__ = (UniqueConstraint("asset_id", "user_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    asset_id: Mapped[int] = mapped_column(ForeignKey("community_asset.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=stamp)
-
-
 class AssetReminder(db.Model):
     """A reminder sent for one deadline of one asset, so the daily job sends each only once."""
 

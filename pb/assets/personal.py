@@ -1,13 +1,13 @@
 """What community assets hold about a person, for pb.privacy: pledges, nominations they started or
-signed, places they follow and photos they uploaded."""
+signed and photos they uploaded (the places they follow are pb.following's)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from pb.accounts.personal import iso
 from pb.extensions import db
 
-from .models import Asset, AssetFollower, AssetPhoto, Bid, Nomination, NominationSupporter, Pledge
+from .models import Asset, AssetPhoto, Bid, Nomination, NominationSupporter, Pledge
 
 HEADING = "Community assets"
 HELD = {
@@ -15,7 +15,6 @@ HELD = {
     "asset_pledge.show_name": "turned off: the pledge shows no name",
     "asset_nomination.started_by_id": "kept as 'A former resident': the nomination was sent in the group's name",
     "asset_nomination_supporter.user_id": "kept as 'A former resident'; it no longer counts as a local person",
-    "asset_follower.user_id": "deleted: no more emails",
     "asset_photo.uploaded_by_id": "kept as 'A former resident': a photo of the place, not of the person",
 }
 KEPT = {
@@ -54,10 +53,6 @@ def personal_data(user) -> list[tuple]:
               select(NominationSupporter, Nomination, Asset).join(Nomination, Nomination.id == NominationSupporter.nomination_id)
               .join(Asset, Asset.id == Nomination.asset_id).where(NominationSupporter.user_id == user.id)
               .order_by(NominationSupporter.id))]),
-        ("assets_followed", "Places you follow",
-         [{"place": a.name, "asset": a.reference, "since": iso(f.created_at)}
-          for f, a in db.session.execute(select(AssetFollower, Asset).join(Asset, Asset.id == AssetFollower.asset_id)
-                                         .where(AssetFollower.user_id == user.id).order_by(AssetFollower.id))]),
         ("asset_photos_uploaded", "Photos you added of places",
          [{"place": a.name, "asset": a.reference, "description": ph.alt_text, "uploaded": iso(ph.created_at)}
           for ph, a in db.session.execute(select(AssetPhoto, Asset).join(Asset, Asset.id == AssetPhoto.asset_id)
@@ -66,7 +61,6 @@ def personal_data(user) -> list[tuple]:
 
 
 def erase(user, *, hide_words: bool) -> dict:
-    db.session.execute(delete(AssetFollower).where(AssetFollower.user_id == user.id))
     hidden = db.session.execute(update(Pledge).where(Pledge.user_id == user.id, Pledge.show_name.is_(True))
                                 .values(show_name=False)).rowcount
     return {"pledge_names_hidden": hidden}

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from pb import following
 from pb.access import public, roles, signed_in
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
@@ -18,7 +19,7 @@ from pb.proposals.images import MAX_UPLOAD_BYTES
 from pb.ratelimits import DOWNLOADS, UPLOADS, on_get, on_post, person_or_address
 from pb.services import ServiceError
 
-from . import deadlines, exports, following, fund_requests, photos, services
+from . import deadlines, exports, fund_requests, photos, services
 from .forms import (
     AssetForm,
     BidForm,
@@ -94,7 +95,7 @@ def _asset_page(asset, photo_form, code: int = 200):
     return render_template("assets/show.html", hood=g.neighbourhood, asset=asset, state=services.status(asset),
                            STATES=services.STATES, timeline=timeline(asset), days_left=deadlines.days_left,
                            viewer=_viewer(), coverage=services.coverage,
-                           following=following.is_following(asset, current_user), photo_form=photo_form), code
+                           following=following.is_following("asset", asset, current_user), photo_form=photo_form), code
 
 
 @bp.route("/n/<slug>/assets/<int:number>")
@@ -150,7 +151,7 @@ def remove_photo(slug, photo_id):
 @signed_in
 def follow(slug, number):
     asset = load_asset(number)
-    one_button(lambda: following.follow_asset(asset, current_user),
+    one_button(lambda: following.follow("asset", asset, current_user),
                f"You will get an email at each step of {asset.name}'s story and before each deadline.")
     return redirect(url_for("assets.show", slug=slug, number=number))
 
@@ -159,7 +160,7 @@ def follow(slug, number):
 @signed_in
 def unfollow(slug, number):
     asset = load_asset(number)
-    if EmptyForm().validate_on_submit() and following.unfollow_asset(asset, current_user):
+    if EmptyForm().validate_on_submit() and following.unfollow("asset", asset, current_user):
         flash(f"You will no longer get {asset.name}'s news.", "success")
     return redirect(url_for("assets.show", slug=slug, number=number))
 

@@ -9,14 +9,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from pb import timeutil
+from pb import following, timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
-from pb.mail import queue_email
+from pb.mail import email_link, queue_email
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role, role_in
-from pb.notifications import PROJECT_UPDATES, link, notify
 from pb.numbers import MAX_INT
 from pb.proposals import images
 from pb.services import ServiceError, transaction
@@ -29,7 +28,6 @@ from .models import (
     SUSPENDED,
     UPDATE_STATUSES,
     Grant,
-    GrantFollower,
     GrantUpdate,
     Milestone,
 )
@@ -112,44 +110,17 @@ def post_update(grant: Grant, user: User, *, status: str, body: str, spend_to_da
                         "milestone_completed": bool(milestone and milestone.completed_on),
                         "spend_to_date": spend_to_date, "on_behalf": on_behalf,
                         "photo_sha256": encoded.sha256 if encoded else None})
-        followers = db.session.scalars(select(User).join(GrantFollower, GrantFollower.user_id == User.id)
-                                       .where(GrantFollower.grant_id == grant.id)).all()
-        for person in followers:
-            notify(person, PROJECT_UPDATES, f"{grant.title}: {UPDATE_STATUSES[status].lower()}", "project_update",
-                   round_id=grant.id, grant=grant, update=update, hood=hood,
-                   link=link("funds.story", slug=hood.slug, grant_id=grant.id))
+        following.tell("grant", grant, f"{grant.title}: {UPDATE_STATUSES[status].lower()}", "project_update",
+                       grant=grant, update=update, hood=hood,
+                       link=email_link("funds.story", slug=hood.slug, grant_id=grant.id))
     return update
 
 
-def follow_grant(grant: Grant, user: User) -> None:
-    if db.session.scalar(select(GrantFollower.id).where(GrantFollower.grant_id == grant.id,
-                                                        GrantFollower.user_id == user.id)):
-        raise ServiceError("You already get this project's updates by email")
-    with transaction():
-        follower = GrantFollower(grant_id=grant.id, user_id=user.id)
-        db.session.add(follower)
-        db.session.flush()
-        record("grant.followed", follower, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
-               payload={"grant": grant.reference})
-
-
-def unfollow_grant(grant: Grant, user: User) -> bool:
-    follower = db.session.scalar(select(GrantFollower).where(GrantFollower.grant_id == grant.id,
-                                                             GrantFollower.user_id == user.id))
-    if follower is None:
-        return False
-    with transaction():
-        record("grant.unfollowed", follower, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
-               payload={"grant": grant.reference})
-        db.session.delete(follower)
-    return True
-
-
-def is_following(grant: Grant, user) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(select(GrantFollower.id).where(GrantFollower.grant_id == grant.id,
-                                                            GrantFollower.user_id == user.id)) is not None
+following.register(following.Subject(
+    kind="grant", news="progress updates from a funded project you follow",
+    already="You already get this project's updates by email", load=lambda grant_id: db.session.get(Grant, grant_id),
+    neighbourhood=lambda grant: grant.fund_year.fund.neighbourhood, name=lambda grant: grant.title,
+    payload=lambda grant: {"grant": grant.reference}))
 
 
 # --- reporting schedule and flags -----------------------------------------------------------------------
@@ -236,7 +207,7 @@ def remind_overdue(hood: Neighbourhood, today: date | None = None) -> list[str]:
             if contact is not None:
                 queue_email(contact.email, f"{grant.title}: your progress update is overdue", "update_overdue",
                             user=contact, grant=grant, hood=hood, due_on=state.due_on,
-                            link=link("funds_admin.post_update", slug=hood.slug, grant_id=grant.id))
+                            link=email_link("funds_admin.post_update", slug=hood.slug, grant_id=grant.id))
         for grant_id, milestones in late.items():
             grant = grants[grant_id]
             for milestone in milestones:
@@ -245,12 +216,12 @@ def remind_overdue(hood: Neighbourhood, today: date | None = None) -> list[str]:
             if contact is not None:
                 queue_email(contact.email, f"{grant.title}: {_milestones_phrase(milestones)} overdue", "milestone_overdue",
                             user=contact, grant=grant, hood=hood, milestones=milestones,
-                            link=link("funds_admin.post_update", slug=hood.slug, grant_id=grant.id))
+                            link=email_link("funds_admin.post_update", slug=hood.slug, grant_id=grant.id))
         late_list = [(grants[grant_id], milestones) for grant_id, milestones in late.items()]
         for person in staff:
             queue_email(person.email, f"{hood.name}: {_staff_subject(len(due), sum(len(m) for m in late.values()))}",
                         "updates_overdue", user=person, hood=hood, due=due, late=late_list,
-                        link=link("funds_admin.dashboard", slug=hood.slug))
+                        link=email_link("funds_admin.dashboard", slug=hood.slug))
         record("grant.overdue_reminders_sent", hood, actor=None, neighbourhood=hood,
                payload={"grants": [{"grant": g.reference, "due_on": s.due_on.isoformat()} for g, s in due],
                         "milestones": [{"grant": grants[grant_id].reference, "milestone": m.title,

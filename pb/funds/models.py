@@ -434,17 +434,6 @@ class GrantUpdate(db.Model):
         return UPDATE_TAGS[self.status]
 
 
-class GrantFollower(db.Model):
-    """Someone who asked to be emailed a project's progress updates."""
-
-    __tablename__ = "grant_follower"
-    __table_args__ = (UniqueConstraint("grant_id", "user_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("fund_grant.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=stamp)
-
-
 # The database refuses to let a grant be paid more than its amount, or more to come back than was
 # paid, whatever code writes the rows (the services check first and say why; this is the last word,
 # as the ballot box's tally is). The same statements run in migration 0019. On PostgreSQL the check

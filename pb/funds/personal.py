@@ -1,13 +1,13 @@
 """What the money holds about a person, for pb.privacy: grants they are the contact for, interests
-they declared, updates they posted, grants they follow."""
+they declared, updates they posted."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from pb.accounts.personal import FORMER_RESIDENT, iso
 from pb.extensions import db
 
-from .models import CANCELLED, COMPLETED, Grant, GrantFollower, GrantInterest, GrantUpdate
+from .models import CANCELLED, COMPLETED, Grant, GrantInterest, GrantUpdate
 
 HEADING = "Money"
 HELD = {
@@ -16,7 +16,6 @@ HELD = {
     "fund_grant.contact_invited_email": "cleared by the retention job once the grant ends",
     "grant_interest.user_id": "kept as 'A former resident': part of the public record of a decision",
     "grant_update.posted_by_id": "kept as 'A former resident': the update is the group's public report",
-    "grant_follower.user_id": "deleted: no more emails",
 }
 KEPT = {
     "fund.created_by_id": "who set a fund up: an official act",
@@ -47,9 +46,6 @@ def personal_data(user) -> list[tuple]:
          [{"grant": g.reference, "posted": iso(u.created_at)}
           for u, g in db.session.execute(select(GrantUpdate, Grant).join(Grant, Grant.id == GrantUpdate.grant_id)
                                          .where(GrantUpdate.posted_by_id == user.id).order_by(GrantUpdate.id))]),
-        ("grants_followed", "Grants you follow",
-         [{"grant": g.reference, "title": g.title} for g in db.session.scalars(
-             select(Grant).join(GrantFollower, GrantFollower.grant_id == Grant.id).where(GrantFollower.user_id == user.id))]),
     ]
 
 
@@ -60,6 +56,5 @@ def duties(user) -> list[str]:
 
 
 def erase(user, *, hide_words: bool) -> dict:
-    db.session.execute(delete(GrantFollower).where(GrantFollower.user_id == user.id))
     db.session.execute(update(Grant).where(Grant.contact_id == user.id).values(contact_name=FORMER_RESIDENT))
     return {}

@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pb import timeutil
+from pb import following, timeutil
 from pb.access import public, signed_in
 from pb.downloads import attachment
 from pb.extensions import db
@@ -57,7 +57,7 @@ def story(slug, grant_id):
     grant = load_grant(grant_id)
     mine = {m.role for m in current_user.roles_in(g.neighbourhood)} if current_user.is_authenticated else set()
     return render_template("funds/story.html", hood=g.neighbourhood, s=project_story(grant), grant=grant,
-                           auditor=AUDITOR in mine, following=delivery.is_following(grant, current_user),
+                           auditor=AUDITOR in mine, following=following.is_following("grant", grant, current_user),
                            may_update=delivery.may_post_update(grant, current_user), form=EmptyForm(),
                            today=timeutil.today())
 
@@ -79,7 +79,7 @@ def photo(slug, update_id):
 @signed_in
 def follow(slug, grant_id):
     grant = load_grant(grant_id)
-    one_button(lambda: delivery.follow_grant(grant, current_user),
+    one_button(lambda: following.follow("grant", grant, current_user),
                f"You will get an email when {grant.title} posts an update.")
     return redirect(url_for("funds.story", slug=slug, grant_id=grant.id))
 
@@ -88,7 +88,7 @@ def follow(slug, grant_id):
 @signed_in
 def unfollow(slug, grant_id):
     grant = load_grant(grant_id)
-    if EmptyForm().validate_on_submit() and delivery.unfollow_grant(grant, current_user):
+    if EmptyForm().validate_on_submit() and following.unfollow("grant", grant, current_user):
         flash(f"You will no longer get {grant.title}'s updates.", "success")
     return redirect(url_for("funds.story", slug=slug, grant_id=grant.id))
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pb import backup, throttle
 from pb.accounts.sessions import purge_expired
-from pb.assets.following import remind as remind_assets
+from pb.assets.reminders import remind as remind_assets
 from pb.extensions import db
 from pb.funds.delivery import remind_overdue
 from pb.ledger.checkpoints import checkpoint_if_grown, latest

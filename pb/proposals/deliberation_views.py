@@ -7,18 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pb.access import public, roles, signed_in, viewer_roles
-from pb.accounts.models import User
-from pb.assets.following import unfollow_asset
-from pb.assets.models import Asset
 from pb.extensions import db
 from pb.forms import EmptyForm
-from pb.funds.delivery import unfollow_grant
-from pb.funds.models import Grant
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
-from pb.notifications import ASSET_UPDATES, PROJECT_UPDATES, PROPOSAL_ACTIVITY, ROUND_UPDATES, TOPICS, read_unsubscribe_token
 from pb.numbers import whole_number
 from pb.ratelimits import AMENDMENTS, COMMENTS, REPORTS, on_post, person_or_address
-from pb.rounds import services as round_services
 from pb.rounds.models import Round
 from pb.rounds.queries import load_round
 from pb.services import ServiceError
@@ -317,36 +310,3 @@ def edit_event(slug, event_id):
             return redirect(url_for("proposals.event", slug=slug, event_id=event.id))
     return render_template("proposals/event_form.html", hood=g.neighbourhood, round=round_, form=form,
                            event=event), form_status(form)
-
-
-# --- unsubscribing ----------------------------------------------------------------------------------
-
-@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@public
-def unsubscribe(token):
-    """One step, no sign-in: the signed token says who and from what."""
-    data = read_unsubscribe_token(token)
-    if data is None:
-        return render_template("proposals/unsubscribe.html", invalid=True, form=EmptyForm()), 404
-    user = db.session.get(User, data["u"])
-    round_ = db.session.get(Round, data["r"]) if data.get("r") and data["t"] == ROUND_UPDATES else None
-    if user is None:
-        return render_template("proposals/unsubscribe.html", invalid=True, form=EmptyForm()), 404
-    form = EmptyForm()
-    done = False
-    if form.validate_on_submit():
-        if data["t"] == PROPOSAL_ACTIVITY:
-            services.stop_proposal_emails(user)
-        elif data["t"] == ROUND_UPDATES and round_ is not None:
-            round_services.unfollow(round_, user)
-        elif data["t"] == PROJECT_UPDATES and data.get("r"):
-            grant = db.session.get(Grant, data["r"])
-            if grant is not None:
-                unfollow_grant(grant, user)
-        elif data["t"] == ASSET_UPDATES and data.get("r"):
-            asset = db.session.get(Asset, data["r"])
-            if asset is not None:
-                unfollow_asset(asset, user)
-        done = True
-    return render_template("proposals/unsubscribe.html", invalid=False, form=form, done=done,
-                           topic=TOPICS[data["t"]], round=round_)

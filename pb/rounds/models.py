@@ -237,12 +237,3 @@ class BoardDecision(db.Model):
     recorded_by = relationship("User")
 
 
-class RoundFollower(db.Model):
-    """Someone who asked to hear by email when the round moves to a new phase."""
-
-    __tablename__ = "round_follower"
-    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,16 +6,16 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from pb import timeutil
+from pb import following, timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.funds.figures import fund_lock
 from pb.funds.planning import check_round_budget
 from pb.ledger.services import record
+from pb.mail import email_link
 from pb.money import is_financial_year, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
-from pb.notifications import ROUND_UPDATES, link, notify
 from pb.services import ServiceError, transaction, under_lock
 from pb.voting.models import CountStatus
 
@@ -38,7 +38,6 @@ from .models import (
     BoardDecisionKind,
     Pot,
     Round,
-    RoundFollower,
     RoundPhase,
 )
 
@@ -460,12 +459,9 @@ def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False)
             from pb.ledger.checkpoints import sign_checkpoint
 
             sign_checkpoint(round_.neighbourhood, f"{round_.name}: {PHASE_LABELS[target].lower()}")
-        followers = db.session.scalars(select(User).join(RoundFollower, RoundFollower.user_id == User.id)
-                                       .where(RoundFollower.round_id == round_.id)).all()
-        for person in followers:
-            notify(person, ROUND_UPDATES, f"{round_.name}: {PHASE_LABELS[target].lower()}", "round_phase",
-                   round_id=round_.id, round=round_, hood=round_.neighbourhood, phase=PHASE_LABELS[target],
-                   link=link("rounds.show", slug=round_.neighbourhood.slug, round_id=round_.id))
+        following.tell("round", round_, f"{round_.name}: {PHASE_LABELS[target].lower()}", "round_phase",
+                       round=round_, hood=round_.neighbourhood, phase=PHASE_LABELS[target],
+                       link=email_link("rounds.show", slug=round_.neighbourhood.slug, round_id=round_.id))
     return target
 
 
@@ -483,34 +479,9 @@ def due_rounds(today: date) -> list[Round]:
 
 # --- following ---------------------------------------------------------------------------------------
 
-def follow(round_: Round, user: User) -> None:
-    if db.session.scalar(select(RoundFollower.id).where(RoundFollower.round_id == round_.id,
-                                                        RoundFollower.user_id == user.id)):
-        raise ServiceError("You already get emails about this round")
-    with transaction():
-        follower = RoundFollower(round_id=round_.id, user_id=user.id)
-        db.session.add(follower)
-        db.session.flush()
-        record("round.followed", follower, actor=user, neighbourhood=round_.neighbourhood,
-               payload={"round": round_.id})
-
-
-def unfollow(round_: Round, user: User) -> bool:
-    follower = db.session.scalar(select(RoundFollower).where(RoundFollower.round_id == round_.id,
-                                                             RoundFollower.user_id == user.id))
-    if follower is None:
-        return False
-    with transaction():
-        record("round.unfollowed", follower, actor=user, neighbourhood=round_.neighbourhood,
-               payload={"round": round_.id})
-        db.session.delete(follower)
-    return True
-
-
-def is_following(round_: Round, user) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(select(RoundFollower.id).where(RoundFollower.round_id == round_.id,
-                                                            RoundFollower.user_id == user.id)) is not None
+following.register(following.Subject(
+    kind="round", news="updates when a round moves to its next phase", already="You already get emails about this round",
+    load=lambda round_id: db.session.get(Round, round_id), neighbourhood=lambda round_: round_.neighbourhood,
+    name=lambda round_: round_.name, payload=lambda round_: {"round": round_.id}))
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from pb import following
 from pb.access import public, roles, signed_in, viewer_roles
 from pb.extensions import db
 from pb.forms import EmptyForm
@@ -80,7 +81,7 @@ def show(slug, round_id):
                            PHASE_HINTS=PHASE_HINTS, labels=_labels(), problems=services.setup_problems(round_)
                            if round_.phase == SETUP else [], warnings=services.rule_warnings(round_)
                            if mine & {FACILITATOR, BOARD_MEMBER} and round_.is_before("voting") else [],
-                           following=services.is_following(round_, current_user),
+                           following=following.is_following("round", round_, current_user),
                            form=EmptyForm())
 
 
@@ -302,10 +303,10 @@ def follow(slug, round_id):
     if EmptyForm().validate_on_submit():
         try:
             if request.form.get("stop"):
-                services.unfollow(round_, current_user)
+                following.unfollow("round", round_, current_user)
                 flash("You will no longer get emails about this round.", "success")
             else:
-                services.follow(round_, current_user)
+                following.follow("round", round_, current_user)
                 flash(f"We will email you at {current_user.email} when this round moves to its next phase.", "success")
         except ServiceError as error:
             flash(error.message, "error")

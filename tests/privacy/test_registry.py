@@ -12,10 +12,11 @@ from sqlalchemy import JSON, LargeBinary, String, Text, cast, inspect, or_, sele
 from pb import privacy, timeutil
 from pb.accounts.models import User
 from pb.assets import services as assets
-from pb.assets.following import follow_asset
-from pb.assets.models import Asset, AssetFollower, Pledge
+from pb.assets.models import Asset, Pledge
 from pb.assets.photos import add_photo
 from pb.extensions import db
+from pb.following import follow
+from pb.following.models import Follower
 from pb.funds import grants
 from pb.funds.models import Grant
 from pb.neighbourhoods import services as hoods
@@ -74,7 +75,7 @@ def test_a_resident_who_pledged_nominated_followed_and_uploaded_gets_it_all_and_
             pub = assets.register_asset(db.session.get(Neighbourhood, money.hood.id), db.session.get(User, starter.id), PUB)
             nomination = assets.start_nomination(pub, me, group_name="Eastbrook Town Council", group_kind="parish_council")
             assets.support_nomination(nomination, db.session.get(User, starter.id))
-            follow_asset(pub, me)
+            follow("asset", pub, me)
             add_photo(pub, me, _png(), "The front of the pub in the snow")
             assets.mark_sent(nomination, me, sent_on=date(2027, 1, 10))
             assets.record_decision(pub, db.session.get(User, money.facilitator.id), outcome="listed",
@@ -93,14 +94,14 @@ def test_a_resident_who_pledged_nominated_followed_and_uploaded_gets_it_all_and_
         data = privacy.everything_about(db.session.get(User, person.id))
         assert [(p["asset"], p["amount_pence"], p["name_shown"]) for p in data["asset_pledges"]] == [("A-1", 250_00, True)]
         assert [n["group"] for n in data["asset_nominations_started"]] == ["Eastbrook Town Council"]
-        assert [f["place"] for f in data["assets_followed"]] == ["The Red Lion"]
+        assert [(f["what"], f["name"]) for f in data["following"]] == [("asset", "The Red Lion")]
         assert [p["description"] for p in data["asset_photos_uploaded"]] == ["The front of the pub in the snow"]
         assert [i["declaration"] for i in data["interests_declared_in_grants"]] == ["My sister chairs the group"]
 
     web = app.test_client()
     sign_in(web, person)
     page = web.get("/account/data").get_data(as_text=True)
-    for heading in ("Money you pledged towards buying a place", "Nominations you started", "Places you follow",
+    for heading in ("Money you pledged towards buying a place", "Nominations you started", "Rounds, projects and places you follow",
                     "Photos you added of places", "Interests you declared in grants"):
         assert f"<caption>{heading}</caption>" in page, heading
     assert "The front of the pub in the snow" in page and "My sister chairs the group" in page
@@ -113,6 +114,6 @@ def test_a_resident_who_pledged_nominated_followed_and_uploaded_gets_it_all_and_
         bid_total = assets.coverage(db.session.scalar(select(Asset).where(Asset.id == pub.id)).bids[-1])["covered"]
         assert bid_total == covered  # the pledge still counts, without the name
         assert db.session.scalar(select(Pledge.show_name).where(Pledge.user_id == person.id)) is False
-        assert db.session.scalar(select(AssetFollower).where(AssetFollower.user_id == person.id)) is None
+        assert db.session.scalar(select(Follower).where(Follower.user_id == person.id)) is None
     public = app.test_client().get(f"/n/{money.hood.slug}/assets/1").get_data(as_text=True)
     assert name not in public and "Pledged by 2 residents" in public
