@@ -70,7 +70,7 @@ def seed(app, grants: int, payments: int, updates: int) -> tuple[str, int, list[
                 planning.set_promise(source, facilitator, financial_year=year, amount=200_000_00)
                 planning.set_year_plan(fund, facilitator, financial_year=year, planned=200_000_00, capacity_percent=10)
         round_ids = []
-        for n, fund_year in enumerate(fund.plan):
+        for _n, fund_year in enumerate(fund.plan):
             with timeutil.as_of(year_start(fund_year.financial_year)):
                 round_ = rounds.create_round(hood, facilitator, name=f"Round {fund_year.financial_year}",
                                              fund_year=fund_year.financial_year, total_budget=150_000_00)
@@ -80,7 +80,7 @@ def seed(app, grants: int, payments: int, updates: int) -> tuple[str, int, list[
         rows, number = [], 1
         for round_id, fund_year in round_ids:
             start = year_start(fund_year.financial_year)
-            for k in range(per_round):
+            for _k in range(per_round):
                 amount = rng.randint(10, 140) * 100_00 // per_round * 10
                 rows.append({"neighbourhood_id": hood.id, "number": number, "fund_year_id": fund_year.id,
                              "round_id": round_id, "title": f"Project {number}", "summary": "A project " * 20,

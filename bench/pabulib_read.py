@@ -36,8 +36,8 @@ def main():
     rows = []
     for name in FILES:
         path = SHARED / name
-        ours = best_of(3, lambda: read(path))
-        theirs = best_of(1, lambda: parse_pabulib(str(path)))
+        ours = best_of(3, lambda path=path: read(path))
+        theirs = best_of(1, lambda path=path: parse_pabulib(str(path)))
         tracemalloc.start()
         election = read(path).election
         peak = tracemalloc.get_traced_memory()[1] / 1e6

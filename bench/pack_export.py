@@ -1,5 +1,5 @@
 """How long the auditor pack of a large round takes to build, as the auditor's download builds it
-inside the request (`pb.ledger.pack.export`, the same code as `flask audit export`).
+inside the request (`pb.auditing.pack.export`, the same code as `flask audit export`).
 
     python bench/pack_export.py                            # one neighbourhood, 100,000+ ballots, SQLite
     python bench/pack_export.py --residents 200000         # smaller
@@ -47,10 +47,10 @@ def main() -> None:
     from bench.scale import fresh_database
     from pb import create_app
     from pb.accounts.models import User
+    from pb.auditing.pack import export
     from pb.extensions import db
     from pb.ledger.checkpoints import verifier_key
     from pb.ledger.models import AuditEntry
-    from pb.ledger.pack import export
     from pb.ledger.services import existing_log
     from pb.national import seeding
     from pb.neighbourhoods.models import Neighbourhood

@@ -89,10 +89,10 @@ def _register_blueprints(app: Flask) -> None:
     from pb.accounts.views import bp as accounts
     from pb.admin.views import bp as admin
     from pb.assets.views import bp as assets
+    from pb.auditing.views import bp as ledger
     from pb.following.views import bp as following
     from pb.funds.manage_views import bp as funds_admin
     from pb.funds.views import bp as funds
-    from pb.ledger.views import bp as ledger
     from pb.national.views import bp as national
     from pb.neighbourhoods.views import bp as neighbourhoods
     from pb.proposals import deliberation_views  # noqa: F401  (its routes join the proposals blueprint)

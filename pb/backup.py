@@ -26,7 +26,7 @@ import subprocess
 import tarfile
 import tempfile
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -155,7 +155,7 @@ def create(uri: str, out_file: str | Path, key: str, progress=lambda message: No
             raise BackupError("the database has no tables: there is nothing to back up")
         manifest = {
             "format": FORMAT, "version": VERSION, "engine": engine,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "revision": _revision(rows, f"sqlite:///{dump}" if engine == "sqlite" else uri),
             "tables": rows, "dump": {"name": dump.name, "bytes": dump.stat().st_size, "sha256": _sha256(dump)},
         }
@@ -294,7 +294,7 @@ def install_keys(keys: dict[str, str], instance_path: str | Path) -> list[str]:
     started) have signed nothing; they are kept beside, renamed, never silently lost."""
     instance_path = Path(instance_path)
     instance_path.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     for name, value in keys.items():
         path = instance_path / name
         if path.exists():

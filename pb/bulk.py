@@ -4,7 +4,7 @@ hours. Rows are plain dicts; ids are reserved first so rows can point at each ot
 from __future__ import annotations
 
 import json
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import JSON, Table, insert, select, text
 from sqlalchemy.sql import func

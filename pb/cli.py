@@ -224,7 +224,7 @@ def register_commands(app: Flask) -> None:
     @click.argument("out_file", type=click.Path(dir_okay=False, writable=True))
     def audit_export(round_spec, out_file):
         """Write an auditor pack for ROUND (its id, or SLUG/ID) as one SQLite file."""
-        from pb.ledger.pack import export, find_round
+        from pb.auditing.pack import export, find_round
 
         round_ = find_round(round_spec)
         if round_ is None:

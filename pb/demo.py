@@ -142,7 +142,7 @@ def seed_published_round(hood, people, rng, echo=click.echo, fund_year=None) -> 
         rounds.advance_phase(round_, f)
     with timeutil.as_of(on[phases.VOTING]):
         rounds.advance_phase(round_, f)  # voting
-        costs = dict(zip(ids, [c for _, c, _ in LAST_YEAR]))
+        costs = dict(zip(ids, [c for _, c, _ in LAST_YEAR], strict=False))
         for resident in residents[:110]:
             chosen, spent = [], 0
             for pid in rng.sample(ids, k=len(ids)):
@@ -437,7 +437,7 @@ def seed_assets(hood, people, rng, echo=click.echo) -> None:
     amounts = [1_000_00] * 20 + [2_500_00] * 20 + [4_000_00] * 20
     rng.shuffle(amounts)
     with timeutil.as_of(notified_on + timedelta(days=30)):
-        for person, amount in zip(verified[20:], amounts):
+        for person, amount in zip(verified[20:], amounts, strict=False):
             assets.pledge(bid, person, amount=amount, show_name=rng.random() < 0.3)
     with timeutil.as_of(today - timedelta(days=20)):
         green = assets.register_asset(hood, verified[40], assets.AssetInput(
@@ -482,7 +482,7 @@ def seed_programme(people, echo=click.echo) -> None:
 
 def print_logins(echo=click.echo) -> None:
     echo("")
-    echo("Demo sign-ins (password for all: %s)" % PASSWORD)
+    echo(f"Demo sign-ins (password for all: {PASSWORD})")
     echo("  platform admin     admin@eastbrook.example")
     echo("  board chair        chair@eastbrook.example   (board2..board5@eastbrook.example too)")
     echo("  facilitator        facilitator@eastbrook.example")

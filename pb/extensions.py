@@ -4,7 +4,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import DDL, MetaData, event
 from sqlalchemy.engine import Engine
 
 # Named constraints, so that migrations can alter them on SQLite and PostgreSQL alike.
@@ -26,8 +26,6 @@ htmx = HTMX()
 def with_triggers(target, sqlite: list[str], postgresql: list[str]) -> None:
     """Run these statements after `target` (a table, or the metadata) is created by create_all, each
     on its own engine. Migrations run the same statements for real databases."""
-    from sqlalchemy import DDL
-
     for dialect, statements in (("sqlite", sqlite), ("postgresql", postgresql)):
         for statement in statements:
             event.listen(target, "after_create", DDL(statement).execute_if(dialect=dialect))

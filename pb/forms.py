@@ -6,6 +6,7 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, ValidationError
+from wtforms.fields.choices import SelectChoice
 
 from pb.text import HIDDEN_CHARACTERS, hidden_characters
 
@@ -210,6 +211,4 @@ class EmptyForm(Form):
 
 def choices(pairs) -> list:
     """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated)."""
-    from wtforms.fields.choices import SelectChoice
-
     return [SelectChoice(value, label) for value, label in pairs]

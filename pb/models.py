@@ -1,5 +1,5 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
-from pb.accounts.models import FailedAttempt, OneTimeToken, OutboxEmail, User, UserSession  # noqa: F401
+from pb.accounts.models import FailedAttempt, OneTimeToken, User, UserSession  # noqa: F401
 from pb.assets.models import (  # noqa: F401
     Asset,
     AssetPhoto,

@@ -1,10 +1,10 @@
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 def utcnow() -> datetime:
     """Naive UTC: both SQLite and PostgreSQL `timestamp without time zone` store it unchanged."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 _pretend: date | None = None

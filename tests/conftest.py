@@ -199,7 +199,7 @@ def pytest_configure(config):
 def outbox(app, to: str | None = None):
     from sqlalchemy import select
 
-    from pb.accounts.models import OutboxEmail
+    from pb.mail.models import OutboxEmail
 
     with app.app_context():
         stmt = select(OutboxEmail).order_by(OutboxEmail.id)

@@ -298,8 +298,8 @@ def test_a_newcomers_confirmation_email_goes_out_before_a_backlog(app, client):
     email is sent at the end of their own request, not after the backlog."""
     from sqlalchemy import select
 
-    from pb.accounts.models import OutboxEmail
     from pb.extensions import db
+    from pb.mail.models import OutboxEmail
 
     with app.app_context():
         for n in range(60):

@@ -111,7 +111,7 @@ def test_the_register_refuses_bad_input_with_the_field_named_and_saves_nothing(a
         _refused(lambda: assets.register_asset(place, _user(unverified), PUB), None, "Only verified residents")
         for change, field in (({"name": " "}, "name"), ({"postcode": "nowhere"}, "postcode"), ({"kind": "castle"}, "kind"),
                               ({"why": ""}, "why")):
-            _refused(lambda: assets.register_asset(place, _user(resident), assets.AssetInput(**{**PUB.__dict__, **change})),
+            _refused(lambda change=change: assets.register_asset(place, _user(resident), assets.AssetInput(**{**PUB.__dict__, **change})),
                      field, "")
         _refused(lambda: assets.register_asset(place, _user(resident), assets.AssetInput(**{**PUB.__dict__,
                                                                                            "postcode": "m1 1ae"})),
@@ -189,7 +189,7 @@ def test_residents_and_a_facilitator_walk_an_asset_through_the_web_pages(app, fa
     web.post(f"{base}/1/nominate", data={"group_name": "Friends of the Red Lion", "group_kind": "unincorporated"})
     other = app.test_client()
     sign_in(other, neighbour)
-    assert 'action="/n/%s/assets/1/support"' % hood.slug in other.get(f"{base}/1").get_data(as_text=True)
+    assert f'action="/n/{hood.slug}/assets/1/support"' in other.get(f"{base}/1").get_data(as_text=True)
     other.post(f"{base}/1/support")
     page = web.get(f"{base}/1").get_data(as_text=True)
     assert "2, of them 2 verified residents: 19 more needed to reach 21 local people" in page and "Your name is on it." in page
@@ -330,7 +330,7 @@ def test_followers_hear_of_each_step_and_each_deadline_once(app, factory):
     anyone = app.test_client()
     assert anyone.post(link.replace("http://pb.test", "")).status_code == 200
     with app.app_context():
-        from pb.following import followers
+        from pb.following.services import followers
 
         assert followers("asset", _asset()) == []
 
@@ -459,7 +459,7 @@ def test_one_asset_from_nomination_to_purchase_across_a_leap_year_one_entry_per_
                 "Red Lion Community Pub Ltd", date(2027, 9, 20), 250_000_00, 245_000_00, date(2027, 9, 15), "Mill & Co",
                 20_000_00, "capital", 10_000_00, "revenue", 280_000_00))
             one_more("asset.bid_recorded")
-            for person, amount in zip(pledgers, (60_000_00, 40_000_00)):
+            for person, amount in zip(pledgers, (60_000_00, 40_000_00), strict=False):
                 assets.pledge(_asset().bids[0], _user(person), amount=amount, show_name=False)
                 one_more("asset.pledged")
             request_from_fund(_asset().bids[0], _user(board[0]), amount=100_000_00, route="board",

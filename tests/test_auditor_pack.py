@@ -18,8 +18,8 @@ from pb.accounts import services as accounts
 from pb.audit import checkpoint as notes
 from pb.audit.chain import canonical_json, entry_hash
 from pb.audit.pack import load, verify_pack, verify_tables
+from pb.auditing.pack import export
 from pb.extensions import db
-from pb.ledger.pack import export
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import BOARD_MEMBER
 from pb.rounds import services as rounds

@@ -10,10 +10,10 @@ from sqlalchemy import create_engine, select, text
 
 from pb import backup
 from pb.audit.pack import verify_pack
+from pb.auditing.pack import export
 from pb.extensions import db
 from pb.ledger.checkpoints import verifier_key
 from pb.ledger.models import AuditLog, Checkpoint
-from pb.ledger.pack import export
 from pb.ledger.services import verify_log
 from pb.rounds.models import Round
 from tests.conftest import PG_URL, make_app

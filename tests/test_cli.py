@@ -4,9 +4,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from pb.accounts.models import OutboxEmail, User
+from pb.accounts.models import User
 from pb.extensions import db
 from pb.funds.models import DecisionKind, DecisionStatus
+from pb.mail.models import OutboxEmail
 from pb.neighbourhoods.models import (
     AUDITOR,
     BOARD_MEMBER,

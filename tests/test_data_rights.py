@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pb import privacy
-from pb.accounts.models import OutboxEmail, User
+from pb.accounts.models import User
 from pb.assets import services as assets
 from pb.extensions import db
 from pb.mail import queue_email
+from pb.mail.models import OutboxEmail
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.services import ServiceError
 from pb.timeutil import utcnow

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from pb import timeutil
 from pb.accounts.models import User
 from pb.audit.pack import verify_pack
+from pb.auditing.pack import export
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.figures import fund_figures
@@ -29,7 +30,6 @@ from pb.funds.models import (
     SourcePromise,
     SourceReceipt,
 )
-from pb.ledger.pack import export
 from pb.ledger.services import log_for, verify_log
 from pb.neighbourhoods.models import Neighbourhood
 from pb.proposals import services as proposals

@@ -12,11 +12,12 @@ from markupsafe import escape
 from PIL import Image
 from sqlalchemy import func, select
 
-from pb.accounts.models import OutboxEmail, User
+from pb.accounts.models import User
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.figures import financial_year_of, next_year
 from pb.funds.models import Fund, Grant, GrantStatus, Milestone, Payment, PaymentStatus, SourcePromise
+from pb.mail.models import OutboxEmail
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Neighbourhood
 from pb.rounds.models import Round

@@ -41,3 +41,39 @@ def test_a_domain_importing_a_view_breaks_the_layers(tmp_path):
     grants.write_text(grants.read_text() + "\nfrom pb.rounds.views import bp as rounds_pages  # noqa: E402,F401\n")
     run = _lint_imports(tmp_path)
     assert run.returncode == 1 and "pb.funds.grants -> pb.rounds.views" in run.stdout, run.stdout + run.stderr
+
+
+def test_the_foundation_importing_a_domain_breaks_the_layers(tmp_path):
+    shutil.copytree(ROOT / "pb", tmp_path / "pb", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    mail = tmp_path / "pb" / "mail" / "__init__.py"
+    mail.write_text(mail.read_text() + "\nfrom pb.rounds.models import Round  # noqa: E402,F401\n")
+    run = _lint_imports(tmp_path)
+    assert run.returncode == 1 and "pb.mail -> pb.rounds.models" in run.stdout, run.stdout + run.stderr
+
+
+def test_every_module_is_in_one_layer():
+    """A new module must be placed: in a layer by name, or inside a package listed whole. A package
+    split across layers (its views on top) keeps its __init__ free of imports, so nothing escapes."""
+    import ast
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
+    listed = [name.strip() for layer in contract["layers"] for name in layer.replace("|", ":").split(":")]
+    assert len(listed) == len(set(listed)), "a module is in two layers"
+    unplaced, leaky = [], []
+    for path in sorted((ROOT / "pb").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        if module.endswith(".__init__"):
+            package = module.removesuffix(".__init__")
+            covered = any(package == name or package.startswith(name + ".") for name in listed)
+            imports = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Import | ast.ImportFrom)]
+            if not covered and package != "pb" and imports:
+                leaky.append(package)
+            continue
+        module = module.removesuffix(".__main__")
+        if not any(module == name or module.startswith(name + ".") for name in listed):
+            unplaced.append(module)
+    assert not unplaced, f"not in any layer (pyproject.toml): {unplaced}"
+    assert not leaky, f"split across layers, yet its __init__ imports: {leaky}"

@@ -102,7 +102,7 @@ def test_a_tree_grown_in_batches_gives_the_same_roots_and_proofs_from_its_stored
     for n in (1, 2, 3, 5, 8, 13, 64, 100, 255, 256, 257, 300):
         for index in {0, n // 2, n - 1}:
             assert stored_inclusion_proof(nodes.__getitem__, index, n) == inclusion_proof(leaves[:n], index)
-            reads = needed(lambda get: stored_inclusion_proof(get, index, n))
+            reads = needed(lambda get, index=index, n=n: stored_inclusion_proof(get, index, n))
             assert len(reads) <= 2 * n.bit_length()
         for old in {1, n // 3 or 1, n - 1 or 1, n}:
             assert stored_consistency_proof(nodes.__getitem__, old, n) == consistency_proof(leaves[:n], old)

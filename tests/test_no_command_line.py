@@ -4,11 +4,11 @@ audit log page (and it verifies), and an admin sees and sends the outbox."""
 
 from sqlalchemy import select, update
 
-from pb.accounts.models import OutboxEmail
 from pb.audit.pack import verify_pack
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.mail import MAX_ATTEMPTS
+from pb.mail.models import OutboxEmail
 from pb.neighbourhoods.models import AUDITOR
 from pb.voting import services as voting
 from tests.conftest import outbox

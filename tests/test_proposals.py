@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import event, func, select
 
-from pb import following
 from pb.extensions import db
+from pb.following import services as following
 from pb.ledger.models import AuditEntry
 from pb.proposals import services as proposals
 from pb.proposals.models import Proposal, ProposalImage, ProposalStatus
@@ -448,7 +448,7 @@ def test_pictures_are_sniffed_re_encoded_and_stripped(app, factory, client, roun
 # --- the list -----------------------------------------------------------------------------------------
 
 def test_the_list_filters_sorts_searches_and_pages_with_or_without_javascript(app, factory, client, round_ref):
-    for n, (title, pot, amount, category) in enumerate([("Garden", 1, 4000, "environment"), ("Lunch club", 1, 9000, "older-people"),
+    for _n, (title, pot, amount, category) in enumerate([("Garden", 1, 4000, "environment"), ("Lunch club", 1, 9000, "older-people"),
                                                         ("Training", 0, 2000, "capacity"), ("Festival", 1, 6000, "arts")]):
         make_proposal(factory, round_ref, title=title, pot=pot, amount=amount * 100,
                       category=category, kind="revenue")
@@ -459,7 +459,7 @@ def test_the_list_filters_sorts_searches_and_pages_with_or_without_javascript(ap
         return re.findall(r'/proposals/\d+">([^<]+)</a></h2>', page)
 
     assert titles("?sort=cost-low") == ["Training", "Garden", "Festival", "Lunch club"]
-    assert titles("?sort=cost-high&pot=%d" % round_ref.pot_ids[1]) == ["Lunch club", "Festival", "Garden"]
+    assert titles(f"?sort=cost-high&pot={round_ref.pot_ids[1]}") == ["Lunch club", "Festival", "Garden"]
     assert titles("?category=arts") == ["Festival"]
     assert titles("?q=LUNCH") == ["Lunch club"]
     assert titles("?q=P-3") == ["Training"]

@@ -34,7 +34,7 @@ def pots(round_ref):
 ])
 def test_knapsack_ballots_must_fit_each_pot(app, factory, client, data, message):
     round_ref, ids = make_voting_round(factory, ballot_type="knapsack")
-    names = dict(zip("abcd", map(str, ids)))
+    names = dict(zip("abcd", map(str, ids), strict=False))
     form = {pots(round_ref)[1]: [names.get(v, v) for v in data.get("open", [])]}
     sign_in(client, factory.resident(round_ref.hood))
     before = counts(app)

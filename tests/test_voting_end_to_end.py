@@ -31,7 +31,7 @@ def test_500_voters_online_by_code_and_on_paper_through_to_publication(app, fact
         (1, 20_000_00), (1, 12_000_00), (1, 8_000_00)))
     base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
     pots = {0: [i for i in ids[:3]], 1: ids[3:]}
-    costs = dict(zip(ids, [3000, 5000, 6000, 40000, 50000, 30000, 25000, 20000, 12000, 8000]))
+    costs = dict(zip(ids, [3000, 5000, 6000, 40000, 50000, 30000, 25000, 20000, 12000, 8000], strict=False))
 
     def random_ballot():
         ballot = {}

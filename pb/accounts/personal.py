@@ -7,9 +7,10 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from pb.extensions import db
+from pb.mail.models import OutboxEmail
 from pb.timeutil import utcnow
 
-from .models import OneTimeToken, OutboxEmail, User, UserSession
+from .models import OneTimeToken, User, UserSession
 
 FORMER_RESIDENT = "A former resident"
 ERASED_DOMAIN = "erased.invalid"  # .invalid never resolves: no email can reach an erased account

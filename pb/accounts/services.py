@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 
 from pb import throttle
 from pb.extensions import db
-from pb.funds.contacts import claim_invitations
 from pb.ledger.services import personal_digest, record
 from pb.mail import email_link, queue_email
+from pb.notifications import PROPOSAL_ACTIVITY
 from pb.postcodes import normalise
 from pb.services import ServiceError, transaction
 from pb.timeutil import utcnow
@@ -28,6 +28,12 @@ VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"
 TOKEN_LIFETIME = {VERIFY_EMAIL: timedelta(days=7), RESET_PASSWORD: timedelta(hours=1)}
 MIN_AGE_FOR_ACCOUNT = 13  # UK age of digital consent; younger residents vote on paper with a facilitator
+
+
+# Called with the account, in the same transaction, once its email address is known to be theirs
+# (a confirmation link, or an admin or facilitator vouching for it). Domains above accounts register
+# here (pb.funds.contacts: grants whose contact was invited at that address), so accounts imports none.
+EMAIL_CONFIRMED_HOOKS: list = []
 
 
 def _issue_token(user: User, purpose: str) -> str:
@@ -121,7 +127,8 @@ def verify_email(raw_token: str) -> User:
         if user.email_verified_at is None:
             user.email_verified_at = utcnow()
         record("account.email_verified", user, actor=user, subject_type="account")
-        claim_invitations(user)  # a grant whose contact was invited at this address is theirs now
+        for hook in EMAIL_CONFIRMED_HOOKS:  # e.g. a grant whose contact was invited at this address is theirs now
+            hook(user)
     return user
 
 
@@ -230,5 +237,18 @@ def create_account(*, name: str, email: str, password_hash: str, postcode: str, 
         record("account.created", user, actor=actor, subject_type="account",
                payload={"email": personal_digest(email), "postcode": personal_digest(normal_postcode),
                         "admin": is_admin})
-        claim_invitations(user)  # its maker vouched for the address, as a confirmation link would
+        for hook in EMAIL_CONFIRMED_HOOKS:  # its maker vouched for the address, as a confirmation link would
+            hook(user)
     return user
+
+
+# --- email preferences ---------------------------------------------------------------------------------
+
+def stop_proposal_emails(user: User) -> bool:
+    if not user.proposal_emails:
+        return False
+    with transaction():
+        user.proposal_emails = False
+        record("person.unsubscribed", user, actor=user, subject_type="person", subject_id=user.pseudonym,
+               payload={"topic": PROPOSAL_ACTIVITY})
+    return True

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pb import following
 from pb.extensions import db
+from pb.following import services as following
 from pb.mail import email_link
 from pb.neighbourhoods.models import Neighbourhood
 

@@ -7,10 +7,10 @@ import json
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pb import following
 from pb.access import public, roles, signed_in
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
+from pb.following import services as following
 from pb.forms import EmptyForm
 from pb.money import pounds as money
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT

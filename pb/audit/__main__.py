@@ -10,7 +10,10 @@ import argparse
 import json
 import sys
 
-from .chain import verify_chain
+from . import checkpoint as notes
+from .chain import entry_hash, verify_chain
+from .merkle import entry_leaf, verify_inclusion
+from .pack import verify_pack
 
 
 def main(argv=None) -> int:
@@ -58,10 +61,6 @@ def main(argv=None) -> int:
 def verify_receipt(proof: dict, key: str) -> list[str]:
     """Problems with a receipt proof (empty when it holds): the receipt's leaf is in the receipts
     tree, whose root the count entry records; the entry is in a checkpoint signed by `key`."""
-    from . import checkpoint as notes
-    from .chain import entry_hash
-    from .merkle import entry_leaf, verify_inclusion
-
     problems = []
     entry = proof["entry"]
     if not verify_inclusion(bytes.fromhex(proof["receipt_leaf"]), proof["receipt_index"], proof["receipts"],
@@ -113,8 +112,6 @@ def _is_sqlite(path: str) -> bool:
 
 
 def _verify_pack(path: str, key: str | None) -> int:
-    from .pack import verify_pack
-
     report = verify_pack(path, key)
     for fact in report.facts:
         print(f"  ok: {fact}")

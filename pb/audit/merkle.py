@@ -6,7 +6,9 @@ splits at k, the largest power of two smaller than n."""
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
+
+from .chain import canonical_json
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
@@ -220,6 +222,4 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
 
 def entry_leaf(entry: dict) -> bytes:
     """A log entry's leaf: every field, its chain hashes included, in canonical JSON."""
-    from .chain import canonical_json
-
     return leaf_hash(canonical_json(entry).encode())

@@ -1,7 +1,7 @@
 """Utilitarian greedy and its variants recorded in real elections, and sequential Phragmén."""
 from __future__ import annotations
 
-from .mes import Rational, _exact, as_fraction
+from .mes import Rational, as_fraction, exact
 from .model import APPROVAL, KNAPSACK, Election, ElectionError, tie_key
 from .result import Result
 
@@ -89,7 +89,7 @@ def phragmen(election: Election) -> Result:
             if scores[pid] == 0:
                 new_load = INF
             else:
-                new_load = (load_sum[j] + _exact(projects[pid].cost)) / scores[pid]
+                new_load = (load_sum[j] + exact(projects[pid].cost)) / scores[pid]
             if not tied or _less(new_load, best):
                 best, tied = new_load, [j]
             elif new_load == best:

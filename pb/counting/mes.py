@@ -47,7 +47,7 @@ def _beats(rho, j, best, best_j, tie) -> bool:
     return best is None or rho < best or (rho == best and tie[j] < tie[best_j])
 
 
-def _exact(value):
+def exact(value):
     return Rational(value.numerator, value.denominator) if isinstance(value, Fraction) else value
 
 
@@ -60,7 +60,7 @@ class MESProfile:
         self.election = election
         self.ids = list(election.projects)
         index = {pid: i for i, pid in enumerate(self.ids)}
-        self.costs = [_exact(election.projects[pid].cost) for pid in self.ids]
+        self.costs = [exact(election.projects[pid].cost) for pid in self.ids]
         self.scores = scores if scores is not None else election.scores()
         self.tie = [tie_key(election.projects[pid], self.scores[pid]) for pid in self.ids]
         cost_utility = election.kind in (APPROVAL, KNAPSACK)
@@ -94,7 +94,7 @@ class MESProfile:
                 for j, u in items:
                     self.supporters[j].append((g, u))
                     supporter_count[j] += weight
-            self.total_utility = [count * cost for count, cost in zip(supporter_count, self.costs)]
+            self.total_utility = [count * cost for count, cost in zip(supporter_count, self.costs, strict=False)]
         else:
             for g, (items, weight) in enumerate(self.groups):
                 for j, u in items:
@@ -163,7 +163,7 @@ class _Run:
         if self.voter_utils is None:  # approval: every supporter's utility is the cost
             cost = self.p.costs[j]
             return [((c, cost), w) for c, w in Counter(by_class).items()]
-        return list(Counter(zip(by_class, self.voter_utils[j])).items())
+        return list(Counter(zip(by_class, self.voter_utils[j], strict=False)).items())
 
     # rho: the lowest price per unit of utility at which supporters can pay the cost
     def afford(self, j: int):
@@ -230,7 +230,7 @@ class _Run:
         """Charge the supporters of j; split their classes; return the projects whose counts changed."""
         items, cut, _, _ = detail
         new_class: dict[tuple[int, int], int] = {}
-        for index, ((c, u), w) in enumerate(items):
+        for index, ((c, u), _w) in enumerate(items):
             if index < cut:
                 new_class[(c, u)] = 1  # pays everything: joins the class with nothing left
                 continue
@@ -274,7 +274,7 @@ def mes(election: Election, explain: bool = True, scores: dict | None = None):
     profile = MESProfile(election, scores)
     if profile.n == 0:
         return [], [], {}
-    per_voter = Rational(_exact(election.budget)) / profile.n
+    per_voter = Rational(exact(election.budget)) / profile.n
     chosen = None
     if not explain:
         chosen = _certified_run(profile, per_voter)
@@ -298,7 +298,7 @@ def mes_add1(election: Election, explain: bool = True, scores: dict | None = Non
     if profile.n == 0:
         return [], [], {}
     budget = election.budget
-    base = Rational(_exact(budget)) / profile.n
+    base = Rational(exact(budget)) / profile.n
     supported = len(profile.free) + len(profile.candidates)
     runs = exact_runs = skipped = 0
     done: dict[int, tuple] = {}  # runs made ahead of k while galloping, kept until k reaches them

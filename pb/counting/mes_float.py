@@ -105,7 +105,7 @@ class _Price:
     def __init__(self, lo, hi, mid, tighten):
         self.lo, self.hi, self.mid, self._tighten = lo, hi, mid, tighten
 
-    def tighten(self) -> "_Price":
+    def tighten(self) -> _Price:
         if self._tighten is not None:
             tighter = self._tighten(self.hi)
             if tighter is not None:

@@ -5,12 +5,12 @@ Money is exact: whole numbers as int, anything else as fractions.Fraction, never
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
-from typing import Iterable, Union
 
-Money = Union[int, Fraction]
+Money = int | Fraction
 
 APPROVAL = "approval"      # a set of projects (also Pabulib "choose-1")
 KNAPSACK = "knapsack"      # approval whose total cost must fit the budget
@@ -66,7 +66,7 @@ class Election:
     def weighted_ballots(self) -> Iterable[tuple[tuple, int]]:
         if self.weights is None:
             return ((ballot, 1) for ballot in self.ballots)
-        return zip(self.ballots, self.weights)
+        return zip(self.ballots, self.weights, strict=False)
 
     def points(self) -> list[tuple[dict[str, int], int]]:
         """Every ballot as {project id: points} with its weight. Approval: 1 point per project.
@@ -77,7 +77,7 @@ class Election:
         if self.kind == CUMULATIVE:
             return [(dict(ballot), w) for ballot, w in self.weighted_ballots()]
         if self.ordinal_points is not None:
-            return [(dict(zip(ballot, pts)), w) for (ballot, w), pts in zip(self.weighted_ballots(), self.ordinal_points)]
+            return [(dict(zip(ballot, pts, strict=False)), w) for (ballot, w), pts in zip(self.weighted_ballots(), self.ordinal_points, strict=False)]
         top = int(self.meta.get("max_length") or 0) or max((len(b) for b in self.ballots), default=0)
         return [({p: top - rank for rank, p in enumerate(ballot)}, w) for ballot, w in self.weighted_ballots()]
 
@@ -102,7 +102,7 @@ class Election:
                     totals[pid] += weight
         return dict(totals)
 
-    def restrict(self, project_ids: Iterable[str], budget: Money) -> "Election":
+    def restrict(self, project_ids: Iterable[str], budget: Money) -> Election:
         """The same ballots counted over some projects only, with their own budget: one pot."""
         keep = [pid for pid in self.projects if pid in set(project_ids)]
         wanted = set(keep)
@@ -112,7 +112,7 @@ class Election:
             ballots = [tuple(p for p in b if p in wanted) for b in self.ballots]
         ordinal_points = None
         if self.kind == ORDINAL and self.ordinal_points is not None:
-            ordinal_points = [tuple(s for p, s in zip(b, pts) if p in wanted) for b, pts in zip(self.ballots, self.ordinal_points)]
+            ordinal_points = [tuple(s for p, s in zip(b, pts, strict=False) if p in wanted) for b, pts in zip(self.ballots, self.ordinal_points, strict=False)]
         return Election({pid: self.projects[pid] for pid in keep}, money(budget), self.kind, ballots,
                         list(self.weights) if self.weights is not None else None, dict(self.meta), ordinal_points)
 

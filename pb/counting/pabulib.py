@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 from .model import APPROVAL, CUMULATIVE, ORDINAL, Election, Project, money
 
@@ -124,7 +125,7 @@ def _read(handle: IO[str]) -> PabulibFile:
                 raise PabulibError(line, f"META key {key!r} appears twice")
             result.meta[key] = row[1].strip()
         elif section == "PROJECTS":
-            values = dict(zip(header, (cell.strip() for cell in row)))
+            values = dict(zip(header, (cell.strip() for cell in row), strict=False))
             pid = values["project_id"]
             if not pid:
                 raise PabulibError(line, "a project has no project_id")
@@ -157,7 +158,7 @@ def _read(handle: IO[str]) -> PabulibFile:
                 except ValueError:
                     raise PabulibError(line, f"voter {voter}'s points are not whole numbers") from None
             if kind == CUMULATIVE:
-                ballots.append(tuple(zip(chosen, points)))
+                ballots.append(tuple(zip(chosen, points, strict=False)))
             else:
                 ballots.append(tuple(chosen))
                 if kind == ORDINAL and points is not None:

@@ -1,7 +1,7 @@
 """What following holds about a person, for pb.privacy: everything they follow."""
 from __future__ import annotations
 
-from . import SUBJECTS, followed_by, forget
+from .services import SUBJECTS, followed_by, forget
 
 HEADING = "What you follow"
 HELD = {"follower.user_id": "deleted: no more emails"}

@@ -5,12 +5,12 @@ from flask import Blueprint, render_template
 
 from pb.access import public
 from pb.accounts.models import User
+from pb.accounts.services import stop_proposal_emails
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.notifications import TOPICS, read_unsubscribe_token
-from pb.proposals.services import stop_proposal_emails
 
-from . import SUBJECTS, unfollow
+from .services import SUBJECTS, unfollow
 
 bp = Blueprint("following", __name__)
 

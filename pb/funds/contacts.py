@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pb.accounts import services as accounts
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import personal_digest, record
@@ -36,3 +37,6 @@ def claim_invitations(user: User) -> list[Grant]:
         record("grant.contact_joined", grant, actor=user, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "contact": user.pseudonym, "invited": personal_digest(user.email)})
     return grants
+
+
+accounts.EMAIL_CONFIRMED_HOOKS.append(claim_invitations)

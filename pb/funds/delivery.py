@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from pb import following, timeutil
+from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.following import services as following
 from pb.ledger.services import record
 from pb.mail import email_link, queue_email
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood

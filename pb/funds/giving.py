@@ -6,7 +6,7 @@ every export against them."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -53,7 +53,7 @@ def recipient_id(grant: Grant, prefix: str) -> str:
 def giving_package(hood, grants: list[Grant], *, base_url: str, download_url: str, title: str) -> dict:
     """A 360Giving package. `base_url` is the site's address (no trailing slash)."""
     prefix = hood.giving_prefix
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     chosen = awarded(grants)
     money = grant_money([g.id for g in chosen])
     paid_rows: dict[int, list[Payment]] = {}

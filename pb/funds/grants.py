@@ -24,6 +24,7 @@ from pb.proposals.models import InterestDeclaration, Proposal
 from pb.rounds.models import Round
 from pb.services import ServiceError, lock_row, transaction, under_lock
 from pb.text import required_text
+from pb.voting.tally import current_result  # voting imports rounds, which publishes through here
 
 from . import contacts
 from .figures import fund_lock, grant_fund_lock, grant_money, year_end, year_figures
@@ -98,8 +99,6 @@ def offer_round_grants(round_: Round) -> list[dict]:
     """When a round is published, every funded project becomes a grant offer to the group behind it.
     Runs inside the publishing transaction; returns the offers (reference, proposal, amount) for its
     audit entry."""
-    from pb.voting.tally import current_result  # voting imports rounds, which publishes through here
-
     if round_.fund_year_id is None:
         return []
     result = current_result(round_)

@@ -7,10 +7,11 @@ import json
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pb import following, timeutil
+from pb import timeutil
 from pb.access import public, signed_in
 from pb.downloads import attachment
 from pb.extensions import db
+from pb.following import services as following
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR
 from pb.posting import one_button

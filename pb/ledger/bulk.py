@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -45,7 +46,7 @@ def append_many(items: Iterable[Item], neighbourhood=None) -> int:
     tree.extend(log)  # the stored tree reaches the head, so the new entries' nodes grow from it
     size, prev = log.head_seq, log.head_hash
     known = tree.nodes(log.id, frontier(size))
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     entries, leaves = [], []
     for item in items:
         seq = size + len(entries) + 1

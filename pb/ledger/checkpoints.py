@@ -3,16 +3,18 @@ never in the database, so a copy of the database cannot forge a checkpoint."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from sqlalchemy import select
 
 from pb.audit import checkpoint as notes
 from pb.audit.merkle import EMPTY_ROOT, entry_leaf, verify_consistency, verify_inclusion
 from pb.extensions import db
-from pb.services import ServiceError
+from pb.ledger.services import log_for
+from pb.services import ServiceError, transaction
 
 from . import tree as stored
 from .models import AuditEntry, AuditLog, Checkpoint
@@ -27,8 +29,6 @@ def private_key() -> bytes:
 
 
 def public_key() -> bytes:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     return notes.public_bytes(Ed25519PrivateKey.from_private_bytes(private_key()).public_key())
 
 
@@ -87,7 +87,7 @@ def make_checkpoint(log: AuditLog, reason: str) -> Checkpoint:
         if not consistent:
             raise ServiceError(f"Refusing to sign a checkpoint: the log {log.name} is not consistent with its checkpoint "
                                f"at size {previous.size}. Its history has been changed; tell the auditors")
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     point = notes.Checkpoint(origin(log), size, head, stamp)
     row = Checkpoint(log_id=log.id, size=size, root_hash=head.hex(), timestamp=stamp,
                      note=notes.sign(point, key_name(), private_key()), reason=reason[:120])
@@ -98,15 +98,11 @@ def make_checkpoint(log: AuditLog, reason: str) -> Checkpoint:
 
 def sign_checkpoint(neighbourhood, reason: str) -> Checkpoint:
     """Checkpoint the neighbourhood's log in the caller's transaction (phase changes, the count)."""
-    from pb.ledger.services import log_for
-
     return make_checkpoint(log_for(neighbourhood), reason)
 
 
 def checkpoint_now(neighbourhood, reason: str) -> Checkpoint:
     """On demand (an auditor, or the command line): its own transaction."""
-    from pb.services import transaction
-
     with transaction():
         return sign_checkpoint(neighbourhood, reason)
 
@@ -115,8 +111,6 @@ def checkpoint_if_grown(log: AuditLog, reason: str) -> Checkpoint | None:
     """Sign the log's head in its own transaction if it has entries no checkpoint covers yet (the
     scheduled job, and an admin's button for the platform log); None if nothing is new. The platform
     log has no decisive moments of its own to sign at, so this is how its history gets signed."""
-    from pb.services import transaction
-
     previous = latest(log)
     if log.head_seq == 0 or (previous is not None and previous.size >= log.head_seq):
         return None

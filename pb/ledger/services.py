@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -67,7 +67,7 @@ def record(action: str, subject, *, actor=None, neighbourhood=None, payload: dic
     body = {
         "log": log.name,
         "seq": log.head_seq + 1,
-        "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "actor": actor.pseudonym if actor is not None else SYSTEM_ACTOR,
         "action": action,
         "subject_type": subject_type or subject.__tablename__,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,7 +32,7 @@ from pb.ledger.services import personal_digest
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT, TREASURER, Membership, Neighbourhood
 from pb.proposals import services as proposals
-from pb.proposals.common import _digest
+from pb.proposals.common import text_digest
 from pb.proposals.models import Comment, Proposal
 from pb.rounds import services as rounds
 from pb.rounds.models import PHASES, SETUP
@@ -179,7 +180,7 @@ class Seeder:
         now = utcnow()
         users, members, created, joined, verified = [], [], [], [], []
         verified_ids = []
-        for n, (user_id, member_id) in enumerate(zip(user_ids, member_ids), 1):
+        for n, (user_id, member_id) in enumerate(zip(user_ids, member_ids, strict=False), 1):
             pseudonym, email, postcode = "p-" + secrets.token_hex(8), f"resident{n}@{p.slug}.example", rng.choice(area)
             birth_year = rng.randint(1935, 2009)
             users.append({"id": user_id, "pseudonym": pseudonym, "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
@@ -256,11 +257,11 @@ class Seeder:
         now = utcnow()
         insert_rows(Comment.__table__, ({"id": cid, "proposal_id": proposal.id, "parent_id": None, "author_id": author_id,
                                          "stance": stance, "body": REMARKS[stance], "official": False, "created_at": now,
-                                         "flag_count": 0} for cid, (proposal, author_id, _, stance) in zip(ids, chosen)))
+                                         "flag_count": 0} for cid, (proposal, author_id, _, stance) in zip(ids, chosen, strict=False)))
         append_many((Item("comment.posted", "comment", cid, pseudonym,
                           {"proposal": proposal.number, "stance": stance, "official": False, "reply_to": None,
-                           "body_sha256": _digest(REMARKS[stance])})
-                     for cid, (proposal, _, pseudonym, stance) in zip(ids, chosen)), neighbourhood=hood)
+                           "body_sha256": text_digest(REMARKS[stance])})
+                     for cid, (proposal, _, pseudonym, stance) in zip(ids, chosen, strict=False)), neighbourhood=hood)
         counts = db.session.execute(select(Comment.proposal_id, func.count()).where(
             Comment.proposal_id.in_([p.id for p in made])).group_by(Comment.proposal_id)).all()
         for proposal_id, count in counts:
@@ -277,7 +278,7 @@ class Seeder:
         roll_ids = reserve_ids(VoterRollEntry.__table__, len(voters))
         insert_rows(VoterRollEntry.__table__, ({"id": rid, "round_id": round_.id, "user_id": uid, "method": ONLINE,
                                                 "voted_on": self.today, "birth_year": year}
-                                               for rid, (uid, _, year) in zip(roll_ids, voters)))
+                                               for rid, (uid, _, year) in zip(roll_ids, voters, strict=False)))
         ballots = []
         for user_id, _, _ in voters:
             chosen, spent = [], 0
@@ -373,8 +374,6 @@ class Seeder:
 
 def run(neighbourhoods: int, residents: int, *, echo=print, progressbar=None) -> dict:
     """Seed what is not there yet; return what the installation holds for the plan afterwards."""
-    import time
-
     started = time.perf_counter()
     plans = plan(neighbourhoods, residents)
     seeder = Seeder(plans, echo)

@@ -3,7 +3,7 @@ its inputs and every neighbourhood's share are published and downloadable."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -228,7 +228,7 @@ def giving(programme_id, start):
         if by_hood.get(hood_id):
             records += giving_package(hood, by_hood[hood_id], base_url=base, download_url=download,
                                       title=programme.name)["grants"]
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     description = f"Grants made in {view.year} by neighbourhoods allocated money by {programme.name}, through pb."
     if unpublished:
         description += " Not included (no 360Giving identifier prefix set yet): " + ", ".join(unpublished) + "."

@@ -7,8 +7,8 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Iterable
 
 from flask import current_app
 from sqlalchemy import func, or_, select

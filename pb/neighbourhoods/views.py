@@ -14,6 +14,7 @@ from pb.forms import EmptyForm
 from pb.numbers import whole_number
 from pb.postcodes import normalise
 from pb.ratelimits import CODES, on_post
+from pb.rounds.models import DELIVERY, Round
 from pb.services import ServiceError
 from pb.text import search_text
 
@@ -68,7 +69,6 @@ def show(slug):
                                        .where(EligiblePostcode.neighbourhood_id == hood.id))
     mine = current_user.roles_in(hood) if current_user.is_authenticated else []
     in_area = current_user.is_authenticated and services.postcode_in_area(hood, current_user.postcode)
-    from pb.rounds.models import DELIVERY, Round
 
     rounds = db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id, Round.phase != DELIVERY)
                                 .order_by(Round.created_at.desc()).limit(5)).all()

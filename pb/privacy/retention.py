@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from pb.accounts.models import OutboxEmail, User
+from pb.accounts.models import User
 from pb.accounts.personal import SENT_EMAILS_KEPT
 from pb.extensions import db
 from pb.funds.models import CANCELLED, COMPLETED, Grant
 from pb.ledger.services import record
+from pb.mail.models import OutboxEmail
 from pb.neighbourhoods.models import Membership
 from pb.proposals.models import Amendment, Comment, CommentFlag, Proposal, ProposalAuthor, Support
 from pb.rounds.models import PUBLISHED, RoundPhase

@@ -24,11 +24,11 @@ COMMENT_EDIT_MINUTES = 15
 REVIEWABLE = (SUBMITTED, NEEDS_CHANGES)
 
 
-def _hood(round_: Round):
+def hood_of(round_: Round):
     return round_.neighbourhood
 
 
-def _digest(text: str) -> str:
+def text_digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -36,7 +36,7 @@ def is_author(proposal: Proposal, user) -> bool:
     return getattr(user, "id", None) is not None and any(a.user_id == user.id for a in proposal.authors)
 
 
-def _notify_authors(proposal: Proposal, subject: str, template: str, skip: User | None = None, **context) -> None:
+def notify_authors(proposal: Proposal, subject: str, template: str, skip: User | None = None, **context) -> None:
     for author in proposal.authors:
         if skip is not None and author.user_id == skip.id:
             continue

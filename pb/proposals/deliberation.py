@@ -17,7 +17,6 @@ from pb.neighbourhoods.services import (
     why_not_suggest,
     why_not_vote,
 )
-from pb.notifications import PROPOSAL_ACTIVITY
 from pb.rounds.models import (
     DELIBERATION,
     FEASIBILITY,
@@ -33,12 +32,12 @@ from .common import (
     COMMENT_EDIT_MINUTES,
     COMMENT_LIMIT,
     LIMITS,
-    _digest,
-    _hood,
-    _notify_authors,
+    hood_of,
     is_author,
+    notify_authors,
+    text_digest,
 )
-from .drafting import _new_version
+from .drafting import new_version
 from .models import (
     ACCEPTED,
     AGAINST,
@@ -89,7 +88,7 @@ def support(proposal: Proposal, user: User) -> Support:
         db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
                            .values(support_count=Proposal.support_count + 1))
         db.session.flush()
-        record("proposal.supported", entry, actor=user, neighbourhood=_hood(round_),
+        record("proposal.supported", entry, actor=user, neighbourhood=hood_of(round_),
                payload={"proposal": proposal.number})
     db.session.refresh(proposal)
     return entry
@@ -103,7 +102,7 @@ def withdraw_support(proposal: Proposal, user: User) -> None:
     if round_.phase != DELIBERATION:
         raise ServiceError("Shortlisting has finished, so supports can no longer change")
     with transaction():
-        record("proposal.support_withdrawn", entry, actor=user, neighbourhood=_hood(round_),
+        record("proposal.support_withdrawn", entry, actor=user, neighbourhood=hood_of(round_),
                payload={"proposal": proposal.number})
         db.session.delete(entry)
         db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
@@ -163,10 +162,10 @@ def add_comment(proposal: Proposal, user: User, body: str, stance: str = NEUTRAL
         db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
                            .values(comment_count=Proposal.comment_count + 1))
         db.session.flush()
-        record("comment.posted", comment, actor=user, neighbourhood=_hood(proposal.round),
+        record("comment.posted", comment, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"proposal": proposal.number, "stance": stance, "official": official,
-                        "reply_to": parent.id if parent else None, "body_sha256": _digest(body)})
-        _notify_authors(proposal, f"New comment on your proposal {proposal.reference}", "proposal_comment",
+                        "reply_to": parent.id if parent else None, "body_sha256": text_digest(body)})
+        notify_authors(proposal, f"New comment on your proposal {proposal.reference}", "proposal_comment",
                         skip=user, comment=comment, stance=STANCES[stance], about=user)
     return comment
 
@@ -189,8 +188,8 @@ def edit_comment(comment: Comment, user: User, body: str, now: datetime | None =
         old = comment.body
         comment.body, comment.edited_at = body, now
         proposal = db.session.get(Proposal, comment.proposal_id)
-        record("comment.edited", comment, actor=user, neighbourhood=_hood(proposal.round),
-               payload={"proposal": proposal.number, "old_sha256": _digest(old), "body_sha256": _digest(body)})
+        record("comment.edited", comment, actor=user, neighbourhood=hood_of(proposal.round),
+               payload={"proposal": proposal.number, "old_sha256": text_digest(old), "body_sha256": text_digest(body)})
     return comment
 
 
@@ -211,7 +210,7 @@ def flag_comment(comment: Comment, user: User, reason: str) -> CommentFlag:
         db.session.add(flag)
         comment.flag_count += 1
         db.session.flush()
-        record("comment.flagged", flag, actor=user, neighbourhood=_hood(proposal.round),
+        record("comment.flagged", flag, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"comment": comment.id, "proposal": proposal.number, "reason": reason})
     return flag
 
@@ -233,8 +232,8 @@ def hide_comment(comment: Comment, user: User, reason: str) -> None:
         db.session.execute(update(CommentFlag).where(CommentFlag.comment_id == comment.id,
                                                      CommentFlag.resolved_at.is_(None)).values(resolved_at=utcnow()))
         # The log keeps a digest of what was hidden, never the text itself.
-        record("comment.hidden", comment, actor=user, neighbourhood=_hood(proposal.round),
-               payload={"proposal": proposal.number, "reason": reason, "body_sha256": _digest(comment.body)})
+        record("comment.hidden", comment, actor=user, neighbourhood=hood_of(proposal.round),
+               payload={"proposal": proposal.number, "reason": reason, "body_sha256": text_digest(comment.body)})
 
 
 def dismiss_flags(comment: Comment, user: User) -> int:
@@ -248,7 +247,7 @@ def dismiss_flags(comment: Comment, user: User) -> int:
     with transaction():
         for flag in open_flags:
             flag.resolved_at = utcnow()
-        record("comment.flags_dismissed", comment, actor=user, neighbourhood=_hood(proposal.round),
+        record("comment.flags_dismissed", comment, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"proposal": proposal.number, "reports": len(open_flags)})
     return len(open_flags)
 
@@ -285,9 +284,9 @@ def suggest_amendment(proposal: Proposal, user: User, field: str, new_text: str,
                               reason=reason)
         db.session.add(amendment)
         db.session.flush()
-        record("amendment.suggested", amendment, actor=user, neighbourhood=_hood(round_),
-               payload={"proposal": proposal.number, "field": field, "new_text_sha256": _digest(new_text)})
-        _notify_authors(proposal, f"A change was suggested to your proposal {proposal.reference}", "proposal_amendment",
+        record("amendment.suggested", amendment, actor=user, neighbourhood=hood_of(round_),
+               payload={"proposal": proposal.number, "field": field, "new_text_sha256": text_digest(new_text)})
+        notify_authors(proposal, f"A change was suggested to your proposal {proposal.reference}", "proposal_amendment",
                         amendment=amendment, field=FIELD_LABELS[field], about=user)
     return amendment
 
@@ -311,10 +310,10 @@ def respond_to_amendment(amendment: Amendment, user: User, accept: bool, reason:
         if accept:
             setattr(proposal, amendment.field, amendment.new_text)
             proposal.updated_at = utcnow()
-            _new_version(proposal, user, f"Accepted an amendment to the {FIELD_LABELS[amendment.field].lower()}")
+            new_version(proposal, user, f"Accepted an amendment to the {FIELD_LABELS[amendment.field].lower()}")
             payload["version"] = proposal.version
         record("amendment.accepted" if accept else "amendment.declined", amendment, actor=user,
-               neighbourhood=_hood(proposal.round), payload=payload)
+               neighbourhood=hood_of(proposal.round), payload=payload)
     return amendment
 
 
@@ -376,7 +375,7 @@ def create_event(round_: Round, user: User, data: EventInput) -> DeliberationEve
         event.proposals = proposals
         db.session.add(event)
         db.session.flush()
-        record("event.created", event, actor=user, neighbourhood=_hood(round_),
+        record("event.created", event, actor=user, neighbourhood=hood_of(round_),
                payload={"title": values["title"], "starts_at": values["starts_at"].isoformat(timespec="minutes"),
                         "place": values["place"], "proposals": [p.number for p in proposals]})
     return event
@@ -391,14 +390,14 @@ def update_event(event: DeliberationEvent, user: User, data: EventInput) -> Deli
         changed = {k: [str(getattr(event, k)), str(v)] for k, v in values.items()
                    if getattr(event, k) != v and k != "minutes"}
         if event.minutes != values["minutes"]:
-            changed["minutes_sha256"] = _digest(values["minutes"])
+            changed["minutes_sha256"] = text_digest(values["minutes"])
         for key, value in values.items():
             setattr(event, key, value)
         before = sorted(p.number for p in event.proposals)
         event.proposals = proposals
         if before != sorted(p.number for p in proposals):
             changed["proposals"] = [before, sorted(p.number for p in proposals)]
-        record("event.updated", event, actor=user, neighbourhood=_hood(round_), payload={"changed": changed})
+        record("event.updated", event, actor=user, neighbourhood=hood_of(round_), payload={"changed": changed})
     return event
 
 
@@ -408,15 +407,3 @@ def stance_counts(proposal_id: int) -> dict:
     counts = {FOR: 0, AGAINST: 0, QUESTION: 0, NEUTRAL: 0}
     counts.update(dict(rows))
     return counts
-
-
-# --- notification preferences -------------------------------------------------------------------------
-
-def stop_proposal_emails(user: User) -> bool:
-    if not user.proposal_emails:
-        return False
-    with transaction():
-        user.proposal_emails = False
-        record("person.unsubscribed", user, actor=user, subject_type="person", subject_id=user.pseudonym,
-               payload={"topic": PROPOSAL_ACTIVITY})
-    return True

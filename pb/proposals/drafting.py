@@ -35,9 +35,9 @@ from .common import (
     LIMITS,
     MAX_COST_LINES,
     MAX_IMAGES,
-    _digest,
-    _hood,
+    hood_of,
     is_author,
+    text_digest,
 )
 from .models import (
     CAPITAL,
@@ -158,11 +158,11 @@ def _check_lines(round_: Round, pot: Pot, lines: list[CostLineInput]) -> list[Co
         raise ServiceError(problems[0][1], field=problems[0][0])
     for line in kept:
         line.item, line.financial_year = line.item.strip(), line.financial_year.strip()
-    _check_total(round_, pot, sum(line.amount for line in kept), field="lines-0-amount")
+    check_total(round_, pot, sum(line.amount for line in kept), field="lines-0-amount")
     return kept
 
 
-def _check_total(round_: Round, pot: Pot, total: int, field: str) -> None:
+def check_total(round_: Round, pot: Pot, total: int, field: str) -> None:
     limits = [(pot.amount, f"the {pot.name} pot, {pounds(pot.amount)}")]
     if pot.max_per_proposal is not None:
         limits.append((pot.max_per_proposal, f"the most one proposal may cost from the {pot.name} pot, {pounds(pot.max_per_proposal)}"))
@@ -182,7 +182,7 @@ def _pot(round_: Round, pot_id) -> Pot:
 
 def _may_propose(round_: Round, user: User, group_name: str | None) -> None:
     as_group = round_.who_may_propose == RESIDENTS_AND_GROUPS and bool(group_name)
-    problem = why_not_propose(user, _hood(round_), as_group=as_group)
+    problem = why_not_propose(user, hood_of(round_), as_group=as_group)
     if problem:
         raise ServiceError(problem)
 
@@ -199,7 +199,7 @@ def snapshot(proposal: Proposal) -> dict:
     }
 
 
-def _new_version(proposal: Proposal, actor: User, reason: str) -> ProposalVersion:
+def new_version(proposal: Proposal, actor: User, reason: str) -> ProposalVersion:
     db.session.flush()
     proposal.version += 1
     version = ProposalVersion(proposal_id=proposal.id, number=proposal.version, snapshot=snapshot(proposal),
@@ -226,7 +226,7 @@ def _content_payload(proposal: Proposal) -> dict:
     """What the audit entry says about the content: the title and a digest of the rest (the full
     text lives in the public version history, which the digest pins)."""
     return {"number": proposal.number, "title": proposal.title, "pot": proposal.pot.name,
-            "total_cost": proposal.total_cost, "content_sha256": _digest(repr(sorted(snapshot(proposal).items())))}
+            "total_cost": proposal.total_cost, "content_sha256": text_digest(repr(sorted(snapshot(proposal).items())))}
 
 
 def create_draft(round_: Round, user: User, data: ProposalInput) -> Proposal:
@@ -248,7 +248,7 @@ def create_draft(round_: Round, user: User, data: ProposalInput) -> Proposal:
         _apply(proposal, values, pot, lines)
         proposal.authors.append(ProposalAuthor(user_id=user.id, role="proposer"))
         db.session.flush()
-        record("proposal.drafted", proposal, actor=user, neighbourhood=_hood(round_), payload=_content_payload(proposal))
+        record("proposal.drafted", proposal, actor=user, neighbourhood=hood_of(round_), payload=_content_payload(proposal))
     return proposal
 
 
@@ -273,8 +273,8 @@ def update_proposal(proposal: Proposal, user: User, data: ProposalInput) -> Prop
         _apply(proposal, values, pot, lines)
         if proposal.status != DRAFT:
             # Submitted proposals are public: every change is a new version anyone can compare.
-            _new_version(proposal, user, "Edited by the proposer")
-        record("proposal.edited", proposal, actor=user, neighbourhood=_hood(round_),
+            new_version(proposal, user, "Edited by the proposer")
+        record("proposal.edited", proposal, actor=user, neighbourhood=hood_of(round_),
                payload=_content_payload(proposal) | {"version": proposal.version, "previous_version": before})
     return proposal
 
@@ -312,12 +312,12 @@ def submit(proposal: Proposal, user: User, answer: str | None = None) -> Proposa
                                        .order_by(Review.id.desc()).limit(1))
             if review is not None:
                 review.answer, review.answered_at = answer, utcnow()
-                payload["answer_sha256"] = _digest(answer)
+                payload["answer_sha256"] = text_digest(answer)
         proposal.status = SUBMITTED
         proposal.submitted_at = proposal.submitted_at or utcnow()
-        _new_version(proposal, user, reason)
+        new_version(proposal, user, reason)
         payload["version"] = proposal.version
-        record(action, proposal, actor=user, neighbourhood=_hood(round_), payload=payload)
+        record(action, proposal, actor=user, neighbourhood=hood_of(round_), payload=payload)
     return proposal
 
 
@@ -338,7 +338,7 @@ def withdraw(proposal: Proposal, user: User, reason: str = "") -> None:
         proposal.status = WITHDRAWN
         proposal.updated_at = proposal.withdrawn_at = utcnow()
         proposal.withdrawn_reason = reason
-        record("proposal.withdrawn", proposal, actor=user, neighbourhood=_hood(proposal.round),
+        record("proposal.withdrawn", proposal, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"number": proposal.number, "was": was, "reason": reason})
 
 
@@ -346,7 +346,7 @@ def add_co_proposer(proposal: Proposal, user: User, email: str) -> ProposalAutho
     if not is_author(proposal, user):
         raise ServiceError("Only the proposal's authors can add co-proposers")
     other = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    hood = _hood(proposal.round)
+    hood = hood_of(proposal.round)
     if other is None or role_in(other, hood.id, RESIDENT) is None:
         raise ServiceError(f"There is no resident of {hood.name} with that email address. They need to join first",
                            field="email")
@@ -378,7 +378,7 @@ def add_image(proposal: Proposal, user: User, raw: bytes, alt_text: str) -> Prop
                               data=encoded.data, uploaded_by_id=user.id)
         proposal.images.append(image)
         db.session.flush()
-        record("proposal.image_added", image, actor=user, neighbourhood=_hood(proposal.round),
+        record("proposal.image_added", image, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"proposal": proposal.number, "sha256": encoded.sha256, "bytes": len(encoded.data)})
     return image
 
@@ -388,6 +388,6 @@ def remove_image(image: ProposalImage, user: User) -> None:
     if not is_author(proposal, user) and role_in(user, proposal.round.neighbourhood_id, FACILITATOR) is None:
         raise ServiceError("Only the proposal's authors or a facilitator can remove a picture")
     with transaction():
-        record("proposal.image_removed", image, actor=user, neighbourhood=_hood(proposal.round),
+        record("proposal.image_removed", image, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"proposal": proposal.number, "sha256": image.sha256})
         proposal.images.remove(image)

@@ -40,7 +40,7 @@ class Filters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
+    def from_args(cls, args) -> Filters:
         def number(name):
             return whole_number(args.get(name))
 

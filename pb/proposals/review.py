@@ -25,11 +25,11 @@ from pb.timeutil import utcnow
 
 from .common import (
     REVIEWABLE,
-    _hood,
-    _notify_authors,
+    hood_of,
     is_author,
+    notify_authors,
 )
-from .drafting import _check_total, _new_version
+from .drafting import check_total, new_version
 from .models import (
     DRAFT,
     FEASIBLE,
@@ -70,7 +70,7 @@ def declare_interest(proposal: Proposal, user: User, description: str) -> Intere
         db.session.add(interest)
         db.session.flush()
         # Declarations are public record: the description goes in the log as written.
-        record("interest.declared", interest, actor=user, neighbourhood=_hood(proposal.round),
+        record("interest.declared", interest, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"proposal": proposal.number, "description": description})
     return interest
 
@@ -115,10 +115,10 @@ def review(proposal: Proposal, user: User, outcome: str, *, reason: str = "", qu
         proposal.status = outcome
         proposal.updated_at = utcnow()
         db.session.flush()
-        record("proposal.reviewed", entry, actor=user, neighbourhood=_hood(proposal.round),
+        record("proposal.reviewed", entry, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"proposal": proposal.number, "version": proposal.version, "outcome": outcome, "was": was,
                         "reason": reason, "questions": questions})
-        _notify_authors(proposal, f"Your proposal {proposal.reference} is {OUTCOME_TEXT[outcome]}", "proposal_reviewed",
+        notify_authors(proposal, f"Your proposal {proposal.reference} is {OUTCOME_TEXT[outcome]}", "proposal_reviewed",
                         outcome=OUTCOME_TEXT[outcome], reason=reason, questions=questions)
     return entry
 
@@ -136,20 +136,20 @@ def adjust_cost(proposal: Proposal, user: User, new_cost: int | None, reason: st
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Give the public reason for adjusting the cost", field="reason")
-    _check_total(proposal.round, proposal.pot, new_cost, field="cost")
+    check_total(proposal.round, proposal.pot, new_cost, field="cost")
     with transaction():
         old = proposal.cost
         proposal.adjusted_cost, proposal.adjusted_reason = new_cost, reason
         entry = Review(proposal_id=proposal.id, version=proposal.version, outcome="cost_adjusted",
                        public_reason=reason, reviewer_id=user.id)
         db.session.add(entry)
-        _new_version(proposal, user, f"Cost adjusted by a facilitator from {pounds(old)} to {pounds(new_cost)}")
+        new_version(proposal, user, f"Cost adjusted by a facilitator from {pounds(old)} to {pounds(new_cost)}")
         entry.version = proposal.version
         db.session.flush()
-        record("proposal.cost_adjusted", entry, actor=user, neighbourhood=_hood(proposal.round),
+        record("proposal.cost_adjusted", entry, actor=user, neighbourhood=hood_of(proposal.round),
                payload={"proposal": proposal.number, "old": old, "new": new_cost, "reason": reason,
                         "version": proposal.version})
-        _notify_authors(proposal, f"The cost of your proposal {proposal.reference} was adjusted", "proposal_reviewed",
+        notify_authors(proposal, f"The cost of your proposal {proposal.reference} was adjusted", "proposal_reviewed",
                         outcome=f"adjusted in cost from {pounds(old)} to {pounds(new_cost)}", reason=reason, questions="")
     return entry
 
@@ -194,13 +194,13 @@ def merge(target: Proposal, duplicates: list[Proposal], user: User, reason: str)
         entry = Review(proposal_id=target.id, version=target.version, outcome="merged", public_reason=reason,
                        reviewer_id=user.id)
         db.session.add(entry)
-        _new_version(target, user, "Merged with " + ", ".join(o.reference for o in duplicates))
+        new_version(target, user, "Merged with " + ", ".join(o.reference for o in duplicates))
         entry.version = target.version
         db.session.flush()
-        record("proposal.merged", entry, actor=user, neighbourhood=_hood(target.round),
+        record("proposal.merged", entry, actor=user, neighbourhood=hood_of(target.round),
                payload={"into": target.number, "merged": [o.number for o in duplicates], "reason": reason})
         for other in duplicates:
-            _notify_authors(other, f"Your proposal {other.reference} was merged into {target.reference}",
+            notify_authors(other, f"Your proposal {other.reference} was merged into {target.reference}",
                             "proposal_reviewed", outcome=f"merged into {target.reference} {target.title}",
                             reason=reason, questions="")
     return entry
@@ -252,4 +252,4 @@ def decide_hide_request(proposal: Proposal, user: User, *, hide: bool, reason: s
         if hide:
             proposal.hidden_at, proposal.hidden_reason = utcnow(), reason
         record("proposal.hidden" if hide else "proposal.hide_declined", proposal, actor=user,
-               neighbourhood=_hood(proposal.round), payload={"proposal": proposal.number, "reason": reason})
+               neighbourhood=hood_of(proposal.round), payload={"proposal": proposal.number, "reason": reason})

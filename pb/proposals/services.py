@@ -20,7 +20,6 @@ from .deliberation import (  # noqa: F401
     hide_comment,
     respond_to_amendment,
     stance_counts,
-    stop_proposal_emails,
     suggest_amendment,
     support,
     update_event,

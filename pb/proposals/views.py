@@ -43,6 +43,7 @@ from .models import (
     Comment,
     CommentFlag,
     Proposal,
+    ProposalAuthor,
     ProposalImage,
 )
 from .pages import (
@@ -75,7 +76,6 @@ def index(slug, round_id):
 @roles(RESIDENT)
 def mine(slug, round_id):
     round_ = load_round(round_id)
-    from .models import ProposalAuthor
 
     rows = db.session.scalars(select(Proposal).join(ProposalAuthor).where(
         Proposal.round_id == round_.id, ProposalAuthor.user_id == current_user.id).order_by(Proposal.number)).all()

@@ -6,18 +6,24 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from pb import following, timeutil
+from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.following import services as following
 from pb.funds.figures import fund_lock
+from pb.funds.grants import offer_round_grants  # pb.funds reads results through pb.voting
 from pb.funds.planning import check_round_budget
+from pb.ledger.checkpoints import sign_checkpoint
 from pb.ledger.services import record
 from pb.mail import email_link
 from pb.money import is_financial_year, pounds
-from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
+from pb.proposals.models import NEEDS_CHANGES, SUBMITTED, Proposal
+from pb.proposals.services import put_on_ballot, shortlist
 from pb.services import ServiceError, transaction, under_lock
 from pb.voting.models import CountStatus
+from pb.voting.services import current_result
 
 from .models import (
     BALLOT_TYPES,
@@ -303,8 +309,6 @@ def setup_problems(round_: Round) -> list[str]:
 
 def rule_warnings(round_: Round) -> list[str]:
     """Choices that are allowed but likely to surprise: said on the set-up pages, never enforced."""
-    from pb.neighbourhoods.models import RESIDENT
-
     warnings = []
     if round_.counting_rule in ("mes-add1", "mes-add1-greedy"):
         electorate = db.session.scalar(select(func.count()).select_from(Membership).where(
@@ -394,8 +398,6 @@ def change_locked_rule(round_: Round, member: User, *, rule: str, value, reason:
 
 def phase_problems(round_: Round) -> list[str]:
     """Why the round cannot move to its next phase now (empty when it can)."""
-    from pb.proposals.models import NEEDS_CHANGES, SUBMITTED, Proposal
-
     target = round_.next_phase()
     if target is None:
         return ["This is the last phase"]
@@ -410,18 +412,13 @@ def phase_problems(round_: Round) -> list[str]:
         if waiting:
             problems.append(f"{waiting} proposal{'s' if waiting != 1 else ''} still wait{'s' if waiting == 1 else ''} "
                             "for a feasibility decision")
-        from pb.proposals.services import shortlist
 
         if waiting == 0 and not shortlist(round_):
             problems.append("No proposal qualifies for the ballot")
     if target == SIGN_OFF:
-        from pb.voting.services import current_result
-
         if current_result(round_) is None:
             problems.append("The votes have not been counted yet")
     if target == PUBLISHED:
-        from pb.voting.services import current_result
-
         result = current_result(round_)
         if result is None or result.status != CountStatus.APPROVED:
             problems.append("The partnership board has not signed off the result")
@@ -442,12 +439,8 @@ def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False)
             round_.rules_locked_at = timeutil.stamp()
             payload["rules_locked"] = _rule_values(round_)
         if target == VOTING:
-            from pb.proposals.services import put_on_ballot
-
             payload["ballot"] = put_on_ballot(round_)
         if target == PUBLISHED and round_.fund_year_id is not None:
-            from pb.funds.grants import offer_round_grants  # pb.funds reads results through pb.voting
-
             payload["grants_offered"] = offer_round_grants(round_)
         round_.phase = target
         round_.phase_changed_at = timeutil.stamp()
@@ -456,8 +449,6 @@ def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False)
                 step.started_at = timeutil.stamp()
         record("round.phase_changed", round_, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
         if target in CHECKPOINT_PHASES:
-            from pb.ledger.checkpoints import sign_checkpoint
-
             sign_checkpoint(round_.neighbourhood, f"{round_.name}: {PHASE_LABELS[target].lower()}")
         following.tell("round", round_, f"{round_.name}: {PHASE_LABELS[target].lower()}", "round_phase",
                        round=round_, hood=round_.neighbourhood, phase=PHASE_LABELS[target],

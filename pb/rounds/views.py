@@ -5,13 +5,14 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from pb import following
 from pb.access import public, roles, signed_in, viewer_roles
 from pb.extensions import db
+from pb.following import services as following
 from pb.forms import EmptyForm
 from pb.money import parse_pounds, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.numbers import MAX_INT, whole_number
+from pb.proposals.models import PUBLIC_STATUSES, Proposal
 from pb.rounds.queries import load_round
 from pb.services import ServiceError
 
@@ -68,8 +69,6 @@ def new(slug):
 @bp.route("/n/<slug>/rounds/<int:round_id>/")
 @public
 def show(slug, round_id):
-    from pb.proposals.models import PUBLIC_STATUSES, Proposal
-
     round_ = load_round(round_id)
     counts = dict(db.session.execute(select(Proposal.status, func.count()).where(
         Proposal.round_id == round_.id, Proposal.status.in_(PUBLIC_STATUSES)).group_by(Proposal.status)).all())

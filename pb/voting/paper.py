@@ -20,7 +20,19 @@ from pb.services import ServiceError, transaction
 from pb.text import required_text
 
 from .casting import has_voted, roll_entry, stored_choices, why_not_again, why_not_eligible
-from .models import PAPER, Ballot, VoterRollEntry
+from .models import (
+    KEYED_ONCE,
+    MATCHED,
+    MISMATCH,
+    PAPER,
+    RECONCILED,
+    SPOILT,
+    Ballot,
+    PaperEntry,
+    PaperEvent,
+    PaperSerial,
+    VoterRollEntry,
+)
 
 # --- paper ballots ----------------------------------------------------------------------------------
 
@@ -30,8 +42,6 @@ def _facilitator(round_: Round, user: User, doing: str) -> None:
 
 def add_paper_event(round_: Round, facilitator: User, *, name: str, held_on: date | None, first_serial: int | None,
                     last_serial: int | None):
-    from .models import PaperEvent
-
     _facilitator(round_, facilitator, "record paper ballot events")
     if round_.phase != VOTING:
         raise ServiceError("Paper ballots are handed out while voting is open")
@@ -97,8 +107,6 @@ def give_paper_ballot(round_: Round, facilitator: User, resident: User) -> None:
 
 
 def _event_for(round_: Round, serial: int | None):
-    from .models import PaperEvent
-
     if serial is None:
         raise ServiceError("Enter the serial number printed on the ballot", field="serial")
     event = db.session.scalar(select(PaperEvent).where(PaperEvent.round_id == round_.id, PaperEvent.first_serial <= serial,
@@ -112,8 +120,6 @@ def _event_for(round_: Round, serial: int | None):
 def _paper_ballot(round_: Round, choices: dict, serial: int) -> None:
     """Put a keyed paper ballot in the box, if a resident on the roll was given one for it: the
     box never holds more paper ballots than residents were handed (the database checks the total)."""
-    from .models import MATCHED, RECONCILED, PaperSerial
-
     given = db.session.scalar(select(func.count()).select_from(VoterRollEntry).where(
         VoterRollEntry.round_id == round_.id, VoterRollEntry.method == PAPER))
     boxed = db.session.scalar(select(func.count()).select_from(PaperSerial).where(
@@ -130,8 +136,6 @@ def _paper_ballot(round_: Round, choices: dict, serial: int) -> None:
 def key_paper_ballot(round_: Round, facilitator: User, serial: int | None, raw: dict) -> str:
     """Key one paper ballot. The second keying by a different facilitator either matches the first
     (the ballot goes in the box) or sends the serial to the reconciliation queue. Returns the state."""
-    from .models import KEYED_ONCE, MATCHED, MISMATCH, PaperEntry, PaperSerial
-
     _facilitator(round_, facilitator, "key in paper ballots")
     if round_.phase not in (VOTING, COUNTING):
         raise ServiceError("Paper ballots are keyed in while voting is open and before the count")
@@ -166,8 +170,6 @@ def key_paper_ballot(round_: Round, facilitator: User, serial: int | None, raw: 
 
 def reconcile_paper_ballot(round_: Round, facilitator: User, serial: int | None, raw: dict) -> None:
     """A third person records the ballot as read from the paper itself."""
-    from .models import MISMATCH, RECONCILED, PaperEntry, PaperSerial
-
     _facilitator(round_, facilitator, "reconcile paper ballots")
     _event_for(round_, serial)
     row = db.session.scalar(select(PaperSerial).where(PaperSerial.round_id == round_.id, PaperSerial.serial == serial))
@@ -184,8 +186,6 @@ def reconcile_paper_ballot(round_: Round, facilitator: User, serial: int | None,
 
 
 def spoil_paper_ballot(round_: Round, facilitator: User, serial: int | None, reason: str) -> None:
-    from .models import KEYED_ONCE, MISMATCH, SPOILT, PaperSerial
-
     _facilitator(round_, facilitator, "record spoilt ballots")
     event = _event_for(round_, serial)
     reason = required_text(reason, field="reason", label="The reason", limit=1000,
@@ -205,8 +205,6 @@ def spoil_paper_ballot(round_: Round, facilitator: User, serial: int | None, rea
 
 def paper_problems(round_: Round) -> list[str]:
     """Why the count cannot run yet because of paper ballots (empty when it can)."""
-    from .models import KEYED_ONCE, MISMATCH, PaperEvent, PaperSerial
-
     problems = []
     waiting = dict(db.session.execute(select(PaperSerial.status, func.count()).where(
         PaperSerial.round_id == round_.id, PaperSerial.status.in_([KEYED_ONCE, MISMATCH])).group_by(PaperSerial.status)).all())

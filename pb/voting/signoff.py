@@ -8,36 +8,30 @@ from sqlalchemy import select
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
-from pb.neighbourhoods.models import Membership
+from pb.neighbourhoods.models import BOARD_MEMBER, Membership
 from pb.neighbourhoods.services import require_role
-from pb.proposals.models import Proposal
-from pb.rounds.models import Round
+from pb.proposals.models import InterestDeclaration, Proposal
+from pb.rounds.models import SIGN_OFF, Round
 from pb.services import ServiceError, transaction
 from pb.text import required_text
 
 from . import receipts
-from .models import CountResult, CountStatus
-from .tally import _checkpoint, _count, ballots_digest, current_result, receipt_leaves
+from .models import CountResult, CountStatus, DeclinedProject, ResultApproval
+from .tally import ballots_digest, count_ballots, current_result, receipt_leaves, sign_round_checkpoint
 
 # --- board sign-off -------------------------------------------------------------------------------
 
 def _board_member(round_: Round, user: User) -> None:
-    from pb.neighbourhoods.models import BOARD_MEMBER
-
     require_role(user, round_.neighbourhood_id, BOARD_MEMBER, "Only partnership board members sign off results")
 
 
 def board_members(round_: Round) -> list[User]:
-    from pb.neighbourhoods.models import BOARD_MEMBER
-
     return db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == BOARD_MEMBER).order_by(User.name)).all()
 
 
 def conflicts(round_: Round, result: CountResult) -> dict[int, list[str]]:
     """Board members with a declared interest in a funded project: {user id: [P-numbers]}."""
-    from pb.proposals.models import InterestDeclaration
-
     funded = [pid for pot in result.result.values() for pid in pot["selected"]]
     rows = db.session.execute(select(InterestDeclaration.user_id, Proposal.number).join(
         Proposal, Proposal.id == InterestDeclaration.proposal_id).where(InterestDeclaration.proposal_id.in_(funded))).all()
@@ -60,17 +54,12 @@ def quorum(round_: Round, result: CountResult) -> int:
 
 
 def approvals(result: CountResult) -> list:
-    from .models import ResultApproval
-
     return db.session.scalars(select(ResultApproval).where(ResultApproval.count_result_id == result.id)
                               .order_by(ResultApproval.id)).all()
 
 
 def approve_result(round_: Round, member: User) -> bool:
     """Record one member's approval. Returns True when this approval reached the quorum."""
-    from pb.rounds.models import SIGN_OFF
-
-    from .models import ResultApproval
 
     _board_member(round_, member)
     if round_.phase != SIGN_OFF:
@@ -100,15 +89,12 @@ def approve_result(round_: Round, member: User) -> bool:
         record("result.approved_by_member", result, actor=member, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "approvals": given, "quorum": needed, "quorum_reached": reached})
         if reached:
-            _checkpoint(round_, "result signed off by the board")
+            sign_round_checkpoint(round_, "result signed off by the board")
     return reached
 
 
 def decline_project(round_: Round, member: User, proposal: Proposal, reason: str) -> CountResult:
     """The board declines a funded project with a reason; the round is recounted without it."""
-    from pb.rounds.models import SIGN_OFF
-
-    from .models import DeclinedProject
 
     _board_member(round_, member)
     if round_.phase != SIGN_OFF:
@@ -124,7 +110,7 @@ def decline_project(round_: Round, member: User, proposal: Proposal, reason: str
                            missing="Give the board's reason for declining it, for example ‘the venue has closed’")
     declined = set(db.session.scalars(select(DeclinedProject.proposal_id).where(DeclinedProject.round_id == round_.id)))
     declined.add(proposal.id)
-    outcome, rows = _count(round_, declined)
+    outcome, rows = count_ballots(round_, declined)
     leaves = receipt_leaves(rows)
 
     with transaction():

@@ -8,11 +8,16 @@ from datetime import date
 from sqlalchemy import func, select
 
 from pb.accounts.models import User
+from pb.audit.merkle import leaf_hash
+from pb.audit.recount import ballots_digest as digest_of
+from pb.audit.recount import pot_election
 from pb.counting import Election, count
 from pb.counting.pabulib import from_election, writes
 from pb.downloads import csv_text
 from pb.extensions import db
-from pb.ledger.services import record
+from pb.ledger.checkpoints import covering, inclusion, sign_checkpoint
+from pb.ledger.models import AuditEntry
+from pb.ledger.services import existing_log, record
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Membership
 from pb.neighbourhoods.services import require_role
 from pb.proposals.models import ON_BALLOT, Proposal
@@ -37,8 +42,6 @@ def _ballot_rows(round_: Round) -> list[Ballot]:
 
 
 def ballots_digest(rows: list[Ballot]) -> str:
-    from pb.audit.recount import ballots_digest as digest_of
-
     return digest_of(row.choices for row in rows)
 
 
@@ -49,8 +52,6 @@ def proposal_records(proposals) -> list[dict]:
 def election_for(round_: Round, pot, rows: list[Ballot], proposals: dict[int, Proposal],
                  exclude: set[int] = frozenset()) -> Election:
     """One pot as a pb.counting election (see pb.audit.recount, shared with the pack verifier)."""
-    from pb.audit.recount import pot_election
-
     meta = {"description": f"{round_.neighbourhood.name}: {round_.name}, {pot.name}", "country": "United Kingdom",
             "unit": round_.neighbourhood.name, "instance": round_.fund_year, "rule": round_.counting_rule,
             "subunit": pot.name}
@@ -78,7 +79,7 @@ def turnout(round_: Round) -> dict:
     return {"voters": len(rows), "verified_residents": eligible, "by_method": methods, "by_age": bands}
 
 
-def _count(round_: Round, declined: set[int]) -> tuple[dict, list[Ballot]]:
+def count_ballots(round_: Round, declined: set[int]) -> tuple[dict, list[Ballot]]:
     rows = _ballot_rows(round_)
     proposals = {p.id: p for p in db.session.scalars(select(Proposal).where(
         Proposal.round_id == round_.id, Proposal.status == ON_BALLOT))}
@@ -110,7 +111,7 @@ def count_round(round_: Round, actor: User) -> CountResult:
     problems = paper_problems(round_)
     if problems:
         raise ServiceError("The count cannot run yet: " + "; ".join(problems))
-    outcome, rows = _count(round_, set())
+    outcome, rows = count_ballots(round_, set())
     with transaction():
         result = CountResult(round_id=round_.id, rule=round_.counting_rule, ballots_sha256=ballots_digest(rows),
                              ballot_count=len(rows), result=outcome, turnout=turnout(round_), counted_by_id=actor.id)
@@ -123,21 +124,17 @@ def count_round(round_: Round, actor: User) -> CountResult:
                         "ballots_sha256": result.ballots_sha256,
                         "receipts_root": receipts.root(round_.id, len(leaves)).hex(),
                         "selected": {pot["pot"]: pot["selected_numbers"] for pot in outcome.values()}})
-        _checkpoint(round_, "counted")
+        sign_round_checkpoint(round_, "counted")
     return result
 
 
-def _checkpoint(round_: Round, what: str) -> None:
-    from pb.ledger.checkpoints import sign_checkpoint
-
+def sign_round_checkpoint(round_: Round, what: str) -> None:
     sign_checkpoint(round_.neighbourhood, f"{round_.name}: {what}")
 
 
 def receipt_leaves(rows: list[Ballot]) -> list[bytes]:
     """The receipts tree: one leaf per ballot, SHA-256(0x00 || tracker hash), sorted, so the tree
     says which receipts were counted and nothing of what any ballot chose."""
-    from pb.audit.merkle import leaf_hash
-
     return sorted(leaf_hash(bytes.fromhex(row.tracker_hash)) for row in rows)
 
 
@@ -150,11 +147,6 @@ def receipt_proof(round_: Round, tracker: str) -> dict | None:
     """Proof that the ballot with this receipt was counted: its leaf in the receipts tree whose root
     the count entry records, and that entry's inclusion in a signed checkpoint. None if the round
     has no count, or no counted ballot has this receipt."""
-    from pb.audit.merkle import leaf_hash
-    from pb.ledger.checkpoints import covering, inclusion
-    from pb.ledger.models import AuditEntry
-    from pb.ledger.services import existing_log
-
     result = current_result(round_)
     log = existing_log(round_.neighbourhood)
     if result is None or log is None:
@@ -202,7 +194,7 @@ def pabulib_export(round_: Round, pot) -> str:
 def results_csv(round_: Round, result: CountResult) -> str:
     rows = [["pot", "proposal", "title", "cost_pence", "votes_or_points", "funded", "order_funded"]]
     proposals = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id))}
-    for pot_id, pot in result.result.items():
+    for pot in result.result.values():
         order = {pid: i for i, pid in enumerate(pot["selected"], 1)}
         for pid, score in sorted(pot["scores"].items(), key=lambda item: -item[1]):
             p = proposals[int(pid)]

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from pb.access import public, roles, viewer_roles
+from pb.accounts.models import User
 from pb.downloads import attachment
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
-from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT
-from pb.neighbourhoods.services import resident_of
+from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, RESIDENT, Membership
+from pb.neighbourhoods.services import person_matches, resident_of
 from pb.numbers import whole_number
 from pb.proposals.models import Proposal
 from pb.ratelimits import CODES, DOWNLOADS, on_get, on_post
@@ -22,7 +25,7 @@ from pb.text import search_text
 
 from . import ballots as rules_module
 from . import services
-from .models import METHODS
+from .models import METHODS, MISMATCH, PAPER_STATES, PaperEntry, PaperEvent, PaperSerial
 
 bp = Blueprint("voting", __name__)
 
@@ -316,8 +319,6 @@ def _int(value):
 
 
 def _date(value):
-    from datetime import date
-
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError:
@@ -328,9 +329,6 @@ def _date(value):
 @roles(FACILITATOR)
 def paper(slug, round_id):
     """Events where ballots were handed out, what came back, and the queues."""
-    from sqlalchemy import func, select
-
-    from .models import MISMATCH, PAPER_STATES, PaperEvent, PaperSerial
 
     round_ = load_round(round_id)
     form = EmptyForm()
@@ -354,8 +352,6 @@ def paper(slug, round_id):
                 services.spoil_paper_ballot(round_, current_user, _int(request.form.get("serial")), request.form.get("reason"))
                 flash(f"Ballot {request.form.get('serial')} recorded as spoilt.", "success")
             elif action == "give":
-                from pb.accounts.models import User
-
                 resident = resident_of(round_.neighbourhood_id, _int(request.form.get("resident")))
                 if resident is None:
                     raise ServiceError("Choose the resident", field="resident")
@@ -377,10 +373,6 @@ def paper(slug, round_id):
     query = search_text(request.args.get("q"))
     found = []
     if query:
-        from pb.accounts.models import User
-        from pb.neighbourhoods.models import Membership
-        from pb.neighbourhoods.services import person_matches
-
         found = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
             Membership.neighbourhood_id == round_.neighbourhood_id, Membership.role == RESIDENT,
             person_matches(query)).order_by(User.name).limit(20)).all()
@@ -393,9 +385,6 @@ def paper(slug, round_id):
 @roles(FACILITATOR)
 def key_paper(slug, round_id):
     """Key in one paper ballot, or (with ?reconcile=SERIAL) record it as read from the paper."""
-    from sqlalchemy import select
-
-    from .models import PaperEntry, PaperSerial
 
     round_ = load_round(round_id)
     form = EmptyForm()

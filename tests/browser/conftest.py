@@ -141,7 +141,7 @@ class Accessibility:
         size = target.viewport_size or {"width": 1280, "height": 720}
         if size["width"] != PHONE_WIDTH:
             target.set_viewport_size({"width": PHONE_WIDTH, "height": size["height"]})
-        target.wait_for_function("window.innerWidth === %d" % PHONE_WIDTH)
+        target.wait_for_function(f"window.innerWidth === {PHONE_WIDTH}")
         width = target.evaluate(TOO_WIDE)
         if size["width"] != PHONE_WIDTH:
             target.set_viewport_size(size)

@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from pb.accounts.models import OutboxEmail
 from pb.demo import PASSWORD
 from pb.extensions import db
+from pb.mail.models import OutboxEmail
 
 pytestmark = pytest.mark.browser
 _numbers = itertools.count(1)

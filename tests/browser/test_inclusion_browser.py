@@ -82,7 +82,7 @@ def test_the_ballot_on_an_old_phone(page, a11y, voting_round):  # noqa: F811
         size = box.bounding_box()
         assert size["width"] >= 44 and size["height"] >= 44
     tops = [b.bounding_box()["y"] for b in page.locator(".ballot-options input[type=checkbox]").all()]
-    assert all(b - a >= 52 for a, b in zip(tops, tops[1:]))  # space between targets
+    assert all(b - a >= 52 for a, b in zip(tops, tops[1:], strict=False))  # space between targets
     no_js_sentence = page.get_by_text("the next page, after ‘Check your choices’, shows your total")
     if page.javascript:
         assert not no_js_sentence.is_visible()

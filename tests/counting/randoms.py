@@ -26,8 +26,8 @@ def random_election(seed: int, kind: str | None = None) -> Election:
     ids = list(projects)
     for _ in range(n):
         if kind == APPROVAL:
-            ballots.append(tuple(pid for pid, share in zip(ids, popularity) if rng.random() < share))
+            ballots.append(tuple(pid for pid, share in zip(ids, popularity, strict=False) if rng.random() < share))
         else:
-            chosen = [pid for pid, share in zip(ids, popularity) if rng.random() < share]
+            chosen = [pid for pid, share in zip(ids, popularity, strict=False) if rng.random() < share]
             ballots.append(tuple((pid, rng.randint(1, 5)) for pid in chosen))
     return Election(projects, budget, kind, ballots)

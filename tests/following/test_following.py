@@ -10,10 +10,11 @@ from flask_migrate import downgrade, upgrade
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select, text
 
-from pb import following, timeutil
+from pb import timeutil
 from pb.accounts.models import User
 from pb.assets import services as assets
 from pb.extensions import db
+from pb.following import services as following
 from pb.following.models import Follower
 from pb.funds.models import Grant
 from pb.neighbourhoods.models import Neighbourhood
@@ -59,7 +60,7 @@ def test_a_round_a_project_and_a_place_are_followed_one_way_and_old_links_still_
     assert "Stop progress updates from a funded project you follow for Organiser" in web.get(new_link).get_data(as_text=True)
     assert "You are unsubscribed" in web.post(new_link).get_data(as_text=True)
     # Links in emails sent before: the topic and the id in the round slot still stop the right thing.
-    for topic, kind, subject_id in (("round_updates", "round", money.round_id), ("asset_updates", "asset", place_id)):
+    for topic, _kind, subject_id in (("round_updates", "round", money.round_id), ("asset_updates", "asset", place_id)):
         page = web.post(_old_link(app, person.id, topic, subject_id)).get_data(as_text=True)
         assert "You are unsubscribed" in page, page
     with app.app_context():

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pb.accounts.models import OutboxEmail
 from pb.extensions import db
 from pb.mail import queue_email
+from pb.mail.models import OutboxEmail
 from tests.conftest import POSTGRES, TEST_SECRET
 
 CONSUMER = Path(sys.executable).parent / "huey_consumer"

@@ -15,8 +15,8 @@ from pb.assets import services as assets
 from pb.assets.models import Asset, Pledge
 from pb.assets.photos import add_photo
 from pb.extensions import db
-from pb.following import follow
 from pb.following.models import Follower
+from pb.following.services import follow
 from pb.funds import grants
 from pb.funds.models import Grant
 from pb.neighbourhoods import services as hoods

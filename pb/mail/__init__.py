@@ -13,9 +13,9 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, g, has_request_context, render_template, url_for
 from sqlalchemy import case, func, or_, select, update
 
-from pb.accounts.models import OutboxEmail
 from pb.extensions import db
 from pb.ledger.services import record
+from pb.mail.models import OutboxEmail
 from pb.services import transaction
 from pb.timeutil import utcnow
 

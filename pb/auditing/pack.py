@@ -13,15 +13,15 @@ from sqlalchemy import select
 
 from pb.extensions import db
 from pb.funds.models import Grant, Payment
+from pb.ledger.checkpoints import key_name, public_key, verifier_key
+from pb.ledger.models import AuditEntry, Checkpoint
+from pb.ledger.services import log_for
+from pb.neighbourhoods.models import Neighbourhood
 from pb.numbers import whole_number
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import Round
 from pb.voting.models import Ballot
 from pb.voting.services import current_result, round_receipt_leaves
-
-from .checkpoints import key_name, public_key, verifier_key
-from .models import AuditEntry, Checkpoint
-from .services import log_for
 
 FORMAT = "pb-auditor-pack/1"
 BATCH = 5000
@@ -121,8 +121,6 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
 
 def find_round(spec: str):
     """A round by id, or SLUG/ID."""
-    from pb.neighbourhoods.models import Neighbourhood
-
     slug, _, number = spec.rpartition("/")
     round_id = whole_number(number)
     round_ = db.session.get(Round, round_id) if round_id is not None else None

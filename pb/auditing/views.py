@@ -22,22 +22,21 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pb.access import public, roles
+from pb.auditing.pack import export
 from pb.extensions import db
 from pb.forms import EmptyForm
+from pb.ledger.browsing import actions_in, entries_page, entry_filters, page_number, verification
+from pb.ledger.checkpoints import checkpoint_now as sign_now
+from pb.ledger.checkpoints import covering, inclusion, latest, verifier_key
+from pb.ledger.models import AuditEntry, Checkpoint
+from pb.ledger.services import entries_of, existing_log
+from pb.ledger.verifier import FILENAME as VERIFIER_FILE
+from pb.ledger.verifier import verifier_zip
 from pb.neighbourhoods.models import AUDITOR
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.rounds.models import PHASES, VOTING, Round
 from pb.rounds.queries import load_round
 from pb.services import ServiceError
-
-from .browsing import actions_in, entries_page, entry_filters, page_number, verification
-from .checkpoints import checkpoint_now as sign_now
-from .checkpoints import covering, inclusion, latest, verifier_key
-from .models import AuditEntry, Checkpoint
-from .pack import export
-from .services import entries_of, existing_log
-from .verifier import FILENAME as VERIFIER_FILE
-from .verifier import verifier_zip
 
 bp = Blueprint("ledger", __name__)
 
