@@ -145,13 +145,23 @@ def how_to_get(rule: Rule, neighbourhood, user) -> str:
 
 # --- loading what a URL names -------------------------------------------------------------------
 
-def one_of_this_neighbourhood(model, object_id: int):
-    """The `model` row with this id if it belongs to the neighbourhood in the URL; else 404 (never
-    403: another neighbourhood's objects are not even said to exist)."""
-    found = db.session.get(model, object_id)
-    if found is None or found.neighbourhood_id != g.neighbourhood.id:
+def found(model, object_id: int):
+    """The `model` row with this id, or 404."""
+    row = db.session.get(model, object_id)
+    if row is None:
         abort(404)
-    return found
+    return row
+
+
+def one_of_this_neighbourhood(model, object_id: int, *, neighbourhood_of=None):
+    """The `model` row with this id if it belongs to the neighbourhood in the URL; else 404 (never
+    403: another neighbourhood's objects are not even said to exist). `neighbourhood_of(row)` gives
+    the neighbourhood's id for a row that holds none itself (a payment: its grant's)."""
+    row = found(model, object_id)
+    owner = neighbourhood_of(row) if neighbourhood_of else row.neighbourhood_id
+    if owner != g.neighbourhood.id:
+        abort(404)
+    return row
 
 
 def viewer_roles() -> set[str]:

@@ -25,6 +25,7 @@ SETTINGS_HELP = {
     "PB_JOBS_IMMEDIATE": "1 runs background jobs at once, inside the request that queued them, with no worker (tests; one-process trials). Default 0.",
     "PB_RATE_LIMITS": "0 turns the request rate limits off (never in production). Default 1.",
     "PB_RETAIN_UNVERIFIED_DAYS": "Unverified accounts with no activity are deleted after this many days (flask privacy purge). Default 180.",
+    "PB_PACK_IN_REQUEST_BALLOTS": "A round with more ballots than this gets its auditor pack built by the job worker and listed when ready, not built in the request. Default 100000 (about 8 s).",
     "PB_RETAIN_BIRTH_YEARS_DAYS": "Voter-roll birth years are deleted this many days after their round's results are published (flask privacy purge). Default 90.",
 }
 
@@ -157,6 +158,7 @@ def load(instance_path: str | Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "PB_RETAIN_UNVERIFIED_DAYS": _int(raw, "PB_RETAIN_UNVERIFIED_DAYS", 180, 7, 3650),
         "PB_RETAIN_BIRTH_YEARS_DAYS": _int(raw, "PB_RETAIN_BIRTH_YEARS_DAYS", 90, 1, 3650),
+        "PB_PACK_IN_REQUEST_BALLOTS": _int(raw, "PB_PACK_IN_REQUEST_BALLOTS", 100_000, 0, 100_000_000),
         # A proposal picture may be 5 MB; the rest of its form is small.
         "MAX_CONTENT_LENGTH": raw.get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which has its own limits

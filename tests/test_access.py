@@ -113,7 +113,8 @@ MATRIX = {
     "/n/{slug}/money": {F, B, T}, "/n/{slug}/funds/{fund}/manage": {F, B, T}, "/n/{slug}/grants/{grant}/manage": {F, B, T},
     # auditors, and who may see the people
     "/n/{slug}/audit": {A}, "/n/{slug}/audit/entries.jsonl": {A}, "/n/{slug}/audit/entries/{seq}": {A},
-    "/n/{slug}/audit/rounds/{round}/pack.sqlite": {A}, "/n/{slug}/audit/checkpoint": {A},
+    "/n/{slug}/audit/rounds/{round}/pack.sqlite": {A}, "/n/{slug}/audit/rounds/{round}/prepare-pack": {A},
+    "/n/{slug}/audit/checkpoint": {A},
     "/n/{slug}/people": {F, B, A},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to

@@ -54,7 +54,6 @@ class ChangePasswordForm(Form):
                                  render_kw={"autocomplete": "new-password"})
 
 
-
 class EraseAccountForm(Form):
     hide_words = BooleanField("Also ask for my comments and proposals to be hidden")
     password = PasswordField("Your password", validators=[InputRequired("Enter your password to confirm it is you")],

@@ -5,6 +5,7 @@ from flask import abort, g
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from pb.access import one_of_this_neighbourhood
 from pb.extensions import db
 
 from .models import Asset, Bid, Nomination
@@ -28,10 +29,7 @@ def load_asset(number: int) -> Asset:
 
 def load_asset_by_id(asset_id: int) -> Asset:
     """The asset with this id if it is in the URL's neighbourhood, or 404 (a photo's asset)."""
-    asset = db.session.get(Asset, asset_id)
-    if asset is None or asset.neighbourhood_id != g.neighbourhood.id:
-        abort(404)
-    return asset
+    return one_of_this_neighbourhood(Asset, asset_id)
 
 
 def assets_of(neighbourhood_id: int) -> list[Asset]:

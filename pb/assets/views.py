@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pb.access import public, roles, signed_in
+from pb.access import found, public, roles, signed_in
 from pb.downloads import attachment, csv_attachment
-from pb.extensions import db
 from pb.following import services as following
 from pb.forms import EmptyForm
 from pb.money import pounds as money
@@ -126,9 +125,7 @@ def add_photo(slug, number):
 @bp.route("/n/<slug>/asset-photos/<int:photo_id>")
 @public
 def photo(slug, photo_id):
-    picture = db.session.get(AssetPhoto, photo_id)
-    if picture is None:
-        abort(404)
+    picture = found(AssetPhoto, photo_id)
     load_asset_by_id(picture.asset_id)
     response = Response(picture.data, mimetype=picture.mime_type)
     response.headers["Cache-Control"] = "public, max-age=86400"  # a new upload is a new id
@@ -139,9 +136,7 @@ def photo(slug, photo_id):
 @bp.route("/n/<slug>/asset-photos/<int:photo_id>/remove", methods=["POST"])
 @roles(RESIDENT, FACILITATOR)
 def remove_photo(slug, photo_id):
-    picture = db.session.get(AssetPhoto, photo_id)
-    if picture is None:
-        abort(404)
+    picture = found(AssetPhoto, photo_id)
     asset = load_asset_by_id(picture.asset_id)
     one_button(lambda: photos.remove_photo(picture, current_user), "Photo removed.")
     return redirect(url_for("assets.show", slug=slug, number=asset.number))

@@ -22,9 +22,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pb.access import public, roles
+from pb.auditing import packs
 from pb.auditing.pack import export
 from pb.extensions import db
 from pb.forms import EmptyForm
+from pb.jobs import tasks
 from pb.ledger.browsing import actions_in, entries_page, entry_filters, page_number, verification
 from pb.ledger.checkpoints import checkpoint_now as sign_now
 from pb.ledger.checkpoints import covering, inclusion, latest, verifier_key
@@ -41,15 +43,6 @@ from pb.services import ServiceError
 bp = Blueprint("ledger", __name__)
 
 
-
-
-
-
-
-
-
-
-
 @bp.route("/n/<slug>/audit")
 @roles(AUDITOR)
 def log(slug):
@@ -61,7 +54,7 @@ def log(slug):
     actions = actions_in(audit_log)
     return render_template("ledger/log.html", hood=g.neighbourhood, log=audit_log, rows=rows, total=total,
                            page=page, pages=pages, result=result, filters=filters, actions=actions,
-                           rounds=packable_rounds(g.neighbourhood), verifier_key=verifier_key())
+                           rounds=packable_rounds(g.neighbourhood), verifier_key=verifier_key(), form=EmptyForm())
 
 
 @bp.route("/n/<slug>/audit/entries/<int:seq>")
@@ -80,13 +73,14 @@ def entry(slug, seq):
                            proof=proof)
 
 
-
-
-def packable_rounds(hood):
-    """The neighbourhood's rounds that have reached voting: the ones an auditor pack is worth making for."""
+def packable_rounds(hood) -> list[dict]:
+    """The neighbourhood's rounds that have reached voting (the ones an auditor pack is worth making
+    for), each with whether its pack is built in the request or by the worker, and any ready one."""
     later = PHASES[PHASES.index(VOTING):]
-    return db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id, Round.phase.in_(later))
-                              .order_by(Round.created_at.desc())).all()
+    rounds = db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id, Round.phase.in_(later))
+                                .order_by(Round.created_at.desc())).all()
+    return [{"round": r, "large": packs.too_large_for_a_request(r), "ready": packs.ready(hood, r.id),
+             "building": packs.being_built(hood, r.id)} for r in rounds]
 
 
 @bp.route("/n/<slug>/audit/rounds/<int:round_id>/pack.sqlite")
@@ -96,6 +90,13 @@ def pack(slug, round_id):
     """The round's auditor pack, built when asked (as `flask audit export` does) and sent as it is
     written to disk; the browser shows the download's progress. Nothing is kept on the server."""
     round_ = load_round(round_id)
+    prepared = packs.ready(g.neighbourhood, round_.id)
+    if prepared is not None:
+        return send_file(prepared.path, mimetype="application/vnd.sqlite3", as_attachment=True,
+                         download_name=prepared.path.name)
+    if packs.too_large_for_a_request(round_):
+        flash(f"The pack for {round_.name} is too large to build while you wait: use ‘Prepare the pack’ below.", "error")
+        return redirect(url_for("ledger.log", slug=slug))
     folder = os.path.join(current_app.instance_path, "tmp")
     os.makedirs(folder, exist_ok=True)
     handle, path = tempfile.mkstemp(prefix="pack-", suffix=".sqlite", dir=folder)
@@ -107,6 +108,19 @@ def pack(slug, round_id):
         os.unlink(path)
     return send_file(data, mimetype="application/vnd.sqlite3", as_attachment=True,
                      download_name=f"{slug}-round-{round_.id}-auditor-pack.sqlite")
+
+
+@bp.route("/n/<slug>/audit/rounds/<int:round_id>/prepare-pack", methods=["POST"])
+@roles(AUDITOR)
+def prepare_pack(slug, round_id):
+    """Queue the round's pack for the job worker; the audit page lists it when it is ready."""
+    round_ = load_round(round_id)
+    if EmptyForm().validate_on_submit():
+        packs.mark_building(g.neighbourhood, round_.id)
+        tasks.build_auditor_pack(round_.id)
+        flash(f"The pack for {round_.name} is being prepared. It appears on this page when it is ready: "
+              "come back in a few minutes.", "success")
+    return redirect(url_for("ledger.log", slug=slug))
 
 
 @bp.route("/n/<slug>/audit/entries.jsonl")

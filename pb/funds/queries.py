@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, g
 from sqlalchemy import and_, or_, select
 
 from pb import timeutil
+from pb.access import one_of_this_neighbourhood
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.ledger.services import existing_log
@@ -37,31 +37,20 @@ from .models import (
 
 
 def load_fund(fund_id: int) -> Fund:
-    fund = db.session.get(Fund, fund_id)
-    if fund is None or fund.neighbourhood_id != g.neighbourhood.id:
-        abort(404)
-    return fund
+    return one_of_this_neighbourhood(Fund, fund_id)
 
 
 def load_grant(grant_id: int) -> Grant:
-    grant = db.session.get(Grant, grant_id)
-    if grant is None or grant.neighbourhood_id != g.neighbourhood.id:
-        abort(404)
-    return grant
+    return one_of_this_neighbourhood(Grant, grant_id)
 
 
 def load_payment(payment_id: int) -> Payment:
-    payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.grant.neighbourhood_id != g.neighbourhood.id:
-        abort(404)
-    return payment
+    return one_of_this_neighbourhood(Payment, payment_id, neighbourhood_of=lambda payment: payment.grant.neighbourhood_id)
 
 
 def load_decision(decision_id: int) -> GrantDecision:
-    decision = db.session.get(GrantDecision, decision_id)
-    if decision is None or decision.grant.neighbourhood_id != g.neighbourhood.id:
-        abort(404)
-    return decision
+    return one_of_this_neighbourhood(GrantDecision, decision_id,
+                                     neighbourhood_of=lambda decision: decision.grant.neighbourhood_id)
 
 
 def grants_awaiting_contact(user) -> list[Grant]:

@@ -7,8 +7,10 @@ from huey import crontab
 from sqlalchemy import select
 
 from pb import mail, timeutil
+from pb.auditing import packs
 from pb.extensions import db
 from pb.ledger.models import AuditLog
+from pb.rounds.models import Round
 
 from . import daily, huey, in_app
 
@@ -45,6 +47,15 @@ def send_emails(first: list[int] | None = None, limit: int = 100) -> int:
         first = None
         if sent == 0:
             return total
+
+
+@huey.task()
+@in_app
+def build_auditor_pack(round_id: int) -> None:
+    """An auditor pack too large for a request (pb.auditing.packs), built and listed when ready."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is not None:
+        log.info("build_auditor_pack: %s", packs.build(round_))
 
 
 @huey.periodic_task(SCHEDULE["send_emails"])

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from pb.access import admin_only, public
+from pb.access import admin_only, found, public
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
 from pb.forms import EmptyForm, choices
@@ -28,10 +28,7 @@ bp = Blueprint("national", __name__)
 
 
 def load_programme(programme_id: int) -> Programme:
-    programme = db.session.get(Programme, programme_id)
-    if programme is None:
-        abort(404)
-    return programme
+    return found(Programme, programme_id)
 
 
 def _year(programme: Programme, start: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from pb.access import public, roles, signed_in
 from pb.accounts.models import User
@@ -157,7 +158,7 @@ def residents(slug):
     if status not in ("unverified", "verified", "all"):
         status = "unverified"
     page = whole_number(request.args.get("page"), low=1) or 1
-    stmt = (select(Membership, User).join(User, User.id == Membership.user_id)
+    stmt = (select(Membership).join(User, User.id == Membership.user_id).options(contains_eager(Membership.user))
             .where(Membership.neighbourhood_id == hood.id, Membership.role == RESIDENT))
     if status == "unverified":
         stmt = stmt.where(Membership.verified_at.is_(None))
@@ -165,8 +166,8 @@ def residents(slug):
         stmt = stmt.where(Membership.verified_at.is_not(None))
     if query:
         stmt = stmt.where(services.person_matches(query, email=True))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.execute(stmt.order_by(User.name, User.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    found = db.paginate(stmt.order_by(User.name, User.id), page=page, per_page=PAGE_SIZE, error_out=False)
+    rows, total = [(member, member.user) for member in found.items], found.total
     # Only this page's postcodes are looked up: an area can hold thousands.
     shown = {person.postcode for _, person in rows}
     in_area = set(db.session.scalars(select(EligiblePostcode.postcode).where(
@@ -174,7 +175,7 @@ def residents(slug):
     in_place = htmx and htmx.target == "resident-results"
     template = "neighbourhoods/_resident_rows.html" if in_place else "neighbourhoods/residents.html"
     return render_template(template, hood=hood, rows=rows, query=query, status=status, page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)), total=total, in_area=in_area, form=EmptyForm())
+                           pages=max(1, found.pages), total=total, in_area=in_area, form=EmptyForm())
 
 
 @bp.route("/n/<slug>/residents/<int:membership_id>/verify", methods=["POST"])

@@ -2,11 +2,11 @@
 unsubscribing from emails. Its routes join the proposals blueprint (see pb.app)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from pb.access import public, roles, signed_in, viewer_roles
+from pb.access import found, one_of_this_neighbourhood, public, roles, signed_in, viewer_roles
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT
@@ -41,9 +41,7 @@ from .pages import author_only, bp, discussion_state, form_status, htmx_partial,
 # --- comments ---------------------------------------------------------------------------------------
 
 def _comment(comment_id: int) -> tuple[Comment, Proposal]:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        abort(404)
+    comment = found(Comment, comment_id)
     return comment, load_proposal(comment.proposal_id)
 
 
@@ -217,9 +215,7 @@ def suggest_amendment(slug, proposal_id):
 @bp.route("/n/<slug>/amendments/<int:amendment_id>", methods=["GET", "POST"])
 @roles(RESIDENT)
 def respond_amendment(slug, amendment_id):
-    amendment = db.session.get(Amendment, amendment_id)
-    if amendment is None:
-        abort(404)
+    amendment = found(Amendment, amendment_id)
     proposal = load_proposal(amendment.proposal_id)
     author_only(proposal)
     form = AmendmentResponseForm()
@@ -277,11 +273,8 @@ def new_event(slug, round_id):
 
 
 def _event(event_id: int) -> DeliberationEvent:
-    event = db.session.get(DeliberationEvent, event_id)
-    if event is None:
-        abort(404)
-    load_round(event.round_id)
-    return event
+    return one_of_this_neighbourhood(DeliberationEvent, event_id,
+                                     neighbourhood_of=lambda event: db.session.get(Round, event.round_id).neighbourhood_id)
 
 
 @bp.route("/n/<slug>/events/<int:event_id>")

@@ -282,7 +282,6 @@ class AmendmentStatus(State):
 PENDING, ACCEPTED, DECLINED = AmendmentStatus
 
 
-
 class Amendment(db.Model):
     """A resident's suggested new text for one part of a proposal; its proposer accepts it (a new
     version) or declines it with a reason."""

@@ -76,7 +76,6 @@ def proposal_page(round_id: int, filters: Filters, per_page: int = PER_PAGE):
         if reference is not None:
             conditions.append(Proposal.number == reference)
         stmt = stmt.where(or_(*conditions))
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     cost = func.coalesce(Proposal.adjusted_cost, Proposal.total_cost)
     order = {
         "newest": (Proposal.submitted_at.desc(), Proposal.id.desc()),
@@ -85,13 +84,14 @@ def proposal_page(round_id: int, filters: Filters, per_page: int = PER_PAGE):
         "supports": (Proposal.support_count.desc(), Proposal.number),
         "number": (Proposal.number,),
     }[filters.sort]
-    pages = max(1, -(-total // per_page))
-    page = min(filters.page, pages)
     # Proposals still in the running first, whatever the sort; withdrawn and merged ones after.
     ended = case((Proposal.status.in_((WITHDRAWN, MERGED)), 1), else_=0)
-    rows = db.session.scalars(stmt.options(joinedload(Proposal.pot)).order_by(ended, *order)
-                              .offset((page - 1) * per_page).limit(per_page)).unique().all()
-    return rows, total, pages, page
+    # Counted first, so that a page past the end shows the last one in the same two queries.
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, -(-total // per_page))
+    found = db.paginate(stmt.options(joinedload(Proposal.pot)).order_by(ended, *order), page=min(filters.page, pages),
+                        per_page=per_page, error_out=False, count=False)
+    return found.items, total, pages, found.page
 
 
 def proposal_detail(proposal_id: int) -> Proposal | None:

@@ -9,7 +9,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
-from pb.access import public, roles, viewer_roles
+from pb.access import found, public, roles, viewer_roles
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.forms import EmptyForm, choices
@@ -245,8 +245,6 @@ def show(slug, proposal_id):
     return render_show(proposal)
 
 
-
-
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/history")
 @public
 def history(slug, proposal_id):
@@ -291,9 +289,7 @@ def add_image(slug, proposal_id):
 @bp.route("/n/<slug>/images/<int:image_id>")
 @public
 def image(slug, image_id):
-    picture = db.session.get(ProposalImage, image_id)
-    if picture is None:
-        abort(404)
+    picture = found(ProposalImage, image_id)
     proposal = load_proposal(picture.proposal_id)
     if proposal.hidden_at is not None:
         abort(404)  # hidden at its former author's request, pictures with the text
@@ -307,9 +303,7 @@ def image(slug, image_id):
 @bp.route("/n/<slug>/images/<int:image_id>/remove", methods=["POST"])
 @roles(RESIDENT, FACILITATOR)
 def remove_image(slug, image_id):
-    picture = db.session.get(ProposalImage, image_id)
-    if picture is None:
-        abort(404)
+    picture = found(ProposalImage, image_id)
     proposal = load_proposal(picture.proposal_id)
     if EmptyForm().validate_on_submit():
         try:
@@ -374,8 +368,6 @@ def review(slug, proposal_id):
     status = 400 if form.has_errors or cost_form.has_errors else 200
     return render_template("proposals/review.html", hood=g.neighbourhood, proposal=proposal, form=form,
                            cost_form=cost_form, conflict=conflict, reviews=queries.reviews_of(proposal.id)), status
-
-
 
 
 @bp.route("/n/<slug>/proposals/<int:proposal_id>/merge", methods=["GET", "POST"])

@@ -34,7 +34,6 @@ BOX_REFUSED = ("This ballot was not put in the box: the box would have held more
                "Nothing was saved. Please tell a facilitator")
 
 
-
 def _refusal(exc: IntegrityError, otherwise: str, field: str | None = None) -> ServiceError:
     """What to tell the voter when the database refused the ballot: the box's own refusal, or
     `otherwise` (a unique constraint: another request got there first)."""
@@ -198,7 +197,6 @@ def receipt_status(round_: Round, tracker: str) -> bool:
     """Is a ballot with this tracker in the round's box? Says nothing of what it chose."""
     return db.session.scalar(select(Ballot.id).where(Ballot.round_id == round_.id,
                                                      Ballot.tracker_hash == tracker_hash(tracker))) is not None
-
 
 
 # --- voting codes -----------------------------------------------------------------------------------
