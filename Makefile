@@ -37,9 +37,10 @@ run: install
 	echo "Job worker started (emails and daily jobs)."; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Two worker processes (pytest-xdist), one per core: every test has its own database, so they
+# Two worker processes (pytest-xdist), one per core, stealing work from each other so one long test
+# at the end does not leave a core idle: every test has its own database, so they
 # never meet. WORKERS=0 runs in one process.
 WORKERS ?= 2
 
 test: install-test chromium
-	$(BIN)/python -m pytest -n $(WORKERS)
+	$(BIN)/python -m pytest -n $(WORKERS) $(if $(filter 0,$(WORKERS)),,--dist worksteal)

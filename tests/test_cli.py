@@ -34,7 +34,6 @@ def hood_help(app):
         return hood.help_phone, hood.help_email
 
 
-@pytest.mark.both_engines
 def test_demo_seeds_a_live_neighbourhood_once(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])

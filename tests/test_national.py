@@ -19,8 +19,6 @@ from pb.neighbourhoods.models import Neighbourhood
 from tests.factories import sign_in
 from tests.giving_schema import problems
 
-pytestmark = pytest.mark.both_engines  # national figures are bulk-loaded
-
 PROGRAMME = {"name": "Community Wealth Fund", "first_year": "2027/28", "years": "10", "annual_amount": "1,000,000",
              "base_amount": "100,000", "population_weight": "60", "deprivation_weight": "40", "description": ""}
 
@@ -47,6 +45,7 @@ def _programme(client):
     return int(response.location.rstrip("/").split("/")[-1])
 
 
+@pytest.mark.both_engines  # the figures are bulk-loaded and the allocation confirmed under a lock
 def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_share(app, client, factory, operator,
                                                                                      tmp_path, capsys):
     hoods = _hoods(factory)
