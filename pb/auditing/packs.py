@@ -37,8 +37,15 @@ def file_name(hood, round_id: int) -> str:
     return f"{hood.slug}-round-{round_id}-auditor-pack.sqlite"
 
 
-def too_large_for_a_request(round_: Round) -> bool:
-    ballots = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id))
+def ballots_in(round_ids: list[int]) -> dict[int, int]:
+    """Each round's ballot count, in one grouped query (the audit page lists every round)."""
+    return dict(db.session.execute(select(Ballot.round_id, func.count()).where(Ballot.round_id.in_(round_ids))
+                                   .group_by(Ballot.round_id)).all()) if round_ids else {}
+
+
+def too_large_for_a_request(round_: Round, ballots: int | None = None) -> bool:
+    if ballots is None:
+        ballots = ballots_in([round_.id]).get(round_.id, 0)
     return ballots > current_app.config["PB_PACK_IN_REQUEST_BALLOTS"]
 
 

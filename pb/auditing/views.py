@@ -79,7 +79,8 @@ def packable_rounds(hood) -> list[dict]:
     later = PHASES[PHASES.index(VOTING):]
     rounds = db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id, Round.phase.in_(later))
                                 .order_by(Round.created_at.desc())).all()
-    return [{"round": r, "large": packs.too_large_for_a_request(r), "ready": packs.ready(hood, r.id),
+    ballots = packs.ballots_in([r.id for r in rounds])
+    return [{"round": r, "large": packs.too_large_for_a_request(r, ballots.get(r.id, 0)), "ready": packs.ready(hood, r.id),
              "building": packs.being_built(hood, r.id)} for r in rounds]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
-from pb.notifications import link, notify_about
+from pb.notifications import notify_about
 from pb.services import ServiceError, transaction
 
 from .models import Follower
@@ -109,5 +109,5 @@ def forget(user: User) -> int:
     return db.session.execute(delete(Follower).where(Follower.user_id == user.id)).rowcount
 
 
-__all__ = ["SUBJECTS", "Follower", "Subject", "follow", "followed_by", "followers", "forget", "is_following", "link",
+__all__ = ["SUBJECTS", "Follower", "Subject", "follow", "followed_by", "followers", "forget", "is_following",
            "register", "tell", "unfollow"]
