@@ -42,6 +42,7 @@ def a_round(app):
     """A neighbourhood and a round in voting with two proposals, made through the services."""
     from datetime import date, timedelta
 
+    from pb import phases
     from pb.accounts import passwords
     from pb.accounts import services as accounts
     from pb.neighbourhoods import services as hoods
@@ -61,7 +62,7 @@ def a_round(app):
     rounds.set_timeline(round_, f, {p: date.today() + timedelta(days=10 * i) for i, p in enumerate(PHASES) if p != SETUP})
     rounds.update_rules(round_, f, ballot_type="approval", counting_rule="greedy")
     rounds.approve_setup(round_, board, decided_on=date.today())
-    rounds.advance_phase(round_, f)
+    phases.advance_phase(round_, f)
     ids = []
     for n in range(2):
         author = accounts.create_account(name=f"A{n}", email=f"a{n}@b.example", password_hash=shared, postcode="EB1 1AA",
@@ -73,14 +74,14 @@ def a_round(app):
             cost_lines=[proposals.CostLineInput("Costs", "revenue", 10_000_00, "2027/28")]))
         proposals.submit(draft, author)
         ids.append(draft.id)
-    rounds.advance_phase(round_, f)
+    phases.advance_phase(round_, f)
     from pb.extensions import db
     from pb.proposals.models import Proposal
 
     for pid in ids:
         proposals.review(db.session.get(Proposal, pid), f, "feasible")
-    rounds.advance_phase(round_, f)
-    rounds.advance_phase(round_, f)
+    phases.advance_phase(round_, f)
+    phases.advance_phase(round_, f)
     return hood, f, round_, ids, shared
 
 

@@ -45,7 +45,7 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from bench.scale import fresh_database
-    from pb import create_app
+    from pb import create_app, phases
     from pb.accounts.models import User
     from pb.auditing.pack import export
     from pb.extensions import db
@@ -54,7 +54,6 @@ def main() -> None:
     from pb.ledger.services import existing_log
     from pb.national import seeding
     from pb.neighbourhoods.models import Neighbourhood
-    from pb.rounds import services as rounds
     from pb.rounds.models import VOTING, Round
     from pb.voting import tally
     from pb.voting.models import Ballot
@@ -82,7 +81,7 @@ def main() -> None:
         facilitator = db.session.scalar(select(User).where(User.email == f"facilitator@{hood.slug}.example"))
         if round_.phase == VOTING:
             started = time.perf_counter()
-            rounds.advance_phase(round_, facilitator)
+            phases.advance_phase(round_, facilitator)
             tally.count_round(db.session.get(Round, round_.id), facilitator)
             print(f"Closed and counted in {time.perf_counter() - started:.1f} s")
         round_ = db.session.get(Round, round_.id)

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 def seed(app, proposals: int, comments: int) -> tuple[str, int, list[int]]:
     from sqlalchemy import insert, select, update
 
+    from pb import phases
     from pb.accounts import passwords
     from pb.accounts import services as accounts
     from pb.extensions import db
@@ -63,7 +64,7 @@ def seed(app, proposals: int, comments: int) -> tuple[str, int, list[int]]:
                 for name, amount in (("Capacity", 1_000_000_00), ("Open", 9_000_000_00))]
         rounds.set_timeline(round_, facilitator, {p: date.today() + timedelta(days=i) for i, p in enumerate(PHASES) if p != SETUP})
         rounds.approve_setup(round_, board, decided_on=date.today())
-        rounds.advance_phase(round_, facilitator)
+        phases.advance_phase(round_, facilitator)
         started = time.perf_counter()
         categories = list(CATEGORIES)
         for n in range(proposals):

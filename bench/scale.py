@@ -64,14 +64,13 @@ def measure(args) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
 
-    from pb import create_app
+    from pb import create_app, phases
     from pb.extensions import db
     from pb.ledger.models import AuditEntry
     from pb.ledger.services import existing_log, verify_log
     from pb.national import seeding
     from pb.national.models import Programme
     from pb.neighbourhoods.models import Neighbourhood
-    from pb.rounds import services as rounds
     from pb.rounds.models import VOTING, Round
     from pb.voting import tally
 
@@ -114,7 +113,7 @@ def measure(args) -> dict:
         # before (--reuse), the count itself over the same ballots.
         started = time.perf_counter()
         if round_.phase == VOTING:
-            rounds.advance_phase(round_, facilitator)
+            phases.advance_phase(round_, facilitator)
             tally.count_round(db.session.get(Round, round_.id), facilitator)
         else:
             tally._count(round_, set())

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import click
 from sqlalchemy import select
 
-from pb import timeutil
+from pb import phases, timeutil
 from pb.accounts import passwords
 from pb.accounts import services as accounts
 from pb.accounts.models import User
@@ -21,7 +21,7 @@ from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, TREASURER, Neighbourhood
 from pb.proposals import services as proposals
 from pb.proposals.models import Proposal
-from pb.rounds import models as phases
+from pb.rounds import models as round_models
 from pb.rounds import services as rounds
 from pb.rounds.models import PHASES, PUBLISHED, SETUP
 from pb.services import ServiceError
@@ -124,8 +124,8 @@ def seed_published_round(hood, people, rng, echo=click.echo, fund_year=None) -> 
     with timeutil.as_of(start - timedelta(days=7)):
         rounds.approve_setup(round_, people["chair@eastbrook.example"], decided_on=start - timedelta(days=7))
     residents = db.session.scalars(select(User).where(User.email.like("resident%@eastbrook.example")).order_by(User.id)).all()
-    with timeutil.as_of(on[phases.PROPOSALS]):
-        rounds.advance_phase(round_, f)
+    with timeutil.as_of(on[round_models.PROPOSALS]):
+        phases.advance_phase(round_, f)
         for n, (title, cost, category) in enumerate(LAST_YEAR):
             draft = proposals.create_draft(round_, residents[n * 11], proposals.ProposalInput(
                 title=title, summary=f"{title} in Eastbrook.", description="", need="", beneficiaries="", place="Eastbrook",
@@ -133,15 +133,15 @@ def seed_published_round(hood, people, rng, echo=click.echo, fund_year=None) -> 
                 cost_lines=[proposals.CostLineInput("Costs", "revenue", cost * 100, "2026/27")]))
             proposals.submit(draft, residents[n * 11])
     ids = []
-    with timeutil.as_of(on[phases.FEASIBILITY]):
-        rounds.advance_phase(round_, f)
+    with timeutil.as_of(on[round_models.FEASIBILITY]):
+        phases.advance_phase(round_, f)
         for proposal in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id).order_by(Proposal.number)):
             proposals.review(proposal, f, "feasible")
             ids.append(proposal.id)
-    with timeutil.as_of(on[phases.DELIBERATION]):
-        rounds.advance_phase(round_, f)
-    with timeutil.as_of(on[phases.VOTING]):
-        rounds.advance_phase(round_, f)  # voting
+    with timeutil.as_of(on[round_models.DELIBERATION]):
+        phases.advance_phase(round_, f)
+    with timeutil.as_of(on[round_models.VOTING]):
+        phases.advance_phase(round_, f)  # voting
         costs = dict(zip(ids, [c for _, c, _ in LAST_YEAR], strict=False))
         for resident in residents[:110]:
             chosen, spent = [], 0
@@ -150,15 +150,15 @@ def seed_published_round(hood, people, rng, echo=click.echo, fund_year=None) -> 
                     chosen.append(pid)
                     spent += costs[pid]
             voting.cast_ballot(round_, resident, {round_.pots[0].id: chosen or [ids[0]]})
-    with timeutil.as_of(on[phases.COUNTING]):
-        rounds.advance_phase(round_, f)
+    with timeutil.as_of(on[round_models.COUNTING]):
+        phases.advance_phase(round_, f)
         voting.count_round(round_, f)
-    with timeutil.as_of(on[phases.SIGN_OFF]):
-        rounds.advance_phase(round_, f)
+    with timeutil.as_of(on[round_models.SIGN_OFF]):
+        phases.advance_phase(round_, f)
         for email in ("chair@eastbrook.example", "board2@eastbrook.example", "board3@eastbrook.example"):
             voting.approve_result(round_, people[email])
     with timeutil.as_of(LAST_YEAR_PUBLISHED):  # its grants start when its results were published
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
     echo(f"Created last year's round, voted by 110 residents and published: ‘{round_.name}’.")
 
 
@@ -216,7 +216,7 @@ def seed_round(hood, people, rng, echo=click.echo, fund_year=None) -> None:
                "sign_off": 30, "published": 40, "delivery": 60}
     rounds.set_timeline(round_, facilitator, {p: today + timedelta(days=offsets[p]) for p in PHASES if p != SETUP})
     rounds.approve_setup(round_, chair, decided_on=today - timedelta(days=55), note="Agreed at the board meeting.")
-    rounds.advance_phase(round_, facilitator)
+    phases.advance_phase(round_, facilitator)
 
     residents = db.session.scalars(select(User).where(User.email.like("resident%@eastbrook.example"))
                                    .order_by(User.id)).all()
@@ -234,7 +234,7 @@ def seed_round(hood, people, rng, echo=click.echo, fund_year=None) -> None:
         made.append((proposal, author))
     echo(f"Created the round ‘{round_.name}’ with {len(made)} proposals.")
 
-    rounds.advance_phase(round_, facilitator)  # feasibility review
+    phases.advance_phase(round_, facilitator)  # feasibility review
     festival, duplicate = made[7][0], made[10][0]
     proposals.merge(festival, [duplicate], second, "Both propose a summer festival on the green.")
     proposals.review(made[11][0], facilitator, "not_feasible",
@@ -247,7 +247,7 @@ def seed_round(hood, people, rng, echo=click.echo, fund_year=None) -> None:
     for proposal, _ in made:
         if proposal.status == "submitted":
             proposals.review(proposal, second if proposal.id % 2 else facilitator, "feasible")
-    rounds.advance_phase(round_, facilitator)  # deliberation
+    phases.advance_phase(round_, facilitator)  # deliberation
 
     stances = ["for", "for", "for", "against", "question", "comment"]
     remarks = {"for": "This would make a real difference round here.", "against": "I am not sure this is the best use of the money.",

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import func, select
 
+from pb import phases
 from pb.accounts import passwords
 from pb.accounts import services as accounts
 from pb.accounts.models import User
@@ -130,11 +131,10 @@ def _round(ref):
 
 
 def _advance_to(round_, phase, facilitator):
-    from pb.rounds import services as rounds
     from pb.rounds.models import PHASES
 
     while PHASES.index(round_.phase) < PHASES.index(phase):
-        rounds.advance_phase(round_, facilitator)
+        phases.advance_phase(round_, facilitator)
 
 
 def make_round(factory: Factory, hood: Hood | None = None, *, phase="proposals", budget=120_000_00,

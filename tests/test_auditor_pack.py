@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pb import phases
 from pb.accounts import services as accounts
 from pb.audit import checkpoint as notes
 from pb.audit.chain import canonical_json, entry_hash
@@ -22,7 +23,6 @@ from pb.auditing.pack import export
 from pb.extensions import db
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import BOARD_MEMBER
-from pb.rounds import services as rounds
 from pb.voting import services as voting
 from tests.factories import _password_hash, _round, _user, make_voting_round
 
@@ -43,12 +43,12 @@ def build_pack(app, factory, tmp_path, voters=320):
             hoods.verify_resident(hoods.join_as_resident(user, hood), f)
             voting.cast_ballot(round_, user, {round_ref.pot_ids[0]: [ids[0]] if rng.random() < 0.5 else [],
                                               round_ref.pot_ids[1]: rng.sample(ids[1:], k=rng.randint(1, 2))})
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         voting.count_round(round_, f)
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         for member in board:
             voting.approve_result(round_, _user(member))
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         from pb.ledger.checkpoints import verifier_key
 
         key = verifier_key()

@@ -3,13 +3,13 @@ verifiable with the public key, consistent with each other, and never signed ove
 import pytest
 from sqlalchemy import select, text
 
+from pb import phases
 from pb.audit import checkpoint as notes
 from pb.audit.merkle import consistency_proof, verify_consistency
 from pb.extensions import db
 from pb.ledger import checkpoints
 from pb.ledger.models import AuditEntry, AuditLog, Checkpoint
 from pb.neighbourhoods.models import AUDITOR
-from pb.rounds import services as rounds
 from pb.rounds.models import Phase
 from pb.services import ServiceError
 from tests.factories import _round, _user, make_voting_round, sign_in
@@ -39,7 +39,7 @@ def test_checkpoints_on_demand_are_consistent_with_the_ones_before(app, factory,
     auditor = factory.with_role(round_ref.hood, AUDITOR)
     sign_in(client, auditor)
     with app.app_context():
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))  # voting closes: a second one
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))  # voting closes: a second one
     assert client.post(f"/n/{round_ref.hood.slug}/audit/checkpoint").status_code == 302
     with app.app_context():
         log = db.session.scalar(select(AuditLog).where(AuditLog.name == f"neighbourhood/{round_ref.hood.slug}"))
@@ -74,7 +74,7 @@ def test_an_entry_rewritten_after_signing_never_gets_into_a_signed_checkpoint(ap
     with app.app_context():
         signed = checkpoints.leaves(_hood_log(round_ref))  # the voting checkpoint covers entry 3
         _edit_around_the_triggers("audit_entry", "UPDATE audit_entry SET payload = '{\"method\":\"forged\"}' WHERE seq = 3")
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         log = _hood_log(round_ref)
         old, new = db.session.scalars(select(Checkpoint).order_by(Checkpoint.id)).all()
         tree = checkpoints.leaves(log)
@@ -107,7 +107,7 @@ def test_an_entry_rewritten_before_signing_is_refused_and_the_phase_change_with_
                                                  f"WHERE seq = {cast} AND log_id = {log.id}")
         before = db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1))
         with pytest.raises(ServiceError, match=f"not consistent with its checkpoint \\(entry {cast} does not match"):
-            rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+            phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         assert _round(round_ref).phase == Phase.VOTING  # the phase change was refused with it
         assert db.session.scalar(select(Checkpoint.id).order_by(Checkpoint.id.desc()).limit(1)) == before
 
@@ -121,7 +121,7 @@ def test_a_changed_stored_node_is_refused(app, factory):
         _edit_around_the_triggers("merkle_node", f"UPDATE merkle_node SET hash = {zeros} "
                                                  f"WHERE log_id = {log.id} AND level = {top} AND idx = 0")
         with pytest.raises(ServiceError, match="not consistent with its checkpoint at size"):
-            rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+            phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         assert _round(round_ref).phase == Phase.VOTING
 
 
@@ -163,7 +163,7 @@ def test_a_receipt_proves_the_ballot_was_counted_against_a_signed_checkpoint(app
     with app.app_context():
         for _ in range(4):
             voting.cast_ballot(_round(round_ref), _user(factory.resident(round_ref.hood)), {round_ref.pot_ids[1]: [ids[2]]})
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         voting.count_round(_round(round_ref), _user(round_ref.facilitator))
     anyone = app.test_client()
     page = anyone.post(f"{base}/receipt", data={"tracker": tracker}).get_data(as_text=True)
@@ -199,7 +199,7 @@ def test_the_receipts_tree_is_stored_at_the_count_and_filled_in_for_rounds_count
     with app.app_context():
         for _ in range(7):
             voting.cast_ballot(_round(round_ref), _user(factory.resident(round_ref.hood)), {round_ref.pot_ids[1]: [ids[1]]})
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         voting.count_round(_round(round_ref), _user(round_ref.facilitator))
         leaves = voting.round_receipt_leaves(_round(round_ref))
         counted = json.loads(db.session.scalar(select(AuditEntry.payload).where(AuditEntry.action == "round.counted")))

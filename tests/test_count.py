@@ -5,9 +5,9 @@ import random
 import pytest
 from sqlalchemy import select
 
+from pb import phases
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
-from pb.rounds import services as rounds
 from pb.services import ServiceError
 from pb.voting import services as voting
 from pb.voting.models import CountStatus
@@ -39,7 +39,7 @@ def test_the_count_agrees_with_pabutools_on_the_downloaded_files(app, factory, c
     page = client.post(f"{base}/count").get_data(as_text=True)
     assert "The count runs once voting has closed" in page
     with app.app_context():
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
     assert client.post(f"{base}/count").status_code == 302
     assert "This round has already been counted" in client.post(f"{base}/count").get_data(as_text=True)
     page = client.get(f"{base}/results").get_data(as_text=True)
@@ -67,9 +67,9 @@ def test_the_count_agrees_with_pabutools_on_the_downloaded_files(app, factory, c
 def test_sign_off_cannot_start_before_the_count(app, factory):
     round_ref, ids = make_voting_round(factory)
     with app.app_context():
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         with pytest.raises(ServiceError, match="The votes have not been counted yet"):
-            rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+            phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
 
 
 def test_board_sign_off_needs_a_quorum_of_members_without_an_interest(app, factory, client):
@@ -83,7 +83,7 @@ def test_board_sign_off_needs_a_quorum_of_members_without_an_interest(app, facto
     _vote(app, factory, round_ref, ids, 12)
     with app.app_context():
         round_ = _round(round_ref)
-        rounds.advance_phase(round_, _user(round_ref.facilitator))
+        phases.advance_phase(round_, _user(round_ref.facilitator))
         result = voting.count_round(round_, _user(round_ref.facilitator))
         funded = result.result[str(round_ref.pot_ids[1])]["selected"]
         conflicted = db.session.get(Proposal, funded[0])
@@ -91,9 +91,9 @@ def test_board_sign_off_needs_a_quorum_of_members_without_an_interest(app, facto
         proposals.declare_interest(conflicted, _user(members[4]), "My partner runs this project")
         with pytest.raises(ServiceError, match="Results are signed off in the board sign-off phase"):
             voting.approve_result(round_, _user(members[0]))
-        rounds.advance_phase(round_, _user(round_ref.facilitator))
+        phases.advance_phase(round_, _user(round_ref.facilitator))
         with pytest.raises(ServiceError, match="The partnership board has not signed off the result"):
-            rounds.advance_phase(round_, _user(round_ref.facilitator))
+            phases.advance_phase(round_, _user(round_ref.facilitator))
     base = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}"
     clients = []
     for person in members:
@@ -126,7 +126,7 @@ def test_board_sign_off_needs_a_quorum_of_members_without_an_interest(app, facto
         assert voting.current_result(_round(round_ref)).status == CountStatus.APPROVED
         entries = list(db.session.scalars(select(AuditEntry.payload).where(AuditEntry.action == "result.approved_by_member")))
         assert len(entries) == 4 and '"quorum_reached":true' in entries[-1]
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
     page = app.test_client().get(f"{base}/results").get_data(as_text=True)
     assert "Provisional" not in page and "12 residents voted" in page
 
@@ -138,7 +138,7 @@ def test_results_name_every_pot_and_explain_the_order_in_plain_words(app, factor
     with app.app_context():
         for n in range(3):
             voting.cast_ballot(_round(round_ref), _user(factory.resident(round_ref.hood)), {round_ref.pot_ids[1]: [ids[n % 2]]})
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         voting.count_round(_round(round_ref), _user(round_ref.facilitator))
     sign_in(client, round_ref.facilitator)
     page = client.get(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/results").get_data(as_text=True)

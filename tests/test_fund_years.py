@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from pb import timeutil
+from pb import phases, timeutil
 from pb.accounts.models import User
 from pb.audit.pack import verify_pack
 from pb.auditing.pack import export
@@ -34,7 +34,6 @@ from pb.ledger.services import log_for, verify_log
 from pb.neighbourhoods.models import Neighbourhood
 from pb.proposals import services as proposals
 from pb.proposals.models import Proposal
-from pb.rounds import services as rounds
 from pb.rounds.models import Phase, Round
 from pb.services import ServiceError
 from pb.voting import services as voting
@@ -88,15 +87,15 @@ def publish_round(factory, people, fund_year: FundYear, budget: int, costs: list
         for pid in ids:
             proposals.review(db.session.get(Proposal, pid), f, "feasible")
         while round_.phase != Phase.VOTING:
-            rounds.advance_phase(round_, f)
+            phases.advance_phase(round_, f)
         for voter in people.voters:
             voting.cast_ballot(round_, u(voter), {ref.pot_ids[0]: ids})
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         voting.count_round(round_, f)
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         for member in people.board[:2]:
             voting.approve_result(round_, u(member))
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         return [g.id for g in grants.grants_of_round(round_)]
 
 

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from pb import phases
 from pb.extensions import db
 from pb.neighbourhoods.models import FACILITATOR
-from pb.rounds import services as rounds
 from pb.services import ServiceError
 from pb.voting import services as voting
 from pb.voting.models import Ballot, PaperSerial, VoterRollEntry
@@ -60,7 +60,7 @@ def test_double_entry_from_event_to_count_through_the_pages(app, factory, setup)
     f2.post(key, data={"serial": "102", pot: [str(ids[3])]})
     assert "Ballot 102" in f1.get(base).get_data(as_text=True)
     with app.app_context():
-        rounds.advance_phase(_round(round_ref), _user(first))
+        phases.advance_phase(_round(round_ref), _user(first))
     count = f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/count"
     page = f1.post(count).get_data(as_text=True)
     assert "1 paper ballot waiting to be reconciled" in page

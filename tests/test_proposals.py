@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import event, func, select
 
+from pb import phases
 from pb.extensions import db
 from pb.following import services as following
 from pb.ledger.models import AuditEntry
@@ -122,13 +123,12 @@ def test_a_local_groups_contact_may_propose_unverified_when_the_round_allows_gro
 
 
 def test_proposals_cannot_be_drafted_or_submitted_outside_the_proposals_phase(app, factory, client):
-    from pb.rounds import services as rounds
 
     round_ref = make_round(factory)
     author = factory.resident(round_ref.hood)
     draft_id, _ = make_proposal(factory, round_ref, author, submit=False)
     with app.app_context():
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
     sign_in(client, author)
     before = counts(app)
     page = error_page(client.post(f"/n/{round_ref.hood.slug}/proposals/{draft_id}/submit", data={}))
@@ -320,15 +320,14 @@ def test_posting_a_comment_with_htmx_returns_only_the_discussion(app, factory, c
 # --- supports ----------------------------------------------------------------------------------------
 
 def _deliberating(app, factory, **rules):
-    from pb.rounds import services as rounds
 
     round_ref = make_round(factory, **rules)
     ids = [make_proposal(factory, round_ref, title=f"Idea {n}")[0] for n in range(3)]
     with app.app_context():
         for proposal_id in ids:
             proposals.review(_proposal(app, proposal_id), _user(round_ref.facilitator), "feasible")
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
     return round_ref, ids
 
 
@@ -355,7 +354,6 @@ def test_supports_once_per_proposal_and_up_to_the_cap(app, factory, client):
 
 
 def test_supports_decide_the_ballot_when_there_is_a_threshold(app, factory):
-    from pb.rounds import services as rounds
 
     round_ref, ids = _deliberating(app, factory, support_threshold=2)
     supporters = [factory.resident(round_ref.hood) for _ in range(2)]
@@ -363,7 +361,7 @@ def test_supports_decide_the_ballot_when_there_is_a_threshold(app, factory):
         for person in supporters:
             proposals.support(_proposal(app, ids[0]), _user(person))
         proposals.support(_proposal(app, ids[1]), _user(supporters[0]))
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
         assert [_proposal(app, i).status for i in ids] == ["on_ballot", "not_shortlisted", "not_shortlisted"]
 
 
@@ -551,7 +549,6 @@ def test_deliberation_events_with_access_notes_minutes_and_attendance(app, facto
 def test_each_other_action_writes_exactly_one_audit_entry(app, factory, action):
     from datetime import datetime
 
-    from pb.rounds import services as rounds
 
     round_ref = make_round(factory)
     proposal_id, author = make_proposal(factory, round_ref)
@@ -566,8 +563,8 @@ def test_each_other_action_writes_exactly_one_audit_entry(app, factory, action):
             proposals.add_image(proposal, _user(author), _jpeg_with_gps(), "A park")
         if action == "withdraw_support":
             proposals.review(proposal, facilitator, "feasible")
-            rounds.advance_phase(proposal.round, facilitator)
-            rounds.advance_phase(proposal.round, facilitator)
+            phases.advance_phase(proposal.round, facilitator)
+            phases.advance_phase(proposal.round, facilitator)
             proposals.support(proposal, _user(other))
         before = db.session.scalar(select(func.count()).select_from(AuditEntry))
         expected = {

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from pb import phases
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
@@ -136,7 +137,7 @@ def test_changing_rules_after_approval_withdraws_it(app, factory):
         rounds.update_rules(round_, _user(round_ref.facilitator), ballot_max=4)
         assert round_.approved_at is None
         with pytest.raises(ServiceError, match="The partnership board has not approved the set-up"):
-            rounds.advance_phase(round_, _user(round_ref.facilitator))
+            phases.advance_phase(round_, _user(round_ref.facilitator))
 
 
 def test_only_board_members_approve_and_not_before_the_set_up_is_complete(app, factory, client):

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from werkzeug.serving import make_server
 
+from pb import phases
 from pb.extensions import db
 from pb.ledger.models import AuditEntry
 from pb.voting import services as voting
@@ -117,7 +118,6 @@ def test_each_ballot_type_is_stored_in_its_normal_form(app, factory, client, kin
 
 
 def test_who_may_vote_and_when(app, factory, client):
-    from pb.rounds import services as rounds
     from tests.factories import make_round
 
     early = make_round(factory, phase="deliberation")
@@ -136,7 +136,7 @@ def test_who_may_vote_and_when(app, factory, client):
         assert message in post_ballot(c, round_ref, form).get_data(as_text=True)
     late = factory.resident(round_ref.hood)
     with app.app_context():
-        rounds.advance_phase(_round(round_ref), _user(round_ref.facilitator))
+        phases.advance_phase(_round(round_ref), _user(round_ref.facilitator))
     sign_in(client, late)
     assert "Voting has closed for this round" in post_ballot(client, round_ref, form).get_data(as_text=True)
     assert counts(app)[0] == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from pb import backup, throttle
+from pb import backup, phases, throttle
 from pb.accounts.sessions import purge_expired
 from pb.assets.reminders import remind as remind_assets
 from pb.extensions import db
@@ -17,7 +17,6 @@ from pb.ledger.checkpoints import checkpoint_if_grown, latest
 from pb.ledger.models import AuditLog
 from pb.neighbourhoods.models import Neighbourhood
 from pb.privacy import SENT_EMAILS_KEPT, purge
-from pb.rounds import services as round_services
 from pb.rounds.models import PHASE_LABELS
 from pb.services import ServiceError
 
@@ -37,7 +36,7 @@ class Outcome:
 
 def advance_rounds(today: date, outcome: Outcome):
     """Move every round whose next phase's planned date has come."""
-    due = round_services.due_rounds(today)
+    due = phases.due_rounds(today)
     yield f"{_plural(len(due), 'round')} due to move on ({today.isoformat()})."
     moved = 0
     for number, round_ in enumerate(due, 1):
@@ -46,7 +45,7 @@ def advance_rounds(today: date, outcome: Outcome):
         while round_.next_phase() and round_.start_of(round_.next_phase()) is not None \
                 and round_.start_of(round_.next_phase()) <= today:
             try:
-                target = round_services.advance_phase(round_, None, automatic=True)
+                target = phases.advance_phase(round_, None, automatic=True)
             except ServiceError as error:
                 outcome.failed += 1
                 yield f"{label}: stays in ‘{PHASE_LABELS[round_.phase]}’. {error.message}"

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, text, update
 
+from pb import phases
 from pb.accounts import passwords
 from pb.accounts import services as accounts
 from pb.accounts.models import User
@@ -219,7 +220,7 @@ class Seeder:
                    "sign_off": 22, "published": 30, "delivery": 45}
         rounds.set_timeline(round_, f, {phase: self.today + timedelta(days=offsets[phase]) for phase in PHASES if phase != SETUP})
         rounds.approve_setup(round_, chair, decided_on=self.today - timedelta(days=65))
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         authors = [uid for uid, _, _ in residents["verified"]]
         chosen = rng.sample(authors, min(60, len(authors)))
         by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(chosen)))}
@@ -236,14 +237,14 @@ class Seeder:
                 cost_lines=[proposals.CostLineInput("Costs", kind, cost, round_.fund_year)]))
             proposals.submit(draft, author)
             made.append(draft)
-        rounds.advance_phase(round_, f)  # feasibility review
+        phases.advance_phase(round_, f)  # feasibility review
         for proposal in made:
             proposals.review(proposal, f, "feasible" if p.voting or rng.random() < 0.85 else "not_feasible",
                              reason="" if p.voting else "Checked with the council.")
-        rounds.advance_phase(round_, f)  # deliberation
+        phases.advance_phase(round_, f)  # deliberation
         self.comments(hood, made, residents, rng)
         if p.voting:
-            rounds.advance_phase(round_, f)  # voting: a checkpoint is signed over everything so far
+            phases.advance_phase(round_, f)  # voting: a checkpoint is signed over everything so far
         return round_
 
     def comments(self, hood, made, residents, rng) -> None:

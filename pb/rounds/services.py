@@ -1,4 +1,5 @@
-"""State changes to rounds: set-up, pots, timeline, rules, board decisions, phases, followers.
+"""State changes to rounds: set-up, pots, timeline, rules, board decisions, followers.
+Moving a round from phase to phase drives other domains, so it lives above them, in pb.phases.
 Each checks its rules, writes, and appends one audit entry, in one transaction."""
 from __future__ import annotations
 
@@ -11,19 +12,12 @@ from pb.accounts.models import User
 from pb.extensions import db
 from pb.following import services as following
 from pb.funds.figures import fund_lock
-from pb.funds.grants import offer_round_grants  # pb.funds reads results through pb.voting
 from pb.funds.planning import check_round_budget
-from pb.ledger.checkpoints import sign_checkpoint
 from pb.ledger.services import record
-from pb.mail import email_link
 from pb.money import is_financial_year, pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, RESIDENT, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
-from pb.proposals.models import NEEDS_CHANGES, SUBMITTED, Proposal
-from pb.proposals.services import put_on_ballot, shortlist
 from pb.services import ServiceError, transaction, under_lock
-from pb.voting.models import CountStatus
-from pb.voting.services import current_result
 
 from .models import (
     BALLOT_TYPES,
@@ -31,11 +25,8 @@ from .models import (
     LOCKED_RULES,
     PHASE_LABELS,
     PHASES,
-    PROPOSALS,
-    PUBLISHED,
     RULES_FOR_BALLOT,
     SETUP,
-    SIGN_OFF,
     SPEND_RULES,
     TIE_BREAKS,
     VOTING,
@@ -48,8 +39,6 @@ from .models import (
 )
 
 MAX_POTS = 8
-# Phase changes that matter most to an auditor: the log's tree head is signed at each.
-CHECKPOINT_PHASES = ("voting", "counting", "sign_off", "published")
 RULE_LABELS = {
     "total_budget": "Total budget", "who_may_propose": "Who may propose", "ballot_type": "Ballot type",
     "ballot_min": "Fewest choices on a ballot", "ballot_max": "Most choices on a ballot",
@@ -127,7 +116,7 @@ def _check_rules(values: dict, round_: Round) -> None:
                            f"{pounds(budget)}", field="max_per_proposal")
 
 
-def _rule_values(round_: Round) -> dict:
+def rule_values(round_: Round) -> dict:
     return {name: getattr(round_, name) for name in LOCKED_RULES}
 
 
@@ -148,7 +137,7 @@ def update_rules(round_: Round, actor: User, **changes) -> dict:
     if rule_changes and round_.locked:
         raise ServiceError("The rules locked when proposals opened. Changing one now needs a decision of the "
                            "partnership board, recorded with its reason")
-    values = _rule_values(round_) | rule_changes
+    values = rule_values(round_) | rule_changes
     _check_rules(values, round_)
     if "total_budget" in rule_changes:
         check_round_budget(round_, rule_changes["total_budget"])
@@ -301,7 +290,7 @@ def setup_problems(round_: Round) -> list[str]:
     if len(round_.timeline) < len(PHASES) - 1:
         problems.append("Set the date each phase starts")
     try:
-        _check_rules(_rule_values(round_), round_)
+        _check_rules(rule_values(round_), round_)
     except ServiceError as error:
         problems.append(error.message)
     return problems
@@ -339,7 +328,7 @@ def approve_setup(round_: Round, member: User, *, decided_on: date, note: str = 
     if decided_on is None or decided_on > date.today():
         raise ServiceError("Enter the date of the board meeting, today or earlier", field="decided_on")
     with transaction():
-        rules = _rule_values(round_) | {
+        rules = rule_values(round_) | {
             "pots": [{"name": p.name, "amount": p.amount, "spend_rule": p.spend_rule,
                       "max_per_proposal": p.max_per_proposal} for p in round_.pots],
             "timeline": {s.phase: s.starts_on.isoformat() for s in round_.timeline}}
@@ -373,7 +362,7 @@ def change_locked_rule(round_: Round, member: User, *, rule: str, value, reason:
     if old == value:
         raise ServiceError(f"{RULE_LABELS[rule]} is already {value if value is not None else 'not set'}", field="value")
     try:
-        _check_rules(_rule_values(round_) | {rule: value}, round_)
+        _check_rules(rule_values(round_) | {rule: value}, round_)
     except ServiceError as error:
         raise ServiceError(error.message, field="value") from None
     if rule == "total_budget" and value != sum(p.amount for p in round_.pots):
@@ -392,80 +381,6 @@ def change_locked_rule(round_: Round, member: User, *, rule: str, value, reason:
                payload={"round": round_.id, "rule": rule, "old": old, "new": value, "reason": reason,
                         "decided_on": decided_on.isoformat()})
     return decision
-
-
-# --- phases ----------------------------------------------------------------------------------------
-
-def phase_problems(round_: Round) -> list[str]:
-    """Why the round cannot move to its next phase now (empty when it can)."""
-    target = round_.next_phase()
-    if target is None:
-        return ["This is the last phase"]
-    problems = []
-    if target == PROPOSALS:
-        problems += setup_problems(round_)
-        if round_.approved_at is None:
-            problems.append("The partnership board has not approved the set-up")
-    if target == VOTING:
-        waiting = db.session.scalar(select(func.count()).select_from(Proposal).where(
-            Proposal.round_id == round_.id, Proposal.status.in_([SUBMITTED, NEEDS_CHANGES])))
-        if waiting:
-            problems.append(f"{waiting} proposal{'s' if waiting != 1 else ''} still wait{'s' if waiting == 1 else ''} "
-                            "for a feasibility decision")
-
-        if waiting == 0 and not shortlist(round_):
-            problems.append("No proposal qualifies for the ballot")
-    if target == SIGN_OFF:
-        if current_result(round_) is None:
-            problems.append("The votes have not been counted yet")
-    if target == PUBLISHED:
-        result = current_result(round_)
-        if result is None or result.status != CountStatus.APPROVED:
-            problems.append("The partnership board has not signed off the result")
-    return problems
-
-
-def advance_phase(round_: Round, actor: User | None, *, automatic: bool = False) -> str:
-    """Move the round to its next phase. `actor` None means the scheduled job, on the planned date."""
-    if actor is not None:
-        _require(actor, round_, FACILITATOR, "move a round to its next phase")
-    problems = phase_problems(round_)
-    if problems:
-        raise ServiceError("The round cannot move on yet: " + "; ".join(problems))
-    target = round_.next_phase()
-    with transaction():
-        payload = {"from": round_.phase, "to": target, "how": "scheduled date" if automatic else "facilitator"}
-        if target == PROPOSALS:
-            round_.rules_locked_at = timeutil.stamp()
-            payload["rules_locked"] = _rule_values(round_)
-        if target == VOTING:
-            payload["ballot"] = put_on_ballot(round_)
-        if target == PUBLISHED and round_.fund_year_id is not None:
-            payload["grants_offered"] = offer_round_grants(round_)
-        round_.phase = target
-        round_.phase_changed_at = timeutil.stamp()
-        for step in round_.timeline:
-            if step.phase == target:
-                step.started_at = timeutil.stamp()
-        record("round.phase_changed", round_, actor=actor, neighbourhood=round_.neighbourhood, payload=payload)
-        if target in CHECKPOINT_PHASES:
-            sign_checkpoint(round_.neighbourhood, f"{round_.name}: {PHASE_LABELS[target].lower()}")
-        following.tell("round", round_, f"{round_.name}: {PHASE_LABELS[target].lower()}", "round_phase",
-                       round=round_, hood=round_.neighbourhood, phase=PHASE_LABELS[target],
-                       link=email_link("rounds.show", slug=round_.neighbourhood.slug, round_id=round_.id))
-    return target
-
-
-def due_rounds(today: date) -> list[Round]:
-    """Rounds whose next phase's planned date has come."""
-    rounds = db.session.scalars(select(Round).where(Round.phase != PHASES[-1]).order_by(Round.id)).all()
-    due = []
-    for round_ in rounds:
-        target = round_.next_phase()
-        starts = round_.start_of(target)
-        if starts is not None and starts <= today:
-            due.append(round_)
-    return due
 
 
 # --- following ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from pb import phases
 from pb.access import public, roles, signed_in, viewer_roles
 from pb.extensions import db
 from pb.following import services as following
@@ -214,7 +215,7 @@ def advance(slug, round_id):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            target = services.advance_phase(round_, current_user)
+            target = phases.advance_phase(round_, current_user)
         except ServiceError as error:
             form.fail(error)
         else:
@@ -223,7 +224,7 @@ def advance(slug, round_id):
     target = round_.next_phase()
     return render_template("rounds/advance.html", hood=g.neighbourhood, round=round_, form=form, target=target,
                            PHASE_LABELS=PHASE_LABELS, PHASE_HINTS=PHASE_HINTS,
-                           problems=services.phase_problems(round_) if target else []), _status(form)
+                           problems=phases.phase_problems(round_) if target else []), _status(form)
 
 
 @bp.route("/n/<slug>/rounds/<int:round_id>/approve", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from pb import phases
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.neighbourhoods.models import Neighbourhood
@@ -38,7 +39,7 @@ def open_round(live_server):
         today = date.today()
         rounds.set_timeline(round_, facilitator, {p: today + timedelta(days=10 * i) for i, p in enumerate(PHASES) if p != SETUP})
         rounds.approve_setup(round_, _person("chair@eastbrook.example"), decided_on=today)
-        rounds.advance_phase(round_, facilitator)
+        phases.advance_phase(round_, facilitator)
         return round_.id
 
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from pb import phases
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.neighbourhoods.models import Neighbourhood
@@ -38,7 +39,7 @@ def _round_with_ballot(live_server, name, phase):
         today = date.today()
         rounds.set_timeline(round_, f, {p: today + timedelta(days=i) for i, p in enumerate(PHASES) if p != SETUP})
         rounds.approve_setup(round_, _person("chair@eastbrook.example"), decided_on=today)
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         for n, (title, cost) in enumerate([("Play street", 12_000), ("Food bank van", 15_000), ("Choir", 4_000),
                                            ("Repair café", 9_000)]):
             author = _person(f"resident{60 + n}@eastbrook.example")
@@ -47,24 +48,24 @@ def _round_with_ballot(live_server, name, phase):
                 category="community", pot_id=round_.pots[0].id, group_name=None,
                 cost_lines=[proposals.CostLineInput("Costs", "revenue", cost * 100, "2027/28")]))
             proposals.submit(draft, author)
-        rounds.advance_phase(round_, f)
+        phases.advance_phase(round_, f)
         from pb.proposals.models import Proposal
 
         for proposal in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id)):
             proposals.review(proposal, f, "feasible")
-        rounds.advance_phase(round_, f)
-        rounds.advance_phase(round_, f)  # voting
+        phases.advance_phase(round_, f)
+        phases.advance_phase(round_, f)  # voting
         if phase != "voting":
             ids = [p.id for p in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id).order_by(Proposal.number))]
             for n in range(12):
                 voting.cast_ballot(round_, _person(f"resident{80 + n}@eastbrook.example"),
                                    {round_.pots[0].id: [ids[n % 4], ids[(n + 1) % 4]] if n % 3 else [ids[2]]})
-            rounds.advance_phase(round_, f)
+            phases.advance_phase(round_, f)
             voting.count_round(round_, f)
-            rounds.advance_phase(round_, f)
+            phases.advance_phase(round_, f)
             for email in ("chair@eastbrook.example", "board2@eastbrook.example", "board3@eastbrook.example"):
                 voting.approve_result(round_, _person(email))
-            rounds.advance_phase(round_, f)
+            phases.advance_phase(round_, f)
         return round_.id
 
 
@@ -176,7 +177,6 @@ def test_auditor_and_board_pages_are_accessible(page, live_server, a11y, publish
 
 def test_a_receipt_shows_its_proof_of_counting(page, live_server, a11y, voting_round):
     """A ballot cast, the round counted: the receipt page shows the proof, accessibly."""
-    from pb.rounds import services as rounds
     from pb.voting import services as voting
 
     with live_server.app.app_context():
@@ -186,7 +186,7 @@ def test_a_receipt_shows_its_proof_of_counting(page, live_server, a11y, voting_r
 
             first = db.session.scalar(select(Proposal.id).where(Proposal.round_id == round_.id, Proposal.status == ProposalStatus.ON_BALLOT))
             tracker, _ = voting.cast_ballot(round_, _person("resident45@eastbrook.example"), {round_.pots[0].id: [first]})
-            rounds.advance_phase(round_, _person("facilitator@eastbrook.example"))
+            phases.advance_phase(round_, _person("facilitator@eastbrook.example"))
             voting.count_round(round_, _person("facilitator@eastbrook.example"))
             live_server.tracker = tracker
     page.goto(f"/n/eastbrook/rounds/{voting_round}/receipt")
