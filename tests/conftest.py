@@ -144,7 +144,7 @@ def make_app(url: str, tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "WTF_CSRF_ENABLED": False,
         "PB_BASE_URL": "http://pb.test",
-        # tests/test_rate_limits.py turns them on; elsewhere one test may register many people.
+        # tests/test_ratelimits.py turns them on; elsewhere one test may register many people.
         "PB_RATE_LIMITS": "0",
     }
     config.update(overrides)

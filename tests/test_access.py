@@ -123,7 +123,7 @@ AUTHOR_ONLY = {"/n/{slug}/proposals/{proposal}/edit", "/n/{slug}/proposals/{prop
                "/n/{slug}/proposals/{proposal}/withdraw", "/n/{slug}/amendments/{amendment}",
                "/n/{slug}/comments/{comment}/edit"}
 # Signed-in pages whose service admits only some: the grant's own contact (none of the actors here;
-# tests/test_funds.py has them accept) to accept it; the contact or any facilitator to post progress.
+# tests/funds/test_funds.py has them accept) to accept it; the contact or any facilitator to post progress.
 OWNER_ONLY = {"/n/{slug}/grants/{grant}/accept": set(), "/n/{slug}/grants/{grant}/update": {F}}
 # Allowed form posts not sent in the matrix: they would end the session or give the actor a role.
 NOT_POSTED = {"/sign-out", "/n/{slug}/join", "/account/erase"}

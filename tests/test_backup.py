@@ -16,8 +16,8 @@ from pb.ledger.checkpoints import verifier_key
 from pb.ledger.models import AuditLog, Checkpoint
 from pb.ledger.services import verify_log
 from pb.rounds.models import Round
+from tests.auditing.test_pack import build_pack
 from tests.conftest import PG_URL, make_app
-from tests.test_auditor_pack import build_pack
 
 pytestmark = pytest.mark.both_engines  # dumps and restores are per engine
 

@@ -19,8 +19,7 @@ from pb.neighbourhoods.models import (
     Neighbourhood,
 )
 from pb.rounds.models import Round
-
-from .giving_schema import problems
+from tests.funds.giving_schema import problems
 
 
 def count(app, model, *where):
@@ -188,7 +187,7 @@ def test_sessions_purge_deletes_expired_sessions_and_old_failures(app, client, f
 
 @pytest.mark.config(PB_SMTP_URL="smtp://127.0.0.1:1")
 def test_unsendable_email_stays_in_the_outbox_with_the_error(app, client):
-    from tests.test_accounts import GOOD
+    from tests.accounts.test_accounts import GOOD
 
     client.post("/register", data=GOOD)  # the request tries to send straight after commit
     with app.app_context():

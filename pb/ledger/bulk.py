@@ -22,7 +22,7 @@ from .models import AuditEntry, AuditLog, MerkleNode
 from .services import PLATFORM_LOG, SYSTEM_ACTOR, log_for
 
 # canonical_json without re-checking every value three times per entry: the payload is checked
-# once below, and the rest of the entry is ours (strings and an int). tests/test_seed_scale.py
+# once below, and the rest of the entry is ours (strings and an int). tests/national/test_seeding.py
 # checks the result against entry_hash and entry_leaf.
 _canonical = partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -43,7 +43,7 @@ def live_server(tmp_path_factory):
     app = create_app({"SECRET_KEY": TEST_SECRET, "INSTANCE_PATH": str(base),
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'pb.sqlite3'}", "TESTING": True,
                       # Every browser test signs in from 127.0.0.1: as one crowded address, they would
-                      # meet the sign-in limit (tests/test_rate_limits.py checks the limits themselves).
+                      # meet the sign-in limit (tests/test_ratelimits.py checks the limits themselves).
                       "PB_RATE_LIMITS": "0"})
     with app.app_context():
         upgrade()  # built by the migrations, as in production

@@ -20,10 +20,10 @@ from pb.funds.models import Grant
 from pb.neighbourhoods.models import Neighbourhood
 from pb.rounds.models import Round
 from pb.services import ServiceError
+from tests.assets.test_assets import PUB
 from tests.conftest import database_url, link_in, make_app, outbox
 from tests.factories import Factory, make_round
-from tests.test_assets import PUB
-from tests.test_funds import money  # noqa: F401 (the fixture)
+from tests.funds.test_funds import money  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.both_engines  # a migration moves rows; the unique index refuses a second follow
 

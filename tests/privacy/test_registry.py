@@ -21,10 +21,10 @@ from pb.funds import grants
 from pb.funds.models import Grant
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import BOARD_MEMBER, Membership, Neighbourhood
+from tests.assets.test_assets import PUB
 from tests.factories import PASSWORD, sign_in
+from tests.funds.test_funds import money  # noqa: F401 (the fixture)
 from tests.test_access import _png
-from tests.test_assets import PUB
-from tests.test_funds import money  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.both_engines  # the catalogue is read from each engine's own schema
 

@@ -18,8 +18,8 @@ from pb.proposals.models import Comment, CommentFlag, Proposal
 from pb.timeutil import utcnow
 from pb.voting import services as voting
 from pb.voting.models import Ballot, VoterRollEntry
+from tests.auditing.test_pack import build_pack
 from tests.factories import _round, _user, make_proposal, make_round, make_voting_round, sign_in
-from tests.test_auditor_pack import build_pack
 
 pytestmark = pytest.mark.both_engines  # retention and erasure rewrite rows on each engine
 

@@ -19,8 +19,7 @@ from pb.ledger.models import AuditEntry
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Membership, Neighbourhood
 from pb.services import ServiceError
-
-from .test_funds import THIS_YEAR, TODAY, money  # noqa: F401 (the fixture)
+from tests.funds.test_funds import THIS_YEAR, TODAY, money  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.both_engines  # the money services take engine-specific locks
 
@@ -122,7 +121,7 @@ def test_a_treasurer_with_an_interest_records_no_money_on_that_grant(factory, mo
 
 
 def test_payments_split_under_the_threshold_still_need_a_second_person(client, factory, money):  # noqa: F811
-    from .factories import sign_in
+    from tests.factories import sign_in
 
     sign_in(client, money.treasurer)
     url = f"/n/{money.hood.slug}/grants/{money.grant_id}/payments/new"

@@ -202,7 +202,7 @@ def test_refused_changes_write_nothing(app, factory):
 
 
 def test_entries_name_no_person_only_pseudonyms_and_digests(app, client):
-    from tests.test_accounts import GOOD
+    from tests.accounts.test_accounts import GOOD
 
     client.post("/register", data=GOOD)
     with app.app_context():

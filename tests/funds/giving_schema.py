@@ -9,7 +9,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SCHEMA = Path(__file__).resolve().parent.parent / "pb" / "funds" / "schema"
+SCHEMA = Path(__file__).resolve().parents[2] / "pb" / "funds" / "schema"
 GRANT_URL = "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/master/schema/360-giving-schema.json"
 
 checker = FormatChecker()

@@ -21,8 +21,7 @@ from pb.timeutil import utcnow
 from pb.voting import casting
 from pb.voting import services as voting
 from pb.voting.models import VoterRollEntry
-
-from .factories import PASSWORD, _round, make_voting_round
+from tests.factories import PASSWORD, _round, make_voting_round
 
 pytestmark = pytest.mark.both_engines  # erasure rewrites rows on each engine
 
@@ -48,7 +47,7 @@ def test_erasing_a_person_named_e_leaves_other_peoples_emails_alone(app, factory
 
 
 def test_an_email_about_the_erased_person_loses_their_name(app, factory):
-    from .factories import make_proposal, make_round
+    from tests.factories import make_proposal, make_round
 
     ref = make_round(factory)
     author = factory.resident(ref.hood)

@@ -33,8 +33,7 @@ from pb.ledger.services import existing_log
 from pb.neighbourhoods.models import Neighbourhood
 from pb.rounds import services as rounds
 from pb.services import ServiceError
-
-from .test_fund_years import independent_sums, u
+from tests.funds.test_fund_years import independent_sums, u
 
 pytestmark = pytest.mark.both_engines  # the database's triggers and locks are part of what is checked
 

@@ -13,9 +13,8 @@ from pb.funds import payments
 from pb.funds.models import Grant
 from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Neighbourhood
-
-from .factories import sign_in
-from .test_funds import TODAY, money  # noqa: F401 (the fixture)
+from tests.factories import sign_in
+from tests.funds.test_funds import TODAY, money  # noqa: F401 (the fixture)
 
 HEX = re.compile(r"\b[0-9a-f]{12,}\b")
 

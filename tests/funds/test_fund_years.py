@@ -37,9 +37,8 @@ from pb.proposals.models import Proposal
 from pb.rounds.models import Phase, Round
 from pb.services import ServiceError
 from pb.voting import services as voting
-
-from .factories import make_proposal, make_round
-from .giving_schema import problems
+from tests.factories import make_proposal, make_round
+from tests.funds.giving_schema import problems
 
 pytestmark = pytest.mark.both_engines  # year plans are checked under the fund's lock
 

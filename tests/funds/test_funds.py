@@ -22,8 +22,7 @@ from pb.neighbourhoods import services as hoods
 from pb.neighbourhoods.models import Neighbourhood
 from pb.rounds.models import Round
 from pb.services import ServiceError
-
-from .factories import make_round, sign_in
+from tests.factories import make_round, sign_in
 
 TODAY = date.today()
 THIS_YEAR = financial_year_of(TODAY)

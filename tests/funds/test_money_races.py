@@ -21,9 +21,8 @@ from sqlalchemy import func, select
 
 from pb.extensions import db
 from pb.funds.models import Grant, Payment
-
-from .conftest import TEST_SECRET
-from .test_funds import TODAY, money  # noqa: F401 (the fixture)
+from tests.conftest import TEST_SECRET
+from tests.funds.test_funds import TODAY, money  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.both_engines  # locks and triggers differ by engine
 

@@ -17,7 +17,7 @@ from pb.ledger.services import verify_log
 from pb.national import formula
 from pb.neighbourhoods.models import Neighbourhood
 from tests.factories import sign_in
-from tests.giving_schema import problems
+from tests.funds.giving_schema import problems
 
 PROGRAMME = {"name": "Community Wealth Fund", "first_year": "2027/28", "years": "10", "annual_amount": "1,000,000",
              "base_amount": "100,000", "population_weight": "60", "deprivation_weight": "40", "description": ""}
@@ -77,7 +77,7 @@ def test_an_allocation_is_previewed_confirmed_once_and_funds_are_promised_their_
     page = client.get(f"/national/{pid}/").get_data(as_text=True)
     assert "Place 0" in page and "60%" in page and "Download" in page
     # The command and the checksum are there, under "For auditors" only.
-    from tests.test_money_pages import assert_plain
+    from tests.funds.test_money_pages import assert_plain
     assert_plain(page, "programme page")
     assert "python -m pb.national.formula figures.csv --annual 100000000 --base 10000000" in page
     # Anyone can recompute every share from the two published files and the formula on the page.
@@ -173,7 +173,7 @@ def test_the_formula_adds_up_exactly_and_matches_its_own_command(tmp_path):
 
 
 def test_the_public_pages_cost_the_same_queries_for_3_or_30_neighbourhoods(app, client, factory, operator):
-    from tests.test_proposals import _queries_for
+    from tests.proposals.test_proposals import _queries_for
 
     counts = []
     for n, name in ((3, "Small programme"), (30, "Large programme")):

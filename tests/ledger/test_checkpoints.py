@@ -209,7 +209,7 @@ def test_the_receipts_tree_is_stored_at_the_count_and_filled_in_for_rounds_count
         stored = db.session.scalar(select(func.count()).select_from(ReceiptNode))
 
         spec = importlib.util.spec_from_file_location(
-            "m0018", Path(__file__).parents[1] / "migrations/versions/0018_receipt_nodes.py")
+            "m0018", Path(__file__).parents[2] / "migrations/versions/0018_receipt_nodes.py")
         migration = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(migration)
         db.session.execute(delete(ReceiptNode))  # as a round counted before migration 0018 was

@@ -26,7 +26,7 @@ from pb.neighbourhoods.models import BOARD_MEMBER
 from pb.voting import services as voting
 from tests.factories import _password_hash, _round, _user, make_voting_round
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("at", "actor", "action", "subject_type", "subject_id", "payload", "prev_hash", "hash", "seq")
 
 

@@ -22,7 +22,7 @@ ONLINE, CODES, PAPER = 420, 50, 30
 
 
 # SQLite only, to keep the suite under 10 minutes: every step it takes also runs on PostgreSQL in
-# test_voting.py, test_paper.py and test_count.py.
+# test_casting.py, test_paper.py and test_tally.py.
 @pytest.mark.parametrize("engine_name", ["sqlite"])
 def test_500_voters_online_by_code_and_on_paper_through_to_publication(app, factory, tmp_path, engine_name):
     rng = random.Random(500)
