@@ -242,6 +242,14 @@ def register_commands(app: Flask) -> None:
         """Move every round whose next phase's planned date has come (the worker does it daily)."""
         _echo_job(daily.advance_rounds, date.fromisoformat(today_text) if today_text else date.today())
 
+    consultations = AppGroup("consultations", help="Consultations.")
+
+    @consultations.command("daily")
+    @click.option("--today", "today_text", default=None, help="Act as if today were this date (YYYY-MM-DD).")
+    def consultations_daily(today_text):
+        """Close consultations past their last day and remind followers before one closes (the worker does it daily)."""
+        _echo_job(daily.consultations, date.fromisoformat(today_text) if today_text else date.today())
+
     money = AppGroup("money", help="Funds, grants and their delivery.")
 
     @money.command("remind")
@@ -320,5 +328,6 @@ def register_commands(app: Flask) -> None:
         except backup.BackupError as exc:
             _fail(str(exc))
 
-    for group in (privacy_group, assets_group, neighbourhood, area, role, admin, outbox, audit, rounds, money, sessions):
+    for group in (privacy_group, assets_group, neighbourhood, area, role, admin, outbox, audit, rounds, consultations,
+                  money, sessions):
         app.cli.add_command(group)

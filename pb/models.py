@@ -14,6 +14,16 @@ from pb.assets.models import (  # noqa: F401
     Pledge,
     SaleNotice,
 )
+from pb.consultations.models import (  # noqa: F401
+    Consultation,
+    ConsultationDraft,
+    ConsultationKeying,
+    ConsultationPaperBatch,
+    ConsultationQuestion,
+    ConsultationResponse,
+    ConsultationRoll,
+    ConsultationText,
+)
 from pb.following.models import Follower  # noqa: F401
 from pb.funds.models import (  # noqa: F401
     DecisionApproval,

@@ -1,6 +1,7 @@
 """Text typed by people: what no field may hold."""
 from __future__ import annotations
 
+import hashlib
 import re
 
 from pb.services import ServiceError
@@ -36,3 +37,8 @@ def required_text(raw, *, field: str, label: str, missing: str, limit: int) -> s
     if len(text) > limit:
         raise ServiceError(f"{label} must be {limit:,} characters or fewer", field=field)
     return text
+
+
+def text_digest(text: str) -> str:
+    """What the ledger records of someone's words: their digest, never the words."""
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

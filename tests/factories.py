@@ -206,3 +206,42 @@ def make_voting_round(factory: Factory, *, proposals=((0, 3_000_00), (1, 40_000_
             proposal_services.review(db.session.get(Proposal, pid), f, "feasible")
         _advance_to(_round(round_ref), "voting", f)
     return round_ref, ids
+
+
+@dataclass
+class ConsultationRef:
+    id: int
+    hood: Hood
+    facilitator: Person
+    question_ids: list
+
+
+SAMPLE_QUESTIONS = (
+    {"kind": "one", "prompt": "What should come first?", "options": "Youth club\nPark benches\nBus shelter",
+     "required": True},
+    {"kind": "several", "prompt": "Which would you use?", "options": "Cafe\nLibrary\nGym\nGarden", "max_choices": 2},
+    {"kind": "rank", "prompt": "Put these in order", "options": "Safety\nCleanliness\nTransport"},
+    {"kind": "scale", "prompt": "How safe do you feel at night?"},
+    {"kind": "text", "prompt": "Anything else?"},
+    {"kind": "about", "prompt": "How old are you?", "about_group": "age"},
+)
+
+
+def make_consultation(factory: Factory, hood: Hood | None = None, *, questions=SAMPLE_QUESTIONS, finish=True,
+                      facilitator: Person | None = None, **settings) -> ConsultationRef:
+    """A consultation open today for ten days (unless told otherwise), written by a facilitator."""
+    from datetime import date, timedelta
+
+    from pb.consultations import building
+    from pb.neighbourhoods.models import FACILITATOR
+
+    hood = hood or factory.neighbourhood()
+    facilitator = facilitator or factory.with_role(hood, FACILITATOR)
+    with factory.app.app_context():
+        values = {"title": "What matters most to you?", "opens_on": date.today(),
+                  "closes_on": date.today() + timedelta(days=10)} | settings
+        consultation = building.create_consultation(factory._hood(hood), _user(facilitator), **values)
+        ids = [building.add_question(consultation, _user(facilitator), **q).id for q in questions]
+        if finish:
+            building.finish_writing(consultation, _user(facilitator))
+        return ConsultationRef(consultation.id, hood, facilitator, ids)

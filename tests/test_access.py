@@ -116,6 +116,31 @@ MATRIX = {
     "/n/{slug}/audit/rounds/{round}/pack.sqlite": {A}, "/n/{slug}/audit/rounds/{round}/prepare-pack": {A},
     "/n/{slug}/audit/checkpoint": {A},
     "/n/{slug}/people": {F, B, A},
+    # consultations: residents answer (the service says who may, by the consultation's setting)
+    "/n/{slug}/consultations/": PUBLIC, "/n/{slug}/consultations/{consultation}": PUBLIC,
+    "/n/{slug}/consultations/{consultation}/questions/{number}": PUBLIC,
+    "/n/{slug}/consultations/{consultation}/check": PUBLIC, "/n/{slug}/consultations/{consultation}/thank-you": PUBLIC,
+    "/n/{slug}/consultations/{consultation}/results": PUBLIC,
+    "/n/{slug}/consultations/{consultation}/responses.json": PUBLIC,
+    "/n/{slug}/consultations/{consultation}/responses.csv": PUBLIC,
+    "/n/{slug}/consultations/{consultation}/follow": SIGNED_IN,
+    "/n/{slug}/consultations/new": {F}, "/n/{slug}/consultations/{consultation}/settings": {F},
+    "/n/{slug}/consultations/{consultation}/questions/new": {F},
+    "/n/{slug}/consultations/{consultation}/questions/{question}/edit": {F},
+    "/n/{slug}/consultations/{consultation}/questions/{question}/remove": {F},
+    "/n/{slug}/consultations/{consultation}/questions/{question}/move": {F},
+    "/n/{slug}/consultations/{consultation}/finish": {F}, "/n/{slug}/consultations/{consultation}/reopen": {F},
+    "/n/{slug}/consultations/{consultation}/close": {F}, "/n/{slug}/consultations/{consultation}/publish": {F},
+    "/n/{slug}/consultations/{consultation}/paper": {F}, "/n/{slug}/consultations/{consultation}/paper/mark": {F},
+    "/n/{slug}/consultations/{consultation}/paper/{batch}/print": {F},
+    "/n/{slug}/consultations/{consultation}/paper/key": {F},
+    "/n/{slug}/consultations/{consultation}/paper/{serial}/decide": {F},
+    "/n/{slug}/consultations/{consultation}/written-answers": {F},
+    "/n/{slug}/consultations/{consultation}/written-answers/{text}/publish": {F},
+    "/n/{slug}/consultations/{consultation}/written-answers/{text}/withhold": {F},
+    "/n/{slug}/consultations/{consultation}/written-answers/{text}/redact": {F},
+    "/n/{slug}/consultations/{consultation}/manage": {F, B}, "/n/{slug}/consultations/{consultation}/preview": {F, B},
+    "/n/{slug}/consultations/{consultation}/approve": {B},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -314,7 +339,33 @@ def _world(factory):
                "amendment": amendment.id, "event": event.id, "seq": 1, "image": image.id, "membership": membership,
                "number": asset.number, "photo": photo.id, "fmt": "csv", "token": "not-a-real-token", "filename": "css/pb.css"}
     ids |= money_world(factory, round_ref)
+    ids |= consultation_world(factory, round_ref)
     return round_ref.hood, ids
+
+
+def consultation_world(factory, round_ref) -> dict:
+    """An open consultation with paper copies printed and one online response with a written answer."""
+    from werkzeug.datastructures import MultiDict
+
+    from pb.consultations import answering, paper
+    from pb.consultations.models import Consultation, ConsultationText
+    from pb.extensions import db
+    from tests.factories import _user, make_consultation
+
+    ref = make_consultation(factory, round_ref.hood, facilitator=round_ref.facilitator)
+    resident = factory.resident(round_ref.hood)
+    with factory.app.app_context():
+        consultation = db.session.get(Consultation, ref.id)
+        batch = paper.print_copies(consultation, _user(round_ref.facilitator), 5).id
+        user = _user(resident)
+        key = answering.owner_key(consultation, user=user)
+        for question in consultation.questions[:1] + consultation.questions[4:5]:
+            value = "0" if question.kind == "one" else "More benches please"
+            answering.save_answer(consultation, user, key, question, MultiDict({f"q{question.id}": value}))
+        answering.send(consultation, user, key)
+        text = db.session.scalar(select(ConsultationText.id).where(ConsultationText.consultation_id == ref.id))
+        db.session.commit()
+    return {"consultation": ref.id, "question": ref.question_ids[0], "batch": batch, "serial": 1, "text": text}
 
 
 def money_world(factory, round_ref) -> dict:

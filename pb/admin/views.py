@@ -60,7 +60,8 @@ def edit(slug):
                 min_voting_age=form.min_voting_age.data,
                 commenting_needs_verification=form.commenting_needs_verification.data,
                 proposing_needs_verification=form.proposing_needs_verification.data,
-                voting_needs_verification=form.voting_needs_verification.data)
+                voting_needs_verification=form.voting_needs_verification.data,
+                consultations_need_board_approval=form.consultations_need_board_approval.data)
         except ServiceError as error:
             form.fail(error)
         else:

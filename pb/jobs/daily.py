@@ -11,6 +11,9 @@ from sqlalchemy import select
 from pb import backup, phases, throttle
 from pb.accounts.sessions import purge_expired
 from pb.assets.reminders import remind as remind_assets
+from pb.consultations.building import close_if_due
+from pb.consultations.following import send_closing_reminders
+from pb.consultations.models import Consultation, ConsultationStatus
 from pb.extensions import db
 from pb.funds.delivery import remind_overdue
 from pb.ledger.checkpoints import checkpoint_if_grown, latest
@@ -53,6 +56,17 @@ def advance_rounds(today: date, outcome: Outcome):
             moved += 1
             yield f"{label}: now ‘{PHASE_LABELS[target]}’"
     yield f"{_plural(moved, 'phase change')}, {_plural(outcome.failed, 'round')} blocked."
+
+
+def consultations(today: date, outcome: Outcome):
+    """Close each consultation whose last day has passed; remind followers three days before one closes."""
+    due = db.session.scalars(select(Consultation).where(Consultation.status == ConsultationStatus.APPROVED,
+                                                        Consultation.closes_on < today).order_by(Consultation.id)).all()
+    for number, consultation in enumerate(due, 1):
+        close_if_due(consultation, today)
+        yield f"[{number}/{len(due)}] {consultation.neighbourhood.slug}: ‘{consultation.title}’ closed"
+    reminded = send_closing_reminders(today)
+    yield f"{_plural(len(due), 'consultation')} closed, {_plural(reminded, 'reminder')} queued ({today.isoformat()})."
 
 
 def remind_money(today: date, outcome: Outcome):

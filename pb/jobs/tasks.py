@@ -22,6 +22,7 @@ SCHEDULE = {
     "send_emails": crontab(minute="*"),  # every minute: whatever a request's own job left behind
     "purge_sessions": crontab(minute="15"),  # hourly
     "advance_rounds": crontab(hour="0", minute="5"),
+    "consultations": crontab(hour="0", minute="10"),  # close those past their last day; reminders
     "purge_personal_data": crontab(hour="1", minute="0"),
     "sign_checkpoints": crontab(hour="2", minute="0"),
     "back_up": crontab(hour="3", minute="0"),
@@ -70,6 +71,12 @@ def send_waiting_emails() -> None:
 @in_app
 def purge_sessions() -> None:
     _run("purge_sessions", daily.purge_sessions(daily.Outcome()))
+
+
+@huey.periodic_task(SCHEDULE["consultations"])
+@in_app
+def consultations() -> None:
+    _run("consultations", daily.consultations(timeutil.today(), daily.Outcome()))
 
 
 @huey.periodic_task(SCHEDULE["advance_rounds"])

@@ -39,6 +39,7 @@ class NeighbourhoodForm(Form):
     commenting_needs_verification = BooleanField("Residents must be verified to comment and suggest changes")
     proposing_needs_verification = BooleanField("Residents must be verified to propose projects")
     voting_needs_verification = BooleanField("Residents must be verified to vote and support proposals")
+    consultations_need_board_approval = BooleanField("A board member approves a consultation's questions before it opens")
 
 
 class AreaForm(Form):

@@ -42,6 +42,8 @@ class Neighbourhood(db.Model):
     proposing_needs_verification: Mapped[bool] = mapped_column(default=True)
     voting_needs_verification: Mapped[bool] = mapped_column(default=True)
     commenting_needs_verification: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A consultation opens only once a board member has approved its questions.
+    consultations_need_board_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     # How a resident gets verified (or any help) without being online: shown wherever pb asks for
     # verification, and printed on voting cards and letters.
     help_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")

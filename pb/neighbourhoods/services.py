@@ -66,7 +66,7 @@ def create_neighbourhood(*, slug: str, name: str, description: str = "", min_vot
 
 
 EDITABLE = ("name", "description", "min_voting_age", "proposing_needs_verification", "voting_needs_verification",
-            "commenting_needs_verification", "help_phone", "help_email", "help_in_person")
+            "commenting_needs_verification", "consultations_need_board_approval", "help_phone", "help_email", "help_in_person")
 
 
 def set_help_routes(hood: Neighbourhood, facilitator: User, *, phone: str, email: str, in_person: str) -> dict:
@@ -380,6 +380,12 @@ def _why_not(user: User, hood: Neighbourhood, needs_verification: bool, doing: s
     if not member.verified and needs_verification:
         return f"You need to be a verified resident to {doing}. {how_to_get_verified(hood)}"
     return None
+
+
+def why_not_take_part(user: User, hood: Neighbourhood, *, needs_verification: bool, doing: str) -> str | None:
+    """For a domain with its own setting (a consultation's "who may answer"): None when they may."""
+    return _why_not(user, hood, needs_verification, doing, f"Only residents of {hood.name} can {doing}. "
+                                                             f"Join {hood.name} first")
 
 
 def why_not_comment(user: User, hood: Neighbourhood) -> str | None:

@@ -6,10 +6,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from pb import timeutil
 from pb.access import public, roles, signed_in
 from pb.accounts.models import User
 from pb.assets import services as asset_services
 from pb.assets.queries import assets_of
+from pb.consultations.queries import open_consultations
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
 from pb.numbers import whole_number
@@ -77,7 +79,8 @@ def show(slug):
     return render_template("neighbourhoods/show.html", hood=hood, rounds=rounds, board=board, facilitators=facilitators,
                            resident_count=residents[0], verified_count=residents[1], mine=mine,
                            in_area=in_area, postcode_count=postcode_count, form=EmptyForm(), places=places,
-                           ASSET_STATES=asset_services.STATES)
+                           ASSET_STATES=asset_services.STATES,
+                           consultations=open_consultations(hood, timeutil.today()), today=timeutil.today())
 
 
 @bp.route("/postcode")
