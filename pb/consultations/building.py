@@ -316,7 +316,8 @@ def back_to_writing(consultation: Consultation, facilitator: User) -> None:
     if consultation.status not in (ConsultationStatus.AWAITING_APPROVAL, ConsultationStatus.APPROVED):
         raise ServiceError("Only a consultation waiting for approval or ready to open can go back to being written")
     if from_answers:
-        raise ServiceError(f"{from_answers} people have answered already, so the questions cannot change")
+        who = "1 person has" if from_answers == 1 else f"{from_answers:,} people have"
+        raise ServiceError(f"{who} answered already, so the questions cannot change")
     with transaction():
         consultation.status = ConsultationStatus.DRAFT
         consultation.approved_by_id = consultation.approved_on = None
@@ -392,7 +393,7 @@ def publish_results(consultation: Consultation, facilitator: User) -> dict:
                         "results_sha256": figures_digest(figures)})
         following.tell("consultation", consultation, f"{consultation.title}: the results are published",
                        "consultation_results", consultation=consultation, hood=consultation.neighbourhood,
-                       link=email_link("consultations.results", slug=consultation.neighbourhood.slug,
+                       link=email_link("consultations.results_page", slug=consultation.neighbourhood.slug,
                                        consultation_id=consultation.id))
     return figures
 
