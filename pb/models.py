@@ -15,6 +15,8 @@ from pb.assets.models import (  # noqa: F401
     SaleNotice,
 )
 from pb.consultations.models import (  # noqa: F401
+    AreaGroup,
+    AreaProfile,
     Consultation,
     ConsultationDraft,
     ConsultationKeying,
@@ -23,6 +25,7 @@ from pb.consultations.models import (  # noqa: F401
     ConsultationResponse,
     ConsultationRoll,
     ConsultationText,
+    EngagementActivity,
 )
 from pb.following.models import Follower  # noqa: F401
 from pb.funds.models import (  # noqa: F401

@@ -141,6 +141,8 @@ MATRIX = {
     "/n/{slug}/consultations/{consultation}/written-answers/{text}/redact": {F},
     "/n/{slug}/consultations/{consultation}/manage": {F, B}, "/n/{slug}/consultations/{consultation}/preview": {F, B},
     "/n/{slug}/consultations/{consultation}/approve": {B},
+    "/n/{slug}/engagement": PUBLIC, "/n/{slug}/engagement/{activity}/photo": PUBLIC, "/n/{slug}/who-took-part": PUBLIC,
+    "/n/{slug}/engagement/new": {F}, "/n/{slug}/area-profile": {F},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -364,8 +366,16 @@ def consultation_world(factory, round_ref) -> dict:
             answering.save_answer(consultation, user, key, question, MultiDict({f"q{question.id}": value}))
         answering.send(consultation, user, key)
         text = db.session.scalar(select(ConsultationText.id).where(ConsultationText.consultation_id == ref.id))
+        from datetime import date
+
+        from pb.consultations import engagement
+        activity = engagement.record_activity(consultation.neighbourhood, _user(round_ref.facilitator), kind="stall",
+                                              held_on=date.today(), place="Market", people=30,
+                                              by_age={"16 to 24": 5}, photo=_png(), photo_alt="The stall").id
+        engagement.import_profile(consultation.neighbourhood, _user(round_ref.facilitator), source="Census 2021",
+                                  year=2021, text="group,band,population\nage,16 to 24,300\nage,25 to 34,500\n")
         db.session.commit()
-    return {"consultation": ref.id, "question": ref.question_ids[0], "batch": batch, "serial": 1, "text": text}
+    return {"activity": activity, "consultation": ref.id, "question": ref.question_ids[0], "batch": batch, "serial": 1, "text": text}
 
 
 def money_world(factory, round_ref) -> dict:

@@ -2,12 +2,13 @@
 parsed by pb.consultations.answering (the fields depend on the question)."""
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from pb.forms import DayField, Form, NoMarkup, WholeNumberField, choices
 
-from .models import QuestionKind, WhoMayAnswer
+from .models import AGE_BANDS, EngagementKind, QuestionKind, WhoMayAnswer
 from .moderation import REASONS
 
 
@@ -81,3 +82,43 @@ class RedactForm(Form):
     shown = TextAreaField("The answer as it will be shown", validators=[InputRequired(
         "Enter the answer as it should be shown, with the personal details taken out")], render_kw={"rows": 5})
     reason = RadioField("Why", choices=choices(list(REASONS.items())), validators=[InputRequired("Choose a reason")])
+
+
+class ActivityForm(Form):
+    kind = RadioField("What kind of activity", choices=choices(list(EngagementKind.labels().items())),
+                      validators=[InputRequired("Choose what kind of activity it was")])
+    held_on = DayField("When", what="The day it happened", validators=[InputRequired("Enter the day it happened")])
+    place = StringField("Where", validators=[InputRequired("Enter where it happened, like ‘Eastbrook market’"),
+                                             Length(max=160, message="Where must be 160 characters or fewer"),
+                                             NoMarkup("Where")])
+    people = WholeNumberField("How many people took part", not_a_number="Enter a whole number, like 40",
+                              validators=[InputRequired("Enter how many people took part")],
+                              render_kw={"inputmode": "numeric", "class": "width-5"})
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=500, message="The note must be 500 "
+                                                                                          "characters or fewer")],
+                         description="What people said most, or what you will do next.")
+    image = FileField("Photo (optional)", description="A JPG, PNG, WEBP or GIF, smaller than 5 MB. Ask people "
+                                                      "before you photograph them.")
+    alt_text = StringField("Describe the photo", validators=[Optional(), Length(max=200, message="Keep the "
+                                                                                               "description to 200 "
+                                                                                               "characters")])
+
+
+for _index, _band in enumerate(AGE_BANDS):
+    setattr(ActivityForm, f"age_{_index}", WholeNumberField(
+        f"Aged {_band.lower()}" if not _band.startswith("Under") else _band, not_a_number="Enter a whole number, or leave it blank",
+        validators=[Optional()], render_kw={"inputmode": "numeric", "class": "width-5"}))
+AGE_FIELDS = [f"age_{i}" for i in range(len(AGE_BANDS))]
+
+
+class ProfileForm(Form):
+    source = StringField("Source", validators=[InputRequired("Say where the figures come from, like ‘Census 2021, "
+                                                             "ONS table TS007’"),
+                                               Length(max=200, message="The source must be 200 characters or fewer")])
+    year = WholeNumberField("Year the figures describe", not_a_number="Enter a year, like 2021",
+                            validators=[InputRequired("Enter the year the figures describe")],
+                            render_kw={"inputmode": "numeric", "class": "width-5"})
+    csv = TextAreaField("Figures (CSV)", validators=[Optional()], render_kw={"rows": 12, "spellcheck": "false"},
+                        description="A header line group,band,population then one line per band, like "
+                                    "age,16 to 24,1240. Age bands: " + ", ".join(AGE_BANDS) + ".")
+    file = FileField("Or choose a CSV file")

@@ -18,9 +18,21 @@ from pb.posting import attempt, one_button
 from pb.services import ServiceError
 from pb.text import search_text
 
-from . import building, moderation, paper
-from .forms import ApproveForm, CloseForm, ConsultationForm, PrintForm, QuestionForm, RedactForm, WithholdForm
+from . import building, engagement, moderation, paper
+from .forms import (
+    AGE_FIELDS,
+    ActivityForm,
+    ApproveForm,
+    CloseForm,
+    ConsultationForm,
+    PrintForm,
+    ProfileForm,
+    QuestionForm,
+    RedactForm,
+    WithholdForm,
+)
 from .models import (
+    AGE_BANDS,
     PREFER_NOT,
     Consultation,
     ConsultationPaperBatch,
@@ -370,3 +382,55 @@ def redact_text(slug, consultation_id, text_id):
                          submit="Publish without them", consultation=consultation,
                          intro=["Edit the words to take out names, addresses or anything that identifies someone, "
                                 "then publish. The words as written are not kept."])
+
+
+# --- the engagement log and the area profile -------------------------------------------------------------
+
+@bp.route("/n/<slug>/engagement/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def record_activity(slug):
+    form = ActivityForm()
+
+    def call():
+        upload = form.image.data
+        raw = upload.read() if upload and getattr(upload, "filename", "") else None
+        return engagement.record_activity(
+            g.neighbourhood, current_user, kind=form.kind.data, held_on=form.held_on.data, place=form.place.data,
+            people=form.people.data, by_age={band: getattr(form, f"age_{i}").data for i, band in enumerate(AGE_BANDS)},
+            note=form.note.data or "", photo=raw, photo_alt=form.alt_text.data or "")
+
+    done = attempt(form, call, "Activity recorded.", url_for("consultations.engagement_log", slug=slug))
+    if done:
+        return done
+    return render_template("consultations/activity_form.html", hood=g.neighbourhood, form=form,
+                           age_fields=AGE_FIELDS), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/area-profile", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def area_profile(slug):
+    form = ProfileForm()
+
+    def call():
+        upload = form.file.data
+        text = form.csv.data or ""
+        if upload and getattr(upload, "filename", ""):
+            try:
+                text = upload.read(2_000_000).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ServiceError("The file is not a CSV pb can read: save it as CSV (UTF-8)", field="file") from None
+        return engagement.import_profile(g.neighbourhood, current_user, text=text, source=form.source.data,
+                                         year=form.year.data)
+
+    done = attempt(form, call, lambda profile: f"Area profile imported: {len(profile.groups)} figures.",
+                   url_for("consultations.who_took_part", slug=slug))
+    if done:
+        return done
+    current = engagement.profile_of(g.neighbourhood)
+    return render_template("form_page.html", hood=g.neighbourhood, form=form, heading="Import the area profile",
+                           fields=["source", "year", "csv", "file"], submit="Import",
+                           back=url_for("consultations.who_took_part", slug=slug),
+                           intro=[f"This replaces the profile from {current.source} ({current.year})." if current else
+                                  "Who lives in the neighbourhood, from the census or the council's figures: what "
+                                  "the people who take part are compared with. Every bad line is named and nothing "
+                                  "is saved until all are right."]), 400 if form.has_errors else 200

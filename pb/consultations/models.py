@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -237,3 +237,62 @@ class ConsultationKeying(db.Model):
     answers: Mapped[dict] = mapped_column(JSON)  # as a draft's: written answers included
     keyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EngagementKind(State):
+    EVENT = "event", "Event"
+    STALL = "stall", "Stall"
+    DOOR_KNOCKING = "door_knocking", "Door-knocking"
+    WORKSHOP = "workshop", "Workshop"
+    YOUTH = "youth", "School or youth session"
+    ONLINE = "online", "Online post"
+    OTHER = "other", "Other"
+
+
+class EngagementActivity(db.Model):
+    """One way the neighbourhood listened: what, when, where, how many people (by age band where
+    known), a note, and a photo if there is one (re-encoded like a proposal's pictures)."""
+
+    __tablename__ = "engagement_activity"
+    __table_args__ = (EngagementKind.check("kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    held_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(160))
+    people: Mapped[int]
+    by_age: Mapped[dict] = mapped_column(JSON, default=dict)  # {age band: people}, where counted
+    note: Mapped[str] = mapped_column(String(500), default="")
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+    photo_alt: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return EngagementKind(self.kind).label
+
+
+class AreaProfile(db.Model):
+    """Who lives in the neighbourhood, by group (age bands, and others the census gives), from a
+    published source: what the people heard are compared with."""
+
+    __tablename__ = "area_profile"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int]
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    groups = relationship("AreaGroup", order_by="AreaGroup.id", cascade="all, delete-orphan", lazy="selectin")
+
+
+class AreaGroup(db.Model):
+    __tablename__ = "area_group"
+    __table_args__ = (UniqueConstraint("profile_id", "grouping", "band"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("area_profile.id", ondelete="CASCADE"), index=True)
+    grouping: Mapped[str] = mapped_column(String(60))  # "age", or "ethnic group" and so on
+    band: Mapped[str] = mapped_column(String(120))
+    population: Mapped[int]

@@ -23,8 +23,10 @@ KEPT = {
     "consultation_paper_batch.printed_by_id": "who numbered paper copies: an official act",
     "consultation_keying.keyed_by_id": "who keyed a paper copy in: an official act",
     "consultation_text.decided_by_id": "who published or withheld a written answer: an official act",
+    "engagement_activity.recorded_by_id": "the facilitator who recorded an engagement activity: an official act",
+    "area_profile.imported_by_id": "who imported the area profile: an official act",
 }
-NOT_ABOUT_PEOPLE: dict[str, str] = {}
+NOT_ABOUT_PEOPLE = {"engagement_activity.place": "where an activity happened (a market, a school), not anyone's home"}
 
 
 def personal_data(user) -> list[tuple]:

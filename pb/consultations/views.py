@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from pb import timeutil
@@ -18,9 +18,9 @@ from pb.posting import one_button
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.services import ServiceError
 
-from . import answering, results
-from .charts import question_chart, share
-from .models import PREFER_NOT, Consultation, ConsultationStatus, QuestionKind
+from . import answering, engagement, representation, results
+from .charts import comparison_chart, months_chart, question_chart, share
+from .models import PREFER_NOT, Consultation, ConsultationStatus, EngagementActivity, QuestionKind
 from .queries import listed, sent_figures
 
 bp = Blueprint("consultations", __name__)
@@ -216,3 +216,41 @@ def follow(slug, consultation_id):
                    f"We will email you at {current_user.email} three days before it closes, and when the results "
                    "are published.")
     return redirect(url_for("consultations.show", slug=slug, consultation_id=consultation.id))
+
+
+# --- listening beyond questionnaires ---------------------------------------------------------------------
+
+@bp.route("/n/<slug>/engagement")
+@public
+def engagement_log(slug):
+    rows = engagement.activities(g.neighbourhood)
+    totals = engagement.totals(rows)
+    return render_template("consultations/engagement.html", hood=g.neighbourhood, rows=rows, totals=totals,
+                           chart=months_chart(totals["months"]) if totals["months"] else None,
+                           staff=FACILITATOR in viewer_roles())
+
+
+@bp.route("/n/<slug>/engagement/<int:activity_id>/photo")
+@public
+def engagement_photo(slug, activity_id):
+    activity = one_of_this_neighbourhood(EngagementActivity, activity_id)
+    if activity.photo is None:
+        abort(404)
+    response = Response(activity.photo, mimetype=activity.photo_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/n/<slug>/who-took-part")
+@public
+def who_took_part(slug):
+    hood = g.neighbourhood
+    choices = representation.consultations_to_compare(hood)
+    chosen_id = request.args.get("consultation", type=int)
+    chosen = next((c for c in choices if c.id == chosen_id), choices[0] if choices else None)
+    comparisons = representation.compare(hood, chosen)
+    return render_template("consultations/who_took_part.html", hood=hood, profile=engagement.profile_of(hood),
+                           comparisons=comparisons, choices=choices, chosen=chosen,
+                           charts={c.grouping: comparison_chart(c) for c in comparisons},
+                           gap=representation.GAP_POINTS, staff=FACILITATOR in viewer_roles())
