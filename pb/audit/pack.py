@@ -13,6 +13,7 @@ from pb.counting import count
 
 from . import checkpoint as notes
 from .chain import verify_chain
+from .consultations import check_consultations
 from .merkle import consistency_proof, entry_leaf, root, verify_consistency
 from .money import check_money
 from .recount import ballots_digest, pot_election
@@ -44,11 +45,13 @@ def _table(conn, name: str) -> list[sqlite3.Row]:
     if not exists:
         return []
     order = {"entries": "seq", "checkpoints": "id", "ballots": "n", "proposals": "number", "pots": "id",
-             "result": "id", "meta": "key", "receipts": "n", "grants": "reference", "payments": "id"}.get(name, "rowid")
+             "result": "id", "meta": "key", "receipts": "n", "grants": "reference", "payments": "id",
+             "consultations": "id", "consultation_responses": "consultation_id, id", "engagement": "id"}.get(name, "rowid")
     return conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()  # noqa: S608 (fixed names)
 
 
-TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "receipts", "result", "grants", "payments")
+TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "receipts", "result", "grants", "payments",
+          "consultations", "consultation_responses", "engagement")
 
 
 def load(path: str | Path) -> dict[str, list[dict]]:
@@ -155,7 +158,10 @@ def _verify(tables: dict[str, list[dict]], trusted_key: str | None) -> Report:
     # 3. The money: grants and payments against what the ledger recorded.
     check_money(tables, entries, report)
 
-    # 4. Ballots against the ledger, then the recount.
+    # 4. Each consultation's published results, recounted from its responses as published.
+    check_consultations(tables, entries, report)
+
+    # 5. Ballots against the ledger, then the recount.
     result_rows = tables["result"]
     if not result_rows:
         report.warnings.append("the round has no result yet: nothing to recount")

@@ -11,6 +11,9 @@ import sqlite_utils
 from flask import current_app
 from sqlalchemy import select
 
+from pb.consultations.engagement import activities
+from pb.consultations.models import Consultation, ConsultationStatus
+from pb.consultations.results import published_data
 from pb.extensions import db
 from pb.funds.models import Grant, Payment
 from pb.ledger.checkpoints import key_name, public_key, verifier_key
@@ -114,9 +117,34 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
     pack["payments"].create({"id": int, "grant": str, "kind": str, "status": str, "amount": int, "paid_on": str,
                              "financial_year": str, "spend": str, "reference": str}, pk="id", if_not_exists=True)
     progress(f"{pack['grants'].count} grants, {pack['payments'].count:,} payments")
+    _consultations(pack, round_.neighbourhood)
+    progress(f"{pack['consultations'].count} consultations, {pack['consultation_responses'].count:,} responses")
     return {"entries": pack["entries"].count, "checkpoints": pack["checkpoints"].count,
             "ballots": pack["ballots"].count, "result": result is not None, "grants": pack["grants"].count,
-            "payments": pack["payments"].count}
+            "payments": pack["payments"].count, "consultations": pack["consultations"].count}
+
+
+def _consultations(pack, hood) -> None:
+    """The neighbourhood's consultations with published results, their responses as published (the
+    verifier recounts them against the ledger), and the engagement log without its photos."""
+    published = db.session.scalars(select(Consultation).where(
+        Consultation.neighbourhood_id == hood.id, Consultation.status == ConsultationStatus.PUBLISHED)
+        .order_by(Consultation.id)).all()
+    pack["consultations"].create({"id": int, "title": str, "questions": str}, pk="id")
+    pack["consultation_responses"].create({"consultation_id": int, "id": str, "method": str, "answers": str},
+                                          pk=("consultation_id", "id"))
+    for consultation in published:
+        data = published_data(consultation)
+        pack["consultations"].insert({"id": consultation.id, "title": consultation.title,
+                                      "questions": json.dumps(data["questions"], sort_keys=True)})
+        pack["consultation_responses"].insert_all(
+            ({"consultation_id": consultation.id, "id": r["id"], "method": r["method"],
+              "answers": json.dumps(r["answers"], sort_keys=True)} for r in data["responses"]), batch_size=5000)
+    pack["engagement"].create({"id": int, "kind": str, "held_on": str, "place": str, "people": int, "by_age": str,
+                               "note": str}, pk="id")
+    pack["engagement"].insert_all({"id": a.id, "kind": a.kind, "held_on": a.held_on.isoformat(), "place": a.place,
+                                   "people": a.people, "by_age": json.dumps(a.by_age, sort_keys=True), "note": a.note}
+                                  for a in activities(hood))
 
 
 def find_round(spec: str):

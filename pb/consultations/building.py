@@ -3,14 +3,13 @@ the neighbourhood asks for it, closing, and publishing the results.
 Each state change checks its rules, writes, and appends one audit entry, in one transaction."""
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 
 from sqlalchemy import func, select
 
 from pb import timeutil
 from pb.accounts.models import User
+from pb.counting.answers import digest
 from pb.extensions import db
 from pb.following import services as following
 from pb.ledger.services import record
@@ -400,4 +399,4 @@ def publish_results(consultation: Consultation, facilitator: User) -> dict:
 
 def figures_digest(figures: dict) -> str:
     """Of the figures as JSON with sorted keys: the verifier recounts and compares."""
-    return hashlib.sha256(json.dumps(figures, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return digest(figures)

@@ -2,12 +2,9 @@
 pb.counting.answers (the same code an auditor runs on the pack)."""
 from __future__ import annotations
 
-import hashlib
-import json
-
 from sqlalchemy import select
 
-from pb.counting.answers import tally
+from pb.counting.answers import count_published, digest
 from pb.extensions import db
 
 from .models import (
@@ -60,10 +57,7 @@ def published_data(consultation: Consultation) -> dict:
 
 def count(data: dict) -> dict:
     """The figures from published data (a download, or the pack): what the results page shows."""
-    figures = tally(data["questions"], [r["answers"] for r in data["responses"]])
-    figures["methods"] = {method: sum(1 for r in data["responses"] if r["method"] == method)
-                          for method in ("online", "paper")}
-    return figures
+    return count_published(data)
 
 
 def results_for(consultation: Consultation) -> dict:
@@ -72,7 +66,7 @@ def results_for(consultation: Consultation) -> dict:
 
 def responses_digest(data: dict) -> str:
     """The digest the ledger records when results are published: of the responses as published."""
-    return hashlib.sha256(json.dumps(data["responses"], sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return digest(data["responses"])
 
 
 def published_texts(consultation: Consultation) -> dict[int, list[str]]:

@@ -9,6 +9,8 @@ Questions are dicts {"id", "kind", "options", "about_group"}; responses are dict
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from statistics import median
 
 ONE, SEVERAL, RANK, SCALE, TEXT, ABOUT = "one", "several", "rank", "scale", "text", "about"
@@ -86,3 +88,18 @@ def tally(questions: list[dict], responses: list[dict]) -> dict:
                 for q in questions if q["kind"] not in (ABOUT, TEXT)}}
         result["breakdowns"][about_key] = groups
     return result
+
+
+def count_published(data: dict) -> dict:
+    """The figures from a consultation's published data (its download, or the auditor pack):
+    {"questions": [...], "responses": [{"id", "method", "answers"}, ...]}."""
+    figures = tally(data["questions"], [r["answers"] for r in data["responses"]])
+    figures["methods"] = {method: sum(1 for r in data["responses"] if r["method"] == method)
+                          for method in ("online", "paper")}
+    return figures
+
+
+def digest(value) -> str:
+    """SHA-256 of the value as compact JSON with sorted keys: what the ledger records of the
+    responses and of the figures when results are published."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
