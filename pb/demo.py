@@ -1,5 +1,6 @@
 """A realistic fictional neighbourhood to explore: Eastbrook, with its board, facilitators, an
-auditor and 200 residents. Postcodes use the area letters EB, which no real UK postcode has."""
+auditor and 200 residents, its rounds, money, assets and consultations (pb.demo_consultations).
+Postcodes use the area letters EB, which no real UK postcode has."""
 from __future__ import annotations
 
 import random
@@ -13,6 +14,7 @@ from pb.accounts import passwords
 from pb.accounts import services as accounts
 from pb.accounts.models import User
 from pb.assets import services as assets
+from pb.demo_consultations import seed_consultations
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.models import Grant
@@ -98,6 +100,7 @@ def seed(echo=click.echo) -> bool:
     seed_grants(hood, people, echo)
     seed_round(hood, people, rng, echo, fund_year=fund.plan[2])
     seed_assets(hood, people, rng, echo)
+    seed_consultations(hood, people, echo)
     seed_programme(people, echo)
     return True
 

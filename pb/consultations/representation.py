@@ -80,10 +80,12 @@ def _engagement_series(hood: Neighbourhood) -> Series | None:
 
 
 def consultations_to_compare(hood: Neighbourhood) -> list[Consultation]:
-    return db.session.scalars(select(Consultation).where(
+    """Those with results published first (newest first), then those still open or closed."""
+    rows = db.session.scalars(select(Consultation).where(
         Consultation.neighbourhood_id == hood.id,
         Consultation.status.in_([ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.PUBLISHED]))
-        .order_by(Consultation.closes_on.desc())).all()
+        .order_by(Consultation.closes_on.desc(), Consultation.id.desc())).all()
+    return sorted(rows, key=lambda c: c.status != ConsultationStatus.PUBLISHED)
 
 
 def compare(hood: Neighbourhood, consultation: Consultation | None) -> list[Comparison]:
@@ -116,6 +118,8 @@ def compare(hood: Neighbourhood, consultation: Consultation | None) -> list[Comp
                 comparison.heard.append(engaged)
         for series in comparison.heard:
             for band in bands:
+                if series.name.startswith("voters") and band == AGE_BANDS[0] and hood.min_voting_age >= 16:
+                    continue  # too young to vote: not a gap in who was heard, but the rule
                 lives, heard = comparison.population.share(band), series.share(band)
                 if lives is not None and heard is not None and lives - heard >= GAP_POINTS:
                     who = (f"People {band.lower()}" if band.startswith("Under") else f"People aged {band}") \
