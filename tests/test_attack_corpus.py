@@ -18,7 +18,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR, TREASURER
-from tests.factories import _advance_to, _round, _user, make_proposal, make_round, make_voting_round, sign_in
+from tests.factories import (
+    _advance_to,
+    _round,
+    _user,
+    make_consultation,
+    make_proposal,
+    make_round,
+    make_voting_round,
+    sign_in,
+)
 from tests.test_access import MATRIX, _fill, _png, _routes, _world
 
 PAYLOADS = [
@@ -169,8 +178,15 @@ def _corpus_world(factory):
         national.import_figures(db.session.get(Programme, ids["programme"]), db.session.get(User, insider.id),
                                 financial_year="2027/28", text="neighbourhood,region,population,deprivation_score\n" +
                                 "".join(f"{h.slug},North,{1000 + h.id},{10 + h.id}.5\n" for h in hoods_now))
+    # A consultation still being written (its questions move, go and are finished) and one ready with
+    # no answers yet (it can go back to being written); the paper page searched for a resident.
+    writing = make_consultation(factory, hood, facilitator=insider, finish=False)
+    ready = make_consultation(factory, hood, facilitator=insider)
     urls = list(_pages(factory.app, hood, ids)) + [f"/n/{hood.slug}/proposals/{theirs}",
-                                                    f"/n/{hood.slug}/proposals/{theirs}/hide"]
+                                                    f"/n/{hood.slug}/proposals/{theirs}/hide",
+                                                    f"/n/{hood.slug}/consultations/{writing.id}/manage",
+                                                    f"/n/{hood.slug}/consultations/{ready.id}/manage",
+                                                    f"/n/{hood.slug}/consultations/{ids['consultation']}/paper?q=Person"]
     urls += [u for u in _pages(factory.app, hood, ids | {"round": setup.id, "pot": setup.pot_ids[0]}) if u not in urls]
     urls += list(_pages(factory.app, voting.hood, ids | {"round": voting.id, "pot": voting.pot_ids[0],
                                                            "proposal": proposal_ids[0]}))
@@ -294,7 +310,10 @@ def test_every_route_with_a_form_was_reached(app, factory):
     elsewhere = {"/reset-password/", "/verify-email/", "/unsubscribe/", "/proposals/*/submit", "/rounds/*/sign-off",
                  "/n/*/verify", "/decisions/*/approve", "/payments/*/approve", "/grants/*/accept", "/images/*/remove",
                  "/vote/cast", "/n/*/join", "/grants/*/unfollow", "/assets/*/unfollow",
-                 "/pledge/withdraw", "/prepare-pack"}  # ... or for a round too large to pack in a request
+                 "/pledge/withdraw", "/prepare-pack",  # ... or for a round too large to pack in a request
+                 # a consultation's answers sent after the pages of questions; a paper copy whose two
+                 # keyings differ; a consultation closed with everything checked
+                 "/consultations/*/check", "/paper/*/decide", "/consultations/*/publish"}
     unexplained = [p for p in missing if not any(part in p for part in elsewhere)]
     assert unexplained == [], " ".join(unexplained)
     assert MATRIX  # the same url_map the matrix checks

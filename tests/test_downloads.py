@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import String, cast, literal, select, update
 
 from pb.assets.models import Asset, Bid, Nomination
+from pb.consultations.models import Consultation, ConsultationStatus, ConsultationText
 from pb.demo import seed
 from pb.downloads import FORMULA_STARTS
 from pb.extensions import db
@@ -25,7 +26,7 @@ FORMULAS = ['=HYPERLINK("http://evil.example","Click")', "+SUM(1,2)", "-2+3", "@
 # Every text a person types that a CSV carries: each gets a formula.
 TYPED = [(Asset, "name"), (Asset, "address"), (Asset, "owner"), (Nomination, "group_name"), (Bid, "group_name"),
          (Grant, "title"), (Grant, "body_name"), (Grant, "body_number"), (Fund, "name"), (FundSource, "name"),
-         (Round, "name"), (Pot, "name"), (Proposal, "title"), (NeighbourhoodFigure, "region")]
+         (Round, "name"), (Pot, "name"), (Proposal, "title"), (NeighbourhoodFigure, "region"), (ConsultationText, "body")]
 
 
 def csv_urls() -> list[str]:
@@ -33,6 +34,8 @@ def csv_urls() -> list[str]:
     urls = []
     for hood in db.session.scalars(select(Neighbourhood)):
         urls.append(f"/n/{hood.slug}/assets.csv")
+        urls += [f"/n/{hood.slug}/consultations/{c}/responses.csv" for c in db.session.scalars(select(Consultation.id).where(
+            Consultation.neighbourhood_id == hood.id, Consultation.status == ConsultationStatus.PUBLISHED))]
         for fund in db.session.scalars(select(Fund).where(Fund.neighbourhood_id == hood.id)):
             urls += [f"/n/{hood.slug}/funds/{fund.id}/grants.csv", f"/n/{hood.slug}/funds/{fund.id}/payments.csv"]
         for round_ in db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id,
@@ -58,7 +61,7 @@ def test_no_download_carries_a_formula_and_every_csv_is_written_one_way(app, cli
     # Every CSV route of the app is fetched at least once (a new route must be added to csv_urls).
     templates = {url.split("/")[-1] for url in urls}
     assert {"assets.csv", "grants.csv", "payments.csv", "results.csv", "figures.csv", "allocation.csv",
-            "neighbourhoods.csv"} <= templates and len(routes) == 7, routes
+            "neighbourhoods.csv", "responses.csv"} <= templates and len(routes) == 8, routes
     planted = 0
     for url in urls:
         response = client.get(url)
