@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.Column('reminder_sent_at', sa.DateTime(), nullable=True),
+    sa.Column('results', sa.JSON(), nullable=True),
     sa.CheckConstraint("status IN ('draft', 'awaiting_approval', 'approved', 'closed', 'published')", name=op.f('ck_consultation_status_known')),
     sa.CheckConstraint("who_may_answer IN ('verified', 'residents', 'anyone')", name=op.f('ck_consultation_who_may_answer_known')),
     sa.ForeignKeyConstraint(['approved_by_id'], ['user_account.id'], name=op.f('fk_consultation_approved_by_id_user_account')),

@@ -385,6 +385,7 @@ def publish_results(consultation: Consultation, facilitator: User) -> dict:
         figures = count(data)
         consultation.status = ConsultationStatus.PUBLISHED
         consultation.published_at = timeutil.stamp()
+        consultation.results = figures
         # What an auditor checks the pack against: the responses as published, and the figures.
         record("consultation.results_published", consultation, actor=facilitator,
                neighbourhood=consultation.neighbourhood,

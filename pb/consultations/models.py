@@ -95,6 +95,10 @@ class Consultation(db.Model):
     closed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
+    # The figures counted when the results were published (pb.counting.answers over the published
+    # responses; the ledger holds their digest and the verifier recounts them). The results page
+    # reads these rather than counting every response on each request.
+    results: Mapped[dict | None] = mapped_column(JSON)
 
     questions = relationship("ConsultationQuestion", order_by="ConsultationQuestion.position",
                              cascade="all, delete-orphan", lazy="selectin")
