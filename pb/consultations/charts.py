@@ -48,7 +48,7 @@ def question_chart(question: ConsultationQuestion, figures: dict) -> Markup:
     return Markup("".join(parts))
 
 
-SERIES_COLOURS = ("#505a5f", "#1d4f91", "#00703c", "#7a4d00")
+SERIES_COLOURS = ("#505a5f", "#1d4f91", "#00703c", "#7a4d00")  # the key's .series-N in pb.css match
 
 
 def comparison_chart(comparison) -> Markup:
@@ -74,7 +74,7 @@ def comparison_chart(comparison) -> Markup:
                          f'<text x="{bar + 6:.1f}" y="{top + bar_h - 3}" font-size="12" fill="#0b0c0c">'
                          f'{round(value)}%</text>')
     parts.append("</svg>")
-    key = "".join(f'<li><span class="swatch" style="background:{SERIES_COLOURS[j % len(SERIES_COLOURS)]}"></span>'
+    key = "".join(f'<li><span class="swatch series-{j % len(SERIES_COLOURS)}"></span>'
                   f'{escape(one.name[0].upper() + one.name[1:])}</li>' for j, one in enumerate(series))
     return Markup("".join(parts) + f'<ul class="bar-key" aria-hidden="true">{key}</ul>')
 
