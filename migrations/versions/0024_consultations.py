@@ -129,7 +129,6 @@ def upgrade():
     sa.Column('person_digest', sa.String(length=48), nullable=False),
     sa.Column('method', sa.String(length=10), nullable=False),
     sa.Column('answered_on', sa.Date(), nullable=False),
-    sa.Column('birth_year', sa.Integer(), nullable=True),
     sa.CheckConstraint("method IN ('online', 'paper')", name=op.f('ck_consultation_roll_method_known')),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_consultation_roll_consultation_id_consultation'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_consultation_roll_user_id_user_account')),

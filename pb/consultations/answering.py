@@ -255,8 +255,7 @@ def send(consultation: Consultation, user, key: str) -> ConsultationResponse:
                 if signed_in:  # on the roll, so they cannot answer again, nor on paper
                     db.session.add(ConsultationRoll(consultation_id=consultation.id, user_id=user.id,
                                                     person_digest=personal_digest(user.email),
-                                                    method=ResponseMethod.ONLINE, answered_on=timeutil.today(),
-                                                    birth_year=user.birth_year))
+                                                    method=ResponseMethod.ONLINE, answered_on=timeutil.today()))
                 response = ConsultationResponse(id=secrets.token_hex(16), consultation_id=consultation.id,
                                                 method=ResponseMethod.ONLINE, answers=stored, replace_key=key)
                 db.session.add(response)

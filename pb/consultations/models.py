@@ -201,7 +201,8 @@ class ConsultationRoll(db.Model):
     person_digest: Mapped[str] = mapped_column(String(48))
     method: Mapped[str] = mapped_column(String(10))
     answered_on: Mapped[date] = mapped_column(Date)  # a day, not a time: nothing to line up with responses
-    birth_year: Mapped[int | None]  # for who took part, by age band; a copy, as the voter roll keeps
+    # No birth year, unlike the voter roll: who took part is counted from the answers' own "about
+    # you" questions, which people may decline, so the roll keeps nothing it does not need.
 
 
 class ConsultationDraft(db.Model):

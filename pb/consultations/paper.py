@@ -70,7 +70,7 @@ def mark_answered_on_paper(consultation: Consultation, facilitator: User, reside
         with transaction():
             db.session.add(ConsultationRoll(consultation_id=consultation.id, user_id=resident.id,
                                             person_digest=personal_digest(resident.email), method=ResponseMethod.PAPER,
-                                            answered_on=timeutil.today(), birth_year=resident.birth_year))
+                                            answered_on=timeutil.today()))
             db.session.flush()
             record("consultation.answered", consultation, actor=facilitator, neighbourhood=consultation.neighbourhood,
                    payload={"method": ResponseMethod.PAPER, "person": resident.pseudonym})

@@ -15,7 +15,7 @@ HEADING = "Consultations"
 INTRO = ("Which consultations you answered and how. Your answers are kept without your name; only pb, "
          "holding its secret key, can find them for you here.")
 HELD = {
-    "consultation_roll.user_id": "kept, without the year of birth: your answers stay counted and nobody answers twice",
+    "consultation_roll.user_id": "kept: your answers stay counted and nobody answers twice",
 }
 KEPT = {
     "consultation.created_by_id": "the facilitator who started a consultation: an official act",
@@ -38,7 +38,6 @@ def personal_data(user) -> list[tuple]:
         answers = answers_with_text(response) if response is not None else {}
         answered.append({"neighbourhood": consultation.neighbourhood.name, "consultation": consultation.title,
                          "how": entry.method, "day": iso(entry.answered_on),
-                         "year_of_birth_on_the_roll": entry.birth_year,
                          "your_answers": {q.prompt: answer_words(q, answers.get(str(q.id)))
                                           for q in consultation.questions} if response is not None else
                          "on paper, kept without your name: it cannot be found again"})
@@ -46,13 +45,12 @@ def personal_data(user) -> list[tuple]:
 
 
 def erase(user, *, hide_words: bool) -> dict:
-    """The roll mark stays (without the birth year) so the answers stay counted once; the keyed
-    pseudonym on the response is removed, so nobody, even holding the key, can link it to them."""
+    """The roll mark stays so the answers stay counted once; the keyed pseudonym on the response is
+    removed, so nobody, even holding the key, can link it to them."""
     unlinked = 0
     for entry in db.session.scalars(select(ConsultationRoll).where(ConsultationRoll.user_id == user.id)):
         consultation = db.session.get(Consultation, entry.consultation_id)
         unlinked += db.session.execute(update(ConsultationResponse).where(
             ConsultationResponse.consultation_id == consultation.id,
             ConsultationResponse.replace_key == owner_key(consultation, user=user)).values(replace_key=None)).rowcount
-    db.session.execute(update(ConsultationRoll).where(ConsultationRoll.user_id == user.id).values(birth_year=None))
     return {"consultation_responses_unlinked": unlinked, "consultation_drafts_deleted": erase_draft_of(user)}

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 
 from pb.accounts.models import User
 from pb.accounts.personal import SENT_EMAILS_KEPT
+from pb.consultations.models import ConsultationRoll
 from pb.extensions import db
 from pb.funds.models import CANCELLED, COMPLETED, Grant
 from pb.ledger.services import record
@@ -25,7 +26,8 @@ def purge(*, birth_years_after_days: int, unverified_after_days: int, now=None) 
     - voter-roll birth years, once the round closed that many days ago (its turnout is published);
     - sent emails, after SENT_EMAILS_KEPT;
     - accounts that never confirmed their email nor joined a neighbourhood as verified, and did
-      nothing public (no proposal, comment, support or vote) that many days after registering;
+      nothing public (no proposal, comment, support, vote or consultation answer) that many days
+      after registering;
     - the address a grant's contact was invited at, once the grant is cancelled or completed
       without anyone having taken the invitation up (nobody is left to link it to)."""
     now = now or utcnow()
@@ -43,7 +45,8 @@ def purge(*, birth_years_after_days: int, unverified_after_days: int, now=None) 
                                                Membership.verified_at.is_not(None)).exists(),
             *[~select(column).where(column == User.id).exists() for column in (
                 Proposal.proposer_id, ProposalAuthor.user_id, Comment.author_id, Support.user_id,
-                Amendment.author_id, VoterRollEntry.user_id, VotingCode.user_id, CommentFlag.user_id)])
+                Amendment.author_id, VoterRollEntry.user_id, VotingCode.user_id, CommentFlag.user_id,
+                ConsultationRoll.user_id)])
         ids = list(db.session.scalars(stale))
         for user_id in ids:
             pseudonym = db.session.scalar(select(User.pseudonym).where(User.id == user_id))

@@ -47,7 +47,7 @@ def test_a_resident_answers_page_by_page_checks_and_changes_until_the_close(app,
         assert rows[0].answers[str(ref.question_ids[0])] == 1
         assert rows[0].answers[str(ref.question_ids[2])] == [1, 0]  # Cleanliness first, then Safety
         roll = db.session.scalars(select(ConsultationRoll)).all()
-        assert [r.user_id for r in roll] == [resident.id] and roll[0].birth_year == 1980
+        assert [r.user_id for r in roll] == [resident.id] and roll[0].method == ResponseMethod.ONLINE
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "consultation.answered"))
         assert entry.actor == resident.pseudonym and "Ada" not in str(entry.payload)
         assert str(rows[0].id) not in str(entry.payload)  # the ledger never names which response

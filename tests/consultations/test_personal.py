@@ -35,8 +35,7 @@ def test_the_download_has_my_answers_and_erasure_unlinks_them_but_keeps_them_cou
         privacy.erase(db.session.get(User, resident.id), resident.password, hide_words=False)
         response = db.session.scalar(select(ConsultationResponse))
         assert response.replace_key is None and response.answers[str(ref.question_ids[0])] == 2  # still counted
-        roll = db.session.scalar(select(ConsultationRoll))
-        assert roll.birth_year is None  # the roll mark stays, so nobody answers twice; the birth year goes
+        assert db.session.scalar(select(ConsultationRoll.user_id)) == resident.id  # the mark stays: nobody answers twice
         assert db.session.scalar(select(func.count()).select_from(ConsultationResponse)) == 1
 
 
@@ -57,3 +56,27 @@ def test_followers_are_reminded_once_three_days_before_the_close_and_told_of_the
                                       .order_by(OutboxEmail.id)).all()
     assert subjects == ["What matters most to you?: three days left",
                         "What matters most to you?: the results are published"]
+
+
+def test_the_retention_job_keeps_an_unconfirmed_account_that_answered(app, factory):
+    """Deleting it would orphan its roll mark and let the same person answer again."""
+    from datetime import datetime
+
+    from werkzeug.datastructures import MultiDict
+
+    from pb.consultations import answering
+    from pb.privacy import purge
+
+    ref = make_consultation(factory, who_may_answer="residents")
+    resident = factory.resident(ref.hood, verified=False)
+    with app.app_context():
+        consultation = db.session.get(Consultation, ref.id)
+        user = _user(resident)
+        key = answering.owner_key(consultation, user=user)
+        answering.save_answer(consultation, user, key, consultation.questions[0],
+                              MultiDict({f"q{ref.question_ids[0]}": "1"}))
+        answering.send(consultation, user, key)
+        db.session.get(User, resident.id).email_verified_at = None  # never confirmed their email
+        db.session.commit()
+        purge(birth_years_after_days=365, unverified_after_days=30, now=datetime(2030, 1, 1))
+        assert db.session.get(User, resident.id) is not None
