@@ -25,6 +25,9 @@ REPORTS = "20 per hour"
 AMENDMENTS = "10 per hour"
 UPLOADS = "30 per hour"
 DOWNLOADS = "120 per minute"
+# Consultation pages: a person sends one page per question, and a community centre's shared
+# address may have a queue of people answering "anyone with the link" consultations in turn.
+ANSWERS = "300 per 10 minutes"
 
 
 def client_address() -> str:

@@ -15,7 +15,7 @@ from pb.following import services as following
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.posting import one_button
-from pb.ratelimits import DOWNLOADS, on_get
+from pb.ratelimits import ANSWERS, DOWNLOADS, on_get, on_post, person_or_address
 from pb.services import ServiceError
 
 from . import answering, engagement, representation, results
@@ -89,6 +89,7 @@ def _open_for(consultation: Consultation):
 
 @bp.route("/n/<slug>/consultations/<int:consultation_id>/questions/<int:number>", methods=["GET", "POST"])
 @public
+@on_post(ANSWERS, person_or_address)
 def question(slug, consultation_id, number):
     consultation = load(consultation_id)
     refused = _open_for(consultation)
@@ -124,6 +125,7 @@ def question(slug, consultation_id, number):
 
 @bp.route("/n/<slug>/consultations/<int:consultation_id>/check", methods=["GET", "POST"])
 @public
+@on_post(ANSWERS, person_or_address)
 def check(slug, consultation_id):
     consultation = load(consultation_id)
     refused = _open_for(consultation)
