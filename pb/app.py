@@ -97,13 +97,15 @@ def _register_blueprints(app: Flask) -> None:
     from pb.funds.views import bp as funds
     from pb.national.views import bp as national
     from pb.neighbourhoods.views import bp as neighbourhoods
+    from pb.plans.manage_views import bp as plan_admin
+    from pb.plans.views import bp as plans
     from pb.proposals import deliberation_views  # noqa: F401  (its routes join the proposals blueprint)
     from pb.proposals.views import bp as proposals
     from pb.rounds.views import bp as rounds
     from pb.voting.views import bp as voting
 
     for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, national, assets, ledger,
-                      admin, following, consultations, consultation_admin):
+                      admin, following, consultations, consultation_admin, plans, plan_admin):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 

@@ -15,6 +15,7 @@ from pb.accounts import services as accounts
 from pb.accounts.models import User
 from pb.assets import services as assets
 from pb.demo_consultations import seed_consultations
+from pb.demo_plan import seed_plan
 from pb.extensions import db
 from pb.funds import delivery, grants, payments, planning
 from pb.funds.models import Grant
@@ -101,6 +102,7 @@ def seed(echo=click.echo) -> bool:
     seed_round(hood, people, rng, echo, fund_year=fund.plan[2])
     seed_assets(hood, people, rng, echo)
     seed_consultations(hood, people, echo)
+    seed_plan(hood, people, echo)
     seed_programme(people, echo)
     return True
 

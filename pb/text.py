@@ -1,6 +1,7 @@
 """Text typed by people: what no field may hold."""
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 
@@ -42,3 +43,21 @@ def required_text(raw, *, field: str, label: str, missing: str, limit: int) -> s
 def text_digest(text: str) -> str:
     """What the ledger records of someone's words: their digest, never the words."""
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Two versions of a text, word by word: [(kind, text)] with kind 'same', 'removed' or 'added'."""
+    a, b = _WORDS.findall(old or ""), _WORDS.findall(new or "")
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", "".join(a[i1:i2])))
+        else:
+            if i2 > i1:
+                out.append(("removed", "".join(a[i1:i2])))
+            if j2 > j1:
+                out.append(("added", "".join(b[j1:j2])))
+    return out

@@ -143,6 +143,16 @@ MATRIX = {
     "/n/{slug}/consultations/{consultation}/approve": {B},
     "/n/{slug}/engagement": PUBLIC, "/n/{slug}/engagement/{activity}/photo": PUBLIC, "/n/{slug}/who-took-part": PUBLIC,
     "/n/{slug}/engagement/new": {F}, "/n/{slug}/area-profile": {F},
+    # the neighbourhood plan
+    "/n/{slug}/plan": PUBLIC, "/n/{slug}/plan/versions/{number}": PUBLIC, "/n/{slug}/plan/compare": PUBLIC,
+    "/n/{slug}/plan.json": PUBLIC, "/n/{slug}/plan/versions/{number}/comments": SIGNED_IN,
+    "/n/{slug}/plan/start": {F}, "/n/{slug}/plan/versions/{number}/sections/{section}": {F},
+    "/n/{slug}/plan/versions/{number}/interventions": {F}, "/n/{slug}/plan/versions/{number}/interventions/own": {F},
+    "/n/{slug}/plan/versions/{number}/investment": {F}, "/n/{slug}/plan/versions/{number}/out-for-comment": {F},
+    "/n/{slug}/plan/versions/{number}/endorse": {F}, "/n/{slug}/plan/new-version": {F},
+    "/n/{slug}/plan/comments/{plan_comment}/hide": {F}, "/n/{slug}/plan/versions/{number}/edit": {F, B},
+    "/n/{slug}/plan/versions/{number}/approve": {B}, "/n/{slug}/plan/tags": {F},
+    "/n/{slug}/plan/progress.csv": PUBLIC,
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -342,7 +352,30 @@ def _world(factory):
                "number": asset.number, "photo": photo.id, "fmt": "csv", "token": "not-a-real-token", "filename": "css/pb.css"}
     ids |= money_world(factory, round_ref)
     ids |= consultation_world(factory, round_ref)
+    ids |= plan_world(factory, round_ref, ids)
     return round_ref.hood, ids
+
+
+def plan_world(factory, round_ref, ids) -> dict:
+    """The neighbourhood's plan under the Community Wealth Fund framework, tied to the world's fund,
+    version 1 out for comment with a resident's comment."""
+    from pb.extensions import db
+    from pb.funds.models import Fund
+    from pb.plans import decisions, services
+    from tests.factories import _user
+
+    commenter = factory.resident(round_ref.hood)
+    with factory.app.app_context():
+        facilitator = _user(round_ref.facilitator)
+        plan = services.start_plan(factory._hood(round_ref.hood), facilitator, framework_key="community_wealth_fund",
+                                   fund=db.session.get(Fund, ids["fund"]))
+        version = plan.versions[0]
+        services.write_section(version, facilitator, "vision", "A neighbourhood where everyone has a say.")
+        services.choose_interventions(version, facilitator, ["young_people", "community_spaces"])
+        decisions.open_for_comment(version, facilitator)
+        comment = decisions.comment(version, _user(commenter), section="vision", body="Add the brook path").id
+        db.session.commit()
+    return {"section": "vision", "plan_comment": comment}
 
 
 def consultation_world(factory, round_ref) -> dict:

@@ -227,6 +227,8 @@ class Grant(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(Text, default="")
     capacity_building: Mapped[bool] = mapped_column(default=False)
+    # The neighbourhood plan's intervention it serves (pb.plans): a round's grant takes its pot's.
+    intervention: Mapped[str | None] = mapped_column(String(60), index=True)
     amount: Mapped[int]  # pence
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)

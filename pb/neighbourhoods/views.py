@@ -15,6 +15,8 @@ from pb.consultations.queries import open_consultations
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
 from pb.numbers import whole_number
+from pb.plans.progress import progress
+from pb.plans.services import plan_of
 from pb.postcodes import normalise
 from pb.ratelimits import CODES, on_post
 from pb.rounds.models import DELIVERY, Round
@@ -80,7 +82,17 @@ def show(slug):
                            resident_count=residents[0], verified_count=residents[1], mine=mine,
                            in_area=in_area, postcode_count=postcode_count, form=EmptyForm(), places=places,
                            ASSET_STATES=asset_services.STATES,
-                           consultations=open_consultations(hood, timeutil.today()), today=timeutil.today())
+                           consultations=open_consultations(hood, timeutil.today()), today=timeutil.today(),
+                           **_plan_summary(hood))
+
+
+def _plan_summary(hood) -> dict:
+    """The vision and a line per intervention of the plan in force, which the page leads with."""
+    plan = plan_of(hood)
+    version = plan.current if plan else None
+    if version is None:
+        return {"vision": None, "plan_lines": []}
+    return {"vision": version.content["vision"], "plan_lines": progress(plan, version)}
 
 
 @bp.route("/postcode")

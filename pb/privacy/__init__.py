@@ -28,6 +28,7 @@ from pb.ledger import personal as ledger
 from pb.ledger.services import record
 from pb.national import personal as national
 from pb.neighbourhoods import personal as neighbourhoods
+from pb.plans import personal as plans
 from pb.proposals import personal as proposals
 from pb.proposals.personal import HIDE_REASON  # noqa: F401
 from pb.rounds import personal as rounds
@@ -38,8 +39,8 @@ from .retention import SENT_EMAILS_KEPT, purge  # noqa: F401  (the retention job
 
 # In the order the download shows them. The account itself is erased last: the others find the
 # person's rows by the account's email and id.
-DOMAINS = (accounts, neighbourhoods, proposals, rounds, voting, consultations, funds, assets, following, national,
-           ledger)
+DOMAINS = (accounts, neighbourhoods, proposals, rounds, voting, consultations, plans, funds, assets, following,
+           national, ledger)
 
 ABOUT = ("Everything pb holds about you. Your ballots' choices are not here: they are stored apart from "
          "your name, so nobody, pb included, can say how you voted.")

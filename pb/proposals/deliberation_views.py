@@ -15,8 +15,9 @@ from pb.ratelimits import AMENDMENTS, COMMENTS, REPORTS, on_post, person_or_addr
 from pb.rounds.models import Round
 from pb.rounds.queries import load_round
 from pb.services import ServiceError
+from pb.text import word_diff
 
-from . import diff, queries, services
+from . import queries, services
 from .forms import (
     AmendmentForm,
     AmendmentResponseForm,
@@ -231,7 +232,7 @@ def respond_amendment(slug, amendment_id):
     current = getattr(proposal, amendment.field)
     return render_template("proposals/amendment_respond.html", hood=g.neighbourhood, proposal=proposal,
                            amendment=amendment, form=form, FIELD_LABELS=FIELD_LABELS,
-                           parts=diff._word_diff(current, amendment.new_text)), form_status(form)
+                           parts=word_diff(current, amendment.new_text)), form_status(form)
 
 
 # --- deliberation events ----------------------------------------------------------------------------

@@ -196,6 +196,8 @@ class Pot(db.Model):
     amount: Mapped[int]  # pence
     spend_rule: Mapped[str] = mapped_column(String(10), default=ANY_SPEND)
     max_per_proposal: Mapped[int | None]  # pence
+    # The neighbourhood plan's intervention this pot serves (pb.plans), if the neighbourhood has a plan.
+    intervention: Mapped[str | None] = mapped_column(String(60))
 
     round = relationship("Round", back_populates="pots")
 

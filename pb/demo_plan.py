@@ -1,0 +1,85 @@
+"""Eastbrook's neighbourhood plan, for the demo: version 1 under the Community Wealth Fund framework,
+approved and endorsed in 2025; version 2 after the spring consultation, endorsed in 2026; last
+year's round's pot and grants tied to its interventions, so the plan page shows skills and work
+under-spent by £12,000 this year, two interventions on track and others with no project yet."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from sqlalchemy import select
+
+from pb import timeutil
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.funds.models import Fund, Grant
+from pb.plans import decisions, services, tagging
+from pb.rounds.models import Pot, Round
+
+VISION = ("In 2035 Eastbrook is a place people choose to stay: young people have somewhere to go and someone to "
+          "talk to, the community centre is open every day, nobody goes hungry in the holidays, and the brook and "
+          "its green spaces are clean and safe. Residents run it: they decide what the money is for, and they "
+          "can see where every pound went.")
+CONTEXT = ("Eastbrook is about 6,500 people on the east side of town: two estates, the old brickworks and the "
+           "streets around Eastbrook Road. It is among the most deprived tenth of neighbourhoods in England and "
+           "has lost its youth club, its bank and two of its three pubs in ten years.")
+BOUNDARY = "The two estates, the brickworks and the streets between Eastbrook Road and the brook: the EB1 and EB2 " \
+           "postcodes listed below."
+LEGACY = ("By the fund's last year, a resident-led Eastbrook Community Trust holds the community centre's lease, "
+          "the records and any assets bought with the fund, and carries on the work.")
+# What version 1 puts in each year of 2026/27 and 2027/28 (capital, revenue), in pounds.
+INVESTMENT = {"young_people": (0, 40_000), "community_spaces": (30_000, 10_000), "cost_of_living": (0, 9_000),
+              "green_spaces": (6_000, 0), "skills_work": (0, 20_000)}
+TAGS = {"Holiday hunger lunches": "cost_of_living", "Estate tree planting": "green_spaces",
+        "Digital skills drop-in": "skills_work"}
+
+
+def seed_plan(hood, people, echo=click.echo) -> None:
+    f = people["facilitator@eastbrook.example"]
+    chair = people["chair@eastbrook.example"]
+    fund = db.session.scalar(select(Fund).where(Fund.neighbourhood_id == hood.id).order_by(Fund.id))
+    with timeutil.as_of(date(2025, 9, 15)):
+        plan = services.start_plan(hood, f, framework_key="community_wealth_fund", fund=fund)
+        first = plan.versions[0]
+        for section, text in (("vision", VISION), ("context", CONTEXT), ("boundary", BOUNDARY), ("legacy", LEGACY)):
+            services.write_section(first, f, section, text)
+        services.choose_interventions(first, f, list(INVESTMENT))
+        for year in ("2026/27", "2027/28"):
+            for key, (capital, revenue) in INVESTMENT.items():
+                services.set_investment(first, f, financial_year=year, intervention=key, capital=capital * 100,
+                                        revenue=revenue * 100)
+        decisions.open_for_comment(first, f)
+    for n, (email, text) in enumerate((("resident3@eastbrook.example", "The brook path floods every winter: fix it first"),
+                                       ("resident8@eastbrook.example", "Please keep the food pantry going"))):
+        with timeutil.as_of(date(2025, 10, 1 + n)):
+            user = db.session.scalar(select(User).where(User.email == email))
+            decisions.comment(first, user, section="vision" if n == 0 else "interventions", body=text)
+    with timeutil.as_of(date(2025, 11, 4)):
+        decisions.approve(first, chair, decided_on=date(2025, 11, 4))
+    with timeutil.as_of(date(2025, 11, 28)):
+        decisions.endorse(first, f, endorsed_on=date(2025, 11, 28),
+                          endorsed_by="Sam Okoro, The National Lottery Community Fund",
+                          conditions="A plan review each year, with the engagement log.")
+    with timeutil.as_of(date(2026, 6, 10)):
+        second = services.new_version(plan, f, note="After the spring consultation: health and wellbeing added")
+        services.choose_interventions(second, f, [*INVESTMENT, "health_wellbeing"])
+        services.set_investment(second, f, financial_year="2027/28", intervention="health_wellbeing",
+                                capital=None, revenue=11_000_00)
+        services.write_section(second, f, "vision", VISION + " People feel well, and look out for each other.")
+    with timeutil.as_of(date(2026, 7, 7)):
+        decisions.approve(second, chair, decided_on=date(2026, 7, 7))
+    with timeutil.as_of(date(2026, 7, 30)):
+        decisions.endorse(second, f, endorsed_on=date(2026, 7, 30),
+                          endorsed_by="Sam Okoro, The National Lottery Community Fund")
+    # Last year's round served young people; its grants each serve their own intervention.
+    last_year = db.session.scalar(select(Round).where(Round.neighbourhood_id == hood.id,
+                                                      Round.name == "Eastbrook Community Fund 2026/27"))
+    if last_year is not None:
+        for pot in db.session.scalars(select(Pot).where(Pot.round_id == last_year.id)):
+            tagging.tag_pot(pot, f, "young_people")
+    for title, key in TAGS.items():
+        grant = db.session.scalar(select(Grant).where(Grant.neighbourhood_id == hood.id, Grant.title == title))
+        if grant is not None:
+            tagging.tag_grant(grant, f, key)
+    echo("Eastbrook's plan: version 1 endorsed in November 2025, version 2 in July 2026; last year's grants "
+         "tied to its interventions.")

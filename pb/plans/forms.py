@@ -1,0 +1,77 @@
+"""The plan's forms: starting it, each section, interventions, the investment plan, decisions and
+comments."""
+from __future__ import annotations
+
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from pb.forms import DayField, Form, PoundsField, choices
+
+from .decisions import COMMENT_LIMIT, COMMENT_SECTIONS
+from .frameworks import SPENDS
+
+
+class StartForm(Form):
+    framework = RadioField("Programme framework", validators=[InputRequired("Choose the programme framework")],
+                           description="The objectives and interventions the plan follows. ‘Our own’ lets the "
+                                       "neighbourhood write its own.")
+    fund = SelectField("The fund it spends", validators=[Optional()], coerce=str,
+                       description="The investment plan is checked against this fund's years.")
+
+
+class SectionForm(Form):
+    text = TextAreaField("Text", validators=[Optional()], render_kw={"rows": 12})
+
+
+class OwnInterventionForm(Form):
+    name = StringField("Name", validators=[InputRequired("Enter the intervention's name"),
+                                           Length(max=120, message="The name must be 120 characters or fewer")])
+    objective = SelectField("The objective it serves", validators=[Optional()], coerce=str)
+    spend = RadioField("What it pays for", choices=choices([(s, s.capitalize() if s != "both" else "Capital and revenue")
+                                                            for s in SPENDS]),
+                       validators=[InputRequired("Choose whether it pays for capital, revenue or both")])
+    need = TextAreaField("The need", validators=[Optional()], render_kw={"rows": 3})
+    options = TextAreaField("Options considered", validators=[Optional()], render_kw={"rows": 3})
+    cost = TextAreaField("Cost", validators=[Optional()], render_kw={"rows": 2})
+    outputs = TextAreaField("Outputs", validators=[Optional()], render_kw={"rows": 2})
+    risks = TextAreaField("Risks", validators=[Optional()], render_kw={"rows": 3})
+
+
+class InvestmentForm(Form):
+    financial_year = SelectField("Financial year", validators=[InputRequired("Choose the year")], coerce=str)
+    intervention = SelectField("Intervention", validators=[InputRequired("Choose the intervention")], coerce=str)
+    capital = PoundsField("Capital (£)", what="The capital amount", validators=[Optional()])
+    revenue = PoundsField("Revenue (£)", what="The revenue amount", validators=[Optional()])
+
+
+class ApproveForm(Form):
+    decided_on = DayField("Date of the board meeting", what="The date of the meeting",
+                          validators=[InputRequired("Enter the date of the board meeting")])
+
+
+class EndorseForm(Form):
+    endorsed_on = DayField("Date of the endorsement", what="The date of the endorsement",
+                           validators=[InputRequired("Enter the date of the endorsement")])
+    endorsed_by = StringField("Who endorsed it", validators=[InputRequired("Enter who endorsed it, with their "
+                                                                          "organisation")],
+                              description="As they signed, like ‘Sam Lee, The National Lottery Community Fund’.")
+    conditions = TextAreaField("Conditions (optional)", validators=[Optional()], render_kw={"rows": 4})
+
+
+class NewVersionForm(Form):
+    note = StringField("What this version changes", validators=[InputRequired("Say in a line what this version "
+                                                                              "changes"),
+                                                                Length(max=300, message="Keep it to 300 characters")])
+
+
+class CommentForm(Form):
+    section = SelectField("Which part", choices=choices(list(COMMENT_SECTIONS.items())), coerce=str,
+                          validators=[InputRequired("Choose which part of the plan your comment is about")])
+    body = TextAreaField("Your comment", validators=[InputRequired("Write your comment"), Length(
+        max=COMMENT_LIMIT, message=f"Your comment must be {COMMENT_LIMIT:,} characters or fewer")],
+        render_kw={"rows": 5})
+
+
+class HideForm(Form):
+    reason = StringField("Why it is hidden", validators=[InputRequired("Say why it is hidden; the reason is shown "
+                                                                       "in its place")])

@@ -1,0 +1,92 @@
+"""The neighbourhood plan: one plan per neighbourhood under a programme framework, kept as numbered
+versions. A version's sections live in one JSON document, so a version is exactly what was
+approved: its SHA-256 goes into the ledger at each step, and an auditor can check any version
+against it."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.extensions import db
+from pb.states import State
+from pb.timeutil import utcnow
+
+
+class PlanStatus(State):
+    DRAFT = "draft", "Being written", "grey"
+    OUT_FOR_COMMENT = "out_for_comment", "Out for comment", "yellow"
+    APPROVED = "approved", "Approved by the board", "blue"
+    ENDORSED = "endorsed", "Endorsed by the funder", "green"
+    SUPERSEDED = "superseded", "Replaced by a later version", "grey"
+
+
+class Plan(db.Model):
+    __tablename__ = "neighbourhood_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), unique=True)
+    framework: Mapped[str] = mapped_column(String(40))  # a file in pb/plans/frameworks/
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"))  # the money the plan spends
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    versions = relationship("PlanVersion", order_by="PlanVersion.number", lazy="selectin",
+                            cascade="all, delete-orphan")
+    neighbourhood = relationship("Neighbourhood", lazy="joined")
+
+    @property
+    def current(self) -> PlanVersion | None:
+        """The version in force: the latest endorsed, else the latest approved."""
+        for status in (PlanStatus.ENDORSED, PlanStatus.APPROVED):
+            found = [v for v in self.versions if v.status == status]
+            if found:
+                return found[-1]
+        return None
+
+    @property
+    def open_version(self) -> PlanVersion | None:
+        """The version being written or out for comment, if any (there is at most one)."""
+        return next((v for v in self.versions if v.status in (PlanStatus.DRAFT, PlanStatus.OUT_FOR_COMMENT)), None)
+
+
+class PlanVersion(db.Model):
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("plan_id", "number"), PlanStatus.check("status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood_plan.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.DRAFT)
+    # {"context", "boundary", "vision", "legacy": text; "objectives": [{"key", "name"}];
+    #  "interventions": [{"key", "name", "objective", "spend", "own", "business_case", "targets"}];
+    #  "investment": {"2027/28": {"<intervention>": {"capital": pence, "revenue": pence}}}}
+    content: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(300), default="")  # what this version changes
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    endorsed_on: Mapped[date | None] = mapped_column(Date)
+    endorsed_by: Mapped[str] = mapped_column(String(200), default="")  # who for the funder, as they signed
+    endorsement_conditions: Mapped[str] = mapped_column(Text, default="")
+    endorsement_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    @property
+    def status_label(self) -> str:
+        return PlanStatus(self.status).label
+
+
+class PlanComment(db.Model):
+    """A resident's comment on a version out for comment: public under their name, moderated as
+    comments on proposals are."""
+
+    __tablename__ = "plan_comment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    section: Mapped[str] = mapped_column(String(20))  # which part of the plan it is about
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(String(300), default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    author = relationship("User", foreign_keys=[author_id], lazy="joined")

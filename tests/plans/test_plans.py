@@ -1,0 +1,180 @@
+"""The neighbourhood plan as a facilitator writes it, residents comment, the board approves and the
+funder endorses it: every bad input named, the investment plan held to the fund's years, each
+version kept with its digest in the ledger."""
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.funds import planning
+from pb.funds.figures import financial_year_of, next_year
+from pb.funds.models import Fund
+from pb.ledger.models import AuditEntry
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
+from pb.plans import decisions, services
+from pb.plans.frameworks import frameworks
+from pb.plans.models import Plan, PlanStatus
+from pb.services import ServiceError
+from tests.factories import _user, sign_in
+
+pytestmark = pytest.mark.both_engines
+THIS_YEAR = financial_year_of(date.today())
+NEXT_YEAR = next_year(THIS_YEAR)
+
+
+@pytest.fixture
+def world(app, factory):
+    hood = factory.neighbourhood(name="Eastbrook")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    member = factory.with_role(hood, BOARD_MEMBER)
+    with app.app_context():
+        fund = planning.create_fund(factory._hood(hood), _user(facilitator), name="Community Wealth Fund",
+                                    first_year=THIS_YEAR, years=3)
+        planning.set_year_plan(fund, _user(facilitator), financial_year=THIS_YEAR, planned=100_000_00,
+                               capacity_percent=10)
+        planning.set_year_plan(fund, _user(facilitator), financial_year=NEXT_YEAR, planned=150_000_00,
+                               capacity_percent=10)
+        fund_id = fund.id
+    return hood, facilitator, member, fund_id
+
+
+def test_frameworks_are_data_with_their_source_and_date():
+    shipped = frameworks()
+    assert {"pride_in_place", "community_wealth_fund", "big_local", "our_own"} <= set(shipped)
+    pip = shipped["pride_in_place"]
+    assert [name for _, name in pip.objectives] == ["Thriving places", "Stronger communities", "Taking back control"]
+    assert "Regeneration, high streets and heritage" in [i.name for i in pip.interventions]
+    assert pip.date == "2025-12-03" and "prospectus" in pip.source
+    assert pip.period_of("2027/28").name == "First investment period"
+    for framework in shipped.values():
+        assert framework.source and framework.date
+        for item in framework.interventions:
+            assert item.outputs and item.spend in ("capital", "revenue", "both")
+
+
+def test_a_plan_is_written_commented_approved_and_endorsed(app, factory, client, world):
+    hood, facilitator, member, fund_id = world
+    sign_in(client, facilitator)
+    started = client.post(f"/n/{hood.slug}/plan/start", data={"framework": "community_wealth_fund",
+                                                              "fund": str(fund_id)})
+    assert started.status_code == 302
+    base = f"/n/{hood.slug}/plan/versions/1"
+    long_vision = " ".join(["word"] * 251)
+    refused = client.post(f"{base}/sections/vision", data={"text": long_vision})
+    assert "The vision must be 250 words or fewer: it has 251" in refused.get_data(as_text=True)
+    assert client.post(f"{base}/sections/vision", data={
+        "text": "Eastbrook in 2036: young people with places to go, streets people feel safe in."}).status_code == 302
+    assert client.post(f"{base}/interventions", data={"interventions": ["young_people", "community_spaces"]}
+                       ).status_code == 302
+
+    # The fund holds £100,000 this year, £10,000 of it ring-fenced: £90,000 is the most the plan can place.
+    over = client.post(f"{base}/investment", data={"financial_year": THIS_YEAR, "intervention": "young_people",
+                                                   "revenue": "95000"})
+    page = over.get_data(as_text=True)
+    assert over.status_code == 400
+    assert (f"{THIS_YEAR}: the plan puts £95,000 into its interventions and £10,000 is ring-fenced for community "
+            "capacity, £105,000 in all, but Community Wealth Fund holds £100,000 that year: £5,000 too much") in page
+    capital_only = client.post(f"{base}/investment", data={"financial_year": THIS_YEAR, "intervention": "young_people",
+                                                           "capital": "1000"})
+    assert "Young people pays for revenue only" in capital_only.get_data(as_text=True)
+    assert client.post(f"{base}/investment", data={"financial_year": THIS_YEAR, "intervention": "young_people",
+                                                   "revenue": "60000"}).status_code == 302
+    assert client.post(f"{base}/investment", data={"financial_year": THIS_YEAR, "intervention": "community_spaces",
+                                                   "capital": "20000", "revenue": "5000"}).status_code == 302
+    no_case = client.post(f"{base}/interventions/own", data={"name": "Brook path", "spend": "capital", "need": "x"})
+    assert "needs a business case: fill in options considered" in no_case.get_data(as_text=True)
+    assert client.post(f"{base}/interventions/own", data={
+        "name": "Brook path", "spend": "capital", "objective": "social_infrastructure", "need": "Flooding",
+        "options": "Do nothing; resurface", "cost": "£40,000", "outputs": "400 m² of path", "risks": "Permission"}
+    ).status_code == 302
+    assert client.post(f"{base}/out-for-comment").status_code == 302
+
+    resident = factory.resident(hood, name="Ravi Resident")
+    reader = app.test_client()
+    sign_in(reader, resident)
+    plan_page = reader.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
+    assert "young people with places to go" in plan_page and "Out for comment" in plan_page
+    assert reader.post(f"{base}/comments", data={"section": "vision", "body": "Please add the brook path"}
+                       ).status_code == 302
+    assert "Please add the brook path" in reader.get(f"{base}").get_data(as_text=True)
+
+    board = app.test_client()
+    sign_in(board, member)
+    future = board.post(f"{base}/approve", data={"decided_on": (date.today() + timedelta(days=1)).isoformat()})
+    assert "Enter the date of the board meeting, today or earlier" in future.get_data(as_text=True)
+    assert board.post(f"{base}/approve", data={"decided_on": date.today().isoformat()}).status_code == 302
+    early = client.post(f"{base}/endorse", data={"endorsed_on": (date.today() - timedelta(days=3)).isoformat(),
+                                                "endorsed_by": "Sam Lee, The National Lottery Community Fund"})
+    assert "The endorsement cannot come before the board" in early.get_data(as_text=True)
+    assert client.post(f"{base}/endorse", data={"endorsed_on": date.today().isoformat(),
+                                                "endorsed_by": "Sam Lee, The National Lottery Community Fund",
+                                                "conditions": "A review each year"}).status_code == 302
+
+    with app.app_context():
+        plan = db.session.scalar(select(Plan))
+        version = plan.versions[0]
+        assert version.status == PlanStatus.ENDORSED and plan.current.number == 1
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("plan.%"))
+                                     .order_by(AuditEntry.seq)).all()
+        last = json.loads(entries[-1].payload)
+        assert entries[-1].action == "plan.endorsed" and last["content_sha256"] == services.digest(version.content)
+    data = json.loads(app.test_client().get(f"/n/{hood.slug}/plan.json").get_data(as_text=True))
+    assert data["in_force"] == 1 and data["versions"][0]["content_sha256"] == last["content_sha256"]
+
+    # Version 2 changes the vision: the comparison shows what changed, word by word.
+    assert client.post(f"/n/{hood.slug}/plan/new-version", data={"note": "After the spring consultation"}
+                       ).status_code == 302
+    wrote = client.post(f"/n/{hood.slug}/plan/versions/2/sections/vision",
+                        data={"text": "Eastbrook in 2036: young people with places to go, and a brook path for everyone."})
+    assert wrote.status_code == 302, wrote.get_data(as_text=True)[-3000:]
+    diff = client.get(f"/n/{hood.slug}/plan/compare?from=1&to=2").get_data(as_text=True)
+    added = " ".join(re.findall(r"<ins>(.*?)</ins>", diff))
+    assert "brook" in added and "everyone." in added and "feel" in " ".join(re.findall(r"<del>(.*?)</del>", diff))
+    assert "Version 1 is endorsed by the funder: start a new version" in client.post(
+        f"{base}/sections/vision", data={"text": "x"}, follow_redirects=True).get_data(as_text=True)
+
+
+def test_a_fund_change_that_breaks_the_plan_is_flagged_on_the_plan_page(app, factory, client, world):
+    hood, facilitator, member, fund_id = world
+    with app.app_context():
+        fund = db.session.get(Fund, fund_id)
+        plan = services.start_plan(factory._hood(hood), _user(facilitator), framework_key="community_wealth_fund",
+                                   fund=fund)
+        version = plan.versions[0]
+        services.choose_interventions(version, _user(facilitator), ["young_people"])
+        services.set_investment(version, _user(facilitator), financial_year=NEXT_YEAR, intervention="young_people",
+                                capital=None, revenue=130_000_00)
+        with pytest.raises(ServiceError, match="Tie the plan to a fund first|holds"):
+            services.set_investment(version, _user(facilitator), financial_year=NEXT_YEAR,
+                                    intervention="young_people", capital=None, revenue=140_000_00)
+        # The fund's next year shrinks: the fund's own rules allow it, so the plan page says so.
+        planning.set_year_plan(fund, _user(facilitator), financial_year=NEXT_YEAR, planned=120_000_00,
+                               capacity_percent=10)
+        db.session.commit()
+    sign_in(client, facilitator)
+    page = client.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
+    assert "The plan and the fund do not agree" in page
+    assert f"{NEXT_YEAR}: the plan puts £130,000 into its interventions" in page
+    with app.app_context():
+        plan = db.session.scalar(select(Plan))
+        assert any("too much" in p for p in services.approval_problems(plan, plan.versions[0]))
+
+
+def test_comments_are_in_the_download_and_hidden_on_erasure_when_asked(app, factory, world):
+    from pb import privacy
+    from pb.accounts.models import User
+
+    hood, facilitator, member, fund_id = world
+    resident = factory.resident(hood)
+    with app.app_context():
+        plan = services.start_plan(factory._hood(hood), _user(facilitator), framework_key="our_own", fund=None)
+        decisions.open_for_comment(plan.versions[0], _user(facilitator))
+        decisions.comment(plan.versions[0], _user(resident), section="legacy", body="Keep the hall open")
+        about = json.dumps(privacy.everything_about(db.session.get(User, resident.id)))
+        assert "Keep the hall open" in about
+        privacy.erase(db.session.get(User, resident.id), resident.password, hide_words=True)
+        row = decisions.comments_on(plan.versions[0])[0]
+        assert row.hidden_at is not None and "erased" in row.hidden_reason
