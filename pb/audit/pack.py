@@ -16,6 +16,7 @@ from .chain import verify_chain
 from .consultations import check_consultations
 from .merkle import consistency_proof, entry_leaf, root, verify_consistency
 from .money import check_money
+from .plans import check_plan
 from .recount import ballots_digest, pot_election
 
 RESULT_ACTIONS = ("round.counted", "result.project_declined")
@@ -46,12 +47,13 @@ def _table(conn, name: str) -> list[sqlite3.Row]:
         return []
     order = {"entries": "seq", "checkpoints": "id", "ballots": "n", "proposals": "number", "pots": "id",
              "result": "id", "meta": "key", "receipts": "n", "grants": "reference", "payments": "id",
-             "consultations": "id", "consultation_responses": "consultation_id, id", "engagement": "id"}.get(name, "rowid")
+             "consultations": "id", "consultation_responses": "consultation_id, id", "engagement": "id",
+             "plan_versions": "number", "plan_progress": "intervention, financial_year"}.get(name, "rowid")
     return conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()  # noqa: S608 (fixed names)
 
 
 TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "receipts", "result", "grants", "payments",
-          "consultations", "consultation_responses", "engagement")
+          "consultations", "consultation_responses", "engagement", "plan_versions", "plan_progress")
 
 
 def load(path: str | Path) -> dict[str, list[dict]]:
@@ -161,7 +163,10 @@ def _verify(tables: dict[str, list[dict]], trusted_key: str | None) -> Report:
     # 4. Each consultation's published results, recounted from its responses as published.
     check_consultations(tables, entries, report)
 
-    # 5. Ballots against the ledger, then the recount.
+    # 5. The neighbourhood plan's versions against the ledger, and its progress recomputed.
+    check_plan(tables, entries, report)
+
+    # 6. Ballots against the ledger, then the recount.
     result_rows = tables["result"]
     if not result_rows:
         report.warnings.append("the round has no result yet: nothing to recount")

@@ -21,6 +21,9 @@ from pb.ledger.models import AuditEntry, Checkpoint
 from pb.ledger.services import log_for
 from pb.neighbourhoods.models import Neighbourhood
 from pb.numbers import whole_number
+from pb.plans.models import PlanStatus
+from pb.plans.progress import progress
+from pb.plans.services import plan_of
 from pb.proposals.models import ON_BALLOT, Proposal
 from pb.rounds.models import Round
 from pb.voting.models import Ballot
@@ -101,11 +104,13 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
                                      .order_by(Grant.number)).all()
     references = {g.id: g.reference for g in hood_grants}
     pack["grants"].insert_all(({"reference": g.reference, "title": g.title, "round_id": g.round_id,
+                                "intervention": g.intervention,
                                 "financial_year": g.fund_year.financial_year, "amount": g.amount, "status": g.status,
                                 "capacity_building": g.capacity_building, "body": g.body_name,
                                 "awarded_on": g.awarded_on.isoformat() if g.awarded_on else None}
                                for g in hood_grants), pk="reference")
-    pack["grants"].create({"reference": str, "title": str, "round_id": int, "financial_year": str, "amount": int,
+    pack["grants"].create({"reference": str, "title": str, "round_id": int, "intervention": str,
+                           "financial_year": str, "amount": int,
                            "status": str, "capacity_building": int, "body": str, "awarded_on": str},
                           pk="reference", if_not_exists=True)
     pack["payments"].insert_all(({"id": p.id, "grant": references[p.grant_id], "kind": p.kind, "status": p.status,
@@ -118,10 +123,33 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
                              "financial_year": str, "spend": str, "reference": str}, pk="id", if_not_exists=True)
     progress(f"{pack['grants'].count} grants, {pack['payments'].count:,} payments")
     _consultations(pack, round_.neighbourhood)
+    _plan(pack, round_.neighbourhood)
     progress(f"{pack['consultations'].count} consultations, {pack['consultation_responses'].count:,} responses")
     return {"entries": pack["entries"].count, "checkpoints": pack["checkpoints"].count,
             "ballots": pack["ballots"].count, "result": result is not None, "grants": pack["grants"].count,
-            "payments": pack["payments"].count, "consultations": pack["consultations"].count}
+            "payments": pack["payments"].count, "consultations": pack["consultations"].count,
+            "plan_versions": pack["plan_versions"].count}
+
+
+def _plan(pack, hood) -> None:
+    """Every version of the neighbourhood's plan but those still being written, and its progress per
+    intervention and year as pb shows it: the verifier checks each version against the digests the
+    ledger recorded, and recomputes the progress from the pack's grants and payments."""
+    pack["plan_versions"].create({"number": int, "status": str, "content": str}, pk="number")
+    pack["plan_progress"].create({"intervention": str, "financial_year": str, "planned": int, "granted": int,
+                                  "paid": int, "returned": int}, pk=("intervention", "financial_year"))
+    plan = plan_of(hood)
+    if plan is None:
+        return
+    pack["plan_versions"].insert_all({"number": v.number, "status": v.status, "content": json.dumps(v.content)}
+                                     for v in plan.versions if v.status != PlanStatus.DRAFT)
+    if plan.current is None:
+        return
+    for line in progress(plan, plan.current):
+        for year in sorted(set(line.planned) | set(line.granted) | set(line.paid) | set(line.returned)):
+            pack["plan_progress"].insert({"intervention": line.key, "financial_year": year,
+                                          "planned": line.planned.get(year, 0), "granted": line.granted.get(year, 0),
+                                          "paid": line.paid.get(year, 0), "returned": line.returned.get(year, 0)})
 
 
 def _consultations(pack, hood) -> None:
