@@ -49,6 +49,7 @@ def _version(plan, number: int) -> PlanVersion:
 
 def _page(plan, version, form=None, code=200):
     hood = g.neighbourhood
+    lines = progress(plan, version)
     postcodes = db.session.scalars(select(EligiblePostcode.postcode).where(
         EligiblePostcode.neighbourhood_id == hood.id).order_by(EligiblePostcode.postcode)).all()
     return render_template("plans/show.html", hood=hood, plan=plan, version=version,
@@ -56,7 +57,7 @@ def _page(plan, version, form=None, code=200):
                            problems=services.money_problems(plan, version.content), staff=_staff(),
                            evidence=engagement_evidence(hood), profile=profile_of(hood), postcodes=postcodes,
                            comments=decisions.comments_on(version), form=form or CommentForm(formdata=None),
-                           lines=progress(plan, version), chart=progress_chart(progress(plan, version)),
+                           lines=lines, chart=progress_chart(lines),
                            words=services.words_in(version.content["vision"]), limit=services.VISION_WORDS,
                            Status=PlanStatus), code
 
