@@ -1,5 +1,5 @@
 """Eastbrook's neighbourhood plan, for the demo: version 1 under the Community Wealth Fund framework,
-approved and endorsed in 2025; version 2 after the spring consultation, endorsed in 2026; last
+approved and endorsed in 2025 and reviewed after its first year; version 2 after the spring consultation, endorsed in 2026; last
 year's round's pot and grants tied to its interventions, so the plan page shows skills and work
 under-spent by £12,000 this year, two interventions on track and others with no project yet."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.funds.models import Fund, Grant
-from pb.plans import decisions, services, tagging
+from pb.plans import decisions, reviews, services, tagging
 from pb.rounds.models import Pot, Round
 
 VISION = ("In 2035 Eastbrook is a place people choose to stay: young people have somewhere to go and someone to "
@@ -60,6 +60,18 @@ def seed_plan(hood, people, echo=click.echo) -> None:
         decisions.endorse(first, f, endorsed_on=date(2025, 11, 28),
                           endorsed_by="Sam Okoro, The National Lottery Community Fund",
                           conditions="A plan review each year, with the engagement log.")
+    with timeutil.as_of(date(2026, 4, 20)):
+        review = reviews.start_review(plan, f, title="The first year, 2025/26")
+        reviews.write_review(review, f, {
+            "objective:empower": "Fourteen residents trained to chair meetings and check budgets; the partnership "
+                                 "board met monthly and ran its first participatory budgeting round.",
+            "learning": "The organiser started late, so the first year's spend was small. Door-knocking reached "
+                        "people the stalls did not.",
+            "looking_forward": "Ask residents what matters most before the second version of the plan, with paper "
+                               "copies for people who are not online.",
+            "funder_feedback": "Good start; keep the engagement log up to date."})
+    with timeutil.as_of(date(2026, 5, 5)):
+        reviews.approve_review(review, chair, decided_on=date(2026, 5, 5))
     with timeutil.as_of(date(2026, 6, 10)):
         second = services.new_version(plan, f, note="After the spring consultation: health and wellbeing added")
         services.choose_interventions(second, f, [*INVESTMENT, "health_wellbeing"])
@@ -81,5 +93,5 @@ def seed_plan(hood, people, echo=click.echo) -> None:
         grant = db.session.scalar(select(Grant).where(Grant.neighbourhood_id == hood.id, Grant.title == title))
         if grant is not None:
             tagging.tag_grant(grant, f, key)
-    echo("Eastbrook's plan: version 1 endorsed in November 2025, version 2 in July 2026; last year's grants "
-         "tied to its interventions.")
+    echo("Eastbrook's plan: version 1 endorsed in November 2025 and reviewed in May 2026, version 2 endorsed in "
+         "July 2026; last year's grants tied to its interventions.")

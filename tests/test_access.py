@@ -152,7 +152,9 @@ MATRIX = {
     "/n/{slug}/plan/versions/{number}/endorse": {F}, "/n/{slug}/plan/new-version": {F},
     "/n/{slug}/plan/comments/{plan_comment}/hide": {F}, "/n/{slug}/plan/versions/{number}/edit": {F, B},
     "/n/{slug}/plan/versions/{number}/approve": {B}, "/n/{slug}/plan/tags": {F},
-    "/n/{slug}/plan/progress.csv": PUBLIC,
+    "/n/{slug}/plan/progress.csv": PUBLIC, "/n/{slug}/plan/reviews/": PUBLIC,
+    "/n/{slug}/plan/reviews/{number}": PUBLIC, "/n/{slug}/plan/reviews/new": {F},
+    "/n/{slug}/plan/reviews/{number}/write": {F}, "/n/{slug}/plan/reviews/{number}/approve": {B},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -359,9 +361,11 @@ def _world(factory):
 def plan_world(factory, round_ref, ids) -> dict:
     """The neighbourhood's plan under the Community Wealth Fund framework, tied to the world's fund,
     version 1 out for comment with a resident's comment."""
+    from datetime import date
+
     from pb.extensions import db
     from pb.funds.models import Fund
-    from pb.plans import decisions, services
+    from pb.plans import decisions, reviews, services
     from tests.factories import _user
 
     commenter = factory.resident(round_ref.hood)
@@ -374,6 +378,10 @@ def plan_world(factory, round_ref, ids) -> dict:
         services.choose_interventions(version, facilitator, ["young_people", "community_spaces"])
         decisions.open_for_comment(version, facilitator)
         comment = decisions.comment(version, _user(commenter), section="vision", body="Add the brook path").id
+        # Approved, reviewed (a review being written), and a second version out for comment.
+        decisions.approve(version, _user(round_ref.board_member), decided_on=date.today())
+        reviews.start_review(plan, facilitator, title="First investment period")
+        decisions.open_for_comment(services.new_version(plan, facilitator, note="Second thoughts"), facilitator)
         db.session.commit()
     return {"section": "vision", "plan_comment": comment}
 

@@ -186,7 +186,8 @@ def _corpus_world(factory):
                                                     f"/n/{hood.slug}/proposals/{theirs}/hide",
                                                     f"/n/{hood.slug}/consultations/{writing.id}/manage",
                                                     f"/n/{hood.slug}/consultations/{ready.id}/manage",
-                                                    f"/n/{hood.slug}/consultations/{ids['consultation']}/paper?q=Person"]
+                                                    f"/n/{hood.slug}/consultations/{ids['consultation']}/paper?q=Person",
+                                                    f"/n/{hood.slug}/plan/versions/2"]
     urls += [u for u in _pages(factory.app, hood, ids | {"round": setup.id, "pot": setup.pot_ids[0]}) if u not in urls]
     urls += list(_pages(factory.app, voting.hood, ids | {"round": voting.id, "pot": voting.pot_ids[0],
                                                            "proposal": proposal_ids[0]}))

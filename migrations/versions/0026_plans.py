@@ -1,6 +1,7 @@
 """The neighbourhood plan: one per neighbourhood under a programme framework, its numbered
 versions (each version's sections as one JSON document, whose digest the ledger records),
-residents' comments on a version out for comment; and the intervention each pot and grant serves.
+residents' comments on a version out for comment, its reviews; and the intervention each pot and
+grant serves.
 
 Revision ID: 0026
 Revises: 0025
@@ -29,6 +30,28 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_neighbourhood_plan')),
     sa.UniqueConstraint('neighbourhood_id', name=op.f('uq_neighbourhood_plan_neighbourhood_id'))
     )
+    op.create_table('plan_review',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=160), nullable=False),
+    sa.Column('version_number', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_on', sa.Date(), nullable=True),
+    sa.CheckConstraint("status IN ('draft', 'approved')", name=op.f('ck_plan_review_status_known')),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['user_account.id'], name=op.f('fk_plan_review_approved_by_id_user_account')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_plan_review_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['plan_id'], ['neighbourhood_plan.id'], name=op.f('fk_plan_review_plan_id_neighbourhood_plan'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_review')),
+    sa.UniqueConstraint('plan_id', 'number', name=op.f('uq_plan_review_plan_id_number'))
+    )
+    with op.batch_alter_table('plan_review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_review_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('plan_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=False),
@@ -96,4 +119,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_plan_version_plan_id'))
 
     op.drop_table('plan_version')
+    with op.batch_alter_table('plan_review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_review_plan_id'))
+
+    op.drop_table('plan_review')
     op.drop_table('neighbourhood_plan')

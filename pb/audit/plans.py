@@ -15,7 +15,9 @@ def _recorded(entries: list[dict]) -> dict[int, str]:
     out = {}
     for entry in entries:
         payload = entry["payload"]
-        if entry["action"].startswith("plan.") and "content_sha256" in payload and "version" in payload:
+        # Reviews record their own content's digest beside the version they review: not a version's.
+        if entry["action"].startswith("plan.") and not entry["action"].startswith("plan.review") \
+                and "content_sha256" in payload and "version" in payload:
             out[payload["version"]] = payload["content_sha256"]
     return out
 

@@ -75,3 +75,9 @@ class CommentForm(Form):
 class HideForm(Form):
     reason = StringField("Why it is hidden", validators=[InputRequired("Say why it is hidden; the reason is shown "
                                                                        "in its place")])
+
+
+class ReviewStartForm(Form):
+    title = StringField("What the review covers", validators=[InputRequired("Say what the review covers, like "
+                                                                            "‘First investment period’"),
+                                                              Length(max=160, message="Keep it to 160 characters")])

@@ -16,7 +16,7 @@ from pb.posting import attempt, one_button
 from pb.rounds.models import Pot, Round
 from pb.services import ServiceError
 
-from . import decisions, services, tagging
+from . import decisions, reviews, services, tagging
 from .forms import (
     ApproveForm,
     EndorseForm,
@@ -24,11 +24,12 @@ from .forms import (
     InvestmentForm,
     NewVersionForm,
     OwnInterventionForm,
+    ReviewStartForm,
     SectionForm,
     StartForm,
 )
 from .frameworks import framework, frameworks
-from .models import PlanComment, PlanStatus, PlanVersion
+from .models import PlanComment, PlanReview, PlanStatus, PlanVersion
 from .queries import investment_table
 
 bp = Blueprint("plan_admin", __name__)
@@ -249,3 +250,61 @@ def tags(slug):
                                 .where(Grant.neighbourhood_id == hood.id).order_by(Grant.number)).all()
     return render_template("plans/tags.html", hood=hood, plan=plan, pots=pots, grants=grants, form=form,
                            interventions=tagging.interventions_of(plan)), 400 if form.has_errors else 200
+
+
+def _review(number: int) -> PlanReview:
+    review = db.session.scalar(select(PlanReview).where(PlanReview.plan_id == _plan().id, PlanReview.number == number))
+    if review is None:
+        abort(404)
+    return review
+
+
+def _review_url(review) -> str:
+    return url_for("plans.review", slug=g.neighbourhood.slug, number=review.number)
+
+
+@bp.route("/n/<slug>/plan/reviews/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def start_review(slug):
+    plan = _plan()
+    form = ReviewStartForm()
+    periods = [p.name for p in framework(plan.framework).periods]
+    if request.method == "GET" and periods:
+        form.title.data = periods[0]
+    done = attempt(form, lambda: reviews.start_review(plan, current_user, title=form.title.data),
+                   "Review started: its figures are filled in from the grants tied to the plan.",
+                   lambda review: url_for("plan_admin.write_review", slug=slug, number=review.number))
+    return done or _page(form, heading="Start a plan review", fields=["title"], submit="Start it",
+                         back=url_for("plans.review_list", slug=slug),
+                         intro=["One for each investment period, or whenever the board asks. What was achieved for "
+                                "each objective, and the engagement since the last review, are filled in for you."])
+
+
+@bp.route("/n/<slug>/plan/reviews/<int:number>/write", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def write_review(slug, number):
+    review = _review(number)
+    form = EmptyForm()
+    errors = {}
+    if form.validate_on_submit():
+        names = [f"objective:{o['key']}" for o in review.content["objectives"]] + list(reviews.TEXTS)
+        try:
+            reviews.write_review(review, current_user, {n: request.form.get(n, "") for n in names})
+        except ServiceError as error:
+            errors[error.field or "learning"] = error.message
+        else:
+            flash("Review saved.", "success")
+            return redirect(_review_url(review))
+    return render_template("plans/review_form.html", hood=g.neighbourhood, review=review, form=form, errors=errors,
+                           texts=reviews.TEXTS, given=request.form if errors else None), 400 if errors else 200
+
+
+@bp.route("/n/<slug>/plan/reviews/<int:number>/approve", methods=["GET", "POST"])
+@roles(BOARD_MEMBER)
+def approve_review(slug, number):
+    review = _review(number)
+    form = ApproveForm()
+    done = attempt(form, lambda: reviews.approve_review(review, current_user, decided_on=form.decided_on.data),
+                   "The review is approved and published.", _review_url(review))
+    return done or _page(form, heading=f"Approve the review: {review.title}", fields=["decided_on"], submit="Approve",
+                         back=_review_url(review))

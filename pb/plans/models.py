@@ -90,3 +90,35 @@ class PlanComment(db.Model):
     hidden_reason: Mapped[str] = mapped_column(String(300), default="")
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
+
+
+class ReviewStatus(State):
+    DRAFT = "draft", "Being written", "grey"
+    APPROVED = "approved", "Approved by the board and published", "green"
+
+
+class PlanReview(db.Model):
+    """A look back over an investment period (or whenever the board asks): what was achieved for each
+    objective (its figures taken from the grants tied to the plan when the review is started), what
+    was learnt, what comes next, the engagement since the last review, and the funder's feedback."""
+
+    __tablename__ = "plan_review"
+    __table_args__ = (UniqueConstraint("plan_id", "number"), ReviewStatus.check("status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood_plan.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(160))  # "First investment period", or why it was asked for
+    version_number: Mapped[int]  # the version of the plan it reviews
+    status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.DRAFT)
+    # {"objectives": [{"key", "name", "grants", "granted", "paid", "completed", "text"}],
+    #  "engagement": {"consultations": [...], "activities", "people", "since"},
+    #  "learning", "looking_forward", "funder_feedback": text}
+    content: Mapped[dict] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+
+    @property
+    def status_label(self) -> str:
+        return ReviewStatus(self.status).label

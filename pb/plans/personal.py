@@ -17,6 +17,8 @@ KEPT = {
     "plan_version.approved_by_id": "the board member who recorded the board's approval: an official act",
     "plan_version.endorsement_recorded_by_id": "who recorded the funder's endorsement: an official act",
     "plan_comment.hidden_by_id": "the facilitator who hid a comment: an official act",
+    "plan_review.created_by_id": "who started a plan review: an official act",
+    "plan_review.approved_by_id": "the board member who recorded the board's approval of a review: an official act",
 }
 NOT_ABOUT_PEOPLE = {"plan_version.endorsed_by": "the funder's officer who endorsed the plan, in their official role"}
 HIDE_REASON = "Its author erased their pb account and asked for their words to be hidden"

@@ -17,7 +17,7 @@ from pb.posting import attempt
 from pb.ratelimits import COMMENTS, DOWNLOADS, on_get, on_post, person_or_address
 from pb.text import word_diff
 
-from . import decisions, services
+from . import decisions, reviews, services
 from .charts import progress_chart
 from .forms import CommentForm
 from .frameworks import framework
@@ -150,3 +150,22 @@ def progress_csv(slug):
             rows.append([line.name, year, *(f"{getattr(line, n).get(year, 0) / 100:.2f}"
                                             for n in ("planned", "granted", "paid", "returned"))])
     return csv_attachment(rows, f"{slug}-plan-progress.csv")
+
+
+@bp.route("/n/<slug>/plan/reviews/")
+@public
+def review_list(slug):
+    plan = _plan()
+    return render_template("plans/reviews.html", hood=g.neighbourhood, plan=plan,
+                           reviews=reviews.reviews_of(plan, staff=_staff()), staff=FACILITATOR in viewer_roles())
+
+
+@bp.route("/n/<slug>/plan/reviews/<int:number>")
+@public
+def review(slug, number):
+    plan = _plan()
+    found = next((r for r in reviews.reviews_of(plan, staff=_staff()) if r.number == number), None)
+    if found is None:
+        abort(404)
+    return render_template("plans/review.html", hood=g.neighbourhood, plan=plan, review=found, texts=reviews.TEXTS,
+                           roles=viewer_roles())

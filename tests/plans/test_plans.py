@@ -178,3 +178,35 @@ def test_comments_are_in_the_download_and_hidden_on_erasure_when_asked(app, fact
         privacy.erase(db.session.get(User, resident.id), resident.password, hide_words=True)
         row = decisions.comments_on(plan.versions[0])[0]
         assert row.hidden_at is not None and "erased" in row.hidden_reason
+
+
+def test_a_review_fills_in_the_figures_and_the_board_approves_it(app, factory, client, world):
+    from pb.plans import reviews
+
+    hood, facilitator, member, fund_id = world
+    with app.app_context():
+        plan = services.start_plan(factory._hood(hood), _user(facilitator), framework_key="community_wealth_fund",
+                                   fund=db.session.get(Fund, fund_id))
+        services.write_section(plan.versions[0], _user(facilitator), "vision", "Somewhere to go.")
+        services.choose_interventions(plan.versions[0], _user(facilitator), ["young_people"])
+        with pytest.raises(ServiceError, match="needs a version the board has approved"):
+            reviews.start_review(plan, _user(facilitator), title="First year")
+        decisions.approve(plan.versions[0], _user(member), decided_on=date.today())
+        db.session.commit()
+    sign_in(client, facilitator)
+    started = client.post(f"/n/{hood.slug}/plan/reviews/new", data={"title": "The first year"})
+    assert started.status_code == 302
+    board = app.test_client()
+    sign_in(board, member)
+    early = board.post(f"/n/{hood.slug}/plan/reviews/1/approve", data={"decided_on": date.today().isoformat()},
+                       follow_redirects=True)
+    assert "Write what we learnt and looking forward before the board approves it" in early.get_data(as_text=True)
+    assert app.test_client().get(f"/n/{hood.slug}/plan/reviews/1").status_code == 404  # not published yet
+    client.post(f"/n/{hood.slug}/plan/reviews/1/write", data={
+        "objective:inequalities_cohesion": "A youth club twice a week", "learning": "Start earlier",
+        "looking_forward": "More for under-16s", "funder_feedback": ""})
+    assert board.post(f"/n/{hood.slug}/plan/reviews/1/approve",
+                      data={"decided_on": date.today().isoformat()}).status_code == 302
+    page = app.test_client().get(f"/n/{hood.slug}/plan/reviews/1").get_data(as_text=True)
+    assert "Approved by the board and published" in page and "A youth club twice a week" in page
+    assert "Reduce inequalities and poverty, and enhance community cohesion" in page
