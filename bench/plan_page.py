@@ -35,12 +35,12 @@ def seed(app) -> str:
     from pb.accounts import passwords
     from pb.accounts import services as accounts
     from pb.extensions import db
+    from pb.frameworks import framework
     from pb.funds import planning
     from pb.funds.figures import financial_year_of
     from pb.funds.models import FundYear, Grant, Payment
     from pb.neighbourhoods import services as hoods
     from pb.plans import decisions, services
-    from pb.plans.frameworks import framework
 
     rng = random.Random(400)
     with app.app_context():

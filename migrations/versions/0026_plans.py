@@ -1,7 +1,7 @@
 """The neighbourhood plan: one per neighbourhood under a programme framework, its numbered
 versions (each version's sections as one JSON document, whose digest the ledger records),
-residents' comments on a version out for comment, its reviews; and the intervention each pot and
-grant serves.
+residents' comments on a version out for comment, its reviews; the intervention each pot and grant
+serves; and the framework a national programme may require of every neighbourhood's plan.
 
 Revision ID: 0026
 Revises: 0025
@@ -102,9 +102,12 @@ def upgrade():
 
     with op.batch_alter_table('pot', schema=None) as batch_op:
         batch_op.add_column(sa.Column('intervention', sa.String(length=60), nullable=True))
+    with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('required_framework', sa.String(length=40), nullable=True))
 
 
 def downgrade():
+    op.execute("ALTER TABLE programme DROP COLUMN required_framework")
     # ALTER TABLE ... DROP COLUMN on both engines (SQLite 3.35+): a batch rebuild of fund_grant would
     # break the payment triggers that name it.
     op.drop_index(op.f('ix_fund_grant_intervention'), table_name='fund_grant')

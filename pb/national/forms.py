@@ -48,6 +48,9 @@ class ProgrammeForm(Form):
     population_weight = _percent("Share of the rest by population (%)", "Each neighbourhood's share of all the people.")
     deprivation_weight = _percent("Share of the rest by deprivation score (%)",
                                   "Each neighbourhood's share of all the deprivation scores. The two shares add up to 100%.")
+    required_framework = SelectField("The plan's framework", validators=[Optional()], validate_choice=False,
+                                     description="The framework every neighbourhood's plan must follow, or leave "
+                                                 "each neighbourhood to choose.")
     description = TextAreaField("Description (optional)",
                                 validators=[Optional(), Length(max=4000, message="Keep it to 4,000 characters or fewer")])
 

@@ -26,6 +26,8 @@ class Programme(db.Model):
     base_amount: Mapped[int] = mapped_column(BigInteger)  # pence per neighbourhood per year, before the shares
     population_weight: Mapped[int]  # whole percentages, adding up to 100
     deprivation_weight: Mapped[int]
+    # A framework every neighbourhood's plan must follow (pb.frameworks), or None: each chooses.
+    required_framework: Mapped[str | None] = mapped_column(String(40))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

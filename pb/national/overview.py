@@ -40,7 +40,9 @@ from .models import Allocation, Programme
 COLUMNS = [("name", "Neighbourhood"), ("region", "Region"), ("allocation", "Allocation"), ("received", "Received"),
            ("granted", "Granted"), ("paid", "Paid"), ("remaining", "Not yet granted"), ("voters", "Voters, last round"),
            ("turnout", "Turnout"), ("proposals", "Proposals"), ("delivered", "Delivered"), ("at_risk", "At risk"),
-           ("overdue", "Overdue"), ("capacity_used", "Capacity share used")]
+           ("overdue", "Overdue"), ("capacity_used", "Capacity share used"), ("plan_state", "Plan"),
+           ("endorsed_on", "Plan last endorsed"), ("reviewed_on", "Last plan review"),
+           ("spend_against_plan", "Paid against plan, this year")]
 
 
 @dataclass
@@ -59,6 +61,12 @@ class Row:
     overdue: int = 0
     capacity: int = 0  # the ring-fenced capacity-building share of the year's plan
     capacity_granted: int = 0
+    # The neighbourhood plan's columns, filled in by the national views from pb.plans (which reads
+    # the national programme's required framework, so this module does not import it back).
+    plan_state: str | None = None  # the plan in force's state, or that one is being written
+    endorsed_on: date | None = None
+    reviewed_on: date | None = None
+    plan_planned: int = 0  # what the plan in force puts into this year
     # For the operator only (not public): money and decisions waiting, residents waiting.
     awaiting: int = 0
     open_decisions: int = 0
@@ -75,6 +83,10 @@ class Row:
     @property
     def turnout(self) -> float | None:
         return self.voters / self.eligible if self.voters is not None and self.eligible else None
+
+    @property
+    def spend_against_plan(self) -> float | None:
+        return self.paid / self.plan_planned if self.plan_planned else None
 
     @property
     def capacity_used(self) -> float | None:

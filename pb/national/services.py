@@ -14,6 +14,7 @@ from sqlalchemy import select
 from pb.accounts.models import User
 from pb.downloads import csv_text
 from pb.extensions import db
+from pb.frameworks import frameworks
 from pb.funds import planning
 from pb.funds.models import Fund, FundSource
 from pb.ledger.services import record
@@ -45,7 +46,7 @@ def _pence(value: int | None, field: str, label: str, *, zero: bool) -> int:
 
 def create_programme(admin: User, *, name: str, description: str, first_year: str, years: int | None,
                      annual_amount: int | None, base_amount: int | None, population_weight: int | None,
-                     deprivation_weight: int | None) -> Programme:
+                     deprivation_weight: int | None, required_framework: str | None = None) -> Programme:
     _admin(admin)
     name = required_text(name, field="name", label="The programme's name", limit=120,
                          missing="Enter the programme's name, for example ‘Community Wealth Fund’")
@@ -65,18 +66,23 @@ def create_programme(admin: User, *, name: str, description: str, first_year: st
     if population_weight + deprivation_weight != 100:
         raise ServiceError(f"The two weights must add up to 100%; they add up to {population_weight + deprivation_weight}%",
                            field="deprivation_weight")
+    required_framework = required_framework or None
+    if required_framework is not None and required_framework not in frameworks():
+        raise ServiceError("Choose one of the frameworks, or let each neighbourhood choose", field="required_framework")
     description = (description or "").strip()
     if len(description) > 4000:
         raise ServiceError("The description must be 4,000 characters or fewer", field="description")
     with transaction():
         programme = Programme(name=name, description=description, first_year=first_year, years=years,
                               annual_amount=annual_amount, base_amount=base_amount, population_weight=population_weight,
-                              deprivation_weight=deprivation_weight, created_by_id=admin.id)
+                              deprivation_weight=deprivation_weight, created_by_id=admin.id,
+                              required_framework=required_framework)
         db.session.add(programme)
         db.session.flush()
         record("programme.created", programme, actor=admin, payload={
             "name": name, "first_year": first_year, "years": years, "annual_amount": annual_amount,
-            "base_amount": base_amount, "population_weight": population_weight, "deprivation_weight": deprivation_weight})
+            "base_amount": base_amount, "population_weight": population_weight, "deprivation_weight": deprivation_weight,
+            "required_framework": required_framework})
     return programme
 
 

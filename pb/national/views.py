@@ -13,8 +13,10 @@ from pb.access import admin_only, found, public
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
 from pb.forms import EmptyForm, choices
+from pb.frameworks import OUR_OWN, frameworks
 from pb.funds.giving import LICENSE, STANDARD_VERSION, giving_package
 from pb.funds.models import FundYear, Grant
+from pb.plans.queries import plan_columns
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.services import ServiceError
 
@@ -48,12 +50,15 @@ def _status(form) -> int:
 @admin_only
 def new_programme():
     form = ProgrammeForm()
+    form.required_framework.choices = choices([("", "Each neighbourhood chooses"),
+                                               *((f.key, f.name) for f in frameworks().values() if f.key != OUR_OWN)])
     if form.validate_on_submit():
         try:
             programme = services.create_programme(
                 current_user, name=form.name.data, description=form.description.data, first_year=form.first_year.data,
                 years=form.years.data, annual_amount=form.annual_amount.data, base_amount=form.base_amount.data,
-                population_weight=form.population_weight.data, deprivation_weight=form.deprivation_weight.data)
+                population_weight=form.population_weight.data, deprivation_weight=form.deprivation_weight.data,
+                required_framework=form.required_framework.data)
         except ServiceError as error:
             form.fail(error)
         else:
@@ -160,7 +165,12 @@ def _overview(programme_id: int, start: int, *, operator: bool = False):
     confirmed = services.allocation_for(programme, _year(programme, start))
     if confirmed is None:
         abort(404)
-    return programme, national_overview.overview(programme, confirmed, operator=operator)
+    view = national_overview.overview(programme, confirmed, operator=operator)
+    columns = plan_columns([r.hood.id for r in view.rows], view.year)
+    for row in view.rows:
+        for name, value in columns.get(row.hood.id, {}).items():
+            setattr(row, name, value)
+    return programme, view
 
 
 @bp.route("/national/<int:programme_id>/<int:start>/neighbourhoods")
@@ -193,10 +203,12 @@ def neighbourhoods_csv(programme_id, start):
     _, view = _overview(programme_id, start)
     rows = [["neighbourhood", "region", "allocation", "received", "granted", "paid", "not_yet_granted", "voters_last_round",
              "verified_residents_last_round", "proposals", "delivered", "at_risk", "overdue", "capacity_ring_fenced",
-             "capacity_granted"]]
+             "capacity_granted", "plan", "plan_last_endorsed", "last_plan_review", "plan_this_year"]]
     rows += [[r.hood.slug, r.region, r.allocation, r.received, r.granted, r.paid, r.remaining,
               "" if r.voters is None else r.voters, "" if r.eligible is None else r.eligible, r.proposals, r.delivered,
-              r.at_risk, r.overdue, r.capacity, r.capacity_granted] for r in view.rows]
+              r.at_risk, r.overdue, r.capacity, r.capacity_granted, r.plan_state or "",
+              r.endorsed_on.isoformat() if r.endorsed_on else "", r.reviewed_on.isoformat() if r.reviewed_on else "",
+              r.plan_planned] for r in view.rows]
     return csv_attachment(rows, f"neighbourhoods-{start}.csv")
 
 

@@ -6,9 +6,9 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from pb.forms import DayField, Form, PoundsField, choices
+from pb.frameworks import SPENDS
 
 from .decisions import COMMENT_LIMIT, COMMENT_SECTIONS
-from .frameworks import SPENDS
 
 
 class StartForm(Form):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from pb.access import roles
 from pb.extensions import db
 from pb.forms import EmptyForm, choices
+from pb.frameworks import framework, frameworks
 from pb.funds.models import Fund, FundYear, Grant
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.numbers import whole_number
@@ -28,7 +29,6 @@ from .forms import (
     SectionForm,
     StartForm,
 )
-from .frameworks import framework, frameworks
 from .models import PlanComment, PlanReview, PlanStatus, PlanVersion
 from .queries import investment_table
 

@@ -26,7 +26,7 @@ class Plan(db.Model):
     __tablename__ = "neighbourhood_plan"
     id: Mapped[int] = mapped_column(primary_key=True)
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), unique=True)
-    framework: Mapped[str] = mapped_column(String(40))  # a file in pb/plans/frameworks/
+    framework: Mapped[str] = mapped_column(String(40))  # a file in pb/frameworks/
     fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"))  # the money the plan spends
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

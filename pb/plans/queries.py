@@ -13,11 +13,12 @@ from pb.consultations.models import (
     EngagementActivity,
 )
 from pb.extensions import db
+from pb.frameworks import framework
 from pb.funds.figures import fund_figures
 from pb.funds.models import Fund
 
-from .frameworks import framework
-from .models import Plan, PlanVersion
+from .models import Plan, PlanReview, PlanVersion
+from .services import year_total
 
 
 @dataclass
@@ -54,6 +55,23 @@ def investment_table(plan: Plan, version: PlanVersion) -> InvestmentTable:
                  for year, amounts in content["investment"].items() if item["key"] in amounts}
         table.rows.append({"key": item["key"], "name": item["name"], "cells": cells, "own": item.get("own", False)})
     return table
+
+
+def plan_columns(hood_ids: list[int], year: str) -> dict[int, dict]:
+    """For the national view: each neighbourhood's plan state, when it was last endorsed and
+    reviewed, and what the plan in force puts into `year`."""
+    reviewed = dict(db.session.execute(select(Plan.neighbourhood_id, func.max(PlanReview.approved_on))
+                                       .join(PlanReview, PlanReview.plan_id == Plan.id)
+                                       .where(Plan.neighbourhood_id.in_(hood_ids)).group_by(Plan.neighbourhood_id)).all())
+    out = {}
+    for plan in db.session.scalars(select(Plan).where(Plan.neighbourhood_id.in_(hood_ids))):
+        version = plan.current
+        out[plan.neighbourhood_id] = {
+            "plan_state": version.status_label if version else "Being written",
+            "endorsed_on": max((v.endorsed_on for v in plan.versions if v.endorsed_on), default=None),
+            "reviewed_on": reviewed.get(plan.neighbourhood_id),
+            "plan_planned": year_total(version.content, year) if version else 0}
+    return out
 
 
 def engagement_evidence(hood) -> dict:

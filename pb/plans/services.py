@@ -12,16 +12,17 @@ from sqlalchemy import select
 
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.frameworks import OUR_OWN, SPENDS, framework, frameworks
 from pb.funds.figures import fund_figures
 from pb.funds.models import Fund
 from pb.ledger.services import record
 from pb.money import pounds
+from pb.national.models import Allocation, AllocationShare, Programme
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import require_role
 from pb.services import ServiceError, transaction
 from pb.text import hidden_characters
 
-from .frameworks import OUR_OWN, SPENDS, framework, frameworks
 from .models import Plan, PlanStatus, PlanVersion
 
 VISION_WORDS = 250
@@ -69,12 +70,28 @@ def plan_of(hood: Neighbourhood) -> Plan | None:
     return db.session.scalar(select(Plan).where(Plan.neighbourhood_id == hood.id))
 
 
+def required_frameworks(hood: Neighbourhood) -> dict[str, str]:
+    """{programme name: framework key} for each national programme sharing money with this
+    neighbourhood that requires its plan to follow one framework."""
+    return dict(db.session.execute(
+        select(Programme.name, Programme.required_framework)
+        .join(Allocation, Allocation.programme_id == Programme.id)
+        .join(AllocationShare, AllocationShare.allocation_id == Allocation.id)
+        .where(AllocationShare.neighbourhood_id == hood.id, Programme.required_framework.is_not(None))
+        .distinct()).all())
+
+
 def start_plan(hood: Neighbourhood, facilitator: User, *, framework_key: str | None, fund: Fund | None) -> Plan:
     _facilitator(hood, facilitator, "start the neighbourhood plan")
     if plan_of(hood) is not None:
         raise ServiceError(f"{hood.name} has a plan already: write a new version of it")
     if framework_key not in frameworks():
         raise ServiceError("Choose the programme framework the plan follows", field="framework")
+    required = required_frameworks(hood)
+    if required and framework_key not in required.values():
+        names = " and ".join(f"{programme} asks for the {framework(key).name} framework"
+                             for programme, key in required.items())
+        raise ServiceError(f"{names}: the plan must follow it", field="framework")
     if fund is not None and fund.neighbourhood_id != hood.id:
         raise ServiceError("Choose one of this neighbourhood's funds", field="fund")
     chosen = framework(framework_key)

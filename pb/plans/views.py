@@ -12,6 +12,7 @@ from pb.access import public, signed_in, viewer_roles
 from pb.consultations.engagement import profile_of
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
+from pb.frameworks import framework
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, EligiblePostcode
 from pb.posting import attempt
 from pb.ratelimits import COMMENTS, DOWNLOADS, on_get, on_post, person_or_address
@@ -20,7 +21,6 @@ from pb.text import word_diff
 from . import decisions, reviews, services
 from .charts import progress_chart
 from .forms import CommentForm
-from .frameworks import framework
 from .models import PlanStatus, PlanVersion
 from .progress import progress
 from .queries import engagement_evidence, investment_table

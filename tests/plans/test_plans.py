@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from pb.extensions import db
+from pb.frameworks import frameworks
 from pb.funds import planning
 from pb.funds.figures import financial_year_of, next_year
 from pb.funds.models import Fund
 from pb.ledger.models import AuditEntry
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
 from pb.plans import decisions, services
-from pb.plans.frameworks import frameworks
 from pb.plans.models import Plan, PlanStatus
 from pb.services import ServiceError
 from tests.factories import _user, sign_in
@@ -210,3 +210,33 @@ def test_a_review_fills_in_the_figures_and_the_board_approves_it(app, factory, c
     page = app.test_client().get(f"/n/{hood.slug}/plan/reviews/1").get_data(as_text=True)
     assert "Approved by the board and published" in page and "A youth club twice a week" in page
     assert "Reduce inequalities and poverty, and enhance community cohesion" in page
+
+
+def test_a_programme_can_require_a_framework_and_the_national_view_shows_each_plan(app, factory, client):
+    from pb.national import services as national
+
+    hood = factory.neighbourhood(slug="place-a", name="Place A")
+    other = factory.neighbourhood(slug="place-b", name="Place B")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    admin = factory.person(admin=True)
+    with app.app_context():
+        programme = national.create_programme(
+            _user(admin), name="Pride in Place", description="", first_year="2027/28", years=10,
+            annual_amount=1_000_000_00, base_amount=0, population_weight=60, deprivation_weight=40,
+            required_framework="pride_in_place")
+        national.import_figures(programme, _user(admin), financial_year="2027/28", text=(
+            "neighbourhood,region,population,deprivation_score\nplace-a,North East,5000,31.5\n"
+            "place-b,North East,6000,40.1\n"))
+        national.confirm_allocation(programme, _user(admin), financial_year="2027/28")
+        programme_id = programme.id
+        with pytest.raises(ServiceError, match="Pride in Place asks for the Pride in Place framework"):
+            services.start_plan(factory._hood(hood), _user(facilitator), framework_key="community_wealth_fund",
+                                fund=None)
+        services.start_plan(factory._hood(hood), _user(facilitator), framework_key="pride_in_place", fund=None)
+        db.session.commit()
+    page = client.get(f"/national/{programme_id}/2027/neighbourhoods").get_data(as_text=True)
+    rows = {name: row for name, row in re.findall(r">(Place [AB])</a></th>(.*?)</tr>", page, re.S)}
+    assert "Being written" in rows["Place A"] and "No plan" in rows["Place B"]
+    csv_text = client.get(f"/national/{programme_id}/2027/neighbourhoods.csv").get_data(as_text=True)
+    assert "plan,plan_last_endorsed,last_plan_review,plan_this_year" in csv_text
+    assert other.slug in csv_text

@@ -1,4 +1,4 @@
-"""Programme frameworks as data: each file in pb/plans/frameworks/ names a programme's objectives,
+"""Programme frameworks as data: each file in pb/frameworks/ names a programme's objectives,
 its interventions (themes) with the outputs groups report and whether each is capital, revenue or
 both, its investment periods, and where it comes from and when. Update a file when the guidance
 changes; the app reads them at start-up and checks them."""
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-FOLDER = Path(__file__).with_name("frameworks")
+FOLDER = Path(__file__).parent
 OUR_OWN = "our_own"
 SPENDS = ("capital", "revenue", "both")
 
