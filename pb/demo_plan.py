@@ -13,7 +13,7 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.funds.models import Fund, Grant
-from pb.plans import decisions, reviews, services, tagging
+from pb.plans import decisions, outputs, reviews, services, tagging
 from pb.rounds.models import Pot, Round
 
 VISION = ("In 2035 Eastbrook is a place people choose to stay: young people have somewhere to go and someone to "
@@ -30,6 +30,10 @@ LEGACY = ("By the fund's last year, a resident-led Eastbrook Community Trust hol
 # What version 1 puts in each year of 2026/27 and 2027/28 (capital, revenue), in pounds.
 INVESTMENT = {"young_people": (0, 40_000), "community_spaces": (30_000, 10_000), "cost_of_living": (0, 9_000),
               "green_spaces": (6_000, 0), "skills_work": (0, 20_000)}
+# What the tagged projects reported delivering.
+DELIVERED = {"Holiday hunger lunches": (("people_helped", 420, date(2026, 9, 1)),),
+             "Estate tree planting": (("area_improved", 1_200, date(2026, 11, 15)), ("volunteers", 35, date(2026, 11, 15))),
+             "Digital skills drop-in": (("people_trained", 48, date(2026, 11, 30)),)}
 TAGS = {"Holiday hunger lunches": "cost_of_living", "Estate tree planting": "green_spaces",
         "Digital skills drop-in": "skills_work"}
 
@@ -78,6 +82,9 @@ def seed_plan(hood, people, echo=click.echo) -> None:
         services.set_investment(second, f, financial_year="2027/28", intervention="health_wellbeing",
                                 capital=None, revenue=11_000_00)
         services.write_section(second, f, "vision", VISION + " People feel well, and look out for each other.")
+        services.set_targets(second, f, {("cost_of_living", "people_helped"): 1_500, ("green_spaces", "area_improved"): 5_000,
+                                         ("green_spaces", "volunteers"): 150, ("skills_work", "people_trained"): 300,
+                                         ("young_people", "young_people"): 800})
     with timeutil.as_of(date(2026, 7, 7)):
         decisions.approve(second, chair, decided_on=date(2026, 7, 7))
     with timeutil.as_of(date(2026, 7, 30)):
@@ -93,5 +100,7 @@ def seed_plan(hood, people, echo=click.echo) -> None:
         grant = db.session.scalar(select(Grant).where(Grant.neighbourhood_id == hood.id, Grant.title == title))
         if grant is not None:
             tagging.tag_grant(grant, f, key)
+            for output, amount, day in DELIVERED.get(title, ()):
+                outputs.report_output(grant, f, output=output, amount=amount, reported_on=day)
     echo("Eastbrook's plan: version 1 endorsed in November 2025 and reviewed in May 2026, version 2 endorsed in "
          "July 2026; last year's grants tied to its interventions.")

@@ -155,6 +155,7 @@ MATRIX = {
     "/n/{slug}/plan/progress.csv": PUBLIC, "/n/{slug}/plan/reviews/": PUBLIC,
     "/n/{slug}/plan/reviews/{number}": PUBLIC, "/n/{slug}/plan/reviews/new": {F},
     "/n/{slug}/plan/reviews/{number}/write": {F}, "/n/{slug}/plan/reviews/{number}/approve": {B},
+    "/n/{slug}/plan/versions/{number}/targets": {F}, "/n/{slug}/grants/{grant}/outputs": SIGNED_IN,
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -163,7 +164,8 @@ AUTHOR_ONLY = {"/n/{slug}/proposals/{proposal}/edit", "/n/{slug}/proposals/{prop
                "/n/{slug}/comments/{comment}/edit"}
 # Signed-in pages whose service admits only some: the grant's own contact (none of the actors here;
 # tests/funds/test_funds.py has them accept) to accept it; the contact or any facilitator to post progress.
-OWNER_ONLY = {"/n/{slug}/grants/{grant}/accept": set(), "/n/{slug}/grants/{grant}/update": {F}}
+OWNER_ONLY = {"/n/{slug}/grants/{grant}/accept": set(), "/n/{slug}/grants/{grant}/update": {F},
+              "/n/{slug}/grants/{grant}/outputs": {F}}
 # Allowed form posts not sent in the matrix: they would end the session or give the actor a role.
 NOT_POSTED = {"/sign-out", "/n/{slug}/join", "/account/erase"}
 ROLE_ROUTES = {path: who for path, who in MATRIX.items() if isinstance(who, set)}  # for older tests
@@ -378,6 +380,10 @@ def plan_world(factory, round_ref, ids) -> dict:
         services.choose_interventions(version, facilitator, ["young_people", "community_spaces"])
         decisions.open_for_comment(version, facilitator)
         comment = decisions.comment(version, _user(commenter), section="vision", body="Add the brook path").id
+        # The world's grant serves one of its interventions (so it has outputs to report).
+        from pb.funds.models import Grant
+        from pb.plans import tagging
+        tagging.tag_grant(db.session.get(Grant, ids["grant"]), facilitator, "young_people")
         # Approved, reviewed (a review being written), and a second version out for comment.
         decisions.approve(version, _user(round_ref.board_member), decided_on=date.today())
         reviews.start_review(plan, facilitator, title="First investment period")

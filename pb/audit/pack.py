@@ -48,12 +48,14 @@ def _table(conn, name: str) -> list[sqlite3.Row]:
     order = {"entries": "seq", "checkpoints": "id", "ballots": "n", "proposals": "number", "pots": "id",
              "result": "id", "meta": "key", "receipts": "n", "grants": "reference", "payments": "id",
              "consultations": "id", "consultation_responses": "consultation_id, id", "engagement": "id",
-             "plan_versions": "number", "plan_progress": "intervention, financial_year"}.get(name, "rowid")
+             "plan_versions": "number", "plan_progress": "intervention, financial_year", "plan_outputs": "id",
+             "plan_output_totals": "intervention, output"}.get(name, "rowid")
     return conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()  # noqa: S608 (fixed names)
 
 
 TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "receipts", "result", "grants", "payments",
-          "consultations", "consultation_responses", "engagement", "plan_versions", "plan_progress")
+          "consultations", "consultation_responses", "engagement", "plan_versions", "plan_progress", "plan_outputs",
+          "plan_output_totals")
 
 
 def load(path: str | Path) -> dict[str, list[dict]]:

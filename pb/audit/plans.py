@@ -91,3 +91,17 @@ def check_plan(tables: dict, entries: list[dict], report) -> None:
     else:
         report.facts.append(f"the plan's progress: {len(expected)} intervention-years recomputed from the grants "
                             "and payments, as shown")
+    # Outputs: what each project reported, added up per intervention, as the plan page shows them.
+    tags = {g["reference"]: g.get("intervention") for g in tables.get("grants", [])}
+    achieved: dict[tuple[str, str], int] = {}
+    for row in tables.get("plan_outputs", []):
+        key = (tags.get(row["grant"]), row["output"])
+        achieved[key] = achieved.get(key, 0) + row["amount"]
+    shown = tables.get("plan_output_totals", [])
+    off = [f"{r['intervention']} {r['output']}" for r in shown
+           if achieved.get((r["intervention"], r["output"]), 0) != r["achieved"]]
+    if off:
+        report.problems.append(f"the plan's outputs differ from what projects reported for {', '.join(off[:5])}")
+    elif shown:
+        report.facts.append(f"the plan's outputs: {len(shown)} totals recomputed from {len(tables.get('plan_outputs', []))} "
+                            "reports, as shown")

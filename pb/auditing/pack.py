@@ -21,7 +21,8 @@ from pb.ledger.models import AuditEntry, Checkpoint
 from pb.ledger.services import log_for
 from pb.neighbourhoods.models import Neighbourhood
 from pb.numbers import whole_number
-from pb.plans.models import PlanStatus
+from pb.plans.models import OutputReport, PlanStatus
+from pb.plans.outputs import output_totals
 from pb.plans.progress import progress
 from pb.plans.services import plan_of
 from pb.proposals.models import ON_BALLOT, Proposal
@@ -138,6 +139,9 @@ def _plan(pack, hood) -> None:
     pack["plan_versions"].create({"number": int, "status": str, "content": str}, pk="number")
     pack["plan_progress"].create({"intervention": str, "financial_year": str, "planned": int, "granted": int,
                                   "paid": int, "returned": int}, pk=("intervention", "financial_year"))
+    pack["plan_outputs"].create({"id": int, "grant": str, "output": str, "amount": int, "reported_on": str}, pk="id")
+    pack["plan_output_totals"].create({"intervention": str, "output": str, "target": int, "achieved": int},
+                                      pk=("intervention", "output"))
     plan = plan_of(hood)
     if plan is None:
         return
@@ -145,6 +149,15 @@ def _plan(pack, hood) -> None:
                                      for v in plan.versions if v.status != PlanStatus.DRAFT)
     if plan.current is None:
         return
+    references = {g.id: g.reference for g in db.session.scalars(select(Grant).where(
+        Grant.neighbourhood_id == hood.id))}
+    pack["plan_outputs"].insert_all({"id": r.id, "grant": references[r.grant_id], "output": r.output, "amount": r.amount,
+                                     "reported_on": r.reported_on.isoformat()}
+                                    for r in db.session.scalars(select(OutputReport).where(
+                                        OutputReport.grant_id.in_(list(references))).order_by(OutputReport.id)))
+    for key, rows in output_totals(plan, plan.current).items():
+        pack["plan_output_totals"].insert_all({"intervention": key, "output": o["key"], "target": o["target"],
+                                               "achieved": o["achieved"]} for o in rows)
     for line in progress(plan, plan.current):
         for year in sorted(set(line.planned) | set(line.granted) | set(line.paid) | set(line.returned)):
             pack["plan_progress"].insert({"intervention": line.key, "financial_year": year,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from pb.forms import DayField, Form, PoundsField, choices
+from pb.forms import DayField, Form, PoundsField, WholeNumberField, choices
 from pb.frameworks import SPENDS
 
 from .decisions import COMMENT_LIMIT, COMMENT_SECTIONS
@@ -81,3 +81,13 @@ class ReviewStartForm(Form):
     title = StringField("What the review covers", validators=[InputRequired("Say what the review covers, like "
                                                                             "‘First investment period’"),
                                                               Length(max=160, message="Keep it to 160 characters")])
+
+
+class OutputForm(Form):
+    output = SelectField("Output", validators=[InputRequired("Choose the output")], coerce=str)
+    amount = WholeNumberField("How many", not_a_number="Enter a whole number, like 40",
+                              validators=[InputRequired("Enter how many")],
+                              render_kw={"inputmode": "numeric", "class": "width-5"})
+    reported_on = DayField("Delivered by", what="The day", validators=[InputRequired("Enter the day")])
+    note = StringField("Note (optional)", validators=[Optional(), Length(max=300, message="Keep it to 300 "
+                                                                                         "characters")])

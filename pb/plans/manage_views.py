@@ -308,3 +308,34 @@ def approve_review(slug, number):
                    "The review is approved and published.", _review_url(review))
     return done or _page(form, heading=f"Approve the review: {review.title}", fields=["decided_on"], submit="Approve",
                          back=_review_url(review))
+
+
+@bp.route("/n/<slug>/plan/versions/<int:number>/targets", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def targets(slug, number):
+    plan = _plan()
+    version = _version(number)
+    chosen = framework(plan.framework)
+    items = [(i, chosen.intervention(i["key"])) for i in version.content["interventions"]]
+    items = [(i, known) for i, known in items if known is not None and known.outputs]
+    form = EmptyForm()
+    errors = {}
+    if form.validate_on_submit():
+        values = {}
+        for item, known in items:
+            for output in known.outputs:
+                name = f"{item['key']}-{output.key}"
+                raw = (request.form.get(name) or "").replace(",", "").strip()
+                if raw and not raw.isdecimal():
+                    errors[name] = f"Enter a whole number of {output.unit} for {output.name.lower()}, or leave it blank"
+                values[(item["key"], output.key)] = int(raw) if raw.isdecimal() else None
+        if not errors:
+            try:
+                services.set_targets(version, current_user, values)
+            except ServiceError as error:
+                errors[error.field or "targets"] = error.message
+            else:
+                flash("Targets saved.", "success")
+                return redirect(_edit_url(version))
+    return render_template("plans/targets.html", hood=g.neighbourhood, version=version, items=items, form=form,
+                           errors=errors, given=request.form if errors else None), 400 if errors else 200

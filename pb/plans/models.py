@@ -122,3 +122,18 @@ class PlanReview(db.Model):
     @property
     def status_label(self) -> str:
         return ReviewStatus(self.status).label
+
+
+class OutputReport(db.Model):
+    """What a project delivered on one of its intervention's outputs (people attending, volunteers,
+    square metres improved ...), as the group or a facilitator reported it on a day."""
+
+    __tablename__ = "output_report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("fund_grant.id", ondelete="CASCADE"), index=True)
+    output: Mapped[str] = mapped_column(String(40))  # an output key of the grant's intervention
+    amount: Mapped[int]
+    reported_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -228,6 +228,30 @@ def add_own_intervention(version: PlanVersion, facilitator: User, *, name: str, 
     return item
 
 
+def set_targets(version: PlanVersion, facilitator: User, targets: dict[tuple[str, str], int | None]) -> None:
+    """The number the plan aims for on each intervention's outputs, over the plan; None clears one."""
+    plan = db.session.get(Plan, version.plan_id)
+    _facilitator(plan, facilitator, "write the neighbourhood plan")
+    _writable(version)
+    chosen = framework(plan.framework)
+    content = copy.deepcopy(version.content)
+    for (intervention, output), target in targets.items():
+        item = next((i for i in content["interventions"] if i["key"] == intervention), None)
+        known = chosen.intervention(intervention)
+        if item is None or known is None or output not in {o.key for o in known.outputs}:
+            raise ServiceError("Choose one of the interventions' outputs", field=f"{intervention}-{output}")
+        if target is not None and not 0 <= target <= 10_000_000:
+            raise ServiceError("Enter a target from 0 to 10,000,000, or leave it blank", field=f"{intervention}-{output}")
+        item.setdefault("targets", {})
+        if target is None:
+            item["targets"].pop(output, None)
+        else:
+            item["targets"][output] = target
+    with transaction():
+        _save(version, content, facilitator, "plan.targets_set",
+              {"targets": {i["key"]: i.get("targets", {}) for i in content["interventions"] if i.get("targets")}})
+
+
 def set_target(version: PlanVersion, facilitator: User, intervention: str, output: str, target: int | None) -> None:
     """The number the plan aims for on one of an intervention's outputs, over the plan."""
     plan = db.session.get(Plan, version.plan_id)

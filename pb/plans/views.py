@@ -8,20 +8,22 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_login import current_user
 from sqlalchemy import select
 
-from pb.access import public, signed_in, viewer_roles
+from pb.access import one_of_this_neighbourhood, public, signed_in, viewer_roles
 from pb.consultations.engagement import profile_of
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
+from pb.forms import choices
 from pb.frameworks import framework
+from pb.funds.models import Grant
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, EligiblePostcode
 from pb.posting import attempt
 from pb.ratelimits import COMMENTS, DOWNLOADS, on_get, on_post, person_or_address
 from pb.text import word_diff
 
-from . import decisions, reviews, services
+from . import decisions, outputs, reviews, services
 from .charts import progress_chart
-from .forms import CommentForm
-from .models import PlanStatus, PlanVersion
+from .forms import CommentForm, OutputForm
+from .models import OutputReport, PlanStatus, PlanVersion
 from .progress import progress
 from .queries import engagement_evidence, investment_table
 
@@ -57,7 +59,7 @@ def _page(plan, version, form=None, code=200):
                            problems=services.money_problems(plan, version.content), staff=_staff(),
                            evidence=engagement_evidence(hood), profile=profile_of(hood), postcodes=postcodes,
                            comments=decisions.comments_on(version), form=form or CommentForm(formdata=None),
-                           lines=lines, chart=progress_chart(lines),
+                           lines=lines, chart=progress_chart(lines), totals=outputs.output_totals(plan, version),
                            words=services.words_in(version.content["vision"]), limit=services.VISION_WORDS,
                            Status=PlanStatus), code
 
@@ -169,3 +171,24 @@ def review(slug, number):
         abort(404)
     return render_template("plans/review.html", hood=g.neighbourhood, plan=plan, review=found, texts=reviews.TEXTS,
                            roles=viewer_roles())
+
+
+@bp.route("/n/<slug>/grants/<int:grant_id>/outputs", methods=["GET", "POST"])
+@signed_in
+def report_outputs(slug, grant_id):
+    """The group's contact (or a facilitator) reports what the project delivered on its outputs."""
+    grant = one_of_this_neighbourhood(Grant, grant_id)
+    if not outputs.may_report(grant, current_user):
+        abort(403)
+    form = OutputForm()
+    form.output.choices = choices([(o.key, f"{o.name} ({o.unit})") for o in outputs.outputs_for(grant)])
+    done = attempt(form, lambda: outputs.report_output(grant, current_user, output=form.output.data,
+                                                       amount=form.amount.data, reported_on=form.reported_on.data,
+                                                       note=form.note.data or ""),
+                   "Thank you: what the project delivered is recorded.",
+                   url_for("funds.story", slug=slug, grant_id=grant.id))
+    reported = db.session.scalars(select(OutputReport).where(OutputReport.grant_id == grant.id)
+                                  .order_by(OutputReport.reported_on)).all()
+    return done or (render_template("plans/outputs.html", hood=g.neighbourhood, grant=grant, form=form,
+                                    reported=reported, names={o.key: o for o in outputs.outputs_for(grant)}),
+                    400 if form.has_errors else 200)

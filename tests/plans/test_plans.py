@@ -240,3 +240,45 @@ def test_a_programme_can_require_a_framework_and_the_national_view_shows_each_pl
     csv_text = client.get(f"/national/{programme_id}/2027/neighbourhoods.csv").get_data(as_text=True)
     assert "plan,plan_last_endorsed,last_plan_review,plan_this_year" in csv_text
     assert other.slug in csv_text
+
+
+def test_projects_report_outputs_against_the_plans_targets(app, factory, client, world):
+    from pb.funds import grants as grant_services
+    from pb.funds.figures import financial_year_of
+    from pb.funds.models import FundYear
+    from pb.plans import tagging
+
+    hood, facilitator, member, fund_id = world
+    with app.app_context():
+        fund = db.session.get(Fund, fund_id)
+        plan = services.start_plan(factory._hood(hood), _user(facilitator), framework_key="community_wealth_fund",
+                                   fund=fund)
+        version = plan.versions[0]
+        services.write_section(version, _user(facilitator), "vision", "Somewhere to go.")
+        services.choose_interventions(version, _user(facilitator), ["young_people"])
+        services.set_targets(version, _user(facilitator), {("young_people", "young_people"): 500})
+        decisions.approve(version, _user(member), decided_on=date.today())
+        year = db.session.scalar(select(FundYear).where(FundYear.fund_id == fund_id,
+                                                        FundYear.financial_year == financial_year_of(date.today())))
+        decision = grant_services.create_capacity_grant(
+            year, _user(member), title="Youth club", summary="Twice a week", amount=5_000_00,
+            starts_on=date.today(), ends_on=date.today() + timedelta(days=200),
+            body=grant_services.BodyInput("Eastbrook Youth", "constituted_group", "", _user(facilitator).email),
+            reason="Young people asked for it")
+        grant_id = decision.grant.id
+        tagging.tag_grant(decision.grant, _user(facilitator), "young_people")
+        db.session.commit()
+    sign_in(client, facilitator)
+    bad = client.post(f"/n/{hood.slug}/grants/{grant_id}/outputs", data={
+        "output": "young_people", "amount": "0", "reported_on": date.today().isoformat()})
+    assert bad.status_code == 400 and "Enter how many people, from 1 to 10,000,000" in bad.get_data(as_text=True)
+    for amount in ("120", "45"):
+        assert client.post(f"/n/{hood.slug}/grants/{grant_id}/outputs", data={
+            "output": "young_people", "amount": amount, "reported_on": date.today().isoformat()}).status_code == 302
+    resident = app.test_client()
+    sign_in(resident, factory.resident(hood))
+    refused = resident.post(f"/n/{hood.slug}/grants/{grant_id}/outputs", data={
+        "output": "young_people", "amount": "5", "reported_on": date.today().isoformat()})
+    assert refused.status_code == 403
+    page = app.test_client().get(f"/n/{hood.slug}/plan").get_data(as_text=True)
+    assert "young people taking part 165 of 500 people" in page
