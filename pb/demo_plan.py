@@ -13,7 +13,7 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.funds.models import Fund, Grant
-from pb.plans import decisions, outputs, reviews, services, tagging
+from pb.plans import decisions, legacy, outputs, reviews, services, tagging
 from pb.rounds.models import Pot, Round
 
 VISION = ("In 2035 Eastbrook is a place people choose to stay: young people have somewhere to go and someone to "
@@ -102,5 +102,6 @@ def seed_plan(hood, people, echo=click.echo) -> None:
             tagging.tag_grant(grant, f, key)
             for output, amount, day in DELIVERED.get(title, ()):
                 outputs.report_output(grant, f, output=output, amount=amount, reported_on=day)
+    legacy.set_spend_out(plan, f, threshold=150_000_00, items=list(legacy.SUGGESTED))
     echo("Eastbrook's plan: version 1 endorsed in November 2025 and reviewed in May 2026, version 2 endorsed in "
          "July 2026; last year's grants tied to its interventions.")

@@ -156,6 +156,7 @@ MATRIX = {
     "/n/{slug}/plan/reviews/{number}": PUBLIC, "/n/{slug}/plan/reviews/new": {F},
     "/n/{slug}/plan/reviews/{number}/write": {F}, "/n/{slug}/plan/reviews/{number}/approve": {B},
     "/n/{slug}/plan/versions/{number}/targets": {F}, "/n/{slug}/grants/{grant}/outputs": SIGNED_IN,
+    "/n/{slug}/plan/spend-out": {F}, "/n/{slug}/plan/legacy/{item}/tick": {F}, "/n/{slug}/plan/open-items": {B},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -384,12 +385,17 @@ def plan_world(factory, round_ref, ids) -> dict:
         from pb.funds.models import Grant
         from pb.plans import tagging
         tagging.tag_grant(db.session.get(Grant, ids["grant"]), facilitator, "young_people")
+        from pb.plans import legacy
+        legacy.set_spend_out(plan, facilitator, threshold=150_000_00, items=["Records handed over"])
         # Approved, reviewed (a review being written), and a second version out for comment.
         decisions.approve(version, _user(round_ref.board_member), decided_on=date.today())
         reviews.start_review(plan, facilitator, title="First investment period")
         decisions.open_for_comment(services.new_version(plan, facilitator, note="Second thoughts"), facilitator)
         db.session.commit()
-    return {"section": "vision", "plan_comment": comment}
+        from pb.plans.models import LegacyItem
+        item = db.session.scalar(select(LegacyItem.id))
+        db.session.commit()
+    return {"section": "vision", "plan_comment": comment, "item": item}
 
 
 def consultation_world(factory, round_ref) -> dict:

@@ -91,3 +91,20 @@ class OutputForm(Form):
     reported_on = DayField("Delivered by", what="The day", validators=[InputRequired("Enter the day")])
     note = StringField("Note (optional)", validators=[Optional(), Length(max=300, message="Keep it to 300 "
                                                                                          "characters")])
+
+
+class SpendOutForm(Form):
+    threshold = PoundsField("Spend out when the fund has less than", what="The amount",
+                            validators=[InputRequired("Enter the amount, like 150000")],
+                            description="Big Local used £150,000: the plan page then shows the legacy checklist.")
+    items = TextAreaField("What to hand over, one per line", validators=[Optional()], render_kw={"rows": 6})
+
+
+class TickForm(Form):
+    done_on = DayField("The day it was done", what="The day", validators=[InputRequired("Enter the day it was done")])
+    note = StringField("Note (optional)", validators=[Optional(), Length(max=300, message="Keep it to 300 characters")])
+
+
+class ReasonForm(Form):
+    reason = TextAreaField("Why these are still open, and what happens to them",
+                           validators=[InputRequired("Say why the items are still open")], render_kw={"rows": 5})

@@ -17,7 +17,7 @@ from pb.posting import attempt, one_button
 from pb.rounds.models import Pot, Round
 from pb.services import ServiceError
 
-from . import decisions, reviews, services, tagging
+from . import decisions, legacy, reviews, services, tagging
 from .forms import (
     ApproveForm,
     EndorseForm,
@@ -25,11 +25,14 @@ from .forms import (
     InvestmentForm,
     NewVersionForm,
     OwnInterventionForm,
+    ReasonForm,
     ReviewStartForm,
     SectionForm,
+    SpendOutForm,
     StartForm,
+    TickForm,
 )
-from .models import PlanComment, PlanReview, PlanStatus, PlanVersion
+from .models import LegacyItem, PlanComment, PlanReview, PlanStatus, PlanVersion
 from .queries import investment_table
 
 bp = Blueprint("plan_admin", __name__)
@@ -339,3 +342,47 @@ def targets(slug, number):
                 return redirect(_edit_url(version))
     return render_template("plans/targets.html", hood=g.neighbourhood, version=version, items=items, form=form,
                            errors=errors, given=request.form if errors else None), 400 if errors else 200
+
+
+@bp.route("/n/<slug>/plan/spend-out", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def spend_out(slug):
+    plan = _plan()
+    form = SpendOutForm()
+    if request.method == "GET":
+        form.threshold.data = plan.spend_out_threshold
+        current = db.session.scalars(select(LegacyItem.name).where(LegacyItem.plan_id == plan.id)
+                                     .order_by(LegacyItem.id)).all()
+        form.items.data = "\n".join(current or legacy.SUGGESTED)
+    done = attempt(form, lambda: legacy.set_spend_out(plan, current_user, threshold=form.threshold.data,
+                                                      items=(form.items.data or "").splitlines()),
+                   "Spend-out checklist saved.", url_for("plans.show", slug=slug) + "#spend-out")
+    return done or _page(form, heading="Spend-out and legacy", fields=["threshold", "items"], submit="Save",
+                         back=url_for("plans.show", slug=slug),
+                         intro=["When what is left in the fund falls under this amount, the plan page says so and "
+                                "shows this checklist, for the legacy the plan's legacy statement sets out."])
+
+
+@bp.route("/n/<slug>/plan/legacy/<int:item_id>/tick", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def tick_item(slug, item_id):
+    plan = _plan()
+    item = db.session.get(LegacyItem, item_id)
+    if item is None or item.plan_id != plan.id:
+        abort(404)
+    form = TickForm()
+    done = attempt(form, lambda: legacy.tick(item, current_user, done_on=form.done_on.data, note=form.note.data or ""),
+                   "Ticked.", url_for("plans.show", slug=slug) + "#spend-out")
+    return done or _page(form, heading=f"Done: {item.name}", fields=["done_on", "note"], submit="Tick it",
+                         back=url_for("plans.show", slug=slug))
+
+
+@bp.route("/n/<slug>/plan/open-items", methods=["GET", "POST"])
+@roles(BOARD_MEMBER)
+def open_items(slug):
+    plan = _plan()
+    form = ReasonForm()
+    done = attempt(form, lambda: legacy.record_open_items(plan, current_user, reason=form.reason.data),
+                   "The board's reason is recorded.", url_for("plans.show", slug=slug) + "#spend-out")
+    return done or _page(form, heading="Why legacy items are still open", fields=["reason"], submit="Record it",
+                         back=url_for("plans.show", slug=slug))

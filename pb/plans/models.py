@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -30,6 +30,12 @@ class Plan(db.Model):
     fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"))  # the money the plan spends
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Spend-out: below this much left in the fund (pence), the plan page shows the legacy checklist.
+    spend_out_threshold: Mapped[int | None] = mapped_column(BigInteger)
+    # Why the fund's final year ended with legacy items open, as the board recorded it.
+    open_items_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    open_items_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    open_items_recorded_on: Mapped[date | None] = mapped_column(Date)
     versions = relationship("PlanVersion", order_by="PlanVersion.number", lazy="selectin",
                             cascade="all, delete-orphan")
     neighbourhood = relationship("Neighbourhood", lazy="joined")
@@ -137,3 +143,17 @@ class OutputReport(db.Model):
     note: Mapped[str] = mapped_column(String(300), default="")
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LegacyItem(db.Model):
+    """One thing to hand over before the money runs out (a successor body, assets, records, the final
+    report), ticked with the day it was done and who ticked it."""
+
+    __tablename__ = "legacy_item"
+    __table_args__ = (UniqueConstraint("plan_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood_plan.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    done_on: Mapped[date | None] = mapped_column(Date)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(String(300), default="")

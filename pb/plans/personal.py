@@ -18,10 +18,13 @@ KEPT = {
     "plan_version.endorsement_recorded_by_id": "who recorded the funder's endorsement: an official act",
     "plan_comment.hidden_by_id": "the facilitator who hid a comment: an official act",
     "plan_review.created_by_id": "who started a plan review: an official act",
+    "legacy_item.done_by_id": "the facilitator who ticked a legacy item: an official act",
+    "neighbourhood_plan.open_items_recorded_by_id": "the board member who recorded why legacy items were open: an official act",
     "output_report.reported_by_id": "who reported what a funded project delivered: part of its public record",
     "plan_review.approved_by_id": "the board member who recorded the board's approval of a review: an official act",
 }
-NOT_ABOUT_PEOPLE = {"plan_version.endorsed_by": "the funder's officer who endorsed the plan, in their official role"}
+NOT_ABOUT_PEOPLE = {"plan_version.endorsed_by": "the funder's officer who endorsed the plan, in their official role",
+                    "legacy_item.name": "a thing to hand over, like ‘Records handed over’"}
 HIDE_REASON = "Its author erased their pb account and asked for their words to be hidden"
 
 

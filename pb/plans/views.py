@@ -20,7 +20,7 @@ from pb.posting import attempt
 from pb.ratelimits import COMMENTS, DOWNLOADS, on_get, on_post, person_or_address
 from pb.text import word_diff
 
-from . import decisions, outputs, reviews, services
+from . import decisions, legacy, outputs, reviews, services
 from .charts import progress_chart
 from .forms import CommentForm, OutputForm
 from .models import OutputReport, PlanStatus, PlanVersion
@@ -60,6 +60,7 @@ def _page(plan, version, form=None, code=200):
                            evidence=engagement_evidence(hood), profile=profile_of(hood), postcodes=postcodes,
                            comments=decisions.comments_on(version), form=form or CommentForm(formdata=None),
                            lines=lines, chart=progress_chart(lines), totals=outputs.output_totals(plan, version),
+                           spend_out=legacy.spend_out(plan), roles=viewer_roles(),
                            words=services.words_in(version.content["vision"]), limit=services.VISION_WORDS,
                            Status=PlanStatus), code
 

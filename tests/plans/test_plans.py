@@ -282,3 +282,43 @@ def test_projects_report_outputs_against_the_plans_targets(app, factory, client,
     assert refused.status_code == 403
     page = app.test_client().get(f"/n/{hood.slug}/plan").get_data(as_text=True)
     assert "young people taking part 165 of 500 people" in page
+
+
+def test_spending_out_shows_the_legacy_checklist_and_the_board_explains_what_is_left_open(app, factory, client,
+                                                                                             world):
+    from pb import timeutil
+    from pb.funds.figures import year_end
+
+    hood, facilitator, member, fund_id = world
+    with app.app_context():
+        services.start_plan(factory._hood(hood), _user(facilitator), framework_key="big_local",
+                            fund=db.session.get(Fund, fund_id))
+        db.session.commit()
+    sign_in(client, facilitator)
+    none = client.post(f"/n/{hood.slug}/plan/spend-out", data={"threshold": "300000", "items": "\n \n"})
+    assert "List at least one thing to hand over" in none.get_data(as_text=True)
+    # The fund holds £250,000 over its life, under the £300,000 set: it is spending out.
+    assert client.post(f"/n/{hood.slug}/plan/spend-out", data={
+        "threshold": "300000", "items": "Records handed over\nThe final report published"}).status_code == 302
+    page = client.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
+    assert "is spending out: £250,000 is left in the fund, under the £300,000 the plan set" in page
+    assert "2 of 2 legacy items are still to do" in page
+    with app.app_context():
+        from pb.plans.models import LegacyItem
+        item_id = db.session.scalar(select(LegacyItem.id).where(LegacyItem.name == "Records handed over"))
+    assert client.post(f"/n/{hood.slug}/plan/legacy/{item_id}/tick",
+                       data={"done_on": date.today().isoformat(), "note": "To the Trust"}).status_code == 302
+    board = app.test_client()
+    sign_in(board, member)
+    early = board.post(f"/n/{hood.slug}/plan/open-items", data={"reason": "Report late"})
+    assert "This is recorded once the fund" in early.get_data(as_text=True)
+    with app.app_context():
+        fund = db.session.get(Fund, fund_id)
+        after = year_end(fund.financial_years[-1]) + timedelta(days=1)
+    with timeutil.as_of(after):
+        page = board.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
+        assert "has ended with legacy items still open, and the board has not yet recorded why" in page
+        assert board.post(f"/n/{hood.slug}/plan/open-items",
+                          data={"reason": "The final report waits for the last project"}).status_code == 302
+        page = board.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
+        assert "The final report waits for the last project" in page
