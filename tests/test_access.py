@@ -156,7 +156,8 @@ MATRIX = {
     "/n/{slug}/plan/reviews/{number}": PUBLIC, "/n/{slug}/plan/reviews/new": {F},
     "/n/{slug}/plan/reviews/{number}/write": {F}, "/n/{slug}/plan/reviews/{number}/approve": {B},
     "/n/{slug}/plan/versions/{number}/targets": {F}, "/n/{slug}/grants/{grant}/outputs": SIGNED_IN,
-    "/n/{slug}/plan/spend-out": {F}, "/n/{slug}/plan/legacy/{item}/tick": {F}, "/n/{slug}/plan/open-items": {B},
+    "/n/{slug}/plan/spend-out": {F}, "/n/{slug}/plan/versions/{number}/boundary-map": {F},
+    "/n/{slug}/plan/files/{file}": PUBLIC, "/n/{slug}/plan/legacy/{item}/tick": {F}, "/n/{slug}/plan/open-items": {B},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -394,8 +395,10 @@ def plan_world(factory, round_ref, ids) -> dict:
         db.session.commit()
         from pb.plans.models import LegacyItem
         item = db.session.scalar(select(LegacyItem.id))
+        plan_file = services.attach_boundary_map(plan.versions[-1], facilitator, raw=_png(),
+                                                 description="The area between the road and the brook").id
         db.session.commit()
-    return {"section": "vision", "plan_comment": comment, "item": item}
+    return {"section": "vision", "plan_comment": comment, "item": item, "file": plan_file}
 
 
 def consultation_world(factory, round_ref) -> dict:

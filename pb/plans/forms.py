@@ -2,6 +2,7 @@
 comments."""
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -108,3 +109,11 @@ class TickForm(Form):
 class ReasonForm(Form):
     reason = TextAreaField("Why these are still open, and what happens to them",
                            validators=[InputRequired("Say why the items are still open")], render_kw={"rows": 5})
+
+
+class BoundaryMapForm(Form):
+    image = FileField("The map", description="A picture (JPG, PNG, WEBP or GIF) or a PDF, smaller than 5 MB.")
+    description = StringField("What it shows", validators=[InputRequired("Describe what the map shows"),
+                                                           Length(max=300, message="Keep it to 300 characters")],
+                              description="For people who cannot see it, like ‘The EB1 and EB2 streets between "
+                                          "Eastbrook Road and the brook’.")

@@ -20,6 +20,7 @@ from pb.services import ServiceError
 from . import decisions, legacy, reviews, services, tagging
 from .forms import (
     ApproveForm,
+    BoundaryMapForm,
     EndorseForm,
     HideForm,
     InvestmentForm,
@@ -386,3 +387,19 @@ def open_items(slug):
                    "The board's reason is recorded.", url_for("plans.show", slug=slug) + "#spend-out")
     return done or _page(form, heading="Why legacy items are still open", fields=["reason"], submit="Record it",
                          back=url_for("plans.show", slug=slug))
+
+
+@bp.route("/n/<slug>/plan/versions/<int:number>/boundary-map", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def boundary_map(slug, number):
+    version = _version(number)
+    form = BoundaryMapForm()
+
+    def call():
+        upload = form.image.data
+        raw = upload.read(services.PDF_LIMIT + 1) if upload and getattr(upload, "filename", "") else None
+        return services.attach_boundary_map(version, current_user, raw=raw, description=form.description.data)
+
+    done = attempt(form, call, "The map is attached.", _edit_url(version))
+    return done or _page(form, heading="A map of the boundary", fields=["image", "description"], submit="Attach it",
+                         back=_edit_url(version), caption=f"Plan, version {version.number}")

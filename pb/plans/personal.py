@@ -18,6 +18,7 @@ KEPT = {
     "plan_version.endorsement_recorded_by_id": "who recorded the funder's endorsement: an official act",
     "plan_comment.hidden_by_id": "the facilitator who hid a comment: an official act",
     "plan_review.created_by_id": "who started a plan review: an official act",
+    "plan_file.uploaded_by_id": "who attached a map of the boundary: an official act",
     "legacy_item.done_by_id": "the facilitator who ticked a legacy item: an official act",
     "neighbourhood_plan.open_items_recorded_by_id": "the board member who recorded why legacy items were open: an official act",
     "output_report.reported_by_id": "who reported what a funded project delivered: part of its public record",

@@ -20,10 +20,11 @@ from pb.money import pounds
 from pb.national.models import Allocation, AllocationShare, Programme
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import require_role
+from pb.proposals import images
 from pb.services import ServiceError, transaction
 from pb.text import hidden_characters
 
-from .models import Plan, PlanStatus, PlanVersion
+from .models import Plan, PlanFile, PlanStatus, PlanVersion
 
 VISION_WORDS = 250
 SECTION_LIMITS = {"context": 6000, "boundary": 2000, "vision": 2500, "legacy": 4000}
@@ -356,3 +357,38 @@ def approval_problems(plan: Plan, version: PlanVersion) -> list[str]:
             problems.append(f"{', '.join(missing)} needs a business case")
     problems += money_problems(plan, content)
     return problems
+
+
+PDF_LIMIT = 5 * 1024 * 1024
+
+
+def attach_boundary_map(version: PlanVersion, facilitator: User, *, raw: bytes | None, description: str) -> PlanFile:
+    """A map of the boundary for this version: a picture (re-encoded: nothing but pixels is kept) or a
+    PDF (kept as uploaded, served as a download). The version's content names it by its SHA-256."""
+    plan = db.session.get(Plan, version.plan_id)
+    _facilitator(plan, facilitator, "write the neighbourhood plan")
+    _writable(version)
+    if not raw:
+        raise ServiceError("Choose the map's file: a picture (JPG, PNG, WEBP, GIF) or a PDF", field="image")
+    description = " ".join((description or "").split())
+    if not description or len(description) > 300 or hidden_characters(description):
+        raise ServiceError("Describe what the map shows, for people who cannot see it (300 characters at most)",
+                           field="description")
+    if raw[:5] == b"%PDF-":
+        if len(raw) > PDF_LIMIT:
+            raise ServiceError("The PDF must be smaller than 5 MB", field="image")
+        data, mime = raw, "application/pdf"
+    else:
+        encoded = images.reencode(raw)
+        data, mime = encoded.data, encoded.mime_type
+    sha = hashlib.sha256(data).hexdigest()
+    content = copy.deepcopy(version.content)
+    with transaction():
+        row = PlanFile(plan_id=plan.id, mime_type=mime, sha256=sha, data=data, description=description,
+                       uploaded_by_id=facilitator.id)
+        db.session.add(row)
+        db.session.flush()
+        content["boundary_map"] = {"file": row.id, "sha256": sha, "mime_type": mime, "description": description}
+        _save(version, content, facilitator, "plan.boundary_map_attached",
+              {"file": row.id, "sha256": sha, "mime_type": mime, "bytes": len(data)})
+    return row

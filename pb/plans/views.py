@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ from pb.text import word_diff
 from . import decisions, legacy, outputs, reviews, services
 from .charts import progress_chart
 from .forms import CommentForm, OutputForm
-from .models import OutputReport, PlanStatus, PlanVersion
+from .models import OutputReport, PlanFile, PlanStatus, PlanVersion
 from .progress import progress
 from .queries import engagement_evidence, investment_table
 
@@ -193,3 +193,21 @@ def report_outputs(slug, grant_id):
     return done or (render_template("plans/outputs.html", hood=g.neighbourhood, grant=grant, form=form,
                                     reported=reported, names={o.key: o for o in outputs.outputs_for(grant)}),
                     400 if form.has_errors else 200)
+
+
+@bp.route("/n/<slug>/plan/files/<int:file_id>")
+@public
+def plan_file(slug, file_id):
+    """A boundary map, shown only if a version the viewer may read names it."""
+    plan = _plan()
+    row = db.session.get(PlanFile, file_id)
+    named = row is not None and row.plan_id == plan.id and any(
+        (v.content.get("boundary_map") or {}).get("file") == row.id and (v.status != PlanStatus.DRAFT or _staff())
+        for v in plan.versions)
+    if not named:
+        abort(404)
+    response = Response(row.data, mimetype=row.mime_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"  # a new upload is a new id
+    response.headers["Content-Disposition"] = ("attachment; filename=boundary-map.pdf" if row.mime_type == "application/pdf"
+                                               else "inline")
+    return response

@@ -322,3 +322,31 @@ def test_spending_out_shows_the_legacy_checklist_and_the_board_explains_what_is_
                           data={"reason": "The final report waits for the last project"}).status_code == 302
         page = board.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
         assert "The final report waits for the last project" in page
+
+
+def test_a_boundary_map_is_attached_re_encoded_and_shown_with_its_description(app, factory, client, world):
+    import io
+
+    from PIL import Image
+
+    hood, facilitator, member, fund_id = world
+    with app.app_context():
+        services.start_plan(factory._hood(hood), _user(facilitator), framework_key="our_own", fund=None)
+        db.session.commit()
+    sign_in(client, facilitator)
+    picture = io.BytesIO()
+    Image.new("RGB", (60, 40), (0, 80, 160)).save(picture, format="PNG")
+    nothing = client.post(f"/n/{hood.slug}/plan/versions/1/boundary-map", data={"description": "The area"},
+                          content_type="multipart/form-data")
+    assert "Choose the map" in nothing.get_data(as_text=True)
+    not_a_map = client.post(f"/n/{hood.slug}/plan/versions/1/boundary-map", content_type="multipart/form-data",
+                            data={"description": "The area", "image": (io.BytesIO(b"MZ not a picture"), "map.exe")})
+    assert "not an image pb can read" in not_a_map.get_data(as_text=True)
+    assert client.post(f"/n/{hood.slug}/plan/versions/1/boundary-map", content_type="multipart/form-data", data={
+        "description": "The streets between the road and the brook",
+        "image": (io.BytesIO(picture.getvalue()), "map.png")}).status_code == 302
+    page = client.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
+    assert 'alt="The streets between the road and the brook"' in page
+    src = re.search(r'src="(/n/[^"]+/plan/files/\d+)"', page).group(1)
+    assert client.get(src).mimetype == "image/jpeg"  # re-encoded: pixels only, no metadata
+    assert app.test_client().get(src).status_code == 404  # the version is still being written
