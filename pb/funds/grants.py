@@ -115,7 +115,7 @@ def offer_round_grants(round_: Round) -> list[dict]:
         grant = Grant(neighbourhood_id=round_.neighbourhood_id, number=number, fund_year_id=round_.fund_year_id,
                       round_id=round_.id, proposal_id=proposal.id, title=proposal.title, summary=proposal.summary,
                       capacity_building=proposal.category == "capacity", amount=proposal.cost, starts_on=starts,
-                      intervention=proposal.pot.intervention if proposal.pot else None,
+                      intervention=proposal.intervention or (proposal.pot.intervention if proposal.pot else None),
                       ends_on=max(ends, starts + timedelta(days=30)), split=split, status=OFFERED,
                       body_name=proposal.group_name or "", contact_id=proposal.proposer_id,
                       contact_name=proposal.proposer.name)

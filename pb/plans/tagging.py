@@ -10,6 +10,7 @@ from pb.funds.models import Grant
 from pb.ledger.services import record
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import require_role
+from pb.proposals.drafting import INTERVENTION_CHOICES
 from pb.rounds.models import Pot, Round
 from pb.services import ServiceError, transaction
 
@@ -21,6 +22,15 @@ def interventions_of(plan: Plan) -> dict[str, str]:
     """The interventions of the plan in force (else of its latest version), key -> name."""
     version = plan.current or plan.versions[-1]
     return {i["key"]: i["name"] for i in version.content["interventions"]}
+
+
+def _proposal_choices(hood) -> dict[str, str]:
+    """What a proposal may say it serves: the interventions of the plan in force, if there is one."""
+    plan = plan_of(hood)
+    return {i["key"]: i["name"] for i in plan.current.content["interventions"]} if plan and plan.current else {}
+
+
+INTERVENTION_CHOICES.append(_proposal_choices)
 
 
 def _check(hood, facilitator: User, key: str | None) -> str | None:

@@ -18,7 +18,7 @@ def _cost_text(snapshot: dict) -> str:
 def compare(old: dict, new: dict) -> list[dict]:
     """One row per part that changed: {label, parts}."""
     rows = []
-    for name in (*TEXT_FIELDS, "category", "pot", "group_name"):
+    for name in (*TEXT_FIELDS, "category", "pot", "group_name", "intervention"):
         if (old.get(name) or "") != (new.get(name) or ""):
             rows.append({"label": FIELD_LABELS[name], "parts": word_diff(str(old.get(name) or ""), str(new.get(name) or ""))})
     old_cost, new_cost = _cost_text(old), _cost_text(new)

@@ -83,6 +83,19 @@ class ProposalInput:
     pot_id: int | None
     group_name: str | None
     cost_lines: list[CostLineInput]
+    intervention: str | None = None
+
+
+# Callables (neighbourhood) -> {intervention key: name}, registered by pb.plans: the interventions a
+# proposal may say it serves. A neighbourhood without a plan has none, and the question is not asked.
+INTERVENTION_CHOICES: list = []
+
+
+def intervention_choices(hood) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for hook in INTERVENTION_CHOICES:
+        found.update(hook(hood))
+    return found
 
 
 def _clean_text(data: ProposalInput, round_: Round) -> dict:
@@ -100,6 +113,10 @@ def _clean_text(data: ProposalInput, round_: Round) -> dict:
     if data.category not in CATEGORIES:
         raise ServiceError("Choose a category", field="category")
     values["category"] = data.category
+    offered = intervention_choices(round_.neighbourhood)
+    if data.intervention and data.intervention not in offered:
+        raise ServiceError("Choose one of the plan's interventions, or leave it blank", field="intervention")
+    values["intervention"] = data.intervention or None
     values["group_name"] = values["group_name"] or None
     if values["group_name"] and round_.who_may_propose != RESIDENTS_AND_GROUPS:
         raise ServiceError("In this round only residents propose, not groups. Leave the group name empty",
@@ -191,6 +208,7 @@ def snapshot(proposal: Proposal) -> dict:
     return {
         **{name: getattr(proposal, name) for name in TEXT_FIELDS},
         "category": proposal.category, "pot": proposal.pot.name if proposal.pot else None,
+        "intervention": proposal.intervention,
         "group_name": proposal.group_name,
         "cost_lines": [{"item": c.item, "kind": c.kind, "amount": c.amount, "financial_year": c.financial_year}
                        for c in proposal.cost_lines],

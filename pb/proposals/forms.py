@@ -38,6 +38,9 @@ class ProposalForm(Form):
                         description="A postcode or a place name, like ‘Mill Lane park’.")
     category = SelectField("Category", choices=choices([("", "Choose a category"), *CATEGORIES.items()]),
                            validators=[InputRequired("Choose a category")])
+    # Asked only when the neighbourhood has a plan: the view fills its choices, and leaves it out otherwise.
+    intervention = SelectField("What it serves in the neighbourhood plan (optional)", validators=[Optional()],
+                               validate_choice=False)
     pot_id = RadioField("Pot", coerce=int, validators=[InputRequired("Choose the pot this proposal asks money from")])
     group_name = StringField("Local group (optional)", validators=[Optional(), _length("group_name"), NoMarkup("Group name")],
                              description="If you propose for a local group, its name. You are its named contact.")

@@ -60,7 +60,8 @@ STANCES = {FOR: "For", AGAINST: "Against", QUESTION: "Question", NEUTRAL: "Comme
 TEXT_FIELDS = ("title", "summary", "description", "need", "beneficiaries", "place")
 FIELD_LABELS = {"title": "Title", "summary": "Summary", "description": "Description", "need": "The need it meets",
                 "beneficiaries": "Who benefits", "place": "Where", "category": "Category", "pot": "Pot",
-                "group_name": "Local group", "cost_lines": "Costed plan", "total_cost": "Total cost"}
+                "group_name": "Local group", "cost_lines": "Costed plan", "total_cost": "Total cost",
+                "intervention": "What it serves in the neighbourhood plan"}
 
 
 class Proposal(db.Model):
@@ -75,6 +76,9 @@ class Proposal(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     pot_id: Mapped[int] = mapped_column(ForeignKey("pot.id"))
     category: Mapped[str] = mapped_column(String(20))
+    # The neighbourhood plan's intervention it serves (pb.plans), when the neighbourhood has a plan;
+    # the category stays as a label.
+    intervention: Mapped[str | None] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -68,7 +68,8 @@ def render_show(proposal: Proposal, comment_form: CommentForm | None = None, sta
         comment_form=comment_form or CommentForm(), form=comment_form, empty=EmptyForm(), STANCES=STANCES,
         PHASES=PHASES, PHASE_LABELS=PHASE_LABELS, FIELD_LABELS=FIELD_LABELS,
         **discussion_state(proposal), can_support=RESIDENT in mine,
-        edit_minutes=services.COMMENT_EDIT_MINUTES), status
+        edit_minutes=services.COMMENT_EDIT_MINUTES,
+        serves=services.intervention_choices(g.neighbourhood).get(proposal.intervention or "")), status
 
 
 def proposal_numbers(text: str) -> list[int] | None:

@@ -33,6 +33,7 @@ from .drafting import (  # noqa: F401
     add_image,
     create_draft,
     filled_lines,
+    intervention_choices,
     line_problems,
     remove_image,
     snapshot,

@@ -90,6 +90,7 @@ def _proposal_form(round_: Round, obj: Proposal | None = None) -> ProposalForm:
     elif obj is not None:
         data = {"title": obj.title, "summary": obj.summary, "description": obj.description, "need": obj.need,
                 "beneficiaries": obj.beneficiaries, "place": obj.place, "category": obj.category,
+                "intervention": obj.intervention or "",
                 "pot_id": obj.pot_id, "group_name": obj.group_name or "",
                 "lines": [{"item": c.item, "kind": c.kind, "amount": c.amount, "financial_year": c.financial_year}
                           for c in obj.cost_lines]}
@@ -97,6 +98,11 @@ def _proposal_form(round_: Round, obj: Proposal | None = None) -> ProposalForm:
     else:
         form = ProposalForm(data={"lines": [{"financial_year": round_.fund_year}] * MIN_COST_ROWS})
     form.pot_id.choices = choices((p.id, p.name) for p in round_.pots)
+    offered = services.intervention_choices(round_.neighbourhood)
+    if offered:
+        form.intervention.choices = choices([("", "Not sure, or none"), *offered.items()])
+    else:
+        del form.intervention
     if len(round_.pots) == 1 and form.pot_id.data is None:
         form.pot_id.data = round_.pots[0].id
     while len(form.lines) < MIN_COST_ROWS:
@@ -110,6 +116,7 @@ def _input(form: ProposalForm, round_: Round) -> services.ProposalInput:
         title=form.title.data, summary=form.summary.data, description=form.description.data, need=form.need.data,
         beneficiaries=form.beneficiaries.data, place=form.place.data, category=form.category.data,
         pot_id=form.pot_id.data, group_name=form.group_name.data if groups else None,
+        intervention=form.intervention.data if "intervention" in form else None,
         cost_lines=[services.CostLineInput(line.item.data or "", line.kind.data or "", line.amount.data,
                                            line.financial_year.data or "") for line in form.lines])
 

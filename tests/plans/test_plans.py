@@ -350,3 +350,36 @@ def test_a_boundary_map_is_attached_re_encoded_and_shown_with_its_description(ap
     src = re.search(r'src="(/n/[^"]+/plan/files/\d+)"', page).group(1)
     assert client.get(src).mimetype == "image/jpeg"  # re-encoded: pixels only, no metadata
     assert app.test_client().get(src).status_code == 404  # the version is still being written
+
+
+def test_a_proposal_says_which_of_the_plans_interventions_it_serves(app, factory, client):
+    from pb.proposals.models import Proposal
+    from tests.factories import make_round
+
+    round_ref = make_round(factory)
+    with app.app_context():
+        facilitator = _user(round_ref.facilitator)
+        plan = services.start_plan(factory._hood(round_ref.hood), facilitator, framework_key="community_wealth_fund",
+                                   fund=None)
+        services.write_section(plan.versions[0], facilitator, "vision", "Somewhere to go.")
+        services.choose_interventions(plan.versions[0], facilitator, ["young_people", "green_spaces"])
+        decisions.approve(plan.versions[0], _user(round_ref.board_member), decided_on=date.today())
+        db.session.commit()
+    resident = factory.resident(round_ref.hood)
+    sign_in(client, resident)
+    form = client.get(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/proposals/new").get_data(as_text=True)
+    assert "What it serves in the neighbourhood plan (optional)" in form and "Green spaces and environment" in form
+    data = {"title": "Brook clean-up", "summary": "Clear the brook", "description": "", "need": "", "beneficiaries": "",
+            "place": "", "category": "environment", "pot_id": str(round_ref.pot_ids[0]), "intervention": "housing",
+            "lines-0-item": "Skips", "lines-0-kind": "revenue", "lines-0-amount": "500",
+            "lines-0-financial_year": "2027/28"}
+    refused = client.post(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/proposals/new", data=data)
+    assert "Choose one of the plan" in refused.get_data(as_text=True)
+    data["intervention"] = "green_spaces"
+    assert client.post(f"/n/{round_ref.hood.slug}/rounds/{round_ref.id}/proposals/new", data=data).status_code == 302
+    with app.app_context():
+        proposal = db.session.scalar(select(Proposal).where(Proposal.title == "Brook clean-up"))
+        assert proposal.intervention == "green_spaces"
+        number = proposal.number
+    page = client.get(f"/n/{round_ref.hood.slug}/proposals/{number}").get_data(as_text=True)
+    assert "In the plan: Green spaces and environment" in page
