@@ -26,6 +26,7 @@ class Line:
     paid: dict[str, int] = field(default_factory=dict)
     returned: dict[str, int] = field(default_factory=dict)
     grants: int = 0
+    delivered: int = 0  # of which completed
     words: str = ""
 
     def total(self, name: str) -> int:
@@ -49,6 +50,7 @@ def progress(plan: Plan, version: PlanVersion, today: date | None = None) -> lis
         for row in rows:
             line = lines[row.intervention]
             line.grants += 1
+            line.delivered += row.status == COMPLETED
             paid, returned = money[row.id]["paid"], money[row.id]["returned"]
             # As the fund counts it: a cancelled or completed grant holds only what was paid.
             granted = paid if row.status in (CANCELLED, COMPLETED) else row.amount

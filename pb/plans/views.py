@@ -135,7 +135,13 @@ def plan_json(slug):
                           "approved_on": v.approved_on.isoformat() if v.approved_on else None,
                           "endorsed_on": v.endorsed_on.isoformat() if v.endorsed_on else None,
                           "endorsed_by": v.endorsed_by, "content_sha256": services.digest(v.content),
-                          "content": v.content} for v in versions]}
+                          "content": v.content} for v in versions],
+            "progress": [{"intervention": line.key, "name": line.name, "words": line.words, "projects": line.grants,
+                          "delivered": line.delivered,
+                          "years": {year: {name: getattr(line, name).get(year, 0)
+                                           for name in ("planned", "granted", "paid", "returned")}
+                                    for year in sorted(set(line.planned) | set(line.granted) | set(line.paid))}}
+                         for line in (progress(plan, plan.current) if plan.current else [])]}
     return attachment(json.dumps(data, indent=1, ensure_ascii=False), f"{slug}-plan.json", "application/json")
 
 
