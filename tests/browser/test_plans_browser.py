@@ -25,6 +25,12 @@ def test_a_resident_reads_the_plan_and_its_progress(page, a11y):
     page.get_by_role("heading", name="What changed from version 1 to version 2").wait_for()
     assert fits_the_screen(page)
     a11y.check(page)
+    page.goto("/n/eastbrook/plan/reviews/")
+    page.get_by_role("link", name="The first year, 2025/26").click()
+    page.get_by_role("heading", name="The first year, 2025/26").wait_for()
+    assert "Fourteen residents trained" in page.locator("main").inner_text()
+    assert fits_the_screen(page)
+    a11y.check(page)
 
 
 def test_a_facilitator_starts_a_version_and_the_fund_refuses_too_much(page, a11y):
