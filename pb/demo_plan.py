@@ -58,8 +58,11 @@ def seed_plan(hood, people, echo=click.echo) -> None:
         with timeutil.as_of(date(2025, 10, 1 + n)):
             user = db.session.scalar(select(User).where(User.email == email))
             decisions.comment(first, user, section="vision" if n == 0 else "interventions", body=text)
+    board = [chair, *(db.session.scalar(select(User).where(User.email == f"board{n}@eastbrook.example"))
+                      for n in (2, 3))]  # three of the five: the quorum
     with timeutil.as_of(date(2025, 11, 4)):
-        decisions.approve(first, chair, decided_on=date(2025, 11, 4))
+        for member in board:
+            decisions.approve(first, member, decided_on=date(2025, 11, 4))
     with timeutil.as_of(date(2025, 11, 28)):
         decisions.endorse(first, f, endorsed_on=date(2025, 11, 28),
                           endorsed_by="Sam Okoro, The National Lottery Community Fund",
@@ -86,7 +89,8 @@ def seed_plan(hood, people, echo=click.echo) -> None:
                                          ("green_spaces", "volunteers"): 150, ("skills_work", "people_trained"): 300,
                                          ("young_people", "young_people"): 800})
     with timeutil.as_of(date(2026, 7, 7)):
-        decisions.approve(second, chair, decided_on=date(2026, 7, 7))
+        for member in board:
+            decisions.approve(second, member, decided_on=date(2026, 7, 7))
     with timeutil.as_of(date(2026, 7, 30)):
         decisions.endorse(second, f, endorsed_on=date(2026, 7, 30),
                           endorsed_by="Sam Okoro, The National Lottery Community Fund")

@@ -47,7 +47,17 @@ from pb.funds.models import (  # noqa: F401
 from pb.ledger.models import AuditEntry, AuditLog, Checkpoint  # noqa: F401
 from pb.national.models import Allocation, AllocationShare, NeighbourhoodFigure, Programme, ProgrammeFigures  # noqa: F401
 from pb.neighbourhoods.models import EligiblePostcode, Membership, Neighbourhood, VerificationLetter  # noqa: F401
-from pb.plans.models import LegacyItem, OutputReport, Plan, PlanComment, PlanFile, PlanReview, PlanVersion  # noqa: F401
+from pb.plans.models import (  # noqa: F401
+    LegacyItem,
+    OutputReport,
+    Plan,
+    PlanApproval,
+    PlanComment,
+    PlanFile,
+    PlanInterest,
+    PlanReview,
+    PlanVersion,
+)
 from pb.proposals.models import (  # noqa: F401
     Amendment,
     Comment,

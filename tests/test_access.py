@@ -156,7 +156,7 @@ MATRIX = {
     "/n/{slug}/plan/reviews/{number}": PUBLIC, "/n/{slug}/plan/reviews/new": {F},
     "/n/{slug}/plan/reviews/{number}/write": {F}, "/n/{slug}/plan/reviews/{number}/approve": {B},
     "/n/{slug}/plan/versions/{number}/targets": {F}, "/n/{slug}/grants/{grant}/outputs": SIGNED_IN,
-    "/n/{slug}/plan/spend-out": {F}, "/n/{slug}/plan/versions/{number}/boundary-map": {F},
+    "/n/{slug}/plan/spend-out": {F}, "/n/{slug}/plan/interest": {B}, "/n/{slug}/plan/versions/{number}/boundary-map": {F},
     "/n/{slug}/plan/files/{file}": PUBLIC, "/n/{slug}/plan/legacy/{item}/tick": {F}, "/n/{slug}/plan/open-items": {B},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
-from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership
 from pb.neighbourhoods.services import require_role, why_not_comment
 from pb.services import ServiceError, transaction
 from pb.text import hidden_characters, required_text, text_digest
 
-from .models import Plan, PlanComment, PlanStatus, PlanVersion
+from .models import Plan, PlanApproval, PlanComment, PlanInterest, PlanStatus, PlanVersion
 from .services import SECTION_LABELS, approval_problems, digest
 
 COMMENT_LIMIT = 2000
@@ -78,23 +78,81 @@ def comments_on(version: PlanVersion) -> list[PlanComment]:
                               .order_by(PlanComment.id)).all()
 
 
-def approve(version: PlanVersion, member: User, *, decided_on: date | None) -> None:
-    """The board's approval, recorded by a board member with the date of the meeting."""
+def board_free_of(plan: Plan) -> list[User]:
+    """The board members without a declared interest in the plan."""
+    conflicted = select(PlanInterest.user_id).where(PlanInterest.plan_id == plan.id)
+    return db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.neighbourhood_id == plan.neighbourhood_id, Membership.role == BOARD_MEMBER,
+        User.id.not_in(conflicted)).order_by(User.name)).all()
+
+
+def quorum(plan: Plan) -> int:
+    """More than half of the board members free of an interest in the plan, as for grants."""
+    free = board_free_of(plan)
+    return len(free) // 2 + 1 if free else 0
+
+
+def standing(version: PlanVersion) -> tuple[int, int]:
+    """(approvals that count now, approvals needed): from members still on the board and free."""
+    plan = db.session.get(Plan, version.plan_id)
+    free = {member.id for member in board_free_of(plan)}
+    approvals = db.session.scalars(select(PlanApproval.member_id).where(PlanApproval.version_id == version.id)).all()
+    return sum(1 for member_id in approvals if member_id in free), quorum(plan)
+
+
+def declare_interest(plan: Plan, member: User, description: str) -> PlanInterest:
+    require_role(member, plan.neighbourhood_id, BOARD_MEMBER, "Only board members declare interests in the plan")
+    description = required_text(description, field="description", label="Your interest", limit=1000,
+                                missing="Say what your interest is, like ‘I chair the youth club the plan funds’")
+    if db.session.scalar(select(PlanInterest.id).where(PlanInterest.plan_id == plan.id,
+                                                       PlanInterest.user_id == member.id)):
+        raise ServiceError("You have already declared an interest in the plan", field="description")
+    with transaction():
+        row = PlanInterest(plan_id=plan.id, user_id=member.id, description=description)
+        db.session.add(row)
+        # Their approvals of a version still being decided no longer count: take them back.
+        open_ids = [v.id for v in plan.versions if v.status in (PlanStatus.DRAFT, PlanStatus.OUT_FOR_COMMENT)]
+        withdrawn = db.session.execute(delete(PlanApproval).where(
+            PlanApproval.member_id == member.id, PlanApproval.version_id.in_(open_ids))).rowcount if open_ids else 0
+        db.session.flush()
+        record("plan.interest_declared", row, actor=member, neighbourhood=plan.neighbourhood,
+               payload={"description": description, "approvals_withdrawn": withdrawn})
+    return row
+
+
+def approve(version: PlanVersion, member: User, *, decided_on: date | None) -> bool:
+    """One board member's approval, with the date of the meeting; the version is approved when the
+    approvals of members free of an interest reach quorum. Returns True when this one made it."""
     plan = db.session.get(Plan, version.plan_id)
     require_role(member, plan.neighbourhood_id, BOARD_MEMBER, "Only board members approve the plan")
     if version.status not in (PlanStatus.DRAFT, PlanStatus.OUT_FOR_COMMENT):
         raise ServiceError(f"Version {version.number} is {version.status_label.lower()}")
     if decided_on is None or decided_on > timeutil.today():
         raise ServiceError("Enter the date of the board meeting, today or earlier", field="decided_on")
+    if db.session.scalar(select(PlanInterest.id).where(PlanInterest.plan_id == plan.id,
+                                                       PlanInterest.user_id == member.id)):
+        raise ServiceError("You declared an interest in the plan, so you cannot approve it")
+    if db.session.scalar(select(PlanApproval.id).where(PlanApproval.version_id == version.id,
+                                                       PlanApproval.member_id == member.id)):
+        raise ServiceError("You have already approved this version")
     problems = approval_problems(plan, version)
     if problems:
         raise ServiceError("The board cannot approve this version yet: " + "; ".join(problems))
     with transaction():
-        version.status = PlanStatus.APPROVED
-        version.approved_by_id, version.approved_on = member.id, decided_on
-        record("plan.approved", version, actor=member, neighbourhood=plan.neighbourhood,
-               payload={"version": version.number, "decided_on": decided_on.isoformat(),
-                        "content_sha256": digest(version.content)})
+        # One decision at a time per version: the row lock makes counting and making it one step.
+        db.session.execute(select(PlanVersion.id).where(PlanVersion.id == version.id).with_for_update())
+        db.session.add(PlanApproval(version_id=version.id, member_id=member.id, decided_on=decided_on))
+        db.session.flush()
+        approvals, needed = standing(version)
+        made = bool(needed) and approvals >= needed
+        if made:
+            version.status = PlanStatus.APPROVED
+            version.approved_by_id, version.approved_on = member.id, decided_on
+        record("plan.approved" if made else "plan.approval_given", version, actor=member,
+               neighbourhood=plan.neighbourhood,
+               payload={"version": version.number, "decided_on": decided_on.isoformat(), "approvals": approvals,
+                        "quorum": needed, "made": made, "content_sha256": digest(version.content)})
+    return made
 
 
 def endorse(version: PlanVersion, facilitator: User, *, endorsed_on: date | None, endorsed_by: str,
@@ -126,3 +184,8 @@ def endorse(version: PlanVersion, facilitator: User, *, endorsed_on: date | None
         record("plan.endorsed", version, actor=facilitator, neighbourhood=plan.neighbourhood,
                payload={"version": version.number, "endorsed_on": endorsed_on.isoformat(), "by": endorsed_by,
                         "conditions_sha256": text_digest(conditions), "content_sha256": digest(version.content)})
+
+
+def interests_in(plan: Plan) -> list[tuple[User, PlanInterest]]:
+    return db.session.execute(select(User, PlanInterest).join(PlanInterest, PlanInterest.user_id == User.id)
+                              .where(PlanInterest.plan_id == plan.id).order_by(PlanInterest.id)).all()

@@ -117,3 +117,8 @@ class BoundaryMapForm(Form):
                                                            Length(max=300, message="Keep it to 300 characters")],
                               description="For people who cannot see it, like ‘The EB1 and EB2 streets between "
                                           "Eastbrook Road and the brook’.")
+
+
+class InterestForm(Form):
+    description = TextAreaField("Your interest", validators=[InputRequired("Say what your interest is")],
+                                render_kw={"rows": 3})

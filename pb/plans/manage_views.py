@@ -23,6 +23,7 @@ from .forms import (
     BoundaryMapForm,
     EndorseForm,
     HideForm,
+    InterestForm,
     InvestmentForm,
     NewVersionForm,
     OwnInterventionForm,
@@ -89,7 +90,8 @@ def edit(slug, number):
                            problems=services.approval_problems(plan, version), labels=services.SECTION_LABELS,
                            mine={m.role for m in current_user.roles_in(g.neighbourhood)}, Status=PlanStatus,
                            words=services.words_in(version.content["vision"]), limit=services.VISION_WORDS,
-                           comments=decisions.comments_on(version), form=EmptyForm())
+                           comments=decisions.comments_on(version), form=EmptyForm(),
+                           standing=decisions.standing(version), interests=decisions.interests_in(plan))
 
 
 @bp.route("/n/<slug>/plan/versions/<int:number>/sections/<section>", methods=["GET", "POST"])
@@ -182,9 +184,27 @@ def approve(slug, number):
     version = _version(number)
     form = ApproveForm()
     done = attempt(form, lambda: decisions.approve(version, current_user, decided_on=form.decided_on.data),
-                   f"Version {version.number} is approved by the board.", _edit_url(version))
+                   lambda made: f"Version {version.number} is approved by the board." if made else
+                   "Your approval is recorded: {} of the {} needed.".format(*decisions.standing(version)),
+                   _edit_url(version))
+    approvals, needed = decisions.standing(version)
     return done or _page(form, heading=f"Approve version {version.number} of the plan", fields=["decided_on"],
-                         submit="Approve", back=_edit_url(version))
+                         submit="Approve", back=_edit_url(version),
+                         intro=[f"It is approved when {needed} board members without an interest in the plan have "
+                                f"approved it; {approvals} have so far. Declare any interest first."])
+
+
+@bp.route("/n/<slug>/plan/interest", methods=["GET", "POST"])
+@roles(BOARD_MEMBER)
+def declare_interest(slug):
+    plan = _plan()
+    form = InterestForm()
+    done = attempt(form, lambda: decisions.declare_interest(plan, current_user, form.description.data),
+                   "Your interest is declared: you will not approve the plan.", url_for("plans.show", slug=slug))
+    return done or _page(form, heading="Declare an interest in the plan", fields=["description"], submit="Declare it",
+                         back=url_for("plans.show", slug=slug),
+                         intro=["If you, your family or a group you run would gain from the plan, say so. You will "
+                                "not approve it, and the quorum is counted without you. Declarations are public."])
 
 
 @bp.route("/n/<slug>/plan/versions/<int:number>/endorse", methods=["GET", "POST"])

@@ -172,3 +172,29 @@ class PlanFile(db.Model):
     description: Mapped[str] = mapped_column(String(300))  # what it shows, for people who cannot see it
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanApproval(db.Model):
+    """One board member's approval of one version: the version is approved when the approvals of
+    members free of an interest reach quorum, as grant decisions are."""
+
+    __tablename__ = "plan_approval"
+    __table_args__ = (UniqueConstraint("version_id", "member_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_on: Mapped[date] = mapped_column(Date)  # the board meeting's date
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanInterest(db.Model):
+    """A board member's declared interest in the plan (a group that would gain from an intervention,
+    say): they cannot approve it, and do not count towards its quorum."""
+
+    __tablename__ = "plan_interest"
+    __table_args__ = (UniqueConstraint("plan_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood_plan.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    description: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,8 @@ KEPT = {
     "plan_comment.hidden_by_id": "the facilitator who hid a comment: an official act",
     "plan_review.created_by_id": "who started a plan review: an official act",
     "plan_file.uploaded_by_id": "who attached a map of the boundary: an official act",
+    "plan_approval.member_id": "a board member's approval of a version of the plan: an official act",
+    "plan_interest.user_id": "a board member's declared interest in the plan: public, as the register of interests",
     "legacy_item.done_by_id": "the facilitator who ticked a legacy item: an official act",
     "neighbourhood_plan.open_items_recorded_by_id": "the board member who recorded why legacy items were open: an official act",
     "output_report.reported_by_id": "who reported what a funded project delivered: part of its public record",

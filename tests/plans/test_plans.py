@@ -383,3 +383,40 @@ def test_a_proposal_says_which_of_the_plans_interventions_it_serves(app, factory
         number = proposal.number
     page = client.get(f"/n/{round_ref.hood.slug}/proposals/{number}").get_data(as_text=True)
     assert "In the plan: Green spaces and environment" in page
+
+
+def test_the_board_approves_at_quorum_without_members_who_declared_an_interest(app, factory, client):
+    hood = factory.neighbourhood()
+    facilitator = factory.with_role(hood, FACILITATOR)
+    members = [factory.with_role(hood, BOARD_MEMBER) for _ in range(4)]
+    with app.app_context():
+        plan = services.start_plan(factory._hood(hood), _user(facilitator), framework_key="our_own", fund=None)
+        services.write_section(plan.versions[0], _user(facilitator), "vision", "A place to stay.")
+        services.add_own_intervention(plan.versions[0], _user(facilitator), name="Youth club", objective=None,
+                                      spend="revenue", business_case={})
+        db.session.commit()
+    clients = []
+    for member in members:
+        one = app.test_client()
+        sign_in(one, member)
+        clients.append(one)
+    # Four members: three needed. One declares an interest: three free, so two needed.
+    assert clients[3].post(f"/n/{hood.slug}/plan/interest", data={"description": "I run the youth club"}
+                           ).status_code == 302
+    refused = clients[3].post(f"/n/{hood.slug}/plan/versions/1/approve",
+                              data={"decided_on": date.today().isoformat()}, follow_redirects=True)
+    assert "You declared an interest in the plan, so you cannot approve it" in refused.get_data(as_text=True)
+    first = clients[0].post(f"/n/{hood.slug}/plan/versions/1/approve", data={"decided_on": date.today().isoformat()},
+                            follow_redirects=True)
+    assert "Your approval is recorded: 1 of the 2 needed" in first.get_data(as_text=True)
+    again = clients[0].post(f"/n/{hood.slug}/plan/versions/1/approve", data={"decided_on": date.today().isoformat()})
+    assert "You have already approved this version" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Plan)).versions[0].status == PlanStatus.DRAFT
+    assert clients[1].post(f"/n/{hood.slug}/plan/versions/1/approve",
+                           data={"decided_on": date.today().isoformat()}).status_code == 302
+    with app.app_context():
+        version = db.session.scalar(select(Plan)).versions[0]
+        assert version.status == PlanStatus.APPROVED
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "plan.approved")).one()
+        assert json.loads(entry.payload)["quorum"] == 2
