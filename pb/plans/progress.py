@@ -32,6 +32,10 @@ class Line:
     def total(self, name: str) -> int:
         return sum(getattr(self, name).values())
 
+    @property
+    def years(self) -> list[str]:
+        return sorted(set(self.planned) | set(self.granted) | set(self.paid) | set(self.returned))
+
 
 def progress(plan: Plan, version: PlanVersion, today: date | None = None) -> list[Line]:
     today = today or timeutil.today()

@@ -282,6 +282,8 @@ def test_projects_report_outputs_against_the_plans_targets(app, factory, client,
     assert refused.status_code == 403
     page = app.test_client().get(f"/n/{hood.slug}/plan").get_data(as_text=True)
     assert "young people taking part 165 of 500 people" in page
+    year_row = re.search(rf"<tr><th scope=\"row\">{THIS_YEAR}</th>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r">(£[\d,.]+)<", year_row)[:2] == ["£0", "£5,000"]  # nothing planned, £5,000 granted
 
 
 def test_spending_out_shows_the_legacy_checklist_and_the_board_explains_what_is_left_open(app, factory, client,
