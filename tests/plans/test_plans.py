@@ -20,7 +20,6 @@ from pb.plans.models import Plan, PlanStatus
 from pb.services import ServiceError
 from tests.factories import _user, sign_in
 
-pytestmark = pytest.mark.both_engines
 THIS_YEAR = financial_year_of(date.today())
 NEXT_YEAR = next_year(THIS_YEAR)
 
@@ -55,6 +54,7 @@ def test_frameworks_are_data_with_their_source_and_date():
             assert item.outputs and item.spend in ("capital", "revenue", "both")
 
 
+@pytest.mark.both_engines
 def test_a_plan_is_written_commented_approved_and_endorsed(app, factory, client, world):
     hood, facilitator, member, fund_id = world
     sign_in(client, facilitator)
@@ -137,6 +137,7 @@ def test_a_plan_is_written_commented_approved_and_endorsed(app, factory, client,
         f"{base}/sections/vision", data={"text": "x"}, follow_redirects=True).get_data(as_text=True)
 
 
+@pytest.mark.both_engines
 def test_a_fund_change_that_breaks_the_plan_is_flagged_on_the_plan_page(app, factory, client, world):
     hood, facilitator, member, fund_id = world
     with app.app_context():
@@ -180,6 +181,7 @@ def test_comments_are_in_the_download_and_hidden_on_erasure_when_asked(app, fact
         assert row.hidden_at is not None and "erased" in row.hidden_reason
 
 
+@pytest.mark.both_engines  # its service module's SQL on PostgreSQL too
 def test_a_review_fills_in_the_figures_and_the_board_approves_it(app, factory, client, world):
     from pb.plans import reviews
 
@@ -242,6 +244,7 @@ def test_a_programme_can_require_a_framework_and_the_national_view_shows_each_pl
     assert other.slug in csv_text
 
 
+@pytest.mark.both_engines  # its service module's SQL on PostgreSQL too
 def test_projects_report_outputs_against_the_plans_targets(app, factory, client, world):
     from pb.funds import grants as grant_services
     from pb.funds.figures import financial_year_of
@@ -286,6 +289,7 @@ def test_projects_report_outputs_against_the_plans_targets(app, factory, client,
     assert re.findall(r">(£[\d,.]+)<", year_row)[:2] == ["£0", "£5,000"]  # nothing planned, £5,000 granted
 
 
+@pytest.mark.both_engines  # its service module's SQL on PostgreSQL too
 def test_spending_out_shows_the_legacy_checklist_and_the_board_explains_what_is_left_open(app, factory, client,
                                                                                              world):
     from pb import timeutil
@@ -387,6 +391,7 @@ def test_a_proposal_says_which_of_the_plans_interventions_it_serves(app, factory
     assert "In the plan: Green spaces and environment" in page
 
 
+@pytest.mark.both_engines
 def test_the_board_approves_at_quorum_without_members_who_declared_an_interest(app, factory, client):
     hood = factory.neighbourhood()
     facilitator = factory.with_role(hood, FACILITATOR)
