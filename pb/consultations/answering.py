@@ -30,7 +30,6 @@ from .models import (
     ConsultationText,
     QuestionKind,
     ResponseMethod,
-    TextStatus,
     WhoMayAnswer,
 )
 
@@ -270,10 +269,6 @@ def send(consultation: Consultation, user, key: str) -> ConsultationResponse:
     except IntegrityError:
         raise ServiceError("You have already answered this consultation. Each person answers once") from None
     return response
-
-
-def text_status_label(status: str) -> str:
-    return TextStatus(status).label
 
 
 def erase_draft_of(user: User) -> int:

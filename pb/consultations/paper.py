@@ -47,6 +47,8 @@ def print_copies(consultation: Consultation, facilitator: User, copies: int | No
     if copies is None or not 1 <= copies <= MOST_COPIES:
         raise ServiceError(f"Enter how many copies to print, from 1 to {MOST_COPIES:,}", field="copies")
     with transaction():
+        # Two facilitators printing at once would both read the same last serial: lock first.
+        db.session.execute(select(Consultation.id).where(Consultation.id == consultation.id).with_for_update())
         last = db.session.scalar(select(func.max(ConsultationPaperBatch.last_serial)).where(
             ConsultationPaperBatch.consultation_id == consultation.id)) or 0
         batch = ConsultationPaperBatch(consultation_id=consultation.id, first_serial=last + 1,
@@ -219,10 +221,13 @@ def decide_copy(consultation: Consultation, facilitator: User, serial: int | Non
     if choice not in ("first", "second"):
         raise ServiceError("Choose which keying matches the paper copy", field="choice")
     answers = difference.first if choice == "first" else difference.second
-    with transaction():
-        _count_copy(consultation, serial, answers)
-        record("consultation.paper_decided", consultation, actor=facilitator, neighbourhood=consultation.neighbourhood,
-               payload={"serial": serial, "chosen": choice})
+    try:
+        with transaction():
+            _count_copy(consultation, serial, answers)
+            record("consultation.paper_decided", consultation, actor=facilitator,
+                   neighbourhood=consultation.neighbourhood, payload={"serial": serial, "chosen": choice})
+    except IntegrityError:  # another facilitator decided it at the same moment: the copy counts once
+        raise ServiceError(f"Copy {serial} was decided by someone else just now") from None
 
 
 def paper_figures(consultation: Consultation) -> dict:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
 
 from sqlalchemy import select
 
 from pb.accounts.models import User
+from pb.counting.answers import digest as json_digest
 from pb.extensions import db
 from pb.frameworks import OUR_OWN, SPENDS, framework, frameworks
 from pb.funds.figures import fund_figures
@@ -40,8 +40,9 @@ def words_in(text: str) -> int:
 
 
 def digest(content: dict) -> str:
-    """The SHA-256 of a version's content as compact JSON with sorted keys: what the ledger records."""
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    """The SHA-256 of a version's content as compact JSON with sorted keys: what the ledger records
+    (the same canonical digest the verifier computes, pb.counting.answers.digest)."""
+    return json_digest(content)
 
 
 def _facilitator(plan_or_hood, user: User, doing: str) -> None:
@@ -56,6 +57,12 @@ def _writable(version: PlanVersion) -> None:
 
 
 def _save(version: PlanVersion, content: dict, actor: User, action: str, payload: dict) -> None:
+    """Inside the caller's transaction. Every change rewrites the version's one JSON document, so two
+    people saving at once would lose one change: lock the row, and refuse if it moved since read."""
+    db.session.execute(select(PlanVersion.id).where(PlanVersion.id == version.id).with_for_update())
+    stored = db.session.scalar(select(PlanVersion.content).where(PlanVersion.id == version.id))
+    if stored != version.content:
+        raise ServiceError("Someone else changed this version a moment ago. Look at it again and redo your change")
     version.content = content
     plan = db.session.get(Plan, version.plan_id)
     record(action, version, actor=actor, neighbourhood=plan.neighbourhood,
@@ -251,28 +258,6 @@ def set_targets(version: PlanVersion, facilitator: User, targets: dict[tuple[str
     with transaction():
         _save(version, content, facilitator, "plan.targets_set",
               {"targets": {i["key"]: i.get("targets", {}) for i in content["interventions"] if i.get("targets")}})
-
-
-def set_target(version: PlanVersion, facilitator: User, intervention: str, output: str, target: int | None) -> None:
-    """The number the plan aims for on one of an intervention's outputs, over the plan."""
-    plan = db.session.get(Plan, version.plan_id)
-    _facilitator(plan, facilitator, "write the neighbourhood plan")
-    _writable(version)
-    content = copy.deepcopy(version.content)
-    item = next((i for i in content["interventions"] if i["key"] == intervention), None)
-    known = framework(plan.framework).intervention(intervention)
-    if item is None or known is None or output not in {o.key for o in known.outputs}:
-        raise ServiceError("Choose one of the intervention's outputs", field="output")
-    if target is not None and not 0 <= target <= 10_000_000:
-        raise ServiceError("Enter a target from 0 to 10,000,000, or leave it blank", field="target")
-    item.setdefault("targets", {})
-    if target is None:
-        item["targets"].pop(output, None)
-    else:
-        item["targets"][output] = target
-    with transaction():
-        _save(version, content, facilitator, "plan.target_set",
-              {"intervention": intervention, "output": output, "target": target})
 
 
 # --- the investment plan against the fund ------------------------------------------------------------

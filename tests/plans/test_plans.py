@@ -427,3 +427,26 @@ def test_the_board_approves_at_quorum_without_members_who_declared_an_interest(a
         assert version.status == PlanStatus.APPROVED
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "plan.approved")).one()
         assert json.loads(entry.payload)["quorum"] == 2
+
+
+def test_a_change_made_on_a_stale_copy_of_a_version_is_refused_not_lost(app, factory, world):
+    """Two facilitators with the same version open: the second save does not wipe out the first."""
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from pb.plans.models import PlanVersion
+
+    hood, facilitator, member, fund_id = world
+    with app.app_context():
+        plan = services.start_plan(factory._hood(hood), _user(facilitator), framework_key="our_own", fund=None)
+        version = plan.versions[0]
+        as_read = dict(version.content)
+        changed = dict(version.content, context="Written by someone else")
+        db.session.execute(update(PlanVersion).where(PlanVersion.id == version.id).values(content=changed)
+                           .execution_options(synchronize_session=False))  # another request's write
+        db.session.commit()
+        set_committed_value(version, "content", as_read)  # this request still holds what it read before
+        with pytest.raises(ServiceError, match="Someone else changed this version a moment ago"):
+            services.write_section(version, _user(facilitator), "vision", "Mine")
+        assert db.session.scalar(select(PlanVersion.content).where(PlanVersion.id == version.id))["context"] == \
+            "Written by someone else"
