@@ -1,6 +1,6 @@
 """Eastbrook's neighbourhood plan, for the demo: version 1 under the Community Wealth Fund framework,
-approved and endorsed in 2025 and reviewed after its first year; version 2 after the spring consultation, endorsed in 2026; last
-year's round's pot and grants tied to its interventions, so the plan page shows skills and work
+endorsed in spring 2025; version 2 after the summer listening events, endorsed in November 2025, and its
+first review after the fund's first year; last year's round's pot and grants tied to its interventions, so the plan page shows skills and work
 under-spent by £12,000 this year, two interventions on track and others with no project yet."""
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy import select
 from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
-from pb.funds.models import Fund, Grant
+from pb.funds import delivery
+from pb.funds.models import ACTIVE, Fund, Grant
 from pb.plans import decisions, legacy, outputs, reviews, services, tagging
 from pb.rounds.models import Pot, Round
 
@@ -33,7 +34,8 @@ INVESTMENT = {"young_people": (0, 40_000), "community_spaces": (30_000, 10_000),
 # What the tagged projects reported delivering.
 DELIVERED = {"Holiday hunger lunches": (("people_helped", 420, date(2026, 9, 1)),),
              "Estate tree planting": (("area_improved", 1_200, date(2026, 11, 15)), ("volunteers", 35, date(2026, 11, 15))),
-             "Digital skills drop-in": (("people_trained", 48, date(2026, 11, 30)),)}
+             }
+WITH_UPDATE = {"Digital skills drop-in": {"people_trained": 48}}
 TAGS = {"Holiday hunger lunches": "cost_of_living", "Estate tree planting": "green_spaces",
         "Digital skills drop-in": "skills_work"}
 
@@ -42,7 +44,7 @@ def seed_plan(hood, people, echo=click.echo) -> None:
     f = people["facilitator@eastbrook.example"]
     chair = people["chair@eastbrook.example"]
     fund = db.session.scalar(select(Fund).where(Fund.neighbourhood_id == hood.id).order_by(Fund.id))
-    with timeutil.as_of(date(2025, 9, 15)):
+    with timeutil.as_of(date(2025, 2, 3)):
         plan = services.start_plan(hood, f, framework_key="community_wealth_fund", fund=fund)
         first = plan.versions[0]
         for section, text in (("vision", VISION), ("context", CONTEXT), ("boundary", BOUNDARY), ("legacy", LEGACY)):
@@ -55,32 +57,20 @@ def seed_plan(hood, people, echo=click.echo) -> None:
         decisions.open_for_comment(first, f)
     for n, (email, text) in enumerate((("resident3@eastbrook.example", "The brook path floods every winter: fix it first"),
                                        ("resident8@eastbrook.example", "Please keep the food pantry going"))):
-        with timeutil.as_of(date(2025, 10, 1 + n)):
+        with timeutil.as_of(date(2025, 2, 20 + n)):
             user = db.session.scalar(select(User).where(User.email == email))
             decisions.comment(first, user, section="vision" if n == 0 else "interventions", body=text)
     board = [chair, *(db.session.scalar(select(User).where(User.email == f"board{n}@eastbrook.example"))
                       for n in (2, 3))]  # three of the five: the quorum
-    with timeutil.as_of(date(2025, 11, 4)):
+    with timeutil.as_of(date(2025, 3, 11)):
         for member in board:
-            decisions.approve(first, member, decided_on=date(2025, 11, 4))
-    with timeutil.as_of(date(2025, 11, 28)):
-        decisions.endorse(first, f, endorsed_on=date(2025, 11, 28),
+            decisions.approve(first, member, decided_on=date(2025, 3, 11))
+    with timeutil.as_of(date(2025, 3, 28)):
+        decisions.endorse(first, f, endorsed_on=date(2025, 3, 28),
                           endorsed_by="Sam Okoro, The National Lottery Community Fund",
                           conditions="A plan review each year, with the engagement log.")
-    with timeutil.as_of(date(2026, 4, 20)):
-        review = reviews.start_review(plan, f, title="The first year, 2025/26")
-        reviews.write_review(review, f, {
-            "objective:empower": "Fourteen residents trained to chair meetings and check budgets; the partnership "
-                                 "board met monthly and ran its first participatory budgeting round.",
-            "learning": "The organiser started late, so the first year's spend was small. Door-knocking reached "
-                        "people the stalls did not.",
-            "looking_forward": "Ask residents what matters most before the second version of the plan, with paper "
-                               "copies for people who are not online.",
-            "funder_feedback": "Good start; keep the engagement log up to date."})
-    with timeutil.as_of(date(2026, 5, 5)):
-        reviews.approve_review(review, chair, decided_on=date(2026, 5, 5))
-    with timeutil.as_of(date(2026, 6, 10)):
-        second = services.new_version(plan, f, note="After the spring consultation: health and wellbeing added")
+    with timeutil.as_of(date(2025, 9, 10)):
+        second = services.new_version(plan, f, note="After the summer listening events: health and wellbeing added")
         services.choose_interventions(second, f, [*INVESTMENT, "health_wellbeing"])
         services.set_investment(second, f, financial_year="2027/28", intervention="health_wellbeing",
                                 capital=None, revenue=11_000_00)
@@ -88,12 +78,24 @@ def seed_plan(hood, people, echo=click.echo) -> None:
         services.set_targets(second, f, {("cost_of_living", "people_helped"): 1_500, ("green_spaces", "area_improved"): 5_000,
                                          ("green_spaces", "volunteers"): 150, ("skills_work", "people_trained"): 300,
                                          ("young_people", "young_people"): 800})
-    with timeutil.as_of(date(2026, 7, 7)):
+    with timeutil.as_of(date(2025, 11, 4)):
         for member in board:
-            decisions.approve(second, member, decided_on=date(2026, 7, 7))
-    with timeutil.as_of(date(2026, 7, 30)):
-        decisions.endorse(second, f, endorsed_on=date(2026, 7, 30),
+            decisions.approve(second, member, decided_on=date(2025, 11, 4))
+    with timeutil.as_of(date(2025, 11, 28)):
+        decisions.endorse(second, f, endorsed_on=date(2025, 11, 28),
                           endorsed_by="Sam Okoro, The National Lottery Community Fund")
+    with timeutil.as_of(date(2026, 4, 20)):
+        review = reviews.start_review(plan, f, title="The first year, 2025/26")
+        reviews.write_review(review, f, {
+            "objective:empower": "Fourteen residents trained to chair meetings and check budgets; the partnership "
+                                 "board met monthly and ran its first participatory budgeting round.",
+            "learning": "The organiser started late, so the first year's spend was small. Door-knocking reached "
+                        "people the stalls did not.",
+            "looking_forward": "Ask residents what matters most before the next version of the plan, with paper "
+                               "copies for people who are not online.",
+            "funder_feedback": "Good start; keep the engagement log up to date."})
+    with timeutil.as_of(date(2026, 5, 5)):
+        reviews.approve_review(review, chair, decided_on=date(2026, 5, 5))
     # Last year's round served young people; its grants each serve their own intervention.
     last_year = db.session.scalar(select(Round).where(Round.neighbourhood_id == hood.id,
                                                       Round.name == "Eastbrook Community Fund 2026/27"))
@@ -106,6 +108,11 @@ def seed_plan(hood, people, echo=click.echo) -> None:
             tagging.tag_grant(grant, f, key)
             for output, amount, day in DELIVERED.get(title, ()):
                 outputs.report_output(grant, f, output=output, amount=amount, reported_on=day)
+            if title in WITH_UPDATE and grant.status == ACTIVE:  # reported with its progress update
+                with timeutil.as_of(date(2026, 11, 30)):
+                    delivery.post_update(grant, grant.contact, status="on_track", figures=WITH_UPDATE[title],
+                                         body="48 people came to the drop-in this term; most now bank and claim "
+                                              "online on their own.")
     legacy.set_spend_out(plan, f, threshold=150_000_00, items=list(legacy.SUGGESTED))
-    echo("Eastbrook's plan: version 1 endorsed in November 2025 and reviewed in May 2026, version 2 endorsed in "
-         "July 2026; last year's grants tied to its interventions.")
+    echo("Eastbrook's plan: version 1 endorsed in March 2025, version 2 in November 2025 and reviewed in May "
+         "2026; last year's grants tied to its interventions.")

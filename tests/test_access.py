@@ -107,7 +107,7 @@ MATRIX = {
     "/n/{slug}/decisions/{decision}/approve": {B}, "/n/{slug}/payments/{payment}/approve": {B},
     "/n/{slug}/grants/{grant}/interest": {B, T},
     # money: treasurers (facilitators too where the board allows it, as the world below does)
-    "/n/{slug}/funds/{fund}/receipts/new": {T}, "/n/{slug}/grants/{grant}/payments/new": {T, F},
+    "/n/{slug}/funds/{fund}/receipts/new": {T}, "/n/{slug}/funds/{fund}/close": {T}, "/n/{slug}/grants/{grant}/payments/new": {T, F},
     "/n/{slug}/payments/{payment}/recorded": {T, F}, "/n/{slug}/grants/{grant}/returns/new": {T, F},
     "/n/{slug}/grants/{grant}/tranches/new": {T, F},
     "/n/{slug}/money": {F, B, T}, "/n/{slug}/funds/{fund}/manage": {F, B, T}, "/n/{slug}/grants/{grant}/manage": {F, B, T},

@@ -317,6 +317,8 @@ def test_every_route_with_a_form_was_reached(app, factory):
                  "/consultations/*/check", "/paper/*/decide", "/consultations/*/publish",
                  # a plan version still being written (the world's is out for comment)
                  "/out-for-comment",
+                 # a fund whose last year has ended (the world's funds run for years yet)
+                 "/funds/*/close",
                  # reached, but named by a word (sections/vision), which the numbers-only pattern above misses
                  "/plan/versions/*/sections/*"}
     unexplained = [p for p in missing if not any(part in p for part in elsewhere)]

@@ -34,6 +34,62 @@ from .models import (
 )
 
 QUARTER = timedelta(days=92)
+MOST_PER_FIGURE = 10_000_000
+
+
+@dataclass(frozen=True)
+class UpdateFigure:
+    """A figure a project reports with a progress update, such as "people helped"."""
+    key: str
+    name: str
+    unit: str
+
+
+class FigureReporting:
+    """What a progress update reports beyond words. A domain above funds registers one (pb.plans: the
+    outputs of the grant's plan intervention); funds asks for the figures, checks them, and hands them
+    over inside the update's transaction."""
+
+    def figures(self, grant: Grant) -> list[UpdateFigure]:
+        return []
+
+    def write(self, grant: Grant, update: GrantUpdate, user: User, figures: dict[str, int]) -> None:
+        """Store the figures and their ledger entries; called inside the update's transaction."""
+
+    def reported(self, grant: Grant) -> dict[int, list[str]]:
+        """{update id: ["420 people helped", ...]} for the project's page."""
+        return {}
+
+
+FIGURE_REPORTING: list[FigureReporting] = []
+
+
+def update_figures(grant: Grant) -> list[UpdateFigure]:
+    return [f for hook in FIGURE_REPORTING for f in hook.figures(grant)]
+
+
+def reported_figures(grant: Grant) -> dict[int, list[str]]:
+    lines: dict[int, list[str]] = {}
+    for hook in FIGURE_REPORTING:
+        for update_id, said in hook.reported(grant).items():
+            lines.setdefault(update_id, []).extend(said)
+    return lines
+
+
+def _figures(grant: Grant, figures: dict[str, int | None] | None) -> dict[str, int]:
+    """The figures given, checked against what the project reports; blanks and noughts left out."""
+    known = {f.key: f for f in update_figures(grant)}
+    checked = {}
+    for key, amount in (figures or {}).items():
+        if key not in known:
+            raise ServiceError(f"{grant.reference} does not report ‘{key}’", field=f"figure_{key}")
+        if amount is None or amount == 0:
+            continue
+        if not 0 < amount <= MOST_PER_FIGURE:
+            raise ServiceError(f"Enter how many {known[key].unit}, from 0 to {MOST_PER_FIGURE:,}",
+                               field=f"figure_{key}")
+        checked[key] = amount
+    return checked
 END_REPORT_GRACE = timedelta(days=30)
 
 
@@ -66,7 +122,9 @@ def may_post_update(grant: Grant, user) -> bool:
 
 
 def post_update(grant: Grant, user: User, *, status: str, body: str, spend_to_date: int | None = None,
-                milestone_id: int | None = None, image: bytes | None = None, image_alt: str = "") -> GrantUpdate:
+                milestone_id: int | None = None, image: bytes | None = None, image_alt: str = "",
+                figures: dict[str, int | None] | None = None) -> GrantUpdate:
+    """figures: what the project delivered since the last update on what it reports (see FigureReporting)."""
     if not may_post_update(grant, user):
         raise ServiceError(f"Only {grant.contact_name or 'the group’s contact'} or a facilitator can post updates on "
                            f"{grant.reference}")
@@ -86,6 +144,7 @@ def post_update(grant: Grant, user: User, *, status: str, body: str, spend_to_da
         if milestone.completed_on is not None:
             raise ServiceError(f"‘{milestone.title}’ was already reached on {milestone.completed_on:%-d %B %Y}",
                                field="milestone_id")
+    delivered = _figures(grant, figures)
     encoded = None
     if image:
         encoded = images.reencode(image)  # first: a file that is no picture is the bigger problem
@@ -110,7 +169,10 @@ def post_update(grant: Grant, user: User, *, status: str, body: str, spend_to_da
                payload={"grant": grant.reference, "status": status, "milestone": milestone.title if milestone else None,
                         "milestone_completed": bool(milestone and milestone.completed_on),
                         "spend_to_date": spend_to_date, "on_behalf": on_behalf,
-                        "photo_sha256": encoded.sha256 if encoded else None})
+                        "photo_sha256": encoded.sha256 if encoded else None, "delivered": delivered})
+        if delivered:
+            for hook in FIGURE_REPORTING:
+                hook.write(grant, update, user, delivered)
         following.tell("grant", grant, f"{grant.title}: {UPDATE_STATUSES[status].lower()}", "project_update",
                        grant=grant, update=update, hood=hood,
                        link=email_link("funds.story", slug=hood.slug, grant_id=grant.id))

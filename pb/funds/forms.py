@@ -180,3 +180,14 @@ class UpdateForm(Form):
     spend_to_date = PoundsField("Spent so far (optional)", what="Spent so far", validators=[Optional()])
     image = FileField("Photo (optional)", description="A JPG, PNG, WEBP or GIF, smaller than 5 MB.")
     image_alt = StringField("Describe the photo (if you add one)", validators=[Optional(), Length(max=200, message="Keep it to 200 characters or fewer")])
+
+
+def update_form(figures) -> type[UpdateForm]:
+    """The update form with a box for each figure the project reports (its plan outputs), if any."""
+    if not figures:
+        return UpdateForm
+    boxes = {f"figure_{f.key}": WholeNumberField(
+        f"{f.name} since the last update (optional)", not_a_number=f"Enter a whole number of {f.unit}, like 12",
+        validators=[Optional()], description=f"In {f.unit}. Leave it empty if there is nothing new to count.",
+        render_kw={"inputmode": "numeric", "class": "width-5"}) for f in figures}
+    return type("UpdateWithFiguresForm", (UpdateForm,), boxes)

@@ -27,6 +27,7 @@ from pb.text import required_text
 from pb.voting.tally import current_result  # voting imports rounds, which publishes through here
 
 from . import contacts
+from .closing import refuse_if_closed
 from .figures import fund_lock, grant_fund_lock, grant_money, year_end, year_figures
 from .models import (
     ACTIVE,
@@ -234,6 +235,7 @@ def _direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str
         raise ServiceError("The amount must be more than £0", field="amount")
     if spend not in ("revenue", "capital"):
         raise ServiceError("Choose revenue or capital", field="spend")
+    refuse_if_closed(fund_year.fund, "make grants", field="amount")
     figures = year_figures(fund_year)
     if figures.ended:
         raise ServiceError(f"{fund_year.financial_year} has ended", field="amount")

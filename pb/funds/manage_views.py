@@ -18,7 +18,7 @@ from pb.ratelimits import UPLOADS, on_post, person_or_address
 from pb.rounds.queries import load_round
 from pb.services import ServiceError
 
-from . import delivery, grants, payments, planning
+from . import closing, delivery, grants, payments, planning
 from .figures import fund_figures
 from .forms import (
     BodyForm,
@@ -36,7 +36,7 @@ from .forms import (
     SettingsForm,
     SourceForm,
     TrancheForm,
-    UpdateForm,
+    update_form,
 )
 from .models import FundSource, FundYear, Grant
 from .queries import fund_grants, funds_of, grant_rows, load_decision, load_fund, load_grant, load_payment
@@ -97,7 +97,17 @@ def fund(slug, fund_id):
     fund_ = load_fund(fund_id)
     rounds, direct = fund_grants(fund_)
     return render_template("funds/fund_manage.html", hood=g.neighbourhood, fund=fund_, figures=fund_figures(fund_),
-                           rounds=rounds, direct=direct, mine=_mine())
+                           rounds=rounds, direct=direct, mine=_mine(), form=EmptyForm(),
+                           closing=[] if fund_.closed_on else closing.closing_problems(fund_))
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/close", methods=["POST"])
+@roles(TREASURER)
+def close_fund(slug, fund_id):
+    fund_ = load_fund(fund_id)
+    one_button(lambda: closing.close_fund(fund_, current_user),
+               f"{fund_.name} is closed: it takes no more money in or out.")
+    return redirect(_fund_page(fund_))
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/plan", methods=["GET", "POST"])
@@ -422,7 +432,8 @@ def post_update(slug, grant_id):
     grant_ = load_grant(grant_id)
     if not delivery.may_post_update(grant_, current_user):
         abort(403)
-    form = UpdateForm()
+    figures = delivery.update_figures(grant_)
+    form = update_form(figures)()
     form.milestone_id.choices = choices([("", "No milestone reached yet"), *(
         (str(m.id), f"{m.title} (due {m.due_on:%-d %B %Y})") for m in grant_.milestones if m.completed_on is None)])
 
@@ -431,6 +442,7 @@ def post_update(slug, grant_id):
         raw = upload.read() if upload and upload.filename else None
         return delivery.post_update(grant_, current_user, status=form.status.data, body=form.body.data,
                                     spend_to_date=form.spend_to_date.data, image=raw, image_alt=form.image_alt.data,
+                                    figures={f.key: form[f"figure_{f.key}"].data for f in figures},
                                     milestone_id=int(form.milestone_id.data) if (form.milestone_id.data or "").isdigit()
                                     else None)
 
@@ -440,6 +452,7 @@ def post_update(slug, grant_id):
     if grant_.contact_id != current_user.id:
         intro.append("You are keying this in for the group: the update will say so.")
     return done or _page(form, heading="Post a progress update", caption=f"{grant_.reference}: {grant_.title}",
-                         fields=("status", "body", "milestone_id", "spend_to_date", "image", "image_alt"),
+                         fields=("status", "body", *(f"figure_{f.key}" for f in figures), "milestone_id",
+                                 "spend_to_date", "image", "image_alt"),
                          submit="Post the update", back=url_for("funds.story", slug=slug, grant_id=grant_.id),
                          intro=intro)

@@ -116,8 +116,10 @@ class Fund(db.Model):
     years: Mapped[int]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=stamp)
+    closed_on: Mapped[date | None] = mapped_column(Date)  # the treasurer closed its books (pb.funds.closing)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    neighbourhood = relationship("Neighbourhood")
+    neighbourhood = relationship("Neighbourhood", foreign_keys=[neighbourhood_id])
     sources = relationship("FundSource", back_populates="fund", order_by="FundSource.id")
     plan = relationship("FundYear", back_populates="fund", order_by="FundYear.financial_year")
 

@@ -17,6 +17,7 @@ from pb.neighbourhoods.models import BOARD_MEMBER
 from pb.neighbourhoods.services import role_in
 from pb.services import ServiceError, transaction, under_lock
 
+from .closing import refuse_if_closed
 from .figures import financial_year_of, fund_lock, grant_fund_lock, grant_money
 from .grants import interested
 from .models import (
@@ -185,6 +186,8 @@ def record_return(grant: Grant, actor: User, *, amount: int | None, returned_on:
     """Money the group paid back (unspent, or clawed back): it goes back to the fund in the year it
     arrives, and carries forward from there."""
     _recorder(grant, actor)
+    refuse_if_closed(grant.fund_year.fund, "take money back: record it in whoever holds the money now",
+                     field="amount")
     if amount is None or amount <= 0:
         raise ServiceError("The amount must be more than £0", field="amount")
     money = grant_money([grant.id])[grant.id]

@@ -19,6 +19,7 @@ HELD = {
 }
 KEPT = {
     "fund.created_by_id": "who set a fund up: an official act",
+    "fund.closed_by_id": "who closed a fund's books: an official act",
     "source_receipt.recorded_by_id": "who recorded money received: an official act",
     "fund_grant.created_by_id": "who offered a grant: an official act",
     "grant_decision.proposed_by_id": "who proposed a board decision: an official act",

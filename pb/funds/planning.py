@@ -21,6 +21,7 @@ from pb.rounds.models import PUBLISHED, Round
 from pb.services import ServiceError, transaction, under_lock
 from pb.text import required_text
 
+from .closing import refuse_if_closed
 from .figures import financial_year_of, fund_figures, fund_lock, year_end, year_figures
 from .models import MAX_FUND_YEARS, SOURCE_KINDS, Fund, FundSource, FundYear, SourcePromise, SourceReceipt
 
@@ -139,6 +140,7 @@ def record_receipt(source: FundSource, actor: User, *, amount: int | None, recei
     """Money that arrived from a source: recorded by a treasurer."""
     fund = source.fund
     require_role(actor, fund.neighbourhood_id, TREASURER, "Only treasurers record money received")
+    refuse_if_closed(fund, "take in more money", field="amount")
     amount = _amount(amount, "amount", "The amount received")
     if received_on is None:
         raise ServiceError("Enter the date the money arrived", field="received_on")
@@ -165,6 +167,7 @@ def set_year_plan(fund: Fund, actor: User, *, financial_year: str, planned: int 
                   capacity_percent: int | None = None, capacity_amount: int | None = None) -> FundYear:
     """The money available in a year and its ring-fenced capacity share (a percentage or an amount)."""
     _facilitator(actor, fund.neighbourhood_id, "plan a fund's years")
+    refuse_if_closed(fund, "change its plan", field="planned")
     financial_year = _in_life(fund, financial_year)
     planned = _amount(planned, "planned", "The amount available", zero=True)
     if capacity_percent is not None and capacity_amount is not None:
@@ -280,6 +283,7 @@ def allocate_round(round_: Round, actor: User, fund_year: FundYear | None) -> No
     if fund_year is not None:
         if fund_year.fund.neighbourhood_id != round_.neighbourhood_id:
             raise ServiceError("Choose one of this neighbourhood's funds", field="fund_year_id")
+        refuse_if_closed(fund_year.fund, "pay for a round", field="fund_year_id")
         if fund_year.financial_year != round_.fund_year:
             raise ServiceError(f"The round is for {round_.fund_year}; choose a {round_.fund_year} fund year",
                                field="fund_year_id")

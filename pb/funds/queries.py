@@ -16,7 +16,7 @@ from pb.proposals.models import Proposal
 from pb.rounds.models import Round
 from pb.voting.models import CountResult
 
-from .delivery import Reporting, reporting_for
+from .delivery import Reporting, reported_figures, reporting_for
 from .figures import grant_money
 from .models import (
     ACTIVE,
@@ -129,6 +129,7 @@ class Story:
     reporting: Reporting
     entries: list[AuditEntry]
     late_tranches: list[Tranche] = field(default_factory=list)
+    figures: dict[int, list[str]] = field(default_factory=dict)  # update id: what it reported delivering
 
     @property
     def at_risk(self) -> bool:
@@ -170,7 +171,7 @@ def story(grant: Grant) -> Story:
             and paid_against.get(t.id, 0) < t.amount]
     return Story(grant, proposal, votes, voters, result, versions, decisions, payments, list(grant.tranches),
                  list(grant.milestones), updates, interests, money, reporting_for([grant])[grant.id],
-                 entries_behind(grant, decisions, payments, updates), late)
+                 entries_behind(grant, decisions, payments, updates), late, reported_figures(grant))
 
 
 def entries_behind(grant: Grant, decisions, payments, updates) -> list[AuditEntry]:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.funds.closing import CLOSING_CHECKS
 from pb.funds.figures import fund_figures, year_end
 from pb.funds.models import Fund
 from pb.ledger.services import record
@@ -122,3 +123,19 @@ def record_open_items(plan: Plan, member: User, *, reason: str) -> None:
         record("plan.open_items_recorded", plan, actor=member, neighbourhood=plan.neighbourhood,
                payload={"open": [i.name for i in state.open_items], "reason": reason,
                         "remaining": pounds(state.remaining)})
+
+
+def _legacy_before_closing(fund: Fund) -> list[str]:
+    """The fund's last year cannot close with legacy items open unless the board has recorded why."""
+    plan = db.session.scalar(select(Plan).where(Plan.fund_id == fund.id))
+    state = spend_out(plan) if plan is not None else None
+    if state is None or not state.open_items or plan.open_items_reason:
+        return []
+    names = ", ".join(f"‘{i.name}’" for i in state.open_items)
+    count = len(state.open_items)
+    return [f"The neighbourhood plan's legacy checklist has {count} item{'s' if count != 1 else ''} still open "
+            f"({names}): tick {'each' if count != 1 else 'it'} when done, or the board records why "
+            f"{'they are' if count != 1 else 'it is'} open."]
+
+
+CLOSING_CHECKS.append(_legacy_before_closing)

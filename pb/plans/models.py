@@ -142,6 +142,9 @@ class OutputReport(db.Model):
     reported_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(300), default="")
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The progress update it came with, if any (a facilitator may also report it on its own).
+    grant_update_id: Mapped[int | None] = mapped_column(ForeignKey("grant_update.id", ondelete="SET NULL"),
+                                                        index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

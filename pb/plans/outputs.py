@@ -11,7 +11,8 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.frameworks import framework
-from pb.funds.models import FundYear, Grant
+from pb.funds.delivery import FIGURE_REPORTING, FigureReporting, UpdateFigure
+from pb.funds.models import FundYear, Grant, GrantUpdate
 from pb.ledger.services import record
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import role_in
@@ -56,15 +57,48 @@ def report_output(grant: Grant, user: User, *, output: str, amount: int | None, 
     if len(note) > 300 or hidden_characters(note):
         raise ServiceError("Keep the note to 300 characters, with no hidden characters", field="note")
     with transaction():
-        row = OutputReport(grant_id=grant.id, output=output, amount=amount, reported_on=reported_on, note=note,
-                           reported_by_id=user.id)
-        db.session.add(row)
-        db.session.flush()
-        record("plan.output_reported", row, actor=user, neighbourhood=db.session.get(Neighbourhood,
-                                                                                     grant.neighbourhood_id),
-               payload={"grant": grant.reference, "intervention": grant.intervention, "output": output,
-                        "amount": amount, "reported_on": reported_on.isoformat()})
+        row = _write(grant, user, output=output, amount=amount, reported_on=reported_on, note=note)
     return row
+
+
+def _write(grant: Grant, user: User, *, output: str, amount: int, reported_on: date, note: str = "",
+           update: GrantUpdate | None = None) -> OutputReport:
+    row = OutputReport(grant_id=grant.id, output=output, amount=amount, reported_on=reported_on, note=note,
+                       reported_by_id=user.id, grant_update_id=update.id if update else None)
+    db.session.add(row)
+    db.session.flush()
+    payload = {"grant": grant.reference, "intervention": grant.intervention, "output": output, "amount": amount,
+               "reported_on": reported_on.isoformat()}
+    if update is not None:
+        payload["update"] = update.id
+    record("plan.output_reported", row, actor=user,
+           neighbourhood=db.session.get(Neighbourhood, grant.neighbourhood_id), payload=payload)
+    return row
+
+
+class OutputsWithUpdates(FigureReporting):
+    """A progress update reports the outputs of the project's plan intervention."""
+
+    def figures(self, grant: Grant) -> list[UpdateFigure]:
+        return [UpdateFigure(o.key, o.name, o.unit) for o in outputs_for(grant)]
+
+    def write(self, grant: Grant, update: GrantUpdate, user: User, figures: dict[str, int]) -> None:
+        for output, amount in figures.items():
+            _write(grant, user, output=output, amount=amount, reported_on=update.reported_on, update=update)
+
+    def reported(self, grant: Grant) -> dict[int, list[str]]:
+        names = {o.key: o for o in outputs_for(grant)}
+        lines: dict[int, list[str]] = {}
+        for row in db.session.scalars(select(OutputReport).where(OutputReport.grant_id == grant.id,
+                                                                 OutputReport.grant_update_id.is_not(None))
+                                      .order_by(OutputReport.id)):
+            known = names.get(row.output)
+            said = f"{known.name.lower()}: {row.amount:,} {known.unit}" if known else f"{row.output}: {row.amount:,}"
+            lines.setdefault(row.grant_update_id, []).append(said)
+        return lines
+
+
+FIGURE_REPORTING.append(OutputsWithUpdates())
 
 
 def output_totals(plan: Plan, version: PlanVersion) -> dict[str, list[dict]]:

@@ -12,9 +12,9 @@ from pb.extensions import db
 from pb.frameworks import frameworks
 from pb.funds import planning
 from pb.funds.figures import financial_year_of, next_year
-from pb.funds.models import Fund
+from pb.funds.models import Fund, Grant
 from pb.ledger.models import AuditEntry
-from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
 from pb.plans import decisions, services
 from pb.plans.models import Plan, PlanStatus
 from pb.services import ServiceError
@@ -283,8 +283,30 @@ def test_projects_report_outputs_against_the_plans_targets(app, factory, client,
     refused = resident.post(f"/n/{hood.slug}/grants/{grant_id}/outputs", data={
         "output": "young_people", "amount": "5", "reported_on": date.today().isoformat()})
     assert refused.status_code == 403
+    # The group's progress update carries the outputs too: a box per output, blank meaning nothing new.
+    with app.app_context():
+        grant_services.accept_grant(db.session.get(Grant, grant_id), _user(facilitator))
+    update_url = f"/n/{hood.slug}/grants/{grant_id}/update"
+    form = client.get(update_url).get_data(as_text=True)
+    assert "Young people taking part since the last update (optional)" in form
+    update = {"status": "on_track", "body": "Ran ten sessions", "milestone_id": ""}
+    bad = client.post(update_url, data={**update, "figure_young_people": "lots"})
+    assert bad.status_code == 400 and "Enter a whole number of people, like 12" in bad.get_data(as_text=True)
+    assert client.post(update_url, data={**update, "figure_young_people": "35"}).status_code == 302
+    assert client.post(update_url, data={**update, "body": "Quiet month", "figure_young_people": ""}
+                       ).status_code == 302
+    story = app.test_client().get(f"/n/{hood.slug}/grants/{grant_id}/").get_data(as_text=True)
+    assert story.count("Delivered since the last update") == 1
+    assert "Delivered since the last update: young people taking part: 35 people" in story
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "plan.output_reported")
+                                   .order_by(AuditEntry.id.desc())).first()
+        posted = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "grant.update_posted")
+                                    .order_by(AuditEntry.id)).all()
+        assert json.loads(entry.payload)["amount"] == 35 and json.loads(entry.payload)["update"]
+        assert [json.loads(e.payload)["delivered"] for e in posted] == [{"young_people": 35}, {}]
     page = app.test_client().get(f"/n/{hood.slug}/plan").get_data(as_text=True)
-    assert "young people taking part 165 of 500 people" in page
+    assert "young people taking part 200 of 500 people" in page
     year_row = re.search(rf"<tr><th scope=\"row\">{THIS_YEAR}</th>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r">(£[\d,.]+)<", year_row)[:2] == ["£0", "£5,000"]  # nothing planned, £5,000 granted
 
@@ -321,13 +343,38 @@ def test_spending_out_shows_the_legacy_checklist_and_the_board_explains_what_is_
     with app.app_context():
         fund = db.session.get(Fund, fund_id)
         after = year_end(fund.financial_years[-1]) + timedelta(days=1)
+    keeper = factory.with_role(hood, TREASURER)
+    treasurer = app.test_client()
+    sign_in(treasurer, keeper)
+    close = f"/n/{hood.slug}/funds/{fund_id}/close"
+    too_soon = treasurer.post(close, follow_redirects=True).get_data(as_text=True)
+    assert f"Its last year, {fund.financial_years[-1]}, ends on 31 March" in too_soon
     with timeutil.as_of(after):
         page = board.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
         assert "has ended with legacy items still open, and the board has not yet recorded why" in page
+        # The fund's last year cannot close with the checklist open ...
+        manage = treasurer.get(f"/n/{hood.slug}/funds/{fund_id}/manage").get_data(as_text=True)
+        open_item = ("The neighbourhood plan’s legacy checklist has 1 item still open (‘The final report "
+                     "published’): tick it when done, or the board records why it is open.")
+        assert open_item in manage.replace("&#39;", "’").replace("'", "’")
+        refused = treasurer.post(close, follow_redirects=True).get_data(as_text=True)
+        assert "Community Wealth Fund cannot close yet" in refused
         assert board.post(f"/n/{hood.slug}/plan/open-items",
                           data={"reason": "The final report waits for the last project"}).status_code == 302
         page = board.get(f"/n/{hood.slug}/plan").get_data(as_text=True)
         assert "The final report waits for the last project" in page
+        # ... until the board has recorded why; then the treasurer closes the books.
+        closed = treasurer.post(close, follow_redirects=True).get_data(as_text=True)
+        assert "Community Wealth Fund is closed: it takes no more money in or out" in closed
+        public = app.test_client().get(f"/n/{hood.slug}/funds/{fund_id}/").get_data(as_text=True)
+        assert f"This fund closed on {after:%-d %B %Y}" in public
+        with app.app_context():
+            fund = db.session.get(Fund, fund_id)
+            entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "fund.closed"))
+            assert json.loads(entry.payload)["closed_on"] == after.isoformat()
+            source = planning.add_source(fund, _user(facilitator), name="Council", kind="council")
+            with pytest.raises(ServiceError, match=f"closed on {after:%-d %B %Y}, so it cannot take in more money"):
+                planning.record_receipt(source, _user(keeper), amount=100_00, received_on=after)
 
 
 def test_a_boundary_map_is_attached_re_encoded_and_shown_with_its_description(app, factory, client, world):
