@@ -4,6 +4,7 @@ a returned payment and a cancelled grant. Every figure on the public fund page m
 the recorded transactions."""
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from datetime import date
@@ -16,7 +17,7 @@ from pb.accounts.models import User
 from pb.audit.pack import verify_pack
 from pb.auditing.pack import export
 from pb.extensions import db
-from pb.funds import delivery, grants, payments, planning
+from pb.funds import closing, delivery, grants, payments, planning
 from pb.funds.figures import fund_figures
 from pb.funds.models import (
     DecisionStatus,
@@ -30,6 +31,7 @@ from pb.funds.models import (
     SourcePromise,
     SourceReceipt,
 )
+from pb.ledger.models import AuditEntry
 from pb.ledger.services import log_for, verify_log
 from pb.neighbourhoods.models import Neighbourhood
 from pb.proposals import services as proposals
@@ -277,6 +279,36 @@ def test_three_years_of_a_fund_add_up_to_its_transactions(app, client, factory, 
     problems_found = verify_pack(pack).problems
     assert any("the pack says amount" in p for p in problems_found), problems_found
     assert any("missing from the pack" in p for p in problems_found), problems_found
+
+    # After its last year the treasurer closes the books, once every grant is finished; then the
+    # fund takes no more money in or out.
+    with app.app_context():
+        fund = db.session.get(Fund, fund_id)
+        with pytest.raises(ServiceError, match="Its last year, 2028/29, ends on 31 March 2029"):
+            closing.close_fund(fund, u(people.treasurer))
+        clock.set(date(2029, 4, 2))
+        unfinished = db.session.scalars(select(Grant).where(Grant.status == GrantStatus.ACTIVE)
+                                        .order_by(Grant.number)).all()
+        assert closing.closing_problems(fund) == [
+            f"2 grants are not finished: {unfinished[0].reference}, {unfinished[1].reference}. Complete or cancel "
+            "each first."]
+        with pytest.raises(ServiceError, match="Only treasurers close"):
+            closing.close_fund(fund, u(people.facilitator))
+        for grant in unfinished:
+            grants.complete_grant(grant, u(people.facilitator))
+        capacity = unfinished[-1]
+        closing.close_fund(fund, u(people.treasurer))
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "fund.closed")).one()
+        closed = json.loads(entry.payload)
+        assert (closed["received"], closed["paid"], closed["returned"]) == (
+            sum(expected["received"]), sum(expected["paid"]), sum(expected["returned"]))
+        with pytest.raises(ServiceError, match="closed on 2 April 2029, so it cannot take money back"):
+            payments.record_return(capacity, u(people.treasurer), amount=100_00, returned_on=date(2029, 4, 2))
+        with pytest.raises(ServiceError, match="cannot close again"):
+            closing.close_fund(fund, u(people.treasurer))
+        assert verify_log(log_for(db.session.get(Neighbourhood, people.hood.id))) is None
+    assert "This fund closed on 2 April 2029" in client.get(f"/n/{people.hood.slug}/funds/{fund_id}/").get_data(
+        as_text=True)
 
 
 def independent_sums(fund_id: int) -> dict[str, list[int]]:
