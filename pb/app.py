@@ -90,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from pb.admin.views import bp as admin
     from pb.assets.views import bp as assets
     from pb.auditing.views import bp as ledger
+    from pb.boards.manage_views import bp as board_admin
+    from pb.boards.views import bp as boards
     from pb.consultations.manage_views import bp as consultation_admin
     from pb.consultations.views import bp as consultations
     from pb.following.views import bp as following
@@ -105,7 +107,8 @@ def _register_blueprints(app: Flask) -> None:
     from pb.voting.views import bp as voting
 
     for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, national, assets, ledger,
-                      admin, following, consultations, consultation_admin, plans, plan_admin):
+                      admin, following, consultations, consultation_admin, plans, plan_admin,
+                      boards, board_admin):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 

@@ -14,6 +14,7 @@ from pb.accounts import passwords
 from pb.accounts import services as accounts
 from pb.accounts.models import User
 from pb.assets import services as assets
+from pb.demo_board import seed_board
 from pb.demo_consultations import seed_consultations
 from pb.demo_plan import seed_plan
 from pb.extensions import db
@@ -103,6 +104,7 @@ def seed(echo=click.echo) -> bool:
     seed_assets(hood, people, rng, echo)
     seed_consultations(hood, people, echo)
     seed_plan(hood, people, echo)
+    seed_board(hood, people, echo)
     seed_programme(people, echo)
     return True
 

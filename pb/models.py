@@ -14,6 +14,14 @@ from pb.assets.models import (  # noqa: F401
     Pledge,
     SaleNotice,
 )
+from pb.boards.models import (  # noqa: F401
+    BoardSeat,
+    BoardSettings,
+    ConductAcceptance,
+    ConductCode,
+    RegisterConfirmation,
+    RegisterEntry,
+)
 from pb.consultations.models import (  # noqa: F401
     AreaGroup,
     AreaProfile,

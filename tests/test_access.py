@@ -158,6 +158,14 @@ MATRIX = {
     "/n/{slug}/plan/versions/{number}/targets": {F}, "/n/{slug}/grants/{grant}/outputs": SIGNED_IN,
     "/n/{slug}/plan/spend-out": {F}, "/n/{slug}/plan/interest": {B}, "/n/{slug}/plan/versions/{number}/boundary-map": {F},
     "/n/{slug}/plan/files/{file}": PUBLIC, "/n/{slug}/plan/legacy/{item}/tick": {F}, "/n/{slug}/plan/open-items": {B},
+    # the board: public pages, facilitators seat it, each member keeps their own register
+    "/n/{slug}/board/": PUBLIC, "/n/{slug}/board/members/{seat}": PUBLIC, "/n/{slug}/board/code-of-conduct": PUBLIC,
+    "/n/{slug}/board/manage": {F}, "/n/{slug}/board/rules": {F}, "/n/{slug}/board/seats/new": {F},
+    "/n/{slug}/board/seats/{seat}/approval": {F}, "/n/{slug}/board/seats/{seat}/end": {F},
+    "/n/{slug}/board/code-of-conduct/edit": {F},
+    "/n/{slug}/board/my-register": SIGNED_IN, "/n/{slug}/board/my-register/new": SIGNED_IN,
+    "/n/{slug}/board/my-register/{entry}/end": SIGNED_IN, "/n/{slug}/board/my-register/confirm": SIGNED_IN,
+    "/n/{slug}/board/code-of-conduct/accept": SIGNED_IN,
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -167,7 +175,11 @@ AUTHOR_ONLY = {"/n/{slug}/proposals/{proposal}/edit", "/n/{slug}/proposals/{prop
 # Signed-in pages whose service admits only some: the grant's own contact (none of the actors here;
 # tests/funds/test_funds.py has them accept) to accept it; the contact or any facilitator to post progress.
 OWNER_ONLY = {"/n/{slug}/grants/{grant}/accept": set(), "/n/{slug}/grants/{grant}/update": {F},
-              "/n/{slug}/grants/{grant}/outputs": {F}}
+              "/n/{slug}/grants/{grant}/outputs": {F},
+              # a board member's own register: only members with a seat (the world seats none of the actors)
+              "/n/{slug}/board/my-register": set(), "/n/{slug}/board/my-register/new": set(),
+              "/n/{slug}/board/my-register/{entry}/end": set(), "/n/{slug}/board/my-register/confirm": set(),
+              "/n/{slug}/board/code-of-conduct/accept": set()}
 # Allowed form posts not sent in the matrix: they would end the session or give the actor a role.
 NOT_POSTED = {"/sign-out", "/n/{slug}/join", "/account/erase"}
 ROLE_ROUTES = {path: who for path, who in MATRIX.items() if isinstance(who, set)}  # for older tests
@@ -359,7 +371,32 @@ def _world(factory):
     ids |= money_world(factory, round_ref)
     ids |= consultation_world(factory, round_ref)
     ids |= plan_world(factory, round_ref, ids)
+    ids |= board_world(factory, round_ref, ids)
     return round_ref.hood, ids
+
+
+def board_world(factory, round_ref, ids) -> dict:
+    """The proposal's author sits on the board as an observer (no vote, so no role: none of the
+    actors here), with one entry in their register; and a code of conduct."""
+    from datetime import date
+
+    from pb.accounts.models import User
+    from pb.boards import members, register
+    from pb.extensions import db
+    from pb.proposals.models import Proposal
+    from tests.factories import _user
+
+    with factory.app.app_context():
+        hood = factory._hood(round_ref.hood)
+        facilitator = _user(round_ref.facilitator)
+        member = db.session.get(User, db.session.get(Proposal, ids["proposal"]).proposer_id)
+        seat = members.seat_member(hood, facilitator, email=member.email, kind="observer", started_on=date.today(),
+                                   term_ends_on=None, came_by="co_opted")
+        register.set_code(hood, facilitator, text="The seven principles of public life.")
+        entry = register.add_entry(member, hood, kind="organisation", organisation="Eastbrook Food Bank",
+                                   description="Trustee", from_on=date(2020, 1, 1))
+        db.session.commit()
+        return {"seat": seat.id, "entry": entry.id}
 
 
 def plan_world(factory, round_ref, ids) -> dict:

@@ -44,17 +44,28 @@ def test_demo_seeds_a_live_neighbourhood_once(app):
                                         .group_by(Membership.role)).all())
         verified = db.session.scalar(select(func.count()).select_from(Membership).where(
             Membership.role == RESIDENT, Membership.verified_at.is_not(None)))
-    assert roles == {BOARD_MEMBER: 5, FACILITATOR: 2, AUDITOR: 1, TREASURER: 1, RESIDENT: 200}
+    # The board's eleven voting seats: the five board accounts, four residents and two new members; the
+    # four board members with resident seats are verified residents too.
+    assert roles == {BOARD_MEMBER: 11, FACILITATOR: 2, AUDITOR: 1, TREASURER: 1, RESIDENT: 204}
     assert 0 < verified < 200
     assert hood_help(app) == ("0161 496 0000", "help@eastbrook.example")  # on every demo letter and voting card
     demo_money(app)
     demo_dates(app)
     demo_assets(app)
     demo_programme(app)
+    demo_board(app)
     people = count(app, User)
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "already there; nothing changed" in second.output
     assert count(app, User) == people
+
+
+def demo_board(app):
+    """Eleven seats, eight of them residents living in the area; one register confirmation overdue."""
+    page = app.test_client().get("/n/eastbrook/board/").get_data(as_text=True)
+    assert "The board meets Community Wealth Fund rules" in page
+    assert "11 voting members, 8 of them living in the area" in page
+    assert page.count("Confirmation overdue") == 1 and "Independent chair, appointed" in page
 
 
 def demo_dates(app):

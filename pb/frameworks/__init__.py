@@ -12,6 +12,7 @@ from pathlib import Path
 FOLDER = Path(__file__).parent
 OUR_OWN = "our_own"
 SPENDS = ("capital", "revenue", "both")
+APPROVERS = {"council": "the council", "mp": "the MP"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,18 @@ class Period:
 
 
 @dataclass(frozen=True)
+class BoardRules:
+    """What the programme asks of a neighbourhood's board (pb.boards checks the board against it)."""
+    min_members: int | None = None          # voting members at least
+    resident_share_percent: int | None = None  # of voting members living in the area, at least
+    chair_not_elected: bool = False         # the chair may not be an elected representative
+    approvals: tuple[str, ...] = ()         # whose approval each member needs: "council", "mp"
+    required_seats: tuple[str, ...] = ()    # seat kinds that must be filled
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Framework:
     key: str
     name: str
@@ -50,6 +63,7 @@ class Framework:
     objectives: tuple[tuple[str, str], ...]
     interventions: tuple[Intervention, ...]
     periods: tuple[Period, ...] = field(default=())
+    board: BoardRules = field(default_factory=BoardRules)
 
     def intervention(self, key: str) -> Intervention | None:
         return next((i for i in self.interventions if i.key == key), None)
@@ -79,8 +93,17 @@ def _load(path: Path) -> Framework:
                                           tuple(Output(o["key"], o["name"], o["unit"]) for o in item["outputs"])))
     if len({i.key for i in interventions}) != len(interventions):
         raise FrameworkError(f"{path.name}: an intervention key appears twice")
+    board = data.get("board") or {}
+    unknown = set(board) - set(BoardRules.__dataclass_fields__)
+    if unknown:
+        raise FrameworkError(f"{path.name}: the board rules name unknown fields {sorted(unknown)}")
+    for approver in board.get("approvals", []):
+        if approver not in APPROVERS:
+            raise FrameworkError(f"{path.name}: a board member cannot need {approver!r}'s approval")
+    rules = BoardRules(**{**board, "approvals": tuple(board.get("approvals", ())),
+                          "required_seats": tuple(board.get("required_seats", ()))})
     return Framework(data["key"], data["name"], data["source"], data["date"], data.get("note", ""), objectives,
-                     tuple(interventions), tuple(Period(**p) for p in data.get("periods", [])))
+                     tuple(interventions), tuple(Period(**p) for p in data.get("periods", [])), rules)
 
 
 @cache

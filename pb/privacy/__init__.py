@@ -21,6 +21,7 @@ from pb.accounts import personal as accounts
 from pb.accounts.models import User
 from pb.accounts.personal import ERASED_DOMAIN, FORMER_RESIDENT  # noqa: F401  (re-exported for callers and tests)
 from pb.assets import personal as assets
+from pb.boards import personal as boards
 from pb.consultations import personal as consultations
 from pb.following import personal as following
 from pb.funds import personal as funds
@@ -39,7 +40,7 @@ from .retention import SENT_EMAILS_KEPT, purge  # noqa: F401  (the retention job
 
 # In the order the download shows them. The account itself is erased last: the others find the
 # person's rows by the account's email and id.
-DOMAINS = (accounts, neighbourhoods, proposals, rounds, voting, consultations, plans, funds, assets, following,
+DOMAINS = (accounts, neighbourhoods, proposals, rounds, voting, consultations, plans, boards, funds, assets, following,
            national, ledger)
 
 ABOUT = ("Everything pb holds about you. Your ballots' choices are not here: they are stored apart from "

@@ -1,16 +1,18 @@
-"""A live pb server (migrated SQLite, demo seeded, CSRF on) and Debian's Chromium driven by
-Playwright. Outside CI a missing Chromium skips these tests with the reason; in CI it fails."""
+"""A live pb server (migrated SQLite, demo seeded, CSRF on; PostgreSQL too where a module asks)
+and Debian's Chromium driven by Playwright. Outside CI a missing Chromium skips these tests with the reason; in CI it fails."""
 from __future__ import annotations
 
 import os
 import shutil
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import PG_URL, POSTGRES, TEST_SECRET, _pg_database_url
 
 CHROMIUM = os.environ.get("PB_CHROMIUM", "/usr/bin/chromium")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -27,40 +29,75 @@ def _chromium_missing_reason():
     return None
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def _require_chromium() -> None:
     reason = _chromium_missing_reason()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests cannot run in CI: {reason}")
         pytest.skip(reason)
+
+
+def _serve(url: str, base: Path):
+    """The database at url built by the migrations, as in production, with the demo seeded, served
+    on a free port in a thread."""
     from flask_migrate import upgrade
 
     from pb import create_app
     from pb.demo import seed
 
-    base = tmp_path_factory.mktemp("live")
-    app = create_app({"SECRET_KEY": TEST_SECRET, "INSTANCE_PATH": str(base),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'pb.sqlite3'}", "TESTING": True,
+    app = create_app({"SECRET_KEY": TEST_SECRET, "INSTANCE_PATH": str(base), "SQLALCHEMY_DATABASE_URI": url,
+                      "TESTING": True,
                       # Every browser test signs in from 127.0.0.1: as one crowded address, they would
                       # meet the sign-in limit (tests/test_ratelimits.py checks the limits themselves).
                       "PB_RATE_LIMITS": "0"})
     with app.app_context():
-        upgrade()  # built by the migrations, as in production
+        upgrade()
         seed(echo=lambda *a, **k: None)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.app = app
     server.url = f"http://127.0.0.1:{server.server_port}"
+    return server
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    _require_chromium()
+    base = tmp_path_factory.mktemp("live")
+    server = _serve(f"sqlite:///{base / 'pb.sqlite3'}", base)
     yield server
     server.shutdown()
 
 
 @pytest.fixture(scope="session")
-def browser(live_server):
+def postgres_live_server(tmp_path_factory):
+    """The same demo on PostgreSQL, for the journeys a module runs on both engines (see
+    test_plans_browser.py): built only when such a module asks for it."""
+    _require_chromium()
+    if not POSTGRES:
+        pytest.skip("PostgreSQL is not reachable")
+    name = "pbt_live_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server = _serve(_pg_database_url(name), tmp_path_factory.mktemp("live-pg"))
+    yield server
+    server.shutdown()
+    with server.app.app_context():
+        from pb.extensions import db
+
+        db.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
     from playwright.sync_api import sync_playwright
 
+    _require_chromium()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),

@@ -1,0 +1,133 @@
+"""The board in public: who sits on it, whether it meets its rules, each member's register of
+interests, and the code of conduct. Members keep their own register here too."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from pb import timeutil
+from pb.access import one_of_this_neighbourhood, public, signed_in
+from pb.extensions import db
+from pb.forms import EmptyForm
+from pb.posting import attempt, one_button
+
+from . import register
+from .composition import composition
+from .forms import EndEntryForm, EntryForm
+from .members import seat_of
+from .models import BoardSeat, RegisterEntry, SeatEnd
+from .personal import PUBLIC_AFTER_LEAVING
+
+bp = Blueprint("boards", __name__)
+
+
+@bp.route("/n/<slug>/board/")
+@public
+def show(slug):
+    hood = g.neighbourhood
+    found = composition(hood)
+    standings = {s.id: register.standing(s.user_id, hood.id, s.started_on) for s in found.seats}
+    former = db.session.scalars(select(BoardSeat).where(BoardSeat.neighbourhood_id == hood.id,
+                                                        BoardSeat.ended_on.is_not(None))
+                                .order_by(BoardSeat.ended_on.desc())).all()
+    return render_template("boards/show.html", hood=hood, found=found, standings=standings, former=former,
+                           SeatEnd=SeatEnd, code=register.current_code(hood.id),
+                           mine=seat_of(current_user, hood.id) if current_user.is_authenticated else None)
+
+
+@bp.route("/n/<slug>/board/members/<int:seat_id>")
+@public
+def member(slug, seat_id):
+    hood = g.neighbourhood
+    seat = one_of_this_neighbourhood(BoardSeat, seat_id)
+    today = timeutil.today()
+    published = seat.ended_on is None or seat.ended_on + PUBLIC_AFTER_LEAVING >= today
+    return render_template("boards/member.html", hood=hood, seat=seat, published=published,
+                           entries=register.entries_of(seat.user_id, hood.id) if published else [],
+                           standing=register.standing(seat.user_id, hood.id, seat.started_on),
+                           today=timeutil.today(), SeatEnd=SeatEnd)
+
+
+@bp.route("/n/<slug>/board/code-of-conduct")
+@public
+def code(slug):
+    found = register.current_code(g.neighbourhood.id)
+    if found is None:
+        abort(404)
+    return render_template("boards/code.html", hood=g.neighbourhood, code=found)
+
+
+# --- a member's own register ------------------------------------------------------------------------
+
+def _my_seat() -> BoardSeat:
+    seat = seat_of(current_user, g.neighbourhood.id)
+    if seat is None:
+        abort(403)
+    return seat
+
+
+@bp.route("/n/<slug>/board/my-register")
+@signed_in
+def my_register(slug):
+    hood = g.neighbourhood
+    seat = _my_seat()
+    return render_template("boards/register.html", hood=hood, seat=seat, entries=register.entries_of(seat.user_id, hood.id),
+                           standing=register.standing(seat.user_id, hood.id, seat.started_on), today=timeutil.today(),
+                           form=EmptyForm())
+
+
+@bp.route("/n/<slug>/board/my-register/new", methods=["GET", "POST"])
+@signed_in
+def add_entry(slug):
+    hood = g.neighbourhood
+    _my_seat()
+    form = EntryForm()
+    done = attempt(form, lambda: register.add_entry(
+        current_user, hood, kind=form.kind.data, organisation=form.organisation.data,
+        description=form.description.data, from_on=form.from_on.data, to_on=form.to_on.data),
+        "Added to your register. Confirm the whole register when it is complete.",
+        url_for("boards.my_register", slug=slug))
+    return done or (render_template("form_page.html", hood=hood, form=form, heading="Add an interest",
+                                    fields=("kind", "organisation", "description", "from_on", "to_on"),
+                                    submit="Add it", back=url_for("boards.my_register", slug=slug),
+                                    intro=["Anything a resident might reasonably think affects how you decide: "
+                                           "jobs, businesses, land, organisations that may apply for money, "
+                                           "gifts and hospitality, family."]),
+                    400 if form.has_errors else 200)
+
+
+@bp.route("/n/<slug>/board/my-register/<int:entry_id>/end", methods=["GET", "POST"])
+@signed_in
+def end_entry(slug, entry_id):
+    hood = g.neighbourhood
+    entry = one_of_this_neighbourhood(RegisterEntry, entry_id)
+    _my_seat()
+    if entry.user_id != current_user.id:
+        abort(404)
+    form = EndEntryForm()
+    done = attempt(form, lambda: register.end_entry(entry, current_user, to_on=form.to_on.data),
+                   "The interest is marked as ended. It stays on your register, as past.",
+                   url_for("boards.my_register", slug=slug))
+    return done or (render_template("form_page.html", hood=hood, form=form, heading="This interest has ended",
+                                    caption=entry.organisation or entry.kind_label, fields=("to_on",),
+                                    submit="Save", back=url_for("boards.my_register", slug=slug)),
+                    400 if form.has_errors else 200)
+
+
+@bp.route("/n/<slug>/board/my-register/confirm", methods=["POST"])
+@signed_in
+def confirm(slug):
+    _my_seat()
+    one_button(lambda: register.confirm_register(current_user, g.neighbourhood),
+               "Thank you: your register is confirmed for the next twelve months.")
+    return redirect(url_for("boards.my_register", slug=slug))
+
+
+@bp.route("/n/<slug>/board/code-of-conduct/accept", methods=["POST"])
+@signed_in
+def accept_code(slug):
+    _my_seat()
+    one_button(lambda: register.accept_code(current_user, g.neighbourhood),
+               lambda accepted: "Thank you: you have accepted the code of conduct.")
+    return redirect(url_for("boards.my_register", slug=slug))

@@ -1,0 +1,155 @@
+"""The board as a facilitator seats it and residents read it: seats with their terms, the board
+checked against its programme's rules in plain words, each member's register of interests kept,
+confirmed once a year and public, and the code of conduct accepted version by version."""
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pb import timeutil
+from pb.extensions import db
+from pb.ledger.models import AuditEntry
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership
+from tests.factories import sign_in
+
+TODAY = date.today()
+
+
+def _seat(client, slug, person, kind="resident", came_by="elected", started_on=TODAY, **extra):
+    return client.post(f"/n/{slug}/board/seats/new", data={
+        "email": person.email, "kind": kind, "came_by": came_by, "started_on": started_on.isoformat(),
+        "term_ends_on": (started_on + timedelta(days=730)).isoformat(), **extra})
+
+
+def _roles(app, hood, person) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(Membership.role).where(Membership.user_id == person.id,
+                                                                    Membership.neighbourhood_id == hood.id)))
+
+
+@pytest.mark.both_engines  # the open-seat partial unique index and the lock, on each engine
+def test_a_board_is_seated_and_checked_against_big_local_rules(app, factory, client):
+    hood = factory.neighbourhood(name="Eastbrook")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    sign_in(client, facilitator)
+    assert client.post(f"/n/{hood.slug}/board/rules", data={"rules": "big_local"}).status_code == 302
+    nobody = client.post(f"/n/{hood.slug}/board/seats/new", data={
+        "email": "nobody@example.org", "kind": "resident", "came_by": "elected", "started_on": TODAY.isoformat()})
+    assert nobody.status_code == 400
+    assert "Nobody has a pb account with nobody@example.org: ask them to register first" in nobody.get_data(
+        as_text=True)
+    first = factory.resident(hood, name="Ada Resident")
+    backwards = _seat(client, hood.slug, first, term_ends_on=(TODAY - timedelta(days=1)).isoformat())
+    assert "The term must end after it starts" in backwards.get_data(as_text=True)
+    assert _seat(client, hood.slug, first).status_code == 302
+    assert "already sits on the board" in _seat(client, hood.slug, first).get_data(as_text=True)
+    outsider = factory.person(name="Bea Business")
+    assert _seat(client, hood.slug, outsider, kind="business", came_by="appointed").status_code == 302
+    watcher = factory.person(name="Cal Observer")
+    assert _seat(client, hood.slug, watcher, kind="observer", came_by="appointed").status_code == 302
+    # A voting seat carries the board member's role; an observer's does not.
+    assert BOARD_MEMBER in _roles(app, hood, first) and BOARD_MEMBER in _roles(app, hood, outsider)
+    assert BOARD_MEMBER not in _roles(app, hood, watcher)
+
+    page = app.test_client().get(f"/n/{hood.slug}/board/").get_data(as_text=True).replace("&#39;", "'")
+    assert "The board does not meet Big Local rules yet." in page
+    assert "It has 2 voting members; Big Local asks for at least 8." in page
+    assert "1 of its 2 voting members live in the area (50%); Big Local asks for at least 51%." in page
+    assert "Ada Resident</a> <span class=\"meta\">(lives in the area)" in page
+
+    # The business seat ends: the history stays, the role goes.
+    with app.app_context():
+        from pb.boards.models import BoardSeat
+        seat_id = db.session.scalar(select(BoardSeat.id).where(BoardSeat.user_id == outsider.id))
+    unexplained = client.post(f"/n/{hood.slug}/board/seats/{seat_id}/end", data={
+        "reason": "removed", "ended_on": TODAY.isoformat(), "note": ""})
+    assert "Say why the member was removed: it is part of the public record" in unexplained.get_data(as_text=True)
+    assert client.post(f"/n/{hood.slug}/board/seats/{seat_id}/end", data={
+        "reason": "stepped_down", "ended_on": TODAY.isoformat(), "note": "Moved away"}).status_code == 302
+    assert BOARD_MEMBER not in _roles(app, hood, outsider)
+    page = app.test_client().get(f"/n/{hood.slug}/board/").get_data(as_text=True)
+    assert "Former members" in page and "stepped down (Moved away)" in page
+    assert "It has 1 voting member; Big Local asks for at least 8." in page.replace("&#39;", "'")
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("board.%"))
+                                                         .order_by(AuditEntry.id))]
+    assert actions == ["board.rules_set", "board.member_seated", "board.member_seated", "board.member_seated",
+                       "board.seat_ended"]
+
+
+def test_pride_in_place_asks_for_an_unelected_chair_and_the_councils_and_mps_approval(app, factory, client):
+    hood = factory.neighbourhood()
+    facilitator = factory.with_role(hood, FACILITATOR)
+    sign_in(client, facilitator)
+    client.post(f"/n/{hood.slug}/board/rules", data={"rules": "pride_in_place"})
+    chair = factory.person(name="Cllr Dee Chair")
+    assert _seat(client, hood.slug, chair, kind="chair", came_by="appointed",
+                 elected_representative="y").status_code == 302
+    page = app.test_client().get(f"/n/{hood.slug}/board/").get_data(as_text=True).replace("&#39;", "'")
+    assert ("Its chair, Cllr Dee Chair, is an elected representative; Pride in Place asks for a chair who is "
+            "not.") in page
+    assert "Nobody holds this seat: Councillor." in page and "Nobody holds this seat: MP or their representative." in page
+    assert "1 member is still to be approved by the council: Cllr Dee Chair." in page
+    with app.app_context():
+        from pb.boards.models import BoardSeat
+        seat_id = db.session.scalar(select(BoardSeat.id))
+    future = client.post(f"/n/{hood.slug}/board/seats/{seat_id}/approval", data={
+        "approver": "council", "approved_on": (TODAY + timedelta(days=3)).isoformat()})
+    assert "The day it was approved cannot be in the future" in future.get_data(as_text=True)
+    assert client.post(f"/n/{hood.slug}/board/seats/{seat_id}/approval", data={
+        "approver": "council", "approved_on": TODAY.isoformat()}).status_code == 302
+    page = app.test_client().get(f"/n/{hood.slug}/board/").get_data(as_text=True)
+    assert "to be approved by the council" not in page and "to be approved by the MP: Cllr Dee Chair" in page
+
+
+def test_a_member_keeps_and_confirms_their_register_and_accepts_the_code(app, factory, client):
+    hood = factory.neighbourhood()
+    facilitator = factory.with_role(hood, FACILITATOR)
+    staff = app.test_client()
+    sign_in(staff, facilitator)
+    member = factory.resident(hood, name="Dev Member")
+    _seat(staff, hood.slug, member)
+    assert staff.post(f"/n/{hood.slug}/board/code-of-conduct/edit", data={
+        "text": "We follow the seven principles of public life."}).status_code == 302
+
+    resident = factory.resident(hood)
+    sign_in(client, resident)
+    assert client.get(f"/n/{hood.slug}/board/my-register").status_code == 403
+    sign_in(client, member)
+    vague = client.post(f"/n/{hood.slug}/board/my-register/new", data={
+        "kind": "employment", "organisation": "", "description": "Paid job", "from_on": "2020-04-01"})
+    assert vague.status_code == 400
+    assert "Name the employer, business or organisation: pb matches it against grants" in vague.get_data(
+        as_text=True)
+    assert client.post(f"/n/{hood.slug}/board/my-register/new", data={
+        "kind": "organisation", "organisation": "Eastbrook Food Bank", "description": "Trustee (unpaid)",
+        "from_on": "2020-04-01"}).status_code == 302
+    assert client.post(f"/n/{hood.slug}/board/my-register/confirm").status_code == 302
+    assert client.post(f"/n/{hood.slug}/board/code-of-conduct/accept").status_code == 302
+    again = client.post(f"/n/{hood.slug}/board/code-of-conduct/accept", follow_redirects=True)
+    assert "You accepted version 1 already" in again.get_data(as_text=True)
+
+    public = app.test_client()
+    with app.app_context():
+        from pb.boards.models import BoardSeat
+        seat_id = db.session.scalar(select(BoardSeat.id).where(BoardSeat.user_id == member.id))
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "board.register_confirmed"))
+        assert json.loads(entry.payload)["entries"] == 1 and "Dev" not in entry.payload  # a pseudonym only
+    page = public.get(f"/n/{hood.slug}/board/members/{seat_id}").get_data(as_text=True)
+    assert "Eastbrook Food Bank" in page and "Trustee (unpaid)" in page
+    assert f"Version 1 accepted {TODAY:%-d %B %Y}" in page
+    # A year on, the confirmation is overdue, publicly; a new code needs accepting afresh.
+    with timeutil.as_of(TODAY + timedelta(days=366)):
+        board = public.get(f"/n/{hood.slug}/board/").get_data(as_text=True)
+        assert "Confirmation overdue" in board
+        staff.post(f"/n/{hood.slug}/board/code-of-conduct/edit", data={"text": "Version two of the code."})
+        page = public.get(f"/n/{hood.slug}/board/members/{seat_id}").get_data(as_text=True)
+        assert "Version 2 not yet accepted" in page
+    # A former member's register leaves the public pages a year after they leave.
+    staff.post(f"/n/{hood.slug}/board/seats/{seat_id}/end", data={"reason": "term_ended",
+                                                                   "ended_on": TODAY.isoformat()})
+    assert "Eastbrook Food Bank" in public.get(f"/n/{hood.slug}/board/members/{seat_id}").get_data(as_text=True)
+    with timeutil.as_of(TODAY + timedelta(days=400)):
+        page = public.get(f"/n/{hood.slug}/board/members/{seat_id}").get_data(as_text=True)
+        assert "Eastbrook Food Bank" not in page and "no longer published" in page
