@@ -40,7 +40,7 @@ SEATS = [
 ]
 REGISTERS = {
     "chair@eastbrook.example": [(InterestKind.EMPLOYMENT, "Brookshire College", "Deputy principal (paid)")],
-    "board2@eastbrook.example": [(InterestKind.ORGANISATION, "Eastbrook Food Bank", "Trustee (unpaid)")],
+    "board2@eastbrook.example": [(InterestKind.ORGANISATION, "Mill Lane Allotments Society", "Treasurer (unpaid)")],
     "board3@eastbrook.example": [(InterestKind.LAND, "", "Owns her home on Mill Lane")],
     "board5@eastbrook.example": [(InterestKind.FAMILY, "Friends of Eastbrook Park",
                                   "Her partner chairs the Friends of Eastbrook Park")],

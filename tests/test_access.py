@@ -165,7 +165,8 @@ MATRIX = {
     "/n/{slug}/board/code-of-conduct/edit": {F},
     "/n/{slug}/board/my-register": SIGNED_IN, "/n/{slug}/board/my-register/new": SIGNED_IN,
     "/n/{slug}/board/my-register/{entry}/end": SIGNED_IN, "/n/{slug}/board/my-register/confirm": SIGNED_IN,
-    "/n/{slug}/board/code-of-conduct/accept": SIGNED_IN,
+    "/n/{slug}/board/code-of-conduct/accept": SIGNED_IN, "/n/{slug}/board/decisions": PUBLIC,
+    "/n/{slug}/board/decisions.csv": PUBLIC, "/n/{slug}/board/decisions.json": PUBLIC,
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.

@@ -35,6 +35,7 @@ def csv_urls() -> list[str]:
     urls = []
     for hood in db.session.scalars(select(Neighbourhood)):
         urls.append(f"/n/{hood.slug}/assets.csv")
+        urls.append(f"/n/{hood.slug}/board/decisions.csv")
         if db.session.scalar(select(Plan.id).where(Plan.neighbourhood_id == hood.id)):
             urls.append(f"/n/{hood.slug}/plan/progress.csv")
         urls += [f"/n/{hood.slug}/consultations/{c}/responses.csv" for c in db.session.scalars(select(Consultation.id).where(
@@ -64,7 +65,7 @@ def test_no_download_carries_a_formula_and_every_csv_is_written_one_way(app, cli
     # Every CSV route of the app is fetched at least once (a new route must be added to csv_urls).
     templates = {url.split("/")[-1] for url in urls}
     assert {"assets.csv", "grants.csv", "payments.csv", "results.csv", "figures.csv", "allocation.csv",
-            "neighbourhoods.csv", "responses.csv", "progress.csv"} <= templates and len(routes) == 9, routes
+            "neighbourhoods.csv", "responses.csv", "progress.csv", "decisions.csv"} <= templates and len(routes) == 10, routes
     planted = 0
     for url in urls:
         response = client.get(url)

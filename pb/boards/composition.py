@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from pb.extensions import db
-from pb.frameworks import APPROVERS, BoardRules, framework
+from pb.frameworks import APPROVERS, OUR_OWN, BoardRules, framework
 from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
 
-from .members import open_seats, rules_key
-from .models import BoardSeat, SeatKind
+from .members import open_seats, required_rules, rules_key
+from .models import BoardSeat, BoardSettings, SeatKind
 
 
 @dataclass
@@ -47,15 +47,42 @@ def _names(seats: list[BoardSeat]) -> str:
 
 
 def composition(hood: Neighbourhood) -> Composition:
-    key = rules_key(hood)
-    chosen = framework(key)
-    rules = chosen.board
     seats = open_seats(hood.id)
     living = set(db.session.scalars(select(Membership.user_id).where(
         Membership.neighbourhood_id == hood.id, Membership.role == RESIDENT, Membership.verified_at.is_not(None),
         Membership.user_id.in_([s.user_id for s in seats]))))
-    found = Composition(chosen.name if key != "our_own" else "the board's own", rules, seats, living)
-    whose = f"{chosen.name} asks" if key != "our_own" else "its rules ask"
+    return _assess(rules_key(hood), seats, living)
+
+
+def board_columns(hood_ids: list[int]) -> dict[int, dict]:
+    """For the national view, in four queries whatever the number of neighbourhoods: how many of
+    its rules each board falls short of (None where no seat is recorded), and the first."""
+    rules = dict(db.session.execute(select(BoardSettings.neighbourhood_id, BoardSettings.rules)
+                                    .where(BoardSettings.neighbourhood_id.in_(hood_ids))).all())
+    seats: dict[int, list[BoardSeat]] = {}
+    for seat in db.session.scalars(select(BoardSeat).where(BoardSeat.neighbourhood_id.in_(hood_ids),
+                                                           BoardSeat.ended_on.is_(None))):
+        seats.setdefault(seat.neighbourhood_id, []).append(seat)
+    living = set(db.session.execute(
+        select(Membership.neighbourhood_id, Membership.user_id).join(
+            BoardSeat, (BoardSeat.user_id == Membership.user_id)
+            & (BoardSeat.neighbourhood_id == Membership.neighbourhood_id))
+        .where(Membership.neighbourhood_id.in_(hood_ids), Membership.role == RESIDENT,
+               Membership.verified_at.is_not(None), BoardSeat.ended_on.is_(None))).all())
+    required = required_rules(hood_ids)
+    out = {}
+    for hood_id, held in seats.items():
+        key = rules.get(hood_id) or (required[hood_id][1] if hood_id in required else OUR_OWN)
+        found = _assess(key, held, {user for hood, user in living if hood == hood_id})
+        out[hood_id] = {"board_problems": len(found.problems), "board_first_problem": next(iter(found.problems), "")}
+    return out
+
+
+def _assess(key: str, seats: list[BoardSeat], living: set[int]) -> Composition:
+    chosen = framework(key)
+    rules = chosen.board
+    found = Composition(chosen.name if key != OUR_OWN else "the board's own", rules, seats, living)
+    whose = f"{chosen.name} asks" if key != OUR_OWN else "its rules ask"
     voting, residents = len(found.voting), len(found.residents)
     if voting == 0:
         found.problems.append("It has no voting members yet.")

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
-from pb.frameworks import APPROVERS, OUR_OWN, frameworks
+from pb.frameworks import APPROVERS, OUR_OWN, framework, frameworks
 from pb.ledger.services import record
+from pb.national.models import Allocation, AllocationShare, Programme
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import grant_role, membership, require_role, revoke_role
 from pb.services import ServiceError, lock_row, one_transaction, transaction
@@ -27,11 +28,29 @@ def settings_of(hood: Neighbourhood) -> BoardSettings | None:
     return db.session.scalar(select(BoardSettings).where(BoardSettings.neighbourhood_id == hood.id))
 
 
+def required_rules(hood_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """{neighbourhood id: (programme name, framework key)} where a national programme sharing money
+    with the neighbourhood requires a framework: its board rules apply to the board too."""
+    found = {}
+    for hood_id, name, key, _ in db.session.execute(
+            select(AllocationShare.neighbourhood_id, Programme.name, Programme.required_framework, Programme.id)
+            .join(Allocation, Allocation.id == AllocationShare.allocation_id)
+            .join(Programme, Programme.id == Allocation.programme_id)
+            .where(AllocationShare.neighbourhood_id.in_(hood_ids), Programme.required_framework.is_not(None))
+            .order_by(Programme.id).distinct()):
+        found.setdefault(hood_id, (name, key))
+    return found
+
+
 def set_rules(hood: Neighbourhood, facilitator: User, *, rules: str) -> BoardSettings:
     """Whose board rules the neighbourhood follows: a programme's, or its own."""
     require_role(facilitator, hood.id, FACILITATOR, "Only facilitators choose the board's rules")
     if rules not in frameworks():
         raise ServiceError("Choose whose rules the board follows", field="rules")
+    required = required_rules([hood.id]).get(hood.id)
+    if required and rules != required[1]:
+        raise ServiceError(f"{required[0]} asks for {framework(required[1]).name} rules: the board must follow them",
+                           field="rules")
     with transaction():
         settings = settings_of(hood)
         before = settings.rules if settings else None
@@ -46,8 +65,12 @@ def set_rules(hood: Neighbourhood, facilitator: User, *, rules: str) -> BoardSet
 
 
 def rules_key(hood: Neighbourhood) -> str:
+    """The rules chosen; else those of a programme that requires a framework; else the board's own."""
     settings = settings_of(hood)
-    return settings.rules if settings else OUR_OWN
+    if settings:
+        return settings.rules
+    required = required_rules([hood.id]).get(hood.id)
+    return required[1] if required else OUR_OWN
 
 
 def open_seats(hood_id: int) -> list[BoardSeat]:

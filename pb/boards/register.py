@@ -14,6 +14,8 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.counting.answers import digest
 from pb.extensions import db
+from pb.funds.grants import REGISTER_MATCHES
+from pb.funds.models import Grant
 from pb.ledger.services import record
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import require_role
@@ -179,3 +181,38 @@ def accept_code(user: User, hood: Neighbourhood) -> ConductAcceptance:
         record("board.code_accepted", accepted, actor=user, neighbourhood=hood,
                payload={"person": user.pseudonym, "version": code.version, "sha256": code.digest})
     return accepted
+
+
+# --- the register where a decision touches it ------------------------------------------------------
+
+_NOISE = {"the", "ltd", "limited", "cic", "cio", "charity", "trust", "plc", "and", "of"}
+
+
+def _words(text: str) -> str:
+    kept = "".join(ch.lower() if ch.isalnum() else " " for ch in text or "")
+    return " ".join(word for word in kept.split() if word not in _NOISE)
+
+
+def names_same(one: str, other: str) -> bool:
+    """The same organisation or person, loosely: ‘Eastbrook Food Bank CIO’ is ‘The Eastbrook Food Bank’."""
+    a, b = _words(one), _words(other)
+    return len(a) >= 4 and len(b) >= 4 and (a in b or b in a)
+
+
+def entries_touching(user: User, hood_id: int, names: list[str]) -> list[RegisterEntry]:
+    """The member's current register entries that name one of these organisations or people."""
+    today = timeutil.today()
+    return [e for e in entries_of(user.id, hood_id) if e.current(today) and any(
+        names_same(e.organisation, name) or (name and len(_words(name).split()) > 1 and _words(name) in
+                                             _words(e.description)) for name in names if name)]
+
+
+def _grant_matches(grant: Grant, member: User) -> list[str]:
+    names = [grant.body_name]
+    if grant.proposal is not None and grant.proposal.proposer is not None:
+        names.append(grant.proposal.proposer.name)
+    return [f"‘{e.organisation or e.kind_label}’ ({e.description})"
+            for e in entries_touching(member, grant.neighbourhood_id, names)]
+
+
+REGISTER_MATCHES.append(_grant_matches)

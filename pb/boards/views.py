@@ -2,17 +2,21 @@
 interests, and the code of conduct. Members keep their own register here too."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from pb import timeutil
 from pb.access import one_of_this_neighbourhood, public, signed_in
+from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
 from pb.forms import EmptyForm
 from pb.posting import attempt, one_button
+from pb.ratelimits import DOWNLOADS, on_get
 
-from . import register
+from . import decision_log, register
 from .composition import composition
 from .forms import EndEntryForm, EntryForm
 from .members import seat_of
@@ -34,6 +38,47 @@ def show(slug):
     return render_template("boards/show.html", hood=hood, found=found, standings=standings, former=former,
                            SeatEnd=SeatEnd, code=register.current_code(hood.id),
                            mine=seat_of(current_user, hood.id) if current_user.is_authenticated else None)
+
+
+def _decisions():
+    found = decision_log.decisions(g.neighbourhood)
+    years = sorted({d.financial_year for d in found}, reverse=True)
+    year = request.args.get("year", "")
+    kind = request.args.get("kind", "")
+    year = year if year in years else ""
+    kind = kind if kind in decision_log.KINDS else ""
+    return found, years, year, kind, decision_log.filtered(found, year=year, kind=kind)
+
+
+@bp.route("/n/<slug>/board/decisions")
+@public
+def decisions(slug):
+    found, years, year, kind, shown = _decisions()
+    return render_template("boards/decisions.html", hood=g.neighbourhood, decisions=shown, total=len(found),
+                           years=years, year=year, kind=kind, kinds=decision_log.KINDS)
+
+
+@bp.route("/n/<slug>/board/decisions.csv")
+@public
+@on_get(DOWNLOADS)
+def decisions_csv(slug):
+    *_, year, kind, shown = _decisions()
+    rows = [["date", "financial_year", "kind", "decided", "vote", "approved_by", "interests_declared_by",
+             "register_named_it_but", "ledger_seq", "ledger_hash"]]
+    rows += [[d.on.isoformat(), d.financial_year, decision_log.KINDS[d.kind], d.what, d.vote, "; ".join(d.approved_by),
+              "; ".join(d.interests), "; ".join(d.register_reasons), d.seq, d.hash] for d in shown]
+    return csv_attachment(rows, f"{slug}-board-decisions.csv")
+
+
+@bp.route("/n/<slug>/board/decisions.json")
+@public
+@on_get(DOWNLOADS)
+def decisions_json(slug):
+    *_, year, kind, shown = _decisions()
+    body = {"neighbourhood": slug, "year": year or None, "kind": kind or None,
+            "decisions": [d.as_dict() for d in shown]}
+    return attachment(json.dumps(body, indent=2, ensure_ascii=False), f"{slug}-board-decisions.json",
+                      "application/json")
 
 
 @bp.route("/n/<slug>/board/members/<int:seat_id>")

@@ -122,6 +122,9 @@ class CapacityGrantForm(BodyForm):
 
 
 class DecisionForm(Form):
+    no_interest_reason = TextAreaField("Why your register of interests does not touch this decision",
+                                       validators=[Optional(), Length(max=1000, message="Keep it to 1,000 characters or fewer")],
+                                       description="Only if your register names the group or the proposer.")
     kind = RadioField("What the board is deciding", choices=choices(list(DECISION_KINDS.items())),
                       validators=[InputRequired("Choose what the board is deciding")])
     reason = _reason("The board's reason", required=False,
@@ -129,6 +132,12 @@ class DecisionForm(Form):
     amount = PoundsField("New amount (variations only)", what="The new amount", validators=[Optional()])
     starts_on = DayField("New start date (variations only)", what="The new start date", validators=[Optional()])
     ends_on = DayField("New end date (variations only)", what="The new end date", validators=[Optional()])
+
+
+class ApproveDecisionForm(Form):
+    no_interest_reason = TextAreaField("Why your register does not touch this decision",
+                                       validators=[Optional(), Length(max=1000, message="Keep it to 1,000 characters or fewer")],
+                                       description="Recorded with your approval, for residents and auditors to read.")
 
 
 class PaymentForm(Form):

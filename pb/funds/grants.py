@@ -274,7 +274,8 @@ def _direct_grant(fund_year: FundYear, member: User, *, title: str, summary: str
                actor=member, neighbourhood=hood,
                payload={"grant": grant.reference, "fund_year": fund_year.financial_year, "title": title,
                         "amount": amount, "body": grant.body_name, "reason": reason, "decision": decision.id,
-                        "approvals": 1, "quorum": needed, "made": made, **(about or {}), **_terms(grant)})
+                        "approvals": 1, "quorum": needed, "made": made, "on": timeutil.today().isoformat(),
+                        **(about or {}), **_terms(grant)})
     return decision
 
 
@@ -425,6 +426,30 @@ def _check(grant: Grant, kind: str, changes: dict, reason: str) -> tuple[str, di
     return reason, terms
 
 
+# Callables (grant, member) -> plain words for each entry of the member's standing register of
+# interests that may touch the grant (its organisation, its proposer), registered by pb.boards. A
+# member whose register names it and who declares no interest says why, and the reason is recorded.
+REGISTER_MATCHES: list = []
+
+
+def register_matches(grant: Grant, member: User) -> list[str]:
+    return [found for hook in REGISTER_MATCHES for found in hook(grant, member)]
+
+
+def _why_no_interest(grant: Grant, member: User, reason: str) -> dict:
+    """What the ledger entry records of the member's register where it names the grant's people."""
+    matches = register_matches(grant, member)
+    if not matches:
+        return {}
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(f"Your register of interests names {matches[0]}. Declare an interest in {grant.reference} "
+                           "instead, or say here why it does not touch this decision", field="no_interest_reason")
+    if len(reason) > 1000:
+        raise ServiceError("Keep the reason to 1,000 characters or fewer", field="no_interest_reason")
+    return {"register_names": matches, "no_interest_reason": reason}
+
+
 def _free_member(grant: Grant, member: User) -> None:
     _board(member, grant.neighbourhood_id, "take decisions on grants")
     mine = interested(grant).get(member.id)
@@ -434,9 +459,10 @@ def _free_member(grant: Grant, member: User) -> None:
 
 
 @under_lock(grant_fund_lock)
-def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "", changes: dict | None = None
-                     ) -> GrantDecision:
+def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "", changes: dict | None = None,
+                     no_interest_reason: str = "") -> GrantDecision:
     _free_member(grant, member)
+    register = _why_no_interest(grant, member, no_interest_reason)
     current = open_decision(grant)
     if current is not None:
         raise ServiceError(f"The board is already deciding to {current.kind_label.lower()}: approve that first, "
@@ -452,15 +478,16 @@ def propose_decision(grant: Grant, member: User, *, kind: str, reason: str = "",
         record("grant.decision_proposed", decision, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "kind": kind, "reason": reason, "changes": stored,
                         "approvals": 1, "quorum": needed, "made": made, **(_terms(grant) if made else {}),
-                        "status": grant.status})
+                        "status": grant.status, "on": timeutil.today().isoformat(), **register})
     return decision
 
 
 @under_lock(lambda decision, *args, **kwargs: fund_lock(decision.grant.fund_year))
-def approve_decision(decision: GrantDecision, member: User) -> bool:
+def approve_decision(decision: GrantDecision, member: User, *, no_interest_reason: str = "") -> bool:
     """One more board member approves. Returns True when this approval made the decision."""
     grant = decision.grant
     _free_member(grant, member)
+    register = _why_no_interest(grant, member, no_interest_reason)
     if decision.status != OPEN:
         raise ServiceError("This decision has already been made")
     if any(a.member_id == member.id for a in decision.approvals):
@@ -474,7 +501,8 @@ def approve_decision(decision: GrantDecision, member: User) -> bool:
         made, approvals, needed = _maybe_make(decision, member)
         record("grant.decision_approved", decision, actor=member, neighbourhood=grant.fund_year.fund.neighbourhood,
                payload={"grant": grant.reference, "kind": decision.kind, "approvals": approvals,
-                        "quorum": needed, "made": made, **(_terms(grant) if made else {}), "status": grant.status})
+                        "quorum": needed, "made": made, **(_terms(grant) if made else {}), "status": grant.status,
+                        "on": timeutil.today().isoformat(), **register})
     return made
 
 

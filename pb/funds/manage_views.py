@@ -21,6 +21,7 @@ from pb.services import ServiceError
 from . import closing, delivery, grants, payments, planning
 from .figures import fund_figures
 from .forms import (
+    ApproveDecisionForm,
     BodyForm,
     CapacityGrantForm,
     DecisionForm,
@@ -255,8 +256,10 @@ def new_capacity_grant(slug, fund_id):
 @roles(*STAFF)
 def grant(slug, grant_id):
     grant_ = load_grant(grant_id)
+    mine = _mine()
     return render_template("funds/grant_manage.html", hood=g.neighbourhood, grant=grant_, s=project_story(grant_),
-                           decision=grants.open_decision(grant_), quorum=grants.quorum(grant_), mine=_mine(),
+                           decision=grants.open_decision(grant_), quorum=grants.quorum(grant_), mine=mine,
+                           register=grants.register_matches(grant_, current_user) if BOARD_MEMBER in mine else [],
                            may_pay=planning.may_record_payments(current_user, g.neighbourhood),
                            today=timeutil.today(), form=EmptyForm())
 
@@ -288,24 +291,43 @@ def body(slug, grant_id):
 def decide(slug, grant_id):
     grant_ = load_grant(grant_id)
     form = DecisionForm(data={"amount": grant_.amount, "starts_on": grant_.starts_on, "ends_on": grant_.ends_on})
+    matches = grants.register_matches(grant_, current_user)
     done = attempt(form, lambda: grants.propose_decision(
         grant_, current_user, kind=form.kind.data, reason=form.reason.data,
-        changes={"amount": form.amount.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data}),
+        changes={"amount": form.amount.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data},
+        no_interest_reason=form.no_interest_reason.data),
         "Decision proposed with your approval. It is made when enough board members approve it.", _grant_page(grant_))
     return done or _page(form, heading="Propose a board decision", caption=f"{grant_.reference}: {grant_.title}",
-                         fields=("kind", "reason", "amount", "starts_on", "ends_on"), submit="Propose the decision",
+                         fields=("kind", "reason", "amount", "starts_on", "ends_on",
+                                 *(("no_interest_reason",) if matches else ())), submit="Propose the decision",
                          back=_grant_page(grant_), intro=[
                              f"It is made when {grants.quorum(grant_)} board members without an interest in the grant "
-                             "have approved it; yours is the first."])
+                             "have approved it; yours is the first.", *_register_lines(matches)])
 
 
-@bp.route("/n/<slug>/decisions/<int:decision_id>/approve", methods=["POST"])
+def _register_lines(matches: list[str]) -> list[str]:
+    if not matches:
+        return []
+    return [f"Your register of interests names {', '.join(matches)}. If that touches this decision, declare an "
+            "interest instead and leave it to the others; if it does not, say why below."]
+
+
+@bp.route("/n/<slug>/decisions/<int:decision_id>/approve", methods=["GET", "POST"])
 @roles(BOARD_MEMBER)
 def approve_decision(slug, decision_id):
+    """One button on the grant's page; a page with a reason to give when the member's register of
+    interests names the grant's organisation or proposer."""
     decision = load_decision(decision_id)
-    one_button(lambda: grants.approve_decision(decision, current_user),
-         lambda made: "Approved: the decision is made." if made else "Approved. More board members need to approve it.")
-    return redirect(_grant_page(decision.grant))
+    grant_ = decision.grant
+    form = ApproveDecisionForm()
+    done = attempt(form, lambda: grants.approve_decision(decision, current_user,
+                                                         no_interest_reason=form.no_interest_reason.data),
+                   lambda made: "Approved: the decision is made." if made else
+                   "Approved. More board members need to approve it.", _grant_page(grant_))
+    return done or _page(form, heading="Approve this decision", caption=f"{grant_.reference}: {grant_.title}",
+                         fields=("no_interest_reason",), submit="Approve this decision", back=_grant_page(grant_),
+                         intro=[f"{decision.kind_label}{': ' + decision.reason if decision.reason else ''}.",
+                                *_register_lines(grants.register_matches(grant_, current_user))])
 
 
 @bp.route("/n/<slug>/grants/<int:grant_id>/payments/new", methods=["GET", "POST"])

@@ -42,7 +42,7 @@ COLUMNS = [("name", "Neighbourhood"), ("region", "Region"), ("allocation", "Allo
            ("turnout", "Turnout"), ("proposals", "Proposals"), ("delivered", "Delivered"), ("at_risk", "At risk"),
            ("overdue", "Overdue"), ("capacity_used", "Capacity share used"), ("plan_state", "Plan"),
            ("endorsed_on", "Plan last endorsed"), ("reviewed_on", "Last plan review"),
-           ("spend_against_plan", "Paid against plan, this year")]
+           ("spend_against_plan", "Paid against plan, this year"), ("board_problems", "Board: rules not met")]
 
 
 @dataclass
@@ -67,6 +67,10 @@ class Row:
     endorsed_on: date | None = None
     reviewed_on: date | None = None
     plan_planned: int = 0  # what the plan in force puts into this year
+    # The board's columns, filled in the same way from pb.boards: how many of its programme's rules
+    # the board falls short of (None: no seat recorded) and the first, in words.
+    board_problems: int | None = None
+    board_first_problem: str = ""
     # For the operator only (not public): money and decisions waiting, residents waiting.
     awaiting: int = 0
     open_decisions: int = 0

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pb.access import admin_only, found, public
+from pb.boards.composition import board_columns
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
 from pb.forms import EmptyForm, choices
@@ -166,9 +167,10 @@ def _overview(programme_id: int, start: int, *, operator: bool = False):
     if confirmed is None:
         abort(404)
     view = national_overview.overview(programme, confirmed, operator=operator)
-    columns = plan_columns([r.hood.id for r in view.rows], view.year)
+    hood_ids = [r.hood.id for r in view.rows]
+    plans, boards = plan_columns(hood_ids, view.year), board_columns(hood_ids)
     for row in view.rows:
-        for name, value in columns.get(row.hood.id, {}).items():
+        for name, value in (plans.get(row.hood.id, {}) | boards.get(row.hood.id, {})).items():
             setattr(row, name, value)
     return programme, view
 
@@ -203,12 +205,14 @@ def neighbourhoods_csv(programme_id, start):
     _, view = _overview(programme_id, start)
     rows = [["neighbourhood", "region", "allocation", "received", "granted", "paid", "not_yet_granted", "voters_last_round",
              "verified_residents_last_round", "proposals", "delivered", "at_risk", "overdue", "capacity_ring_fenced",
-             "capacity_granted", "plan", "plan_last_endorsed", "last_plan_review", "plan_this_year"]]
+             "capacity_granted", "plan", "plan_last_endorsed", "last_plan_review", "plan_this_year",
+             "board_rules_not_met", "board_first_missing"]]
     rows += [[r.hood.slug, r.region, r.allocation, r.received, r.granted, r.paid, r.remaining,
               "" if r.voters is None else r.voters, "" if r.eligible is None else r.eligible, r.proposals, r.delivered,
               r.at_risk, r.overdue, r.capacity, r.capacity_granted, r.plan_state or "",
               r.endorsed_on.isoformat() if r.endorsed_on else "", r.reviewed_on.isoformat() if r.reviewed_on else "",
-              r.plan_planned] for r in view.rows]
+              r.plan_planned, "" if r.board_problems is None else r.board_problems, r.board_first_problem]
+             for r in view.rows]
     return csv_attachment(rows, f"neighbourhoods-{start}.csv")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
@@ -87,7 +88,8 @@ def approve_result(round_: Round, member: User) -> bool:
         if reached:
             result.status = CountStatus.APPROVED
         record("result.approved_by_member", result, actor=member, neighbourhood=round_.neighbourhood,
-               payload={"round": round_.id, "approvals": given, "quorum": needed, "quorum_reached": reached})
+               payload={"round": round_.id, "approvals": given, "quorum": needed, "quorum_reached": reached,
+                        "on": timeutil.today().isoformat()})
         if reached:
             sign_round_checkpoint(round_, "result signed off by the board")
     return reached

@@ -153,3 +153,90 @@ def test_a_member_keeps_and_confirms_their_register_and_accepts_the_code(app, fa
     with timeutil.as_of(TODAY + timedelta(days=400)):
         page = public.get(f"/n/{hood.slug}/board/members/{seat_id}").get_data(as_text=True)
         assert "Eastbrook Food Bank" not in page and "no longer published" in page
+
+
+def test_a_programme_sets_the_boards_rules_and_the_national_view_lists_boards_short_of_them(app, factory, client):
+    import re
+
+    from pb.accounts.models import User
+    from pb.national import services as national
+
+    hood = factory.neighbourhood(slug="place-a", name="Place A")
+    factory.neighbourhood(slug="place-b", name="Place B")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    admin = factory.person(admin=True)
+    with app.app_context():
+        programme = national.create_programme(
+            db.session.get(User, admin.id), name="Pride in Place", description="", first_year="2027/28", years=10,
+            annual_amount=1_000_000_00, base_amount=0, population_weight=60, deprivation_weight=40,
+            required_framework="pride_in_place")
+        national.import_figures(programme, db.session.get(User, admin.id), financial_year="2027/28", text=(
+            "neighbourhood,region,population,deprivation_score\nplace-a,North East,5000,31.5\n"
+            "place-b,North East,6000,40.1\n"))
+        national.confirm_allocation(programme, db.session.get(User, admin.id), financial_year="2027/28")
+        programme_id = programme.id
+    sign_in(client, facilitator)
+    refused = client.post(f"/n/{hood.slug}/board/rules", data={"rules": "big_local"})
+    assert "Pride in Place asks for Pride in Place rules: the board must follow them" in refused.get_data(
+        as_text=True)
+    assert _seat(client, hood.slug, factory.resident(hood, name="Eve Resident")).status_code == 302
+    page = app.test_client().get(f"/n/{hood.slug}/board/").get_data(as_text=True)
+    assert "The board does not meet Pride in Place rules yet." in page  # the programme's, without choosing
+    national_page = app.test_client().get(f"/national/{programme_id}/2027/neighbourhoods").get_data(as_text=True)
+    rows = {name: row for name, row in re.findall(r">(Place [AB])</a></th>(.*?)</tr>", national_page, re.S)}
+    # No independent chair, councillor or MP, and the council's and MP's approval of Eve: 5 not met.
+    assert "5<span class=\"visually-hidden\"> not met: Nobody holds this seat: Independent chair." in rows["Place A"]
+    assert rows["Place B"].rstrip().endswith("<td class=\"num\">–</td>")
+    csv_text = app.test_client().get(f"/national/{programme_id}/2027/neighbourhoods.csv").get_data(as_text=True)
+    assert "board_rules_not_met,board_first_missing" in csv_text
+    assert "5,Nobody holds this seat: Independent chair." in csv_text
+
+
+def test_a_member_whose_register_names_the_group_says_why_before_approving_and_the_log_shows_it(app, factory,
+                                                                                                  client):
+    from pb.accounts.models import User
+    from pb.funds import grants, planning
+    from pb.funds.figures import financial_year_of
+    from pb.funds.models import FundYear
+
+    hood = factory.neighbourhood(name="Eastbrook")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    proposer = factory.with_role(hood, BOARD_MEMBER, name="Pat Proposer")
+    trustee = factory.resident(hood, name="Tess Trustee")
+    staff = app.test_client()
+    sign_in(staff, facilitator)
+    _seat(staff, hood.slug, trustee)
+    with app.app_context():
+        user = db.session.get(User, trustee.id)
+        from pb.boards import register
+        register.add_entry(user, factory._hood(hood), kind="organisation", organisation="The Eastbrook Food Bank",
+                           description="Trustee (unpaid)", from_on=date(2020, 1, 1))
+        fund = planning.create_fund(factory._hood(hood), db.session.get(User, facilitator.id), name="Fund",
+                                    first_year=financial_year_of(TODAY), years=2)
+        year = db.session.scalar(select(FundYear).where(FundYear.fund_id == fund.id,
+                                                        FundYear.financial_year == financial_year_of(TODAY)))
+        planning.set_year_plan(fund, db.session.get(User, facilitator.id), financial_year=year.financial_year,
+                               planned=50_000_00, capacity_percent=20)
+        decision = grants.create_capacity_grant(
+            db.session.get(FundYear, year.id), db.session.get(User, proposer.id), title="Food club",
+            summary="Cooking on a budget", amount=2_000_00, starts_on=TODAY, ends_on=TODAY + timedelta(days=90),
+            body=grants.BodyInput("Eastbrook Food Bank CIO", "charity", "1100000", "food@example.org"),
+            reason="Asked for")
+        decision_id, grant_id = decision.id, decision.grant.id
+    sign_in(client, trustee)
+    page = client.get(f"/n/{hood.slug}/grants/{grant_id}/manage").get_data(as_text=True)
+    assert "Your register of interests names ‘The Eastbrook Food Bank’ (Trustee (unpaid))" in page
+    silent = client.post(f"/n/{hood.slug}/decisions/{decision_id}/approve", data={"no_interest_reason": ""})
+    assert silent.status_code == 400
+    assert ("Your register of interests names ‘The Eastbrook Food Bank’ (Trustee (unpaid)). Declare an interest "
+            "in G-1 instead, or say here why it does not touch this decision") in silent.get_data(as_text=True)
+    assert client.post(f"/n/{hood.slug}/decisions/{decision_id}/approve", data={
+        "no_interest_reason": "I stood down as trustee; the register is out of date"}).status_code == 302
+    log = app.test_client().get(f"/n/{hood.slug}/board/decisions?kind=grants").get_data(as_text=True)
+    assert "Approve the grant agreement: G-1 Food club, £2,000" in log
+    assert "Approved by Pat Proposer and Tess Trustee" in log
+    assert "Register named the group; Tess Trustee: I stood down as trustee; the register is out of date" in log
+    rows = app.test_client().get(f"/n/{hood.slug}/board/decisions.csv").get_data(as_text=True).splitlines()
+    assert rows[0].lstrip("\ufeff").startswith("date,financial_year,kind,decided,vote") and len(rows) == 2
+    assert json.loads(app.test_client().get(f"/n/{hood.slug}/board/decisions.json").get_data(
+        as_text=True))["decisions"][0]["ledger_entry"]["seq"] > 0

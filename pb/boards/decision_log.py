@@ -1,0 +1,165 @@
+"""The board's decision log, read from the ledger: every decision the board made, online or
+recorded from a meeting (round rules, grant decisions, results signed off, the plan, its reviews,
+consultations), with its day, what was decided, who approved it, the interests declared, and the
+ledger entry it stands on. Nothing here is stored apart from the ledger, so the log cannot say
+other than what the hash chain holds."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from pb.accounts.models import User
+from pb.consultations.models import Consultation
+from pb.extensions import db
+from pb.funds.figures import financial_year_of
+from pb.funds.models import DecisionKind, Grant, GrantDecision
+from pb.ledger.models import AuditEntry
+from pb.ledger.services import log_for
+from pb.money import pounds
+from pb.neighbourhoods.models import Neighbourhood
+from pb.rounds.models import Round
+
+KINDS = {"grants": "Grants", "results": "Results of votes", "rules": "Rules of rounds", "plan": "The neighbourhood plan",
+         "consultations": "Consultations"}
+# Entries that make a decision (when their payload says it was made), and the entries of the
+# approvals that led to each, found by the same subject.
+MAKING = {"board.approved_rules": "rules", "board.changed_rule": "rules", "grant.decision_proposed": "grants",
+          "grant.decision_approved": "grants", "grant.capacity_grant_proposed": "grants",
+          "grant.direct_grant_proposed": "grants", "result.approved_by_member": "results", "plan.approved": "plan",
+          "plan.review_approved": "plan", "plan.open_items_recorded": "plan", "consultation.approved": "consultations"}
+APPROVING = {"grant.decision_proposed", "grant.decision_approved", "result.approved_by_member", "plan.approval_given",
+             "plan.approved"}
+INTERESTS = {"grant.interest_declared", "plan.interest_declared"}
+DECISION_TABLE = GrantDecision.__tablename__
+
+
+@dataclass
+class LoggedDecision:
+    seq: int
+    hash: str
+    on: date
+    kind: str
+    what: str
+    vote: str
+    approved_by: list[str] = field(default_factory=list)
+    interests: list[str] = field(default_factory=list)
+    # Members whose register of interests named the grant's organisation or proposer, and why they
+    # said it did not touch the decision.
+    register_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def financial_year(self) -> str:
+        return financial_year_of(self.on)
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["on"] = self.on.isoformat()
+        out["kind"] = KINDS[self.kind]
+        out["ledger_entry"] = {"seq": self.seq, "hash": out.pop("hash")}
+        out.pop("seq")
+        return out
+
+
+def _made(action: str, payload: dict) -> bool:
+    if action in ("grant.decision_proposed", "grant.decision_approved", "grant.capacity_grant_proposed",
+                  "grant.direct_grant_proposed", "plan.approved"):
+        return bool(payload.get("made"))
+    if action == "result.approved_by_member":
+        return bool(payload.get("quorum_reached"))
+    return True
+
+
+def _names(pseudonyms: list[str]) -> list[str]:
+    if not pseudonyms:
+        return []
+    named = dict(db.session.execute(select(User.pseudonym, User.name).where(User.pseudonym.in_(set(pseudonyms)))).all())
+    return [named.get(p, "A former member") for p in dict.fromkeys(pseudonyms)]
+
+
+def _joined(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else (names[0] if names else "")
+
+
+def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
+    """Every decision, newest first."""
+    log = log_for(hood)
+    entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.log_id == log.id, AuditEntry.action.in_(set(MAKING) | APPROVING | INTERESTS))
+        .order_by(AuditEntry.seq)).all()
+    rounds = dict(db.session.execute(select(Round.id, Round.name).where(Round.neighbourhood_id == hood.id)).all())
+    grants = {f"G-{n}": t for n, t in db.session.execute(select(Grant.number, Grant.title)
+                                                          .where(Grant.neighbourhood_id == hood.id)).all()}
+    consultations = dict(db.session.execute(select(Consultation.id, Consultation.title)
+                                            .where(Consultation.neighbourhood_id == hood.id)).all())
+    approvals: dict[tuple[str, str], list[str]] = {}   # (subject type, id): approvers' pseudonyms so far
+    reasons: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (subject type, id): (pseudonym, reason)
+    interests: dict[str, list[str]] = {}               # grant reference or "plan": who declared
+    out = []
+    for entry in entries:
+        payload = json.loads(entry.payload)
+        key = (entry.subject_type, entry.subject_id)
+        if entry.action == "grant.interest_declared":
+            interests.setdefault(payload["grant"], []).append(entry.actor)
+            continue
+        if entry.action == "plan.interest_declared":
+            interests.setdefault("plan", []).append(entry.actor)
+            continue
+        if entry.action in ("grant.capacity_grant_proposed", "grant.direct_grant_proposed"):
+            # The board member who proposes a direct grant is its decision's first approval.
+            approvals.setdefault((DECISION_TABLE, str(payload["decision"])), []).append(entry.actor)
+        if entry.action in APPROVING:
+            approvals.setdefault(key, []).append(entry.actor)
+            if payload.get("no_interest_reason"):
+                reasons.setdefault(key, []).append((entry.actor, payload["no_interest_reason"]))
+        if entry.action not in MAKING or not _made(entry.action, payload):
+            continue
+        # The day the board decided (as recorded from a meeting), else the day it was made online.
+        day = payload.get("decided_on") or payload.get("on")
+        on = date.fromisoformat(day) if day else entry.when.date()
+        approved_by = _names(approvals.get(key, [entry.actor]))
+        declared: list[str] = []
+        vote = f"Approved by {_joined(approved_by)}"
+        if payload.get("quorum"):
+            vote += f" ({payload.get('approvals', len(approved_by))} approvals; {payload['quorum']} needed)"
+        action = entry.action
+        if action == "board.approved_rules":
+            what = f"Approved the rules of the round ‘{rounds.get(payload['round'], 'a round')}’"
+            vote = f"Recorded by {_joined(approved_by)} from the board's decision"
+        elif action == "board.changed_rule":
+            what = (f"Changed the rule ‘{payload['rule']}’ of the round ‘{rounds.get(payload['round'], 'a round')}’ "
+                    f"from {payload['old']} to {payload['new']}: {payload['reason']}")
+            vote = f"Recorded by {_joined(approved_by)} from the board's decision"
+        elif action in ("grant.capacity_grant_proposed", "grant.direct_grant_proposed"):
+            what = (f"Awarded {'a capacity-building' if action == 'grant.capacity_grant_proposed' else 'a'} grant, "
+                    f"{payload['grant']} {payload['title']}, {pounds(payload['amount'])} to {payload['body']}")
+            declared = interests.get(payload["grant"], [])
+            approved_by = _names(approvals.get((DECISION_TABLE, str(payload["decision"])), [entry.actor]))
+            vote = f"Approved by {_joined(approved_by)}"
+        elif action.startswith("grant."):
+            reference = payload["grant"]
+            what = f"{DecisionKind(payload['kind']).label}: {reference} {grants.get(reference, '')}".rstrip()
+            if "amount" in payload:
+                what += f", {pounds(payload['amount'])}"
+            declared = interests.get(reference, [])
+        elif action == "result.approved_by_member":
+            what = f"Signed off the results of the round ‘{rounds.get(payload['round'], 'a round')}’"
+        elif action == "plan.approved":
+            what = f"Approved version {payload['version']} of the neighbourhood plan"
+            declared = interests.get("plan", [])
+        elif action == "plan.review_approved":
+            what = f"Approved plan review {payload['review']}"
+        elif action == "plan.open_items_recorded":
+            what = f"Recorded why legacy items were still open when the fund's last year ended: {payload['reason']}"
+        else:  # consultation.approved
+            what = f"Approved the consultation ‘{consultations.get(int(entry.subject_id), 'a consultation')}’"
+        said = reasons.get(key, [])
+        out.append(LoggedDecision(entry.seq, entry.hash, on, MAKING[action], what, vote, approved_by,
+                                  _names(declared), [f"{_names([who])[0]}: {reason}" for who, reason in said]))
+    return sorted(out, key=lambda d: (d.on, d.seq), reverse=True)
+
+
+def filtered(found: list[LoggedDecision], *, year: str = "", kind: str = "") -> list[LoggedDecision]:
+    return [d for d in found if (not year or d.financial_year == year) and (not kind or d.kind == kind)]
