@@ -81,6 +81,8 @@ def postgres_live_server(tmp_path_factory):
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A throwaway database: commits need not wait for the disk (seeding the demo is many of them).
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     server = _serve(_pg_database_url(name), tmp_path_factory.mktemp("live-pg"))
     yield server
     server.shutdown()

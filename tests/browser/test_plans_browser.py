@@ -1,20 +1,13 @@
 """The neighbourhood plan at 320px, JavaScript on and off, axe on every page: a resident reads the
 plan and its progress and comments on nothing yet (the demo's plan is endorsed); a facilitator
-works on a new version and is refused an investment the fund cannot hold, next to the field. On
-both engines."""
+works on a new version and is refused an investment the fund cannot hold, next to the field. The
+same pages on PostgreSQL: tests/browser/test_boards_browser.py."""
 import pytest
 
 from tests.browser.test_accounts_browser import sign_in
 from tests.browser.test_inclusion_browser import PHONE, fits_the_screen
-from tests.conftest import ENGINES
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def live_server(request, live_server):
-    """Each journey here on SQLite and on PostgreSQL: the plan's pages must pass axe on both."""
-    return live_server if request.param == "sqlite" else request.getfixturevalue("postgres_live_server")
 
 
 def test_a_resident_reads_the_plan_and_its_progress(page, a11y):
