@@ -15,10 +15,14 @@ from pb.assets.models import (  # noqa: F401
     SaleNotice,
 )
 from pb.boards.models import (  # noqa: F401
+    AgendaItem,
     BoardSeat,
     BoardSettings,
     ConductAcceptance,
     ConductCode,
+    Meeting,
+    MeetingAttendance,
+    Motion,
     RegisterConfirmation,
     RegisterEntry,
 )

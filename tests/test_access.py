@@ -167,6 +167,12 @@ MATRIX = {
     "/n/{slug}/board/my-register/{entry}/end": SIGNED_IN, "/n/{slug}/board/my-register/confirm": SIGNED_IN,
     "/n/{slug}/board/code-of-conduct/accept": SIGNED_IN, "/n/{slug}/board/decisions": PUBLIC,
     "/n/{slug}/board/decisions.csv": PUBLIC, "/n/{slug}/board/decisions.json": PUBLIC,
+    "/n/{slug}/board/meetings/": PUBLIC, "/n/{slug}/board/meetings/{meeting}": PUBLIC,
+    "/n/{slug}/board/meetings/{meeting}/items/{number}/paper.pdf": PUBLIC, "/n/{slug}/board/follow": SIGNED_IN,
+    "/n/{slug}/board/meetings/new": {F}, "/n/{slug}/board/meetings/{meeting}/items/new": {F},
+    "/n/{slug}/board/meetings/{meeting}/publish": {F}, "/n/{slug}/board/meetings/{meeting}/attendance": {F},
+    "/n/{slug}/board/meetings/{meeting}/items/{number}/motion": {F},
+    "/n/{slug}/board/meetings/{meeting}/minutes": {F}, "/n/{slug}/board/meetings/{meeting}/minutes/approve": {F},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -396,8 +402,16 @@ def board_world(factory, round_ref, ids) -> dict:
         register.set_code(hood, facilitator, text="The seven principles of public life.")
         entry = register.add_entry(member, hood, kind="organisation", organisation="Eastbrook Food Bank",
                                    description="Trustee", from_on=date(2020, 1, 1))
+        # A meeting with its papers published, item 1 with a PDF paper.
+        from datetime import datetime, timedelta
+
+        from pb.boards import meetings
+        meeting = meetings.schedule_meeting(hood, facilitator, title="Board meeting",
+                                            starts_at=datetime.now() + timedelta(days=10), place="The hall")
+        meetings.add_item(meeting, facilitator, title="Grants", pdf=b"%PDF-1.4 a paper")
+        meetings.publish_papers(meeting, facilitator)
         db.session.commit()
-        return {"seat": seat.id, "entry": entry.id}
+        return {"seat": seat.id, "entry": entry.id, "meeting": meeting.id}
 
 
 def plan_world(factory, round_ref, ids) -> dict:

@@ -66,6 +66,8 @@ def demo_board(app):
     assert "The board meets Community Wealth Fund rules" in page
     assert "11 voting members, 8 of them living in the area" in page
     assert page.count("Confirmation overdue") == 1 and "Independent chair, appointed" in page
+    meetings = app.test_client().get("/n/eastbrook/board/meetings/").get_data(as_text=True)
+    assert meetings.count("minutes published") == 2 and "Papers published" in meetings
 
 
 def demo_dates(app):

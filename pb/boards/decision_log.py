@@ -22,14 +22,17 @@ from pb.money import pounds
 from pb.neighbourhoods.models import Neighbourhood
 from pb.rounds.models import Round
 
-KINDS = {"grants": "Grants", "results": "Results of votes", "rules": "Rules of rounds", "plan": "The neighbourhood plan",
+from .models import Meeting
+
+KINDS = {"meetings": "Motions at meetings", "grants": "Grants", "results": "Results of votes", "rules": "Rules of rounds", "plan": "The neighbourhood plan",
          "consultations": "Consultations"}
 # Entries that make a decision (when their payload says it was made), and the entries of the
 # approvals that led to each, found by the same subject.
 MAKING = {"board.approved_rules": "rules", "board.changed_rule": "rules", "grant.decision_proposed": "grants",
           "grant.decision_approved": "grants", "grant.capacity_grant_proposed": "grants",
           "grant.direct_grant_proposed": "grants", "result.approved_by_member": "results", "plan.approved": "plan",
-          "plan.review_approved": "plan", "plan.open_items_recorded": "plan", "consultation.approved": "consultations"}
+          "plan.review_approved": "plan", "plan.open_items_recorded": "plan", "consultation.approved": "consultations",
+          "board.motion_recorded": "meetings"}
 APPROVING = {"grant.decision_proposed", "grant.decision_approved", "result.approved_by_member", "plan.approval_given",
              "plan.approved"}
 INTERESTS = {"grant.interest_declared", "plan.interest_declared"}
@@ -49,6 +52,7 @@ class LoggedDecision:
     # Members whose register of interests named the grant's organisation or proposer, and why they
     # said it did not touch the decision.
     register_reasons: list[str] = field(default_factory=list)
+    meeting_id: int | None = None
 
     @property
     def financial_year(self) -> str:
@@ -69,6 +73,8 @@ def _made(action: str, payload: dict) -> bool:
         return bool(payload.get("made"))
     if action == "result.approved_by_member":
         return bool(payload.get("quorum_reached"))
+    if action == "board.motion_recorded":
+        return bool(payload.get("carried"))
     return True
 
 
@@ -94,6 +100,7 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
                                                           .where(Grant.neighbourhood_id == hood.id)).all()}
     consultations = dict(db.session.execute(select(Consultation.id, Consultation.title)
                                             .where(Consultation.neighbourhood_id == hood.id)).all())
+    meetings = dict(db.session.execute(select(Meeting.id, Meeting.title).where(Meeting.neighbourhood_id == hood.id)).all())
     approvals: dict[tuple[str, str], list[str]] = {}   # (subject type, id): approvers' pseudonyms so far
     reasons: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (subject type, id): (pseudonym, reason)
     interests: dict[str, list[str]] = {}               # grant reference or "plan": who declared
@@ -125,7 +132,21 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
         if payload.get("quorum"):
             vote += f" ({payload.get('approvals', len(approved_by))} approvals; {payload['quorum']} needed)"
         action = entry.action
-        if action == "board.approved_rules":
+        meeting_id = None
+        if action == "board.motion_recorded":
+            meeting_id = payload["meeting"]
+            at = meetings.get(meeting_id, "a meeting")
+            what = (f"At {at}, on a confidential item: carried" if payload["confidential"]
+                    else f"At {at}, item {payload['item']} ({payload['item_title']}): {payload['motion']}")
+            proposer, seconder = _names([payload["proposer"]])[0], _names([payload["seconder"]])[0]
+            approved_by = []
+            vote = (f"{payload['votes_for']} for, {payload['votes_against']} against, {payload['abstentions']} "
+                    f"abstaining; proposed by {proposer}, seconded by {seconder}")
+            if isinstance(payload["interests"], dict):
+                declared = list(payload["interests"])
+            else:
+                vote += f"; {payload['interests']} member(s) declared an interest and left the room"
+        elif action == "board.approved_rules":
             what = f"Approved the rules of the round ‘{rounds.get(payload['round'], 'a round')}’"
             vote = f"Recorded by {_joined(approved_by)} from the board's decision"
         elif action == "board.changed_rule":
@@ -157,9 +178,12 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
             what = f"Approved the consultation ‘{consultations.get(int(entry.subject_id), 'a consultation')}’"
         said = reasons.get(key, [])
         out.append(LoggedDecision(entry.seq, entry.hash, on, MAKING[action], what, vote, approved_by,
-                                  _names(declared), [f"{_names([who])[0]}: {reason}" for who, reason in said]))
+                                  _names(declared), [f"{_names([who])[0]}: {reason}" for who, reason in said],
+                                  meeting_id))
     return sorted(out, key=lambda d: (d.on, d.seq), reverse=True)
 
 
-def filtered(found: list[LoggedDecision], *, year: str = "", kind: str = "") -> list[LoggedDecision]:
-    return [d for d in found if (not year or d.financial_year == year) and (not kind or d.kind == kind)]
+def filtered(found: list[LoggedDecision], *, year: str = "", kind: str = "", meeting: int | None = None
+             ) -> list[LoggedDecision]:
+    return [d for d in found if (not year or d.financial_year == year) and (not kind or d.kind == kind)
+            and (meeting is None or d.meeting_id == meeting)]

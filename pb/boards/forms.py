@@ -2,13 +2,14 @@
 a member's register."""
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from pb.forms import DayField, Form, choices
+from pb.forms import DateTimeLocalField, DayField, Form, WholeNumberField, choices
 from pb.frameworks import APPROVERS
 
-from .models import CameBy, InterestKind, SeatEnd, SeatKind
+from .models import Attendance, CameBy, InterestKind, SeatEnd, SeatKind
 
 
 class RulesForm(Form):
@@ -63,3 +64,70 @@ class EntryForm(Form):
 
 class EndEntryForm(Form):
     to_on = DayField("Ended on", what="The day", validators=[InputRequired("Enter the day it ended")])
+
+
+class MeetingForm(Form):
+    title = StringField("Title", validators=[InputRequired("Enter the meeting's title"),
+                                             Length(max=160, message="Keep the title to 160 characters")],
+                        description="For example ‘Board meeting, March’.")
+    starts_at = DateTimeLocalField("Starts", what="The start", validators=[InputRequired("Enter when it starts")])
+    place = StringField("Where", validators=[Optional()], description="The address, step-free access and so on.")
+    online_link = StringField("Link to join online (optional)", validators=[Optional()])
+    public = BooleanField("Residents may come and watch", default=True)
+    annual = BooleanField("This is the annual meeting")
+
+
+class ItemForm(Form):
+    title = StringField("Item", validators=[InputRequired("Enter the item's title"),
+                                            Length(max=200, message="Keep the title to 200 characters")])
+    paper = TextAreaField("Paper (optional)", validators=[Optional()], render_kw={"rows": 8},
+                          description="The paper members read before the meeting, or attach a PDF below.")
+    pdf = FileField("Paper as a PDF (optional)", description="Smaller than 10 MB.")
+    confidential = BooleanField("Confidential: not published",
+                                description="Only for a good reason, such as a named person's circumstances.")
+    reason = StringField("Why it is confidential", validators=[Optional()],
+                         description="Published in place of the item.")
+
+
+class MotionForm(Form):
+    text = TextAreaField("The motion", validators=[InputRequired("Enter what was proposed")],
+                         description="For example ‘That the board approves the renewal of grant G-4’.",
+                         render_kw={"rows": 3})
+    proposer_seat_id = SelectField("Proposed by", coerce=str, validators=[InputRequired("Choose who proposed it")])
+    seconder_seat_id = SelectField("Seconded by", coerce=str, validators=[InputRequired("Choose who seconded it")])
+    votes_for = WholeNumberField("For", not_a_number="Enter a whole number, like 6",
+                                 validators=[InputRequired("Enter how many voted for")],
+                                 render_kw={"inputmode": "numeric", "class": "width-5"})
+    votes_against = WholeNumberField("Against", not_a_number="Enter a whole number, like 0",
+                                     validators=[InputRequired("Enter how many voted against")],
+                                     render_kw={"inputmode": "numeric", "class": "width-5"})
+    abstentions = WholeNumberField("Abstained", not_a_number="Enter a whole number, like 0",
+                                   validators=[InputRequired("Enter how many abstained")],
+                                   render_kw={"inputmode": "numeric", "class": "width-5"})
+
+
+class MinutesForm(Form):
+    minutes = TextAreaField("Minutes", validators=[InputRequired("Write the minutes")], render_kw={"rows": 16},
+                            description="Published once the next meeting approves them.")
+    confidential = TextAreaField("Minutes of confidential items (optional)", validators=[Optional()],
+                                 render_kw={"rows": 6}, description="Never published: kept for auditors.")
+
+
+class ApproveMinutesForm(Form):
+    at = SelectField("Approved at", coerce=str, validators=[InputRequired("Choose the meeting that approved them")])
+
+
+def interests_form(present: list) -> type[Form]:
+    """The motion form with a box per member present, for an interest they declared (and left the room)."""
+    boxes = {f"interest_{seat.id}": StringField(
+        f"{seat.user.name}: interest declared (optional)", validators=[Optional(), Length(max=300)],
+        description="Leave empty if none. A member who declares one leaves the room and does not vote.")
+        for seat in present}
+    return type("MotionWithInterestsForm", (MotionForm,), boxes)
+
+
+def attendance_form(seats: list) -> type[Form]:
+    radios = {f"seat_{seat.id}": RadioField(
+        f"{seat.user.name} ({seat.kind_label.lower()})", choices=choices(list(Attendance.labels().items())),
+        validators=[InputRequired(f"Say whether {seat.user.name} came")]) for seat in seats}
+    return type("AttendanceForm", (Form,), radios)

@@ -2,19 +2,34 @@
 choose whose rules apply, and set the code of conduct."""
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from pb.access import one_of_this_neighbourhood, roles
+from pb.extensions import db
 from pb.forms import choices
 from pb.frameworks import frameworks
 from pb.neighbourhoods.models import FACILITATOR
-from pb.posting import attempt
+from pb.posting import attempt, one_button
+from pb.services import ServiceError
 
-from . import members, register
+from . import meetings, members, register
 from .composition import composition
-from .forms import ApprovalForm, CodeForm, EndSeatForm, RulesForm, SeatForm
-from .models import BoardSeat
+from .forms import (
+    ApprovalForm,
+    ApproveMinutesForm,
+    CodeForm,
+    EndSeatForm,
+    ItemForm,
+    MeetingForm,
+    MinutesForm,
+    RulesForm,
+    SeatForm,
+    attendance_form,
+    interests_form,
+)
+from .models import Attendance, BoardSeat, Meeting, MeetingStatus
 
 bp = Blueprint("board_admin", __name__)
 
@@ -101,3 +116,133 @@ def code(slug):
                    _back())
     return done or _page(form, heading="The code of conduct", fields=("text",), submit="Save a new version",
                          back=_back(), intro=["Members accept each version. The old versions are kept."])
+
+
+# --- meetings ---------------------------------------------------------------------------------------
+
+def _meeting_page(meeting: Meeting) -> str:
+    return url_for("boards.meeting", slug=g.neighbourhood.slug, meeting_id=meeting.id)
+
+
+@bp.route("/n/<slug>/board/meetings/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def new_meeting(slug):
+    hood = g.neighbourhood
+    form = MeetingForm()
+    done = attempt(form, lambda: meetings.schedule_meeting(
+        hood, current_user, title=form.title.data, starts_at=form.starts_at.data, place=form.place.data,
+        online_link=form.online_link.data, public=form.public.data, annual=form.annual.data),
+        "Meeting scheduled. Add its agenda, then publish the papers.", _meeting_page)
+    return done or _page(form, heading="Schedule a board meeting", submit="Schedule it",
+                         fields=("title", "starts_at", "place", "online_link", "public", "annual"),
+                         back=url_for("boards.meetings_list", slug=slug),
+                         intro=[f"Publish the papers at least {meetings.notice_days(hood)} days before: later papers "
+                                "are marked late."])
+
+
+@bp.route("/n/<slug>/board/meetings/<int:meeting_id>/items/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def new_item(slug, meeting_id):
+    meeting = one_of_this_neighbourhood(Meeting, meeting_id)
+    form = ItemForm()
+
+    def add():
+        upload = request.files.get("pdf")
+        raw = upload.read() if upload and upload.filename else None
+        return meetings.add_item(meeting, current_user, title=form.title.data, paper=form.paper.data, pdf=raw,
+                                 confidential=form.confidential.data, reason=form.reason.data)
+
+    done = attempt(form, add, lambda item: f"Item {item.number} added.", _meeting_page(meeting))
+    return done or _page(form, heading="Add an agenda item", caption=meeting.title, submit="Add it",
+                         fields=("title", "paper", "pdf", "confidential", "reason"), back=_meeting_page(meeting))
+
+
+@bp.route("/n/<slug>/board/meetings/<int:meeting_id>/publish", methods=["POST"])
+@roles(FACILITATOR)
+def publish(slug, meeting_id):
+    meeting = one_of_this_neighbourhood(Meeting, meeting_id)
+    one_button(lambda: meetings.publish_papers(meeting, current_user),
+               lambda late: "Papers published. They are late: the page says so." if late
+               else "Papers published, in good time.")
+    return redirect(_meeting_page(meeting))
+
+
+@bp.route("/n/<slug>/board/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def attendance(slug, meeting_id):
+    meeting = one_of_this_neighbourhood(Meeting, meeting_id)
+    seats = meetings.seated_on(meeting)
+    marked = meetings.attendance_of(meeting)
+    form = attendance_form(seats)(data={f"seat_{sid}": status for sid, status in marked.items()})
+    done = attempt(form, lambda: meetings.record_attendance(
+        meeting, current_user, {s.id: form[f"seat_{s.id}"].data for s in seats}),
+        "Attendance recorded: the meeting is marked as held.", _meeting_page(meeting))
+    return done or _page(form, heading="Who came", caption=meeting.title, submit="Save attendance",
+                         fields=tuple(f"seat_{s.id}" for s in seats), back=_meeting_page(meeting))
+
+
+@bp.route("/n/<slug>/board/meetings/<int:meeting_id>/items/<int:number>/motion", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def motion(slug, meeting_id, number):
+    meeting = one_of_this_neighbourhood(Meeting, meeting_id)
+    item = next((i for i in meeting.items if i.number == number), None)
+    if item is None:
+        abort(404)
+    came = meetings.attendance_of(meeting)
+    present = [s for s in meetings.seated_on(meeting) if s.votes and came.get(s.id) == Attendance.PRESENT]
+    form = interests_form(present)()
+    people = choices([("", "Choose a member"), *((str(s.id), s.user.name) for s in present)])
+    form.proposer_seat_id.choices = form.seconder_seat_id.choices = people
+
+    def save():
+        said = {s.id: form[f"interest_{s.id}"].data for s in present if (form[f"interest_{s.id}"].data or "").strip()}
+        return meetings.record_motion(
+            item, current_user, text=form.text.data,
+            proposer_seat_id=int(form.proposer_seat_id.data) if form.proposer_seat_id.data.isdigit() else None,
+            seconder_seat_id=int(form.seconder_seat_id.data) if form.seconder_seat_id.data.isdigit() else None,
+            votes_for=form.votes_for.data, votes_against=form.votes_against.data, abstentions=form.abstentions.data,
+            interests=said)
+
+    done = attempt(form, save, lambda m: "Carried." if m.carried else "Recorded: not carried.", _meeting_page(meeting))
+    return done or _page(form, heading=f"Item {item.number}: what the board decided", caption=item.title,
+                         submit="Record it", back=_meeting_page(meeting),
+                         fields=("text", "proposer_seat_id", "seconder_seat_id",
+                                 *(f"interest_{s.id}" for s in present), "votes_for", "votes_against", "abstentions"),
+                         intro=[f"{len(present)} voting members came. More than half of the voting members without "
+                                "an interest must be present for the board to decide."])
+
+
+@bp.route("/n/<slug>/board/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def minutes(slug, meeting_id):
+    meeting = one_of_this_neighbourhood(Meeting, meeting_id)
+    form = MinutesForm(data={"minutes": meeting.minutes, "confidential": meeting.confidential_minutes})
+    done = attempt(form, lambda: meetings.write_minutes(meeting, current_user, minutes=form.minutes.data,
+                                                        confidential=form.confidential.data),
+                   "Draft minutes saved. They are published once the next meeting approves them.",
+                   _meeting_page(meeting))
+    return done or _page(form, heading="The minutes", caption=meeting.title, submit="Save the draft",
+                         fields=("minutes", "confidential"), back=_meeting_page(meeting))
+
+
+@bp.route("/n/<slug>/board/meetings/<int:meeting_id>/minutes/approve", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def approve_minutes(slug, meeting_id):
+    meeting = one_of_this_neighbourhood(Meeting, meeting_id)
+    later = db.session.scalars(select(Meeting).where(Meeting.neighbourhood_id == meeting.neighbourhood_id,
+                                                     Meeting.status == MeetingStatus.HELD,
+                                                     Meeting.starts_at > meeting.starts_at)
+                               .order_by(Meeting.starts_at)).all()
+    form = ApproveMinutesForm()
+    form.at.choices = choices([("", "Choose a meeting"),
+                               *((str(m.id), f"{m.title}, {m.starts_at:%-d %B %Y}") for m in later)])
+
+    def approve():
+        at = db.session.get(Meeting, int(form.at.data)) if (form.at.data or "").isdigit() else None
+        if at is None:
+            raise ServiceError("Choose the meeting that approved them", field="at")
+        meetings.approve_minutes(meeting, current_user, at=at)
+
+    done = attempt(form, approve, "Minutes approved and published.", _meeting_page(meeting))
+    return done or _page(form, heading="Record the minutes' approval", caption=meeting.title, submit="Record it",
+                         fields=("at",), back=_meeting_page(meeting))

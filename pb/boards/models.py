@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.extensions import db
@@ -62,6 +62,8 @@ class BoardSettings(db.Model):
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), unique=True)
     rules: Mapped[str] = mapped_column(String(40))  # a framework key in pb/frameworks/: whose board rules apply
     gift_threshold: Mapped[int] = mapped_column(default=50_00)  # pence: gifts over this go on the register
+    notice_days: Mapped[int] = mapped_column(default=7, server_default="7")  # papers published this long before
+    absence_months: Mapped[int] = mapped_column(default=3, server_default="3")  # absent without apologies: flagged
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -167,3 +169,101 @@ class ConductAcceptance(db.Model):
     code_id: Mapped[int] = mapped_column(ForeignKey("conduct_code.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     accepted_on: Mapped[date] = mapped_column(Date)
+
+
+# --- meetings ---------------------------------------------------------------------------------------
+
+class MeetingStatus(State):
+    SCHEDULED = "scheduled", "Scheduled", "grey"
+    PAPERS_PUBLISHED = "papers_published", "Papers published", "blue"
+    HELD = "held", "Held", "green"
+    CANCELLED = "cancelled", "Cancelled", "grey"
+
+
+class MinutesStatus(State):
+    NONE = "none", "Not written yet"
+    DRAFT = "draft", "Draft, to be approved at the next meeting"
+    APPROVED = "approved", "Approved"
+
+
+class Attendance(State):
+    PRESENT = "present", "Present"
+    APOLOGIES = "apologies", "Sent apologies"
+    ABSENT = "absent", "Absent"
+
+
+class Meeting(db.Model):
+    """A board meeting: when and where, its agenda and papers, who came, what was decided, and its
+    minutes (public once the next meeting approves them; confidential items' for auditors only)."""
+
+    __tablename__ = "board_meeting"
+    __table_args__ = (MeetingStatus.check("status"), MinutesStatus.check("minutes_status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(160))
+    starts_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(300), default="")
+    online_link: Mapped[str] = mapped_column(String(500), default="")
+    public: Mapped[bool] = mapped_column(default=True)  # residents may come
+    annual: Mapped[bool] = mapped_column(default=False)  # the annual meeting
+    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.SCHEDULED)
+    papers_published_on: Mapped[date | None] = mapped_column(Date)
+    papers_late: Mapped[bool] = mapped_column(default=False)  # published later than the notice the board sets
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    confidential_minutes: Mapped[str] = mapped_column(Text, default="")  # auditors only, never published
+    minutes_status: Mapped[str] = mapped_column(String(20), default=MinutesStatus.NONE)
+    minutes_approved_at_id: Mapped[int | None] = mapped_column(ForeignKey("board_meeting.id"))
+    cancelled_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items = relationship("AgendaItem", order_by="AgendaItem.number", lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def status_label(self) -> str:
+        return MeetingStatus(self.status).label
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("board_meeting.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    paper: Mapped[str] = mapped_column(Text, default="")
+    paper_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    paper_sha256: Mapped[str | None] = mapped_column(String(64))
+    confidential: Mapped[bool] = mapped_column(default=False)
+    confidential_reason: Mapped[str] = mapped_column(String(300), default="")
+    added_late: Mapped[bool] = mapped_column(default=False)  # added after the papers were published
+
+
+class MeetingAttendance(db.Model):
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "seat_id"), Attendance.check("status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("board_meeting.id", ondelete="CASCADE"), index=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("board_seat.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class Motion(db.Model):
+    """What the board voted on under an agenda item: proposer, seconder, the count, interests
+    declared (those members left the room and did not vote), and whether it was quorate and carried."""
+
+    __tablename__ = "board_motion"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    proposer_seat_id: Mapped[int] = mapped_column(ForeignKey("board_seat.id"))
+    seconder_seat_id: Mapped[int] = mapped_column(ForeignKey("board_seat.id"))
+    votes_for: Mapped[int]
+    votes_against: Mapped[int]
+    abstentions: Mapped[int]
+    interests: Mapped[dict] = mapped_column(JSON, default=dict)  # {seat id: what they declared}
+    quorum: Mapped[int]  # members present and free of an interest needed
+    free_present: Mapped[int]  # members present and free of an interest
+    carried: Mapped[bool]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

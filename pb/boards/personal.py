@@ -27,6 +27,8 @@ KEPT = {
     "register_confirmation.user_id": "a member's confirmation of their register: part of the public record",
     "conduct_code.set_by_id": "the facilitator who set the code of conduct: an official act",
     "conduct_acceptance.user_id": "a member's acceptance of the code of conduct: part of the public record",
+    "board_meeting.created_by_id": "the facilitator who scheduled a board meeting: an official act",
+    "board_motion.recorded_by_id": "the facilitator who recorded a motion's vote: an official act",
 }
 NOT_ABOUT_PEOPLE = {}
 

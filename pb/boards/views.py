@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from pb import timeutil
-from pb.access import one_of_this_neighbourhood, public, signed_in
+from pb.access import one_of_this_neighbourhood, public, signed_in, viewer_roles
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
+from pb.following import services as following
 from pb.forms import EmptyForm
+from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR
 from pb.posting import attempt, one_button
 from pb.ratelimits import DOWNLOADS, on_get
 
-from . import decision_log, register
+from . import decision_log, meetings, register
 from .composition import composition
 from .forms import EndEntryForm, EntryForm
 from .members import seat_of
-from .models import BoardSeat, RegisterEntry, SeatEnd
+from .models import AgendaItem, Attendance, BoardSeat, Meeting, MeetingStatus, MinutesStatus, Motion, RegisterEntry, SeatEnd
 from .personal import PUBLIC_AFTER_LEAVING
 
 bp = Blueprint("boards", __name__)
@@ -45,9 +47,11 @@ def _decisions():
     years = sorted({d.financial_year for d in found}, reverse=True)
     year = request.args.get("year", "")
     kind = request.args.get("kind", "")
+    meeting = request.args.get("meeting", "")
     year = year if year in years else ""
     kind = kind if kind in decision_log.KINDS else ""
-    return found, years, year, kind, decision_log.filtered(found, year=year, kind=kind)
+    meeting = int(meeting) if meeting.isdigit() and any(d.meeting_id == int(meeting) for d in found) else None
+    return found, years, year, kind, decision_log.filtered(found, year=year, kind=kind, meeting=meeting)
 
 
 @bp.route("/n/<slug>/board/decisions")
@@ -79,6 +83,74 @@ def decisions_json(slug):
             "decisions": [d.as_dict() for d in shown]}
     return attachment(json.dumps(body, indent=2, ensure_ascii=False), f"{slug}-board-decisions.json",
                       "application/json")
+
+
+# --- meetings ---------------------------------------------------------------------------------------
+
+def _staff() -> bool:
+    return bool(viewer_roles() & {FACILITATOR, BOARD_MEMBER, AUDITOR})
+
+
+@bp.route("/n/<slug>/board/meetings/")
+@public
+def meetings_list(slug):
+    hood = g.neighbourhood
+    rows = db.session.scalars(select(Meeting).where(Meeting.neighbourhood_id == hood.id)
+                              .order_by(Meeting.starts_at.desc())).all()
+    now = timeutil.stamp()
+    return render_template("boards/meetings.html", hood=hood, upcoming=[m for m in reversed(rows) if m.starts_at >= now
+                                                                        and m.status != MeetingStatus.CANCELLED],
+                           past=[m for m in rows if m.starts_at < now], staff=_staff(), roles_held=viewer_roles(),
+                           absent=meetings.absent_members(hood) if _staff() else [], Status=MeetingStatus,
+                           following=following.is_following("board", hood, current_user), form=EmptyForm())
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = one_of_this_neighbourhood(Meeting, meeting_id)
+    if meeting.status == MeetingStatus.SCHEDULED and not _staff():
+        abort(404)  # the agenda is the facilitators' until the papers are published
+    return meeting
+
+
+@bp.route("/n/<slug>/board/meetings/<int:meeting_id>")
+@public
+def meeting(slug, meeting_id):
+    hood = g.neighbourhood
+    found = _meeting(meeting_id)
+    motions = {}
+    for motion in db.session.scalars(select(Motion).join(AgendaItem, AgendaItem.id == Motion.item_id)
+                                     .where(AgendaItem.meeting_id == found.id).order_by(Motion.id)):
+        motions.setdefault(motion.item_id, []).append(motion)
+    seats = {s.id: s for s in meetings.seated_on(found)}
+    approved_at = db.session.get(Meeting, found.minutes_approved_at_id) if found.minutes_approved_at_id else None
+    return render_template("boards/meeting.html", hood=hood, meeting=found, motions=motions, seats=seats,
+                           attendance=meetings.attendance_of(found), approved_at=approved_at, staff=_staff(),
+                           auditor=AUDITOR in viewer_roles(), roles_held=viewer_roles(),
+                           notice=meetings.notice_days(hood), Status=MeetingStatus,
+                           Minutes=MinutesStatus, Attendance=Attendance, form=EmptyForm())
+
+
+@bp.route("/n/<slug>/board/meetings/<int:meeting_id>/items/<int:number>/paper.pdf")
+@public
+def paper(slug, meeting_id, number):
+    found = _meeting(meeting_id)
+    item = next((i for i in found.items if i.number == number and i.paper_pdf), None)
+    if item is None or (item.confidential and not _staff()):
+        abort(404)
+    return Response(item.paper_pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="item-{number}.pdf"'})
+
+
+@bp.route("/n/<slug>/board/follow", methods=["POST"])
+@signed_in
+def follow(slug):
+    hood = g.neighbourhood
+    if following.is_following("board", hood, current_user):
+        one_button(lambda: following.unfollow("board", hood, current_user), "You will no longer get the board's news.")
+    else:
+        one_button(lambda: following.follow("board", hood, current_user),
+                   "You will get an email when the board publishes papers or approves minutes.")
+    return redirect(url_for("boards.meetings_list", slug=slug))
 
 
 @bp.route("/n/<slug>/board/members/<int:seat_id>")

@@ -27,7 +27,7 @@ def test_a_resident_reads_who_is_on_the_board_and_what_it_decided(page, a11y):
     page.get_by_role("heading", name="The board's decisions").wait_for()
     page.get_by_label("Kind of decision").select_option(label="The neighbourhood plan")
     page.get_by_role("button", name="Show").click()
-    page.get_by_text("3 of 11 decisions").wait_for()
+    page.get_by_text("3 of 14 decisions").wait_for()
     assert "Approved version 2 of the neighbourhood plan" in page.locator("main").inner_text()
     assert fits_the_screen(page)
     a11y.check(page)
@@ -74,6 +74,11 @@ def test_the_plan_and_the_board_on_postgresql(browser, a11y, postgres_live_serve
             page.get_by_role("heading", name=heading, exact=True).wait_for()
             assert fits_the_screen(page), url
             a11y.check(page)
-        assert "11 of 11 decisions" in page.goto("/n/eastbrook/board/decisions").text()
+        assert "14 of 14 decisions" in page.goto("/n/eastbrook/board/decisions").text()
+        page.goto("/n/eastbrook/board/meetings/")
+        page.get_by_role("link", name="Board meeting, November").click()
+        page.get_by_role("heading", name="Board meeting, November").wait_for()
+        assert "Declared an interest and left the room: Agnieszka Nowak" in page.locator("main").inner_text()
+        a11y.check(page)
     finally:
         context.close()

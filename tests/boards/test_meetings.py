@@ -1,0 +1,150 @@
+"""A board meeting as a facilitator runs it and residents follow it: the agenda and papers published
+(late ones marked), confidential items kept back with their reason, who came, a motion with its
+quorum worked out from the members present without an interest, minutes approved at the next
+meeting and only then published, followers emailed, the decision in the log, and a member absent
+without apologies flagged."""
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.mail.models import OutboxEmail
+from pb.neighbourhoods.models import AUDITOR, FACILITATOR
+from tests.factories import sign_in
+
+TODAY = date.today()
+
+
+def _seat(client, slug, person, kind="resident"):
+    assert client.post(f"/n/{slug}/board/seats/new", data={
+        "email": person.email, "kind": kind, "came_by": "elected",
+        "started_on": (TODAY - timedelta(days=60)).isoformat()}).status_code == 302
+
+
+def _meeting(client, slug, title, when: datetime) -> str:
+    response = client.post(f"/n/{slug}/board/meetings/new", data={
+        "title": title, "starts_at": when.strftime("%Y-%m-%dT%H:%M"), "place": "Community Centre, Mill Lane",
+        "public": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return response.location
+
+
+@pytest.mark.both_engines  # the item numbering lock and the attendance rows, on each engine
+def test_a_meeting_from_papers_to_published_minutes(app, factory, client):
+    hood = factory.neighbourhood(name="Eastbrook")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    sign_in(client, facilitator)
+    members = [factory.resident(hood, name=name) for name in ("Ann", "Ben", "Cat", "Dan", "Eve")]
+    for person in members:
+        _seat(client, hood.slug, person)
+    follower = factory.resident(hood)
+    watcher = app.test_client()
+    sign_in(watcher, follower)
+    assert watcher.post(f"/n/{hood.slug}/board/follow").status_code == 302
+
+    # Yesterday's meeting: its papers go out late (the board asks for 7 days), one item confidential.
+    first = _meeting(client, hood.slug, "Board meeting, autumn", datetime.combine(TODAY, datetime.min.time())
+                     - timedelta(days=1) + timedelta(hours=18))
+    meeting_id = int(first.rstrip("/").split("/")[-1])
+    no_reason = client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new", data={
+        "title": "A staffing matter", "confidential": "y", "reason": ""})
+    assert no_reason.status_code == 400 and "Say why this item is confidential" in no_reason.get_data(as_text=True)
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new", data={
+        "title": "Grant G-4: renew it for a second year", "paper": "The group asks for £8,000 more."})
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new", data={
+        "title": "A staffing matter", "confidential": "y", "reason": "About a named member of staff"})
+    public = app.test_client()
+    assert public.get(first).status_code == 404  # not public until the papers are published
+    published = client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/publish", follow_redirects=True)
+    assert "Papers published. They are late" in published.get_data(as_text=True)
+    page = public.get(first).get_data(as_text=True)
+    assert "late</strong>: less than the 7 days" in page and "The group asks for £8,000 more." in page
+    assert "A staffing matter" not in page and "Confidential item</strong>: About a named member of staff" in page
+
+    # Who came: Eve sent apologies, Dan was absent; then a motion with Ann declaring an interest.
+    marks = {"Ann": "present", "Ben": "present", "Cat": "present", "Dan": "absent", "Eve": "apologies"}
+    with app.app_context():
+        from pb.boards.models import BoardSeat
+        seats = {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
+    missing = client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
+                          data={f"seat_{seats['Ann']}": "present"})
+    assert "Say whether Ben came" in missing.get_data(as_text=True)
+    assert client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
+                       data={f"seat_{seats[n]}": m for n, m in marks.items()}).status_code == 302
+    motion = f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion"
+    data = {"text": "That the board renews grant G-4", "proposer_seat_id": str(seats["Ben"]),
+            "seconder_seat_id": str(seats["Cat"]), "votes_for": "2", "votes_against": "0", "abstentions": "0",
+            f"interest_{seats['Ann']}": "I volunteer with the group"}
+    too_many = client.post(motion, data=data | {"votes_for": "3"})
+    assert ("3 votes, but only 2 members present could vote (those who declared an interest left the room)"
+            in too_many.get_data(as_text=True))
+    # Five voting members, one with an interest: 3 of the 4 free must be there; only Ben and Cat are.
+    assert client.post(motion, data=data).status_code == 302
+    page = public.get(first).get_data(as_text=True)
+    assert "Not carried: not quorate" in page and "2 members present without an interest; 3 needed" in page
+    assert "Declared an interest and left the room: Ann (I volunteer with the group)" in page
+
+    # Minutes: drafted (not public), approved at the next meeting, then published and emailed.
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/minutes", data={
+        "minutes": "The board could not decide G-4: not quorate.", "confidential": "Staffing: agreed to wait."})
+    page = public.get(first).get_data(as_text=True)
+    assert "published once the next meeting approves them" in page and "could not decide" not in page
+    second = _meeting(client, hood.slug, "Board meeting, winter", datetime.combine(TODAY, datetime.min.time())
+                      + timedelta(hours=1))
+    second_id = int(second.rstrip("/").split("/")[-1])
+    not_held = client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/minutes/approve", data={"at": ""})
+    assert "Choose the meeting that approved them" in not_held.get_data(as_text=True)
+    client.post(f"/n/{hood.slug}/board/meetings/{second_id}/items/new", data={"title": "Minutes of the last meeting"})
+    client.post(f"/n/{hood.slug}/board/meetings/{second_id}/items/new", data={"title": "Grant G-4 again"})
+    client.post(f"/n/{hood.slug}/board/meetings/{second_id}/attendance",
+                data={f"seat_{seats[n]}": "present" for n in marks})
+    assert client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/minutes/approve",
+                       data={"at": str(second_id)}).status_code == 302
+    page = public.get(first).get_data(as_text=True)
+    assert "The board could not decide G-4: not quorate." in page and "Staffing: agreed to wait." not in page
+    auditor = app.test_client()
+    sign_in(auditor, factory.with_role(hood, AUDITOR))
+    assert "Staffing: agreed to wait." in auditor.get(first).get_data(as_text=True)
+    with app.app_context():
+        subjects = [e.subject for e in db.session.scalars(select(OutboxEmail).where(
+            OutboxEmail.to_address == follower.email).order_by(OutboxEmail.id))]
+    assert subjects == ["Eastbrook's board: papers for Board meeting, autumn",
+                        "Eastbrook's board: minutes of Board meeting, autumn"]
+
+    # A carried motion at the second meeting lands in the decision log, filtered by meeting.
+    closed = client.post(f"/n/{hood.slug}/board/meetings/{second_id}/items/new", data={"title": "Late addition"})
+    assert "This meeting is held: its agenda is closed" in closed.get_data(as_text=True)
+    assert client.post(f"/n/{hood.slug}/board/meetings/{second_id}/items/2/motion", data={
+        "text": "That the board renews grant G-4", "proposer_seat_id": str(seats["Ben"]),
+        "seconder_seat_id": str(seats["Cat"]), "votes_for": "4", "votes_against": "0", "abstentions": "0",
+        f"interest_{seats['Ann']}": "I volunteer with the group"}).status_code == 302
+    log = public.get(f"/n/{hood.slug}/board/decisions?meeting={second_id}").get_data(as_text=True)
+    assert ("At Board meeting, winter, item 2 (Grant G-4 again): That the board renews grant G-4" in log)
+    assert "4 for, 0 against, 0 abstaining; proposed by Ben, seconded by Cat" in log and "Ann" in log
+
+
+def test_a_member_absent_without_apologies_is_flagged(app, factory, client):
+    from pb.boards import meetings
+    from pb.neighbourhoods.models import Neighbourhood
+
+    hood = factory.neighbourhood()
+    facilitator = factory.with_role(hood, FACILITATOR)
+    sign_in(client, facilitator)
+    members = [factory.resident(hood, name=name) for name in ("Fay", "Gus")]
+    for person in members:
+        _seat(client, hood.slug, person)
+    with app.app_context():
+        from pb.boards.models import BoardSeat
+        seats = {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
+    for days in (40, 10):
+        url = _meeting(client, hood.slug, f"Meeting {days}", datetime.combine(TODAY - timedelta(days=days),
+                                                                             datetime.min.time()))
+        meeting_id = int(url.rstrip("/").split("/")[-1])
+        client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
+                    data={f"seat_{seats['Fay']}": "present", f"seat_{seats['Gus']}": "absent"})
+    with app.app_context():
+        assert [s.user.name for s in meetings.absent_members(db.session.get(Neighbourhood, hood.id))] == ["Gus"]
+    page = client.get(f"/n/{hood.slug}/board/meetings/").get_data(as_text=True)
+    assert "Absent without apologies from every meeting in recent months" in page and "<li>Gus</li>" in page
+    assert "<li>Gus</li>" not in app.test_client().get(f"/n/{hood.slug}/board/meetings/").get_data(as_text=True)
