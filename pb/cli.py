@@ -250,6 +250,14 @@ def register_commands(app: Flask) -> None:
         """Close consultations past their last day and remind followers before one closes (the worker does it daily)."""
         _echo_job(daily.consultations, date.fromisoformat(today_text) if today_text else date.today())
 
+    board = AppGroup("board", help="Neighbourhood boards.")
+
+    @board.command("remind")
+    @click.option("--today", "today_text", default=None, help="Act as if today were this date (YYYY-MM-DD).")
+    def board_remind(today_text):
+        """Email members whose register of interests is due to be confirmed (the worker does it daily)."""
+        _echo_job(daily.remind_board, date.fromisoformat(today_text) if today_text else date.today())
+
     money = AppGroup("money", help="Funds, grants and their delivery.")
 
     @money.command("remind")
@@ -328,6 +336,6 @@ def register_commands(app: Flask) -> None:
         except backup.BackupError as exc:
             _fail(str(exc))
 
-    for group in (privacy_group, assets_group, neighbourhood, area, role, admin, outbox, audit, rounds, consultations,
+    for group in (privacy_group, assets_group, neighbourhood, area, role, admin, outbox, audit, rounds, consultations, board,
                   money, sessions):
         app.cli.add_command(group)

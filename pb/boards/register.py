@@ -17,12 +17,13 @@ from pb.extensions import db
 from pb.funds.grants import REGISTER_MATCHES
 from pb.funds.models import Grant
 from pb.ledger.services import record
+from pb.mail import email_link, queue_email
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import require_role
 from pb.services import ServiceError, lock_row, transaction
 from pb.text import hidden_characters, required_text
 
-from .members import seat_of
+from .members import open_seats, seat_of
 from .models import BoardSeat, ConductAcceptance, ConductCode, InterestKind, RegisterConfirmation, RegisterEntry
 
 CONFIRM_EVERY = timedelta(days=365)
@@ -181,6 +182,33 @@ def accept_code(user: User, hood: Neighbourhood) -> ConductAcceptance:
         record("board.code_accepted", accepted, actor=user, neighbourhood=hood,
                payload={"person": user.pseudonym, "version": code.version, "sha256": code.digest})
     return accepted
+
+
+# --- reminders -------------------------------------------------------------------------------------
+
+REMIND_AT = (30, 7, 0, -30)  # days before the confirmation is due (and a month after, if still not done)
+
+
+def remind_confirmations(hood: Neighbourhood, today: date | None = None) -> list[str]:
+    """Email each member whose register confirmation is due in 30 days, 7 days, today, or was due a
+    month ago. Returns the names reminded. In one transaction with its audit entry."""
+    today = today or timeutil.today()
+    due = []
+    for seat in open_seats(hood.id):
+        state = standing(seat.user_id, hood.id, seat.started_on)
+        if (state.due_on - today).days in REMIND_AT:
+            due.append((seat, state))
+    if not due:
+        return []
+    with transaction():
+        for seat, state in due:
+            queue_email(seat.user.email, f"{hood.name}'s board: please confirm your register of interests",
+                        "board_register_due", user=seat.user, hood=hood, due_on=state.due_on,
+                        overdue=state.due_on < today,
+                        link=email_link("boards.my_register", slug=hood.slug))
+        record("board.register_reminders_sent", hood, actor=None, neighbourhood=hood,
+               payload={"people": [seat.user.pseudonym for seat, _ in due], "on": today.isoformat()})
+    return [seat.user.name for seat, _ in due]
 
 
 # --- the register where a decision touches it ------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from pb import backup, phases, throttle
 from pb.accounts.sessions import purge_expired
 from pb.assets.reminders import remind as remind_assets
+from pb.boards.register import remind_confirmations
 from pb.consultations.building import close_if_due
 from pb.consultations.following import send_closing_reminders
 from pb.consultations.models import Consultation, ConsultationStatus
@@ -79,6 +80,19 @@ def remind_money(today: date, outcome: Outcome):
         if reminded:
             yield f"[{number}/{len(hoods)}] {hood.slug}: reminded about {', '.join(reminded)}"
     yield (f"{_plural(total, 'grant')} with an overdue update or milestone reminded about in "
+           f"{_plural(len(hoods), 'neighbourhood')} ({today.isoformat()}).")
+
+
+def remind_board(today: date, outcome: Outcome):
+    """Email board members whose register of interests is due to be confirmed (or a month overdue)."""
+    hoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.slug)).all()
+    total = 0
+    for number, hood in enumerate(hoods, 1):
+        reminded = remind_confirmations(hood, today)
+        total += len(reminded)
+        if reminded:
+            yield f"[{number}/{len(hoods)}] {hood.slug}: reminded {', '.join(reminded)}"
+    yield (f"{_plural(total, 'board member')} reminded to confirm their register in "
            f"{_plural(len(hoods), 'neighbourhood')} ({today.isoformat()}).")
 
 

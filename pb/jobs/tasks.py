@@ -28,6 +28,7 @@ SCHEDULE = {
     "back_up": crontab(hour="3", minute="0"),
     "remind_money": crontab(hour="7", minute="0"),
     "remind_about_assets": crontab(hour="7", minute="10"),
+    "remind_board": crontab(hour="7", minute="20"),  # registers of interests due to be confirmed
 }
 
 
@@ -77,6 +78,12 @@ def purge_sessions() -> None:
 @in_app
 def consultations() -> None:
     _run("consultations", daily.consultations(timeutil.today(), daily.Outcome()))
+
+
+@huey.periodic_task(SCHEDULE["remind_board"])
+@in_app
+def remind_board() -> None:
+    _run("remind_board", daily.remind_board(timeutil.today(), daily.Outcome()))
 
 
 @huey.periodic_task(SCHEDULE["advance_rounds"])

@@ -240,3 +240,22 @@ def test_a_member_whose_register_names_the_group_says_why_before_approving_and_t
     assert rows[0].lstrip("\ufeff").startswith("date,financial_year,kind,decided,vote") and len(rows) == 2
     assert json.loads(app.test_client().get(f"/n/{hood.slug}/board/decisions.json").get_data(
         as_text=True))["decisions"][0]["ledger_entry"]["seq"] > 0
+
+
+def test_members_are_reminded_to_confirm_their_register_by_the_daily_job(app, factory, client):
+    hood = factory.neighbourhood(name="Eastbrook")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    member = factory.resident(hood, name="Rae Member")
+    sign_in(client, facilitator)
+    _seat(client, hood.slug, member, started_on=TODAY)  # a new member confirms within 28 days
+    runner = app.test_cli_runner()
+    early = runner.invoke(args=["board", "remind", "--today", (TODAY + timedelta(days=1)).isoformat()])
+    assert early.exit_code == 0 and "0 board members reminded" in early.output
+    due = runner.invoke(args=["board", "remind", "--today", (TODAY + timedelta(days=21)).isoformat()])
+    assert f"{hood.slug}: reminded Rae Member" in due.output and "1 board member reminded" in due.output
+    with app.app_context():
+        from pb.mail.models import OutboxEmail
+        email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == member.email))
+        assert email.subject == "Eastbrook's board: please confirm your register of interests"
+        assert f"by {TODAY + timedelta(days=28):%-d %B %Y}" in email.body
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "board.register_reminders_sent"))
