@@ -11,6 +11,7 @@ import sqlite_utils
 from flask import current_app
 from sqlalchemy import select
 
+from pb.boards.decision_log import decisions
 from pb.consultations.engagement import activities
 from pb.consultations.models import Consultation, ConsultationStatus
 from pb.consultations.results import published_data
@@ -125,11 +126,20 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
     progress(f"{pack['grants'].count} grants, {pack['payments'].count:,} payments")
     _consultations(pack, round_.neighbourhood)
     _plan(pack, round_.neighbourhood)
+    _board(pack, round_.neighbourhood)
     progress(f"{pack['consultations'].count} consultations, {pack['consultation_responses'].count:,} responses")
     return {"entries": pack["entries"].count, "checkpoints": pack["checkpoints"].count,
             "ballots": pack["ballots"].count, "result": result is not None, "grants": pack["grants"].count,
             "payments": pack["payments"].count, "consultations": pack["consultations"].count,
             "plan_versions": pack["plan_versions"].count}
+
+
+def _board(pack, hood) -> None:
+    """The board's decision log as pb publishes it: each row names the ledger entry it stands on."""
+    pack["board_decisions"].create({"seq": int, "hash": str, "on": str, "kind": str, "decided": str, "vote": str},
+                                   pk="seq")
+    pack["board_decisions"].insert_all({"seq": d.seq, "hash": d.hash, "on": d.on.isoformat(), "kind": d.kind,
+                                        "decided": d.what, "vote": d.vote} for d in decisions(hood))
 
 
 def _plan(pack, hood) -> None:

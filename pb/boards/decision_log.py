@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from pb.accounts.models import User
+from pb.audit.boards import MAKING, made
 from pb.consultations.models import Consultation
 from pb.extensions import db
 from pb.funds.figures import financial_year_of
@@ -26,13 +27,8 @@ from .models import Meeting
 
 KINDS = {"meetings": "Motions at meetings", "grants": "Grants", "results": "Results of votes", "rules": "Rules of rounds", "plan": "The neighbourhood plan",
          "consultations": "Consultations"}
-# Entries that make a decision (when their payload says it was made), and the entries of the
-# approvals that led to each, found by the same subject.
-MAKING = {"board.approved_rules": "rules", "board.changed_rule": "rules", "grant.decision_proposed": "grants",
-          "grant.decision_approved": "grants", "grant.capacity_grant_proposed": "grants",
-          "grant.direct_grant_proposed": "grants", "result.approved_by_member": "results", "plan.approved": "plan",
-          "plan.review_approved": "plan", "plan.open_items_recorded": "plan", "consultation.approved": "consultations",
-          "board.motion_recorded": "meetings"}
+# Which entries make a decision is the auditor's rule too (pb.audit.boards); these are the entries of
+# the approvals that led to each, found by the same subject.
 APPROVING = {"grant.decision_proposed", "grant.decision_approved", "result.approved_by_member", "plan.approval_given",
              "plan.approved"}
 INTERESTS = {"grant.interest_declared", "plan.interest_declared"}
@@ -65,17 +61,6 @@ class LoggedDecision:
         out["ledger_entry"] = {"seq": self.seq, "hash": out.pop("hash")}
         out.pop("seq")
         return out
-
-
-def _made(action: str, payload: dict) -> bool:
-    if action in ("grant.decision_proposed", "grant.decision_approved", "grant.capacity_grant_proposed",
-                  "grant.direct_grant_proposed", "plan.approved"):
-        return bool(payload.get("made"))
-    if action == "result.approved_by_member":
-        return bool(payload.get("quorum_reached"))
-    if action == "board.motion_recorded":
-        return bool(payload.get("carried"))
-    return True
 
 
 def _names(pseudonyms: list[str]) -> list[str]:
@@ -121,7 +106,7 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
             approvals.setdefault(key, []).append(entry.actor)
             if payload.get("no_interest_reason"):
                 reasons.setdefault(key, []).append((entry.actor, payload["no_interest_reason"]))
-        if entry.action not in MAKING or not _made(entry.action, payload):
+        if not made(entry.action, payload):
             continue
         # The day the board decided (as recorded from a meeting), else the day it was made online.
         day = payload.get("decided_on") or payload.get("on")
