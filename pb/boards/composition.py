@@ -4,6 +4,7 @@ Residency is the person's verified membership of the neighbourhood, not what the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
@@ -78,7 +79,8 @@ def board_columns(hood_ids: list[int]) -> dict[int, dict]:
     return out
 
 
-def _assess(key: str, seats: list[BoardSeat], living: set[int]) -> Composition:
+def _assess(key: str, seats: list[BoardSeat], living: set[int], on: date | None = None) -> Composition:
+    """The seats against the rules; `on`: approvals count only if given by that day."""
     chosen = framework(key)
     rules = chosen.board
     found = Composition(chosen.name if key != OUR_OWN else "the board's own", rules, seats, living)
@@ -101,7 +103,8 @@ def _assess(key: str, seats: list[BoardSeat], living: set[int]) -> Composition:
         found.problems.append(f"Its chair, {chair.user.name}, is an elected representative; {whose} for a chair "
                               "who is not.")
     for approver in rules.approvals:
-        waiting = [s for s in found.voting if s.approved_by(approver) is None]
+        waiting = [s for s in found.voting if s.approved_by(approver) is None
+                   or (on is not None and s.approved_by(approver) > on)]
         if waiting:
             found.problems.append(f"{len(waiting)} member{'s are' if len(waiting) != 1 else ' is'} still to be "
                                   f"approved by {APPROVERS[approver]}: {_names(waiting)}.")

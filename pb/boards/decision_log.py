@@ -20,10 +20,12 @@ from pb.funds.models import DecisionKind, Grant, GrantDecision
 from pb.ledger.models import AuditEntry
 from pb.ledger.services import log_for
 from pb.money import pounds
-from pb.neighbourhoods.models import Neighbourhood
+from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
 from pb.rounds.models import Round
 
-from .models import Meeting
+from .composition import _assess
+from .members import rules_key
+from .models import BoardSeat, Meeting
 
 KINDS = {"meetings": "Motions at meetings", "grants": "Grants", "results": "Results of votes", "rules": "Rules of rounds", "plan": "The neighbourhood plan",
          "consultations": "Consultations"}
@@ -49,6 +51,8 @@ class LoggedDecision:
     # said it did not touch the decision.
     register_reasons: list[str] = field(default_factory=list)
     meeting_id: int | None = None
+    # What the board lacked on the day, when it did not meet its rules (the decision still stands).
+    rules_unmet: str = ""
 
     @property
     def financial_year(self) -> str:
@@ -165,7 +169,27 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
         out.append(LoggedDecision(entry.seq, entry.hash, on, MAKING[action], what, vote, approved_by,
                                   _names(declared), [f"{_names([who])[0]}: {reason}" for who, reason in said],
                                   meeting_id))
+    _mark_unmet(hood, out)
     return sorted(out, key=lambda d: (d.on, d.seq), reverse=True)
+
+
+def _mark_unmet(hood: Neighbourhood, found: list[LoggedDecision]) -> None:
+    """Mark each decision made on a day the board's seats did not meet its rules. The seats are
+    taken as they stood that day (approvals by then); residency as verified now; no mark where pb
+    held no seat yet."""
+    seats = db.session.scalars(select(BoardSeat).where(BoardSeat.neighbourhood_id == hood.id)).all()
+    if not seats:
+        return
+    living = set(db.session.scalars(select(Membership.user_id).where(
+        Membership.neighbourhood_id == hood.id, Membership.role == RESIDENT, Membership.verified_at.is_not(None))))
+    key = rules_key(hood)
+    for decision in found:
+        day = decision.on
+        held = [s for s in seats if s.started_on <= day and (s.ended_on is None or s.ended_on >= day)]
+        if not held:
+            continue
+        problems = _assess(key, held, living, on=day).problems
+        decision.rules_unmet = problems[0] if problems else ""
 
 
 def filtered(found: list[LoggedDecision], *, year: str = "", kind: str = "", meeting: int | None = None

@@ -68,9 +68,9 @@ def decisions(slug):
 def decisions_csv(slug):
     *_, year, kind, shown = _decisions()
     rows = [["date", "financial_year", "kind", "decided", "vote", "approved_by", "interests_declared_by",
-             "register_named_it_but", "ledger_seq", "ledger_hash"]]
+             "register_named_it_but", "board_short_of_its_rules", "ledger_seq", "ledger_hash"]]
     rows += [[d.on.isoformat(), d.financial_year, decision_log.KINDS[d.kind], d.what, d.vote, "; ".join(d.approved_by),
-              "; ".join(d.interests), "; ".join(d.register_reasons), d.seq, d.hash] for d in shown]
+              "; ".join(d.interests), "; ".join(d.register_reasons), d.rules_unmet, d.seq, d.hash] for d in shown]
     return csv_attachment(rows, f"{slug}-board-decisions.csv")
 
 

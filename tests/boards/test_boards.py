@@ -205,6 +205,7 @@ def test_a_member_whose_register_names_the_group_says_why_before_approving_and_t
     trustee = factory.resident(hood, name="Tess Trustee")
     staff = app.test_client()
     sign_in(staff, facilitator)
+    staff.post(f"/n/{hood.slug}/board/rules", data={"rules": "big_local"})
     _seat(staff, hood.slug, trustee)
     with app.app_context():
         user = db.session.get(User, trustee.id)
@@ -236,6 +237,9 @@ def test_a_member_whose_register_names_the_group_says_why_before_approving_and_t
     assert "Approve the grant agreement: G-1 Food club, £2,000" in log
     assert "Approved by Pat Proposer and Tess Trustee" in log
     assert "Register named the group; Tess Trustee: I stood down as trustee; the register is out of date" in log
+    # The decision stands, marked: the board (one seat recorded) was short of Big Local's rules that day.
+    assert ("Board short of its rules that day</strong> It has 1 voting member; Big Local asks for at least 8."
+            in log)
     rows = app.test_client().get(f"/n/{hood.slug}/board/decisions.csv").get_data(as_text=True).splitlines()
     assert rows[0].lstrip("\ufeff").startswith("date,financial_year,kind,decided,vote") and len(rows) == 2
     assert json.loads(app.test_client().get(f"/n/{hood.slug}/board/decisions.json").get_data(
