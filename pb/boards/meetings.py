@@ -16,14 +16,24 @@ from pb.accounts.models import User
 from pb.extensions import db
 from pb.following import services as following
 from pb.ledger.services import record
-from pb.mail import email_link
-from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
+from pb.mail import email_link, queue_email
+from pb.neighbourhoods.models import FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
 from pb.services import ServiceError, lock_row, transaction
 from pb.text import hidden_characters, required_text
 
 from .members import open_seats, settings_of
-from .models import AgendaItem, Attendance, BoardSeat, Meeting, MeetingAttendance, MeetingStatus, MinutesStatus, Motion
+from .models import (
+    AgendaItem,
+    Attendance,
+    BoardSeat,
+    Meeting,
+    MeetingAttendance,
+    MeetingStatus,
+    MinutesStatus,
+    Motion,
+    SeatKind,
+)
 
 PDF_LIMIT = 10 * 1024 * 1024
 
@@ -149,10 +159,30 @@ def record_attendance(meeting: Meeting, facilitator: User, marks: dict[int, str]
         for sid, status in marks.items():
             db.session.add(MeetingAttendance(meeting_id=meeting.id, seat_id=sid, status=status))
         meeting.status = MeetingStatus.HELD
-        record("board.attendance_recorded", meeting, actor=facilitator,
-               neighbourhood=db.session.get(Neighbourhood, meeting.neighbourhood_id),
+        db.session.flush()
+        hood = db.session.get(Neighbourhood, meeting.neighbourhood_id)
+        # Members absent without apologies from this and every other recent meeting: the chair and the
+        # facilitators hear of it with each meeting they miss.
+        flagged = [s for s in absent_members(hood, meeting.starts_at.date()) if marks.get(s.id) == Attendance.ABSENT]
+        record("board.attendance_recorded", meeting, actor=facilitator, neighbourhood=hood,
                payload={"meeting": meeting.id, "attendance": {seats[sid].user.pseudonym: status
-                                                              for sid, status in sorted(marks.items())}})
+                                                              for sid, status in sorted(marks.items())},
+                        "flagged_for_absence": [s.user.pseudonym for s in flagged]})
+        if flagged:
+            _tell_about_absence(hood, flagged)
+
+
+def _tell_about_absence(hood: Neighbourhood, flagged: list[BoardSeat]) -> None:
+    settings = settings_of(hood)
+    months = settings.absence_months if settings else 3
+    chair = next((s.user for s in open_seats(hood.id) if s.kind == SeatKind.CHAIR), None)
+    staff = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.neighbourhood_id == hood.id, Membership.role == FACILITATOR, User.erased_at.is_(None))).all()
+    names = ", ".join(s.user.name for s in flagged)
+    for person in {p.id: p for p in [*( [chair] if chair else []), *staff]}.values():
+        queue_email(person.email, f"{hood.name}'s board: absent without apologies", "board_absence", user=person,
+                    hood=hood, names=names, months=months,
+                    link=email_link("boards.meetings_list", slug=hood.slug))
 
 
 def seated_on(meeting: Meeting) -> list[BoardSeat]:

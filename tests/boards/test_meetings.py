@@ -145,6 +145,11 @@ def test_a_member_absent_without_apologies_is_flagged(app, factory, client):
                     data={f"seat_{seats['Fay']}": "present", f"seat_{seats['Gus']}": "absent"})
     with app.app_context():
         assert [s.user.name for s in meetings.absent_members(db.session.get(Neighbourhood, hood.id))] == ["Gus"]
+        # The facilitators hear of it with each meeting Gus misses (Fay, present, is never named).
+        emails = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == facilitator.email)).all()
+        assert [e.subject for e in emails] == [f"{hood.name}'s board: absent without apologies"] * 2
+        assert not any("Fay" in e.body for e in emails)
+        assert "Gus has been absent without apologies from every meeting" in emails[0].body
     page = client.get(f"/n/{hood.slug}/board/meetings/").get_data(as_text=True)
     assert "Absent without apologies from every meeting in recent months" in page and "<li>Gus</li>" in page
     assert "<li>Gus</li>" not in app.test_client().get(f"/n/{hood.slug}/board/meetings/").get_data(as_text=True)
