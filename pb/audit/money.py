@@ -26,7 +26,8 @@ def ledger_money(entries: list[dict]) -> tuple[dict[str, dict], dict[str, int]]:
                 grants[offer["grant"]] = offer["amount"]
         elif action in ("grant.capacity_grant_proposed", "grant.direct_grant_proposed"):
             grants[payload["grant"]] = payload["amount"]
-        elif action in ("grant.decision_proposed", "grant.decision_approved") and payload.get("made") \
+        elif action in ("grant.decision_proposed", "grant.decision_approved", "grant.decision_made_at_meeting") \
+                and payload.get("made") \
                 and "amount" in payload:
             grants[payload["grant"]] = payload["amount"]
     return payments, grants

@@ -148,6 +148,17 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
             declared = interests.get(payload["grant"], [])
             approved_by = _names(approvals.get((DECISION_TABLE, str(payload["decision"])), [entry.actor]))
             vote = f"Approved by {_joined(approved_by)}"
+        elif action == "grant.decision_made_at_meeting":
+            reference = payload["grant"]
+            what = f"{DecisionKind(payload['kind']).label}: {reference} {grants.get(reference, '')}".rstrip()
+            if "amount" in payload:
+                what += f", {pounds(payload['amount'])}"
+            votes = payload["votes"]
+            vote = (f"At {payload['meeting']}: {votes['votes_for']} for, {votes['votes_against']} against, "
+                    f"{votes['abstentions']} abstaining")
+            approved_by = []
+            declared = interests.get(reference, [])
+            meeting_id = next((m for m, title in meetings.items() if title == payload["meeting"]), None)
         elif action.startswith("grant."):
             reference = payload["grant"]
             what = f"{DecisionKind(payload['kind']).label}: {reference} {grants.get(reference, '')}".rstrip()

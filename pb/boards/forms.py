@@ -101,6 +101,9 @@ class MotionForm(Form):
     votes_against = WholeNumberField("Against", not_a_number="Enter a whole number, like 0",
                                      validators=[InputRequired("Enter how many voted against")],
                                      render_kw={"inputmode": "numeric", "class": "width-5"})
+    grant_decision_id = SelectField("The grant decision it decides (optional)", coerce=str, validators=[Optional()],
+                                    description="Carried, the decision is made by this vote instead of online "
+                                                "approvals.")
     abstentions = WholeNumberField("Abstained", not_a_number="Enter a whole number, like 0",
                                    validators=[InputRequired("Enter how many abstained")],
                                    render_kw={"inputmode": "numeric", "class": "width-5"})

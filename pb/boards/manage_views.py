@@ -10,6 +10,7 @@ from pb.access import one_of_this_neighbourhood, roles
 from pb.extensions import db
 from pb.forms import choices
 from pb.frameworks import frameworks
+from pb.funds import grants
 from pb.neighbourhoods.models import FACILITATOR
 from pb.posting import attempt, one_button
 from pb.services import ServiceError
@@ -193,6 +194,9 @@ def motion(slug, meeting_id, number):
     form = interests_form(present)()
     people = choices([("", "Choose a member"), *((str(s.id), s.user.name) for s in present)])
     form.proposer_seat_id.choices = form.seconder_seat_id.choices = people
+    waiting = grants.pending_decisions(meeting.neighbourhood_id)
+    form.grant_decision_id.choices = choices([("", "None"), *((str(d.id), f"{d.grant.reference} {d.grant.title}: "
+                                                               f"{d.kind_label.lower()}") for d in waiting)])
 
     def save():
         said = {s.id: form[f"interest_{s.id}"].data for s in present if (form[f"interest_{s.id}"].data or "").strip()}
@@ -201,13 +205,15 @@ def motion(slug, meeting_id, number):
             proposer_seat_id=int(form.proposer_seat_id.data) if form.proposer_seat_id.data.isdigit() else None,
             seconder_seat_id=int(form.seconder_seat_id.data) if form.seconder_seat_id.data.isdigit() else None,
             votes_for=form.votes_for.data, votes_against=form.votes_against.data, abstentions=form.abstentions.data,
-            interests=said)
+            interests=said, grant_decision_id=int(form.grant_decision_id.data)
+            if (form.grant_decision_id.data or "").isdigit() else None)
 
     done = attempt(form, save, lambda m: "Carried." if m.carried else "Recorded: not carried.", _meeting_page(meeting))
     return done or _page(form, heading=f"Item {item.number}: what the board decided", caption=item.title,
                          submit="Record it", back=_meeting_page(meeting),
                          fields=("text", "proposer_seat_id", "seconder_seat_id",
-                                 *(f"interest_{s.id}" for s in present), "votes_for", "votes_against", "abstentions"),
+                                 *(f"interest_{s.id}" for s in present), "votes_for", "votes_against", "abstentions",
+                                 *(("grant_decision_id",) if waiting else ())),
                          intro=[f"{len(present)} voting members came. More than half of the voting members without "
                                 "an interest must be present for the board to decide."])
 

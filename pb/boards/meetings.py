@@ -15,11 +15,13 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.following import services as following
+from pb.funds import grants
+from pb.funds.models import DecisionStatus, GrantDecision
 from pb.ledger.services import record
 from pb.mail import email_link, queue_email
 from pb.neighbourhoods.models import FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
-from pb.services import ServiceError, lock_row, transaction
+from pb.services import ServiceError, lock_row, one_transaction, transaction
 from pb.text import hidden_characters, required_text
 
 from .members import open_seats, settings_of
@@ -207,7 +209,10 @@ def quorum_for(voting_members: int, declared: int) -> int:
 
 def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_seat_id: int | None,
                   seconder_seat_id: int | None, votes_for: int | None, votes_against: int | None,
-                  abstentions: int | None, interests: dict[int, str]) -> Motion:
+                  abstentions: int | None, interests: dict[int, str],
+                  grant_decision_id: int | None = None) -> Motion:
+    """With grant_decision_id, the motion decides that open grant decision: carried, the decision is
+    made by the meeting's vote, in the same transaction, with its own ledger entry."""
     meeting = db.session.get(Meeting, item.meeting_id)
     _facilitator(facilitator, meeting.neighbourhood_id, "record what the board decided")
     if meeting.status != MeetingStatus.HELD:
@@ -238,7 +243,12 @@ def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_se
     needed = quorum_for(len(seats), len(interests))
     carried = len(free) >= needed and votes_for > votes_against
     hood = db.session.get(Neighbourhood, meeting.neighbourhood_id)
-    with transaction():
+    decision = None
+    if grant_decision_id is not None:
+        decision = db.session.get(GrantDecision, grant_decision_id)
+        if decision is None or decision.grant.neighbourhood_id != hood.id or decision.status != DecisionStatus.OPEN:
+            raise ServiceError("Choose one of the grant decisions waiting to be made", field="grant_decision_id")
+    with one_transaction():
         motion = Motion(item_id=item.id, text=text, proposer_seat_id=proposer_seat_id,
                         seconder_seat_id=seconder_seat_id, interests={str(k): v.strip() for k, v in interests.items()},
                         quorum=needed, free_present=len(free), carried=carried, recorded_by_id=facilitator.id,
@@ -253,7 +263,11 @@ def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_se
                         "interests": {seats[sid].user.pseudonym: said for sid, said in interests.items()}
                         if not item.confidential else len(interests),
                         "quorum": needed, "present_free": len(free), "carried": carried,
-                        "on": meeting.starts_at.date().isoformat()})
+                        "on": meeting.starts_at.date().isoformat(),
+                        "grant_decision": decision.id if decision else None})
+        if decision is not None and carried:
+            grants.make_at_meeting(decision, facilitator, meeting=meeting.title, held_on=meeting.starts_at.date(),
+                                   motion=motion.id, votes={**counts, "quorum": needed, "present_free": len(free)})
     return motion
 
 

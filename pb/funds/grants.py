@@ -509,10 +509,15 @@ def approve_decision(decision: GrantDecision, member: User, *, no_interest_reaso
 def _maybe_make(decision: GrantDecision, member: User) -> tuple[bool, int, int]:
     """Inside the caller's transaction: if the approvals of members free to decide now reach quorum,
     the decision takes effect. Returns (made, approvals that count, approvals needed)."""
-    grant = decision.grant
     approvals, needed = standing(decision)
     if not needed or approvals < needed:
         return False, approvals, needed
+    _take_effect(decision, member)
+    return True, approvals, needed
+
+
+def _take_effect(decision: GrantDecision, member: User) -> None:
+    grant = decision.grant
     decision.status, decision.decided_at = MADE, timeutil.stamp()
     if decision.kind == APPROVE:
         grant.status, grant.awarded_on = APPROVED, timeutil.today()
@@ -540,7 +545,26 @@ def _maybe_make(decision: GrantDecision, member: User) -> tuple[bool, int, int]:
         grant.status, grant.closed_reason = CANCELLED, decision.reason
         _void_waiting_payments(grant, member)
     db.session.flush()
-    return True, approvals, needed
+
+
+@under_lock(lambda decision, *args, **kwargs: fund_lock(decision.grant.fund_year))
+def make_at_meeting(decision: GrantDecision, facilitator: User, *, meeting: str, held_on: date, votes: dict,
+                    motion: int) -> None:
+    """An open decision the board took at a meeting, by the vote recorded there (pb.boards counts its
+    quorum from the members present without an interest), in place of online approvals."""
+    grant = decision.grant
+    require_role(facilitator, grant.neighbourhood_id, FACILITATOR, "Only facilitators record a meeting's decisions")
+    if decision.status != OPEN:
+        raise ServiceError("This decision has already been made")
+    changes = {k: (date.fromisoformat(v) if k in ("starts_on", "ends_on") else v) for k, v in decision.changes.items()}
+    _check(grant, decision.kind, changes, decision.reason or "(given)")
+    with transaction():
+        _take_effect(decision, facilitator)
+        record("grant.decision_made_at_meeting", decision, actor=facilitator,
+               neighbourhood=grant.fund_year.fund.neighbourhood,
+               payload={"grant": grant.reference, "kind": decision.kind, "made": True, "meeting": meeting,
+                        "motion": motion, "on": held_on.isoformat(), "votes": votes, **_terms(grant),
+                        "status": grant.status})
 
 
 def _void_waiting_payments(grant: Grant, member: User) -> None:

@@ -153,3 +153,52 @@ def test_a_member_absent_without_apologies_is_flagged(app, factory, client):
     page = client.get(f"/n/{hood.slug}/board/meetings/").get_data(as_text=True)
     assert "Absent without apologies from every meeting in recent months" in page and "<li>Gus</li>" in page
     assert "<li>Gus</li>" not in app.test_client().get(f"/n/{hood.slug}/board/meetings/").get_data(as_text=True)
+
+
+def test_a_grant_decision_is_taken_at_a_meeting_by_its_vote(app, factory, client):
+    from pb.accounts.models import User
+    from pb.funds import grants, planning
+    from pb.funds.figures import financial_year_of
+    from pb.funds.models import FundYear, Grant, GrantStatus
+
+    hood = factory.neighbourhood(name="Eastbrook")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    sign_in(client, facilitator)
+    people = [factory.resident(hood, name=name) for name in ("Ann", "Ben", "Cat")]
+    for person in people:
+        _seat(client, hood.slug, person)
+    with app.app_context():
+        fund = planning.create_fund(factory._hood(hood), db.session.get(User, facilitator.id), name="Fund",
+                                    first_year=financial_year_of(TODAY), years=2)
+        year = db.session.scalar(select(FundYear).where(FundYear.fund_id == fund.id,
+                                                        FundYear.financial_year == financial_year_of(TODAY)))
+        planning.set_year_plan(fund, db.session.get(User, facilitator.id), financial_year=year.financial_year,
+                               planned=50_000_00, capacity_percent=20)
+        # Ann proposes a capacity grant online: it waits for a second approval of the three.
+        decision = grants.create_capacity_grant(
+            db.session.get(FundYear, year.id), db.session.get(User, people[0].id), title="Youth worker",
+            summary="Two days a week", amount=6_000_00, starts_on=TODAY, ends_on=TODAY + timedelta(days=300),
+            body=grants.BodyInput("Eastbrook Youth", "constituted_group", "", "youth@example.org"),
+            reason="The board asked for it")
+        decision_id, grant_id = decision.id, decision.grant.id
+    url = _meeting(client, hood.slug, "Board meeting", datetime.combine(TODAY, datetime.min.time()))
+    meeting_id = int(url.rstrip("/").split("/")[-1])
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new", data={"title": "The youth worker grant"})
+    with app.app_context():
+        from pb.boards.models import BoardSeat
+        seats = {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
+                data={f"seat_{sid}": "present" for sid in seats.values()})
+    form = client.get(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion").get_data(as_text=True)
+    assert "G-1 Youth worker: approve the grant agreement" in form
+    assert client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion", data={
+        "text": "That the board approves G-1", "proposer_seat_id": str(seats["Ben"]),
+        "seconder_seat_id": str(seats["Cat"]), "votes_for": "3", "votes_against": "0", "abstentions": "0",
+        "grant_decision_id": str(decision_id)}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Grant, grant_id).status == GrantStatus.APPROVED
+    log = app.test_client().get(f"/n/{hood.slug}/board/decisions?kind=grants").get_data(as_text=True)
+    assert "Approve the grant agreement: G-1 Youth worker, £6,000" in log
+    assert "At Board meeting: 3 for, 0 against, 0 abstaining" in log
+    taken = client.get(f"/n/{hood.slug}/grants/{grant_id}/manage").get_data(as_text=True)
+    assert "None being made." in taken  # no longer waiting for online approvals
