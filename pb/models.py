@@ -18,6 +18,7 @@ from pb.boards.models import (  # noqa: F401
     AgendaItem,
     BoardSeat,
     BoardSettings,
+    Concern,
     ConductAcceptance,
     ConductCode,
     Meeting,

@@ -173,6 +173,9 @@ MATRIX = {
     "/n/{slug}/board/meetings/{meeting}/publish": {F}, "/n/{slug}/board/meetings/{meeting}/attendance": {F},
     "/n/{slug}/board/meetings/{meeting}/items/{number}/motion": {F},
     "/n/{slug}/board/meetings/{meeting}/minutes": {F}, "/n/{slug}/board/meetings/{meeting}/minutes/approve": {F},
+    "/n/{slug}/board/concerns": PUBLIC, "/n/{slug}/board/concerns/new": PUBLIC,
+    "/n/{slug}/board/concerns/handle": SIGNED_IN, "/n/{slug}/board/concerns/{number}": SIGNED_IN,
+    "/n/{slug}/board/concerns/{number}/acknowledge": SIGNED_IN, "/n/{slug}/board/concerns/contacts": {F},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -186,7 +189,10 @@ OWNER_ONLY = {"/n/{slug}/grants/{grant}/accept": set(), "/n/{slug}/grants/{grant
               # a board member's own register: only members with a seat (the world seats none of the actors)
               "/n/{slug}/board/my-register": set(), "/n/{slug}/board/my-register/new": set(),
               "/n/{slug}/board/my-register/{entry}/end": set(), "/n/{slug}/board/my-register/confirm": set(),
-              "/n/{slug}/board/code-of-conduct/accept": set()}
+              "/n/{slug}/board/code-of-conduct/accept": set(),
+              # concerns: only the accountable body's named contacts (none of the actors) handle them
+              "/n/{slug}/board/concerns/handle": set(), "/n/{slug}/board/concerns/{number}": set(),
+              "/n/{slug}/board/concerns/{number}/acknowledge": set()}
 # Allowed form posts not sent in the matrix: they would end the session or give the actor a role.
 NOT_POSTED = {"/sign-out", "/n/{slug}/join", "/account/erase"}
 ROLE_ROUTES = {path: who for path, who in MATRIX.items() if isinstance(who, set)}  # for older tests
@@ -410,6 +416,13 @@ def board_world(factory, round_ref, ids) -> dict:
                                             starts_at=datetime.now() + timedelta(days=10), place="The hall")
         meetings.add_item(meeting, facilitator, title="Grants", pdf=b"%PDF-1.4 a paper")
         meetings.publish_papers(meeting, facilitator)
+        # Concerns go to a contact at the council (none of the actors); concern 1 is waiting.
+        from pb.accounts import services as accounts
+        from pb.boards import concerns
+        officer = accounts.create_account(name="Council officer", email="officer@council.example",
+                                          password_hash="x", postcode="EB1 1AA", birth_year=1980)
+        concerns.set_contacts(hood, facilitator, emails=officer.email, days=10)
+        concerns.raise_concern(hood, None, kind="conduct", about="", text="A member shouted at a resident.")
         db.session.commit()
         return {"seat": seat.id, "entry": entry.id, "meeting": meeting.id}
 

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from pb.forms import DateTimeLocalField, DayField, Form, WholeNumberField, choices
 from pb.frameworks import APPROVERS
 
-from .models import Attendance, CameBy, InterestKind, SeatEnd, SeatKind
+from .models import Attendance, CameBy, ConcernKind, ConcernOutcome, InterestKind, SeatEnd, SeatKind
 
 
 class RulesForm(Form):
@@ -134,3 +134,36 @@ def attendance_form(seats: list) -> type[Form]:
         f"{seat.user.name} ({seat.kind_label.lower()})", choices=choices(list(Attendance.labels().items())),
         validators=[InputRequired(f"Say whether {seat.user.name} came")]) for seat in seats}
     return type("AttendanceForm", (Form,), radios)
+
+
+class ConcernForm(Form):
+    kind = RadioField("What is your concern about?", choices=choices(list(ConcernKind.labels().items())),
+                      validators=[InputRequired("Choose what the concern is about")])
+    about = StringField("Who or which decision (optional)", validators=[Optional()],
+                        description="For example a member's name, or ‘the grant to the youth club’.")
+    text = TextAreaField("What happened", validators=[InputRequired("Say what happened")], render_kw={"rows": 8},
+                         description="What happened, when, and who was involved.")
+    reply_email = StringField("Your email address, to hear the outcome (optional)", validators=[Optional()],
+                              render_kw={"autocomplete": "email", "spellcheck": "false"})
+    may_name = BooleanField("You may publish my name with the outcome",
+                            description="Without this, the outcome is published without your name.")
+    whistleblowing = BooleanField("This is whistleblowing: keep who I am confidential",
+                                  description="Your name is never published, even to the board.")
+
+
+class ContactsForm(Form):
+    emails = TextAreaField("Email addresses, one a line", validators=[InputRequired("Enter at least one address")],
+                           description="People at the accountable body (the council or the trusted organisation) "
+                                       "who handle concerns, not board members. Each needs a pb account.",
+                           render_kw={"rows": 4, "spellcheck": "false"})
+    days = WholeNumberField("Days to acknowledge a concern", not_a_number="Enter a whole number of days, like 10",
+                            validators=[InputRequired("Enter the number of days")],
+                            render_kw={"inputmode": "numeric", "class": "width-5"})
+
+
+class AnswerForm(Form):
+    outcome = RadioField("Outcome", choices=choices(list(ConcernOutcome.labels().items())),
+                         validators=[InputRequired("Choose whether the concern is upheld")])
+    reasons = TextAreaField("Reasons, as published", validators=[InputRequired("Give the reasons")],
+                            render_kw={"rows": 8},
+                            description="Published without the person's name unless they agreed.")

@@ -15,12 +15,13 @@ from pb.neighbourhoods.models import FACILITATOR
 from pb.posting import attempt, one_button
 from pb.services import ServiceError
 
-from . import meetings, members, register
+from . import concerns, meetings, members, register
 from .composition import composition
 from .forms import (
     ApprovalForm,
     ApproveMinutesForm,
     CodeForm,
+    ContactsForm,
     EndSeatForm,
     ItemForm,
     MeetingForm,
@@ -252,3 +253,17 @@ def approve_minutes(slug, meeting_id):
     done = attempt(form, approve, "Minutes approved and published.", _meeting_page(meeting))
     return done or _page(form, heading="Record the minutes' approval", caption=meeting.title, submit="Record it",
                          fields=("at",), back=_meeting_page(meeting))
+
+
+@bp.route("/n/<slug>/board/concerns/contacts", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def concern_contacts(slug):
+    hood = g.neighbourhood
+    settings = members.settings_of(hood)
+    form = ContactsForm(data={"emails": settings.concern_contacts if settings else "",
+                              "days": settings.concern_days if settings else 10})
+    done = attempt(form, lambda: concerns.set_contacts(hood, current_user, emails=form.emails.data,
+                                                       days=form.days.data),
+                   "Saved: concerns about the board go to these people.", _back())
+    return done or _page(form, heading="Who handles concerns about the board", fields=("emails", "days"),
+                         submit="Save", back=_back())

@@ -64,6 +64,9 @@ class BoardSettings(db.Model):
     gift_threshold: Mapped[int] = mapped_column(default=50_00)  # pence: gifts over this go on the register
     notice_days: Mapped[int] = mapped_column(default=7, server_default="7")  # papers published this long before
     absence_months: Mapped[int] = mapped_column(default=3, server_default="3")  # absent without apologies: flagged
+    # The accountable body's named contacts, who handle concerns about the board (emails, one a line).
+    concern_contacts: Mapped[str] = mapped_column(Text, default="", server_default="")
+    concern_days: Mapped[int] = mapped_column(default=10, server_default="10")  # to acknowledge a concern
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -267,3 +270,57 @@ class Motion(db.Model):
     carried: Mapped[bool]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- concerns ---------------------------------------------------------------------------------------
+
+class ConcernKind(State):
+    INTEREST = "interest", "An interest not declared"
+    CONDUCT = "conduct", "A member's conduct"
+    DECISION = "decision", "A decision"
+    OTHER = "other", "Something else"
+
+
+class ConcernStatus(State):
+    RECEIVED = "received", "Received", "grey"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged", "blue"
+    ANSWERED = "answered", "Answered", "green"
+
+
+class ConcernOutcome(State):
+    UPHELD = "upheld", "Upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld"
+
+
+class Concern(db.Model):
+    """A concern about the board or a member, raised by anyone and handled by the accountable body's
+    named contacts, not the board. The person who raised it is never in the ledger, and is named on
+    the published outcome only if they agreed (never for whistleblowing)."""
+
+    __tablename__ = "board_concern"
+    __table_args__ = (UniqueConstraint("neighbourhood_id", "number"), ConcernKind.check("kind"),
+                      ConcernStatus.check("status"), ConcernOutcome.check("outcome", nullable=True))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    about: Mapped[str] = mapped_column(String(200), default="")  # the member or the decision it is about
+    text: Mapped[str] = mapped_column(Text)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reply_email: Mapped[str] = mapped_column(String(254), default="")  # for someone not signed in
+    may_name: Mapped[bool] = mapped_column(default=False)
+    whistleblowing: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default=ConcernStatus.RECEIVED)
+    received_on: Mapped[date] = mapped_column(Date)
+    acknowledge_by: Mapped[date] = mapped_column(Date)
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    raised_by = relationship("User", foreign_keys=[raised_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return ConcernKind(self.kind).label

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pb.accounts.personal import iso
 from pb.extensions import db
 from pb.neighbourhoods.models import Neighbourhood
 
-from .models import BoardSeat, ConductAcceptance, ConductCode, RegisterConfirmation, RegisterEntry
+from .models import BoardSeat, Concern, ConductAcceptance, ConductCode, RegisterConfirmation, RegisterEntry
 
 PUBLIC_AFTER_LEAVING = timedelta(days=365)
 
 HEADING = "The board"
 HELD = {
+    "board_concern.raised_by_id": "a concern you raised about the board: never in the ledger; on erasure the concern "
+                                  "stays, without you",
+    "board_concern.reply_email": "the address someone not signed in gave to hear a concern's outcome: cleared once "
+                                 "the outcome is sent",
     "register_entry.user_id": "your register of interests: public while you sit on the board and for a year after "
                               "you leave, then kept for auditors only",
 }
@@ -29,8 +33,10 @@ KEPT = {
     "conduct_acceptance.user_id": "a member's acceptance of the code of conduct: part of the public record",
     "board_meeting.created_by_id": "the facilitator who scheduled a board meeting: an official act",
     "board_motion.recorded_by_id": "the facilitator who recorded a motion's vote: an official act",
+    "board_concern.handled_by_id": "the accountable body's contact who handled a concern: an official act",
 }
-NOT_ABOUT_PEOPLE = {}
+NOT_ABOUT_PEOPLE = {"board_concern.may_name": "whether the person who raised a concern agreed to be named: a yes "
+                                              "or no, cleared with the link to them on erasure"}
 
 
 def personal_data(user) -> list[tuple]:
@@ -50,6 +56,11 @@ def personal_data(user) -> list[tuple]:
          [{"confirmed_on": iso(c.confirmed_on), "entries": c.entries} for c in db.session.scalars(
              select(RegisterConfirmation).where(RegisterConfirmation.user_id == user.id)
              .order_by(RegisterConfirmation.id))]),
+        ("concerns_raised", "Concerns you raised about a board",
+         [{"number": c.number, "kind": c.kind, "about": c.about, "concern": c.text, "received_on": iso(c.received_on),
+           "status": c.status, "outcome": c.outcome, "reasons": c.reasons, "may_name": c.may_name,
+           "whistleblowing": c.whistleblowing} for c in db.session.scalars(
+               select(Concern).where(Concern.raised_by_id == user.id).order_by(Concern.id))]),
         ("code_of_conduct_accepted", "The codes of conduct you accepted",
          [{"version": code.version, "accepted_on": iso(a.accepted_on)} for a, code in db.session.execute(
              select(ConductAcceptance, ConductCode).join(ConductCode, ConductCode.id == ConductAcceptance.code_id)
@@ -65,4 +76,7 @@ def duties(user) -> list[str]:
 
 
 def erase(user, *, hide_words: bool) -> dict:
-    return {}
+    """Seats and registers are a public office's record and stay; concerns stay, without the person."""
+    kept = db.session.execute(update(Concern).where(Concern.raised_by_id == user.id)
+                              .values(raised_by_id=None, may_name=False)).rowcount
+    return {"concerns_unlinked": kept} if kept else {}

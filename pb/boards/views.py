@@ -16,13 +16,26 @@ from pb.following import services as following
 from pb.forms import EmptyForm
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR
 from pb.posting import attempt, one_button
-from pb.ratelimits import DOWNLOADS, on_get
+from pb.ratelimits import COMMENTS, DOWNLOADS, on_get, on_post, person_or_address
 
-from . import decision_log, meetings, register
+from . import concerns, decision_log, meetings, register
 from .composition import composition
-from .forms import EndEntryForm, EntryForm
+from .forms import AnswerForm, ConcernForm, EndEntryForm, EntryForm
 from .members import seat_of
-from .models import AgendaItem, Attendance, BoardSeat, Meeting, MeetingStatus, MinutesStatus, Motion, RegisterEntry, SeatEnd
+from .models import (
+    AgendaItem,
+    Attendance,
+    BoardSeat,
+    Concern,
+    ConcernOutcome,
+    ConcernStatus,
+    Meeting,
+    MeetingStatus,
+    MinutesStatus,
+    Motion,
+    RegisterEntry,
+    SeatEnd,
+)
 from .personal import PUBLIC_AFTER_LEAVING
 
 bp = Blueprint("boards", __name__)
@@ -151,6 +164,89 @@ def follow(slug):
         one_button(lambda: following.follow("board", hood, current_user),
                    "You will get an email when the board publishes papers or approves minutes.")
     return redirect(url_for("boards.meetings_list", slug=slug))
+
+
+# --- concerns ---------------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/board/concerns")
+@public
+def concerns_list(slug):
+    hood = g.neighbourhood
+    rows = db.session.scalars(select(Concern).where(Concern.neighbourhood_id == hood.id)
+                              .order_by(Concern.number.desc())).all()
+    today = timeutil.today()
+    return render_template("boards/concerns.html", hood=hood, answered=[c for c in rows if c.answered_on],
+                           late=[c for c in rows if c.acknowledged_on is None and c.acknowledge_by < today],
+                           waiting=sum(1 for c in rows if not c.answered_on), Outcome=ConcernOutcome,
+                           handler=concerns.handles_concerns(current_user, hood),
+                           contacts=bool(concerns.contacts_of(hood)))
+
+
+@bp.route("/n/<slug>/board/concerns/new", methods=["GET", "POST"])
+@public
+@on_post(COMMENTS, person_or_address)
+def raise_concern(slug):
+    hood = g.neighbourhood
+    form = ConcernForm()
+    signed = current_user.is_authenticated
+    done = attempt(form, lambda: concerns.raise_concern(
+        hood, current_user, kind=form.kind.data, about=form.about.data, text=form.text.data,
+        reply_email=form.reply_email.data, may_name=form.may_name.data, whistleblowing=form.whistleblowing.data),
+        lambda c: f"Thank you. Your concern is number {c.number}: the accountable body acknowledges it by "
+                  f"{c.acknowledge_by:%-d %B %Y}.", url_for("boards.concerns_list", slug=slug))
+    fields = ("kind", "about", "text", *(("may_name",) if signed else ("reply_email",)), "whistleblowing")
+    return done or (render_template("form_page.html", hood=hood, form=form, heading="Raise a concern about the board",
+                                    fields=fields, submit="Send it", back=url_for("boards.concerns_list", slug=slug),
+                                    intro=["It goes to the accountable body's named contacts, not to the board. "
+                                           "Nobody on the board sees who raised it."]),
+                    400 if form.has_errors else 200)
+
+
+def _handling() -> None:
+    if not concerns.handles_concerns(current_user, g.neighbourhood):
+        abort(403)
+
+
+@bp.route("/n/<slug>/board/concerns/handle")
+@signed_in
+def handle_concerns(slug):
+    _handling()
+    rows = db.session.scalars(select(Concern).where(Concern.neighbourhood_id == g.neighbourhood.id)
+                              .order_by(Concern.number.desc())).all()
+    return render_template("boards/concerns_handle.html", hood=g.neighbourhood, concerns=rows, today=timeutil.today(),
+                           Status=ConcernStatus)
+
+
+def _concern(number: int) -> Concern:
+    found = db.session.scalar(select(Concern).where(Concern.neighbourhood_id == g.neighbourhood.id,
+                                                    Concern.number == number))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/n/<slug>/board/concerns/<int:number>", methods=["GET", "POST"])
+@signed_in
+def handle_concern(slug, number):
+    found = _concern(number)
+    _handling()
+    form = AnswerForm()
+    done = attempt(form, lambda: concerns.answer(found, current_user, outcome=form.outcome.data,
+                                                 reasons=form.reasons.data),
+                   "Answered: the outcome is published, and the person told if they left an address.",
+                   url_for("boards.handle_concerns", slug=slug))
+    return done or (render_template("boards/concern.html", hood=g.neighbourhood, concern=found, form=form,
+                                    Status=ConcernStatus, today=timeutil.today()),
+                    400 if form.has_errors else 200)
+
+
+@bp.route("/n/<slug>/board/concerns/<int:number>/acknowledge", methods=["POST"])
+@signed_in
+def acknowledge_concern(slug, number):
+    found = _concern(number)
+    _handling()
+    one_button(lambda: concerns.acknowledge(found, current_user), f"Concern {number} acknowledged.")
+    return redirect(url_for("boards.handle_concern", slug=slug, number=number))
 
 
 @bp.route("/n/<slug>/board/members/<int:seat_id>")
