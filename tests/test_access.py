@@ -176,6 +176,9 @@ MATRIX = {
     "/n/{slug}/board/concerns": PUBLIC, "/n/{slug}/board/concerns/new": PUBLIC,
     "/n/{slug}/board/concerns/handle": SIGNED_IN, "/n/{slug}/board/concerns/{number}": SIGNED_IN,
     "/n/{slug}/board/concerns/{number}/acknowledge": SIGNED_IN, "/n/{slug}/board/concerns/contacts": {F},
+    "/n/{slug}/board/elections/{election}": PUBLIC, "/n/{slug}/board/elections/{election}/ballots.json": PUBLIC,
+    "/n/{slug}/board/elections/new": {F}, "/n/{slug}/board/elections/{election}/candidates/new": {F},
+    "/n/{slug}/board/elections/{election}/paper": {F}, "/n/{slug}/board/elections/{election}/count": {F},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -423,8 +426,14 @@ def board_world(factory, round_ref, ids) -> dict:
                                           password_hash="x", postcode="EB1 1AA", birth_year=1980)
         concerns.set_contacts(hood, facilitator, emails=officer.email, days=10)
         concerns.raise_concern(hood, None, kind="conduct", about="", text="A member shouted at a resident.")
+        # An election already counted (one candidate for one seat), so its ballots are public.
+        from pb.boards import elections
+        election = elections.create_election(hood, facilitator, title="Resident seat", seats=1, method="limited",
+                                             closes_on=date.today())
+        elections.add_candidate(election, facilitator, email=member.email)
+        elections.count(election, facilitator)
         db.session.commit()
-        return {"seat": seat.id, "entry": entry.id, "meeting": meeting.id}
+        return {"seat": seat.id, "entry": entry.id, "meeting": meeting.id, "election": election.id}
 
 
 def plan_world(factory, round_ref, ids) -> dict:

@@ -9,7 +9,16 @@ from wtforms.validators import InputRequired, Length, Optional
 from pb.forms import DateTimeLocalField, DayField, Form, WholeNumberField, choices
 from pb.frameworks import APPROVERS
 
-from .models import Attendance, CameBy, ConcernKind, ConcernOutcome, InterestKind, SeatEnd, SeatKind
+from .models import (
+    Attendance,
+    CameBy,
+    ConcernKind,
+    ConcernOutcome,
+    ElectionMethod,
+    InterestKind,
+    SeatEnd,
+    SeatKind,
+)
 
 
 class RulesForm(Form):
@@ -167,3 +176,38 @@ class AnswerForm(Form):
     reasons = TextAreaField("Reasons, as published", validators=[InputRequired("Give the reasons")],
                             render_kw={"rows": 8},
                             description="Published without the person's name unless they agreed.")
+
+
+class ElectionForm(Form):
+    title = StringField("Title", validators=[InputRequired("Enter the election's title"),
+                                             Length(max=160, message="Keep the title to 160 characters")],
+                        description="For example ‘Resident seats, 2027’.")
+    seats = WholeNumberField("Seats up for election", not_a_number="Enter a whole number, like 2",
+                             validators=[InputRequired("Enter how many seats")],
+                             render_kw={"inputmode": "numeric", "class": "width-5"})
+    method = RadioField("How people vote", choices=choices(list(ElectionMethod.labels().items())),
+                        validators=[InputRequired("Choose how people vote")])
+    closes_on = DayField("Last day to vote", what="The last day", validators=[InputRequired("Enter the last day")],
+                         description="Usually the day of the annual meeting.")
+    term_ends_on = DayField("The seats won last until (optional)", what="The day", validators=[Optional()])
+    meeting_id = SelectField("At the meeting (optional)", coerce=str, validators=[Optional()])
+
+
+class CandidateForm(Form):
+    email = StringField("Candidate's email address", validators=[InputRequired("Enter their email address")],
+                        description="A verified resident with a pb account.",
+                        render_kw={"autocomplete": "off", "spellcheck": "false"})
+    statement = TextAreaField("Their statement (optional)", validators=[Optional()], render_kw={"rows": 5},
+                              description="Why they are standing, in their own words: shown to voters.")
+
+
+class PaperBallotForm(Form):
+    voter_email = StringField("The voter's email address", validators=[InputRequired("Enter the voter's address")],
+                              render_kw={"autocomplete": "off", "spellcheck": "false"})
+    # The ticks come as repeated "choices" values (rendered by boards/vote.html); this field only
+    # carries their error message to the page.
+    choices = StringField("Who they ticked", validators=[Optional()])
+
+
+class VoteForm(Form):
+    choices = StringField("Who do you vote for?", validators=[Optional()])  # as PaperBallotForm

@@ -15,23 +15,26 @@ from pb.neighbourhoods.models import FACILITATOR
 from pb.posting import attempt, one_button
 from pb.services import ServiceError
 
-from . import concerns, meetings, members, register
+from . import concerns, elections, meetings, members, register
 from .composition import composition
 from .forms import (
     ApprovalForm,
     ApproveMinutesForm,
+    CandidateForm,
     CodeForm,
     ContactsForm,
+    ElectionForm,
     EndSeatForm,
     ItemForm,
     MeetingForm,
     MinutesForm,
+    PaperBallotForm,
     RulesForm,
     SeatForm,
     attendance_form,
     interests_form,
 )
-from .models import Attendance, BoardSeat, Meeting, MeetingStatus
+from .models import Attendance, BoardSeat, Election, Meeting, MeetingStatus
 
 bp = Blueprint("board_admin", __name__)
 
@@ -267,3 +270,69 @@ def concern_contacts(slug):
                    "Saved: concerns about the board go to these people.", _back())
     return done or _page(form, heading="Who handles concerns about the board", fields=("emails", "days"),
                          submit="Save", back=_back())
+
+
+# --- elections --------------------------------------------------------------------------------------
+
+def _election_page(election: Election) -> str:
+    return url_for("boards.election", slug=g.neighbourhood.slug, election_id=election.id)
+
+
+@bp.route("/n/<slug>/board/elections/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def new_election(slug):
+    hood = g.neighbourhood
+    form = ElectionForm()
+    upcoming = db.session.scalars(select(Meeting).where(Meeting.neighbourhood_id == hood.id,
+                                                        Meeting.status != MeetingStatus.CANCELLED)
+                                  .order_by(Meeting.starts_at.desc())).all()
+    form.meeting_id.choices = choices([("", "None"), *((str(m.id), f"{m.title}, {m.starts_at:%-d %B %Y}")
+                                                       for m in upcoming)])
+
+    def create():
+        meeting = db.session.get(Meeting, int(form.meeting_id.data)) if (form.meeting_id.data or "").isdigit() else None
+        return elections.create_election(hood, current_user, title=form.title.data, seats=form.seats.data,
+                                         method=form.method.data, closes_on=form.closes_on.data,
+                                         term_ends_on=form.term_ends_on.data, meeting=meeting)
+
+    done = attempt(form, create, "Election set up: add the candidates.", _election_page)
+    return done or _page(form, heading="Elect resident seats", submit="Set it up", back=_back(),
+                         fields=("title", "seats", "method", "closes_on", "term_ends_on", "meeting_id"),
+                         intro=["Verified residents vote once each, online or on paper. The most votes win and "
+                                "are seated when you count."])
+
+
+@bp.route("/n/<slug>/board/elections/<int:election_id>/candidates/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def new_candidate(slug, election_id):
+    election = one_of_this_neighbourhood(Election, election_id)
+    form = CandidateForm()
+    done = attempt(form, lambda: elections.add_candidate(election, current_user, email=form.email.data,
+                                                         statement=form.statement.data),
+                   lambda c: f"{c.user.name} is standing.", _election_page(election))
+    return done or _page(form, heading="Add a candidate", caption=election.title, submit="Add them",
+                         fields=("email", "statement"), back=_election_page(election))
+
+
+@bp.route("/n/<slug>/board/elections/<int:election_id>/paper", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def paper_ballot(slug, election_id):
+    election = one_of_this_neighbourhood(Election, election_id)
+    form = PaperBallotForm()
+    ticked = [int(v) for v in request.form.getlist("choices") if v.isdigit()]
+    done = attempt(form, lambda: elections.key_paper_ballot(election, current_user, voter_email=form.voter_email.data,
+                                                            choices=ticked),
+                   "Paper ballot keyed in, and the voter marked on the roll.",
+                   url_for("board_admin.paper_ballot", slug=slug, election_id=election.id))
+    return done or (render_template("boards/paper_ballot.html", hood=g.neighbourhood, election=election, form=form,
+                                    ticked=ticked), 400 if form.has_errors else 200)
+
+
+@bp.route("/n/<slug>/board/elections/<int:election_id>/count", methods=["POST"])
+@roles(FACILITATOR)
+def count_election(slug, election_id):
+    election = one_of_this_neighbourhood(Election, election_id)
+    one_button(lambda: elections.count(election, current_user),
+               lambda e: "Counted: the winners are seated." + (" A tie for the last seat is drawn by lot at the "
+                                                               "meeting; seat the winner by hand." if e.tie else ""))
+    return redirect(_election_page(election))

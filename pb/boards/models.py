@@ -324,3 +324,74 @@ class Concern(db.Model):
     @property
     def kind_label(self) -> str:
         return ConcernKind(self.kind).label
+
+
+# --- elections of resident seats --------------------------------------------------------------------
+
+class ElectionMethod(State):
+    LIMITED = "limited", "One vote for each seat: tick up to as many candidates as there are seats"
+    APPROVAL = "approval", "Approval: tick every candidate you would be happy with"
+
+
+class ElectionStatus(State):
+    OPEN = "open", "Open for votes", "green"
+    COUNTED = "counted", "Counted", "blue"
+
+
+class Election(db.Model):
+    """An election of resident seats by the neighbourhood's verified residents, online and on paper,
+    closing at the annual meeting. The most votes win; a tie for the last seat is drawn by lot at
+    the meeting and the winner seated by hand."""
+
+    __tablename__ = "board_election"
+    __table_args__ = (ElectionMethod.check("method"), ElectionStatus.check("status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("board_meeting.id"))  # the annual meeting
+    title: Mapped[str] = mapped_column(String(160))
+    seats: Mapped[int]
+    method: Mapped[str] = mapped_column(String(20))
+    closes_on: Mapped[date] = mapped_column(Date)  # the last day to vote
+    term_ends_on: Mapped[date | None] = mapped_column(Date)  # of the seats won
+    status: Mapped[str] = mapped_column(String(20), default=ElectionStatus.OPEN)
+    votes: Mapped[dict] = mapped_column(JSON, default=dict)  # {candidate id: votes}, at the count
+    elected: Mapped[list] = mapped_column(JSON, default=list)  # candidate ids
+    tie: Mapped[list] = mapped_column(JSON, default=list)  # candidate ids tied for the last seat
+    ballots_counted: Mapped[int] = mapped_column(default=0)
+    counted_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    candidates = relationship("Candidate", order_by="Candidate.id", lazy="selectin", cascade="all, delete-orphan")
+
+
+class Candidate(db.Model):
+    __tablename__ = "board_candidate"
+    __table_args__ = (UniqueConstraint("election_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("board_election.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    statement: Mapped[str] = mapped_column(Text, default="")
+
+    user = relationship("User", lazy="joined")
+
+
+class ElectionRoll(db.Model):
+    """Who has voted (never how): one ballot per verified resident, online or on paper."""
+
+    __tablename__ = "election_roll"
+    __table_args__ = (UniqueConstraint("election_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("board_election.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    on_paper: Mapped[bool] = mapped_column(default=False)
+
+
+class ElectionBallot(db.Model):
+    """A ballot's choices, linked to no one: its key is random, so not even the order ballots were
+    cast in joins it to the roll."""
+
+    __tablename__ = "election_ballot"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("board_election.id", ondelete="CASCADE"), index=True)
+    choices: Mapped[list] = mapped_column(JSON)  # candidate ids

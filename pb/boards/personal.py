@@ -12,12 +12,24 @@ from pb.accounts.personal import iso
 from pb.extensions import db
 from pb.neighbourhoods.models import Neighbourhood
 
-from .models import BoardSeat, Concern, ConductAcceptance, ConductCode, RegisterConfirmation, RegisterEntry
+from .models import (
+    BoardSeat,
+    Concern,
+    ConductAcceptance,
+    ConductCode,
+    Election,
+    ElectionRoll,
+    RegisterConfirmation,
+    RegisterEntry,
+)
 
 PUBLIC_AFTER_LEAVING = timedelta(days=365)
 
 HEADING = "The board"
 HELD = {
+    "election_roll.user_id": "that you voted in an election of board seats (never how): kept while the result "
+                             "stands, deleted with your account",
+    "board_candidate.user_id": "that you stood for a board seat, with your statement: the election's public record",
     "board_concern.raised_by_id": "a concern you raised about the board: never in the ledger; on erasure the concern "
                                   "stays, without you",
     "board_concern.reply_email": "the address someone not signed in gave to hear a concern's outcome: cleared once "
@@ -33,6 +45,7 @@ KEPT = {
     "conduct_acceptance.user_id": "a member's acceptance of the code of conduct: part of the public record",
     "board_meeting.created_by_id": "the facilitator who scheduled a board meeting: an official act",
     "board_motion.recorded_by_id": "the facilitator who recorded a motion's vote: an official act",
+    "board_election.created_by_id": "the facilitator who set up an election: an official act",
     "board_concern.handled_by_id": "the accountable body's contact who handled a concern: an official act",
 }
 NOT_ABOUT_PEOPLE = {"board_concern.may_name": "whether the person who raised a concern agreed to be named: a yes "
@@ -61,6 +74,10 @@ def personal_data(user) -> list[tuple]:
            "status": c.status, "outcome": c.outcome, "reasons": c.reasons, "may_name": c.may_name,
            "whistleblowing": c.whistleblowing} for c in db.session.scalars(
                select(Concern).where(Concern.raised_by_id == user.id).order_by(Concern.id))]),
+        ("elections_voted_in", "Elections of board seats you voted in (never how)",
+         [{"election": e.title, "on_paper": r.on_paper} for r, e in db.session.execute(
+             select(ElectionRoll, Election).join(Election, Election.id == ElectionRoll.election_id)
+             .where(ElectionRoll.user_id == user.id).order_by(ElectionRoll.id))]),
         ("code_of_conduct_accepted", "The codes of conduct you accepted",
          [{"version": code.version, "accepted_on": iso(a.accepted_on)} for a, code in db.session.execute(
              select(ConductAcceptance, ConductCode).join(ConductCode, ConductCode.id == ConductAcceptance.code_id)

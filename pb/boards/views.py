@@ -18,9 +18,9 @@ from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR
 from pb.posting import attempt, one_button
 from pb.ratelimits import COMMENTS, DOWNLOADS, on_get, on_post, person_or_address
 
-from . import concerns, decision_log, meetings, register
+from . import concerns, decision_log, elections, meetings, register
 from .composition import composition
-from .forms import AnswerForm, ConcernForm, EndEntryForm, EntryForm
+from .forms import AnswerForm, ConcernForm, EndEntryForm, EntryForm, VoteForm
 from .members import seat_of
 from .models import (
     AgendaItem,
@@ -29,6 +29,11 @@ from .models import (
     Concern,
     ConcernOutcome,
     ConcernStatus,
+    Election,
+    ElectionBallot,
+    ElectionMethod,
+    ElectionRoll,
+    ElectionStatus,
     Meeting,
     MeetingStatus,
     MinutesStatus,
@@ -50,7 +55,10 @@ def show(slug):
     former = db.session.scalars(select(BoardSeat).where(BoardSeat.neighbourhood_id == hood.id,
                                                         BoardSeat.ended_on.is_not(None))
                                 .order_by(BoardSeat.ended_on.desc())).all()
+    elections_ = db.session.scalars(select(Election).where(Election.neighbourhood_id == hood.id)
+                                    .order_by(Election.closes_on.desc())).all()
     return render_template("boards/show.html", hood=hood, found=found, standings=standings, former=former,
+                           elections=elections_,
                            SeatEnd=SeatEnd, code=register.current_code(hood.id),
                            mine=seat_of(current_user, hood.id) if current_user.is_authenticated else None)
 
@@ -344,3 +352,55 @@ def accept_code(slug):
     one_button(lambda: register.accept_code(current_user, g.neighbourhood),
                lambda accepted: "Thank you: you have accepted the code of conduct.")
     return redirect(url_for("boards.my_register", slug=slug))
+
+
+# --- elections --------------------------------------------------------------------------------------
+
+def _election(election_id: int) -> Election:
+    return one_of_this_neighbourhood(Election, election_id)
+
+
+def _ticked() -> list[int]:
+    return [int(v) for v in request.form.getlist("choices") if v.isdigit()]
+
+
+@bp.route("/n/<slug>/board/elections/<int:election_id>", methods=["GET", "POST"])
+@public
+def election(slug, election_id):
+    hood = g.neighbourhood
+    found = _election(election_id)
+    form = VoteForm()
+    voted = current_user.is_authenticated and db.session.scalar(select(ElectionRoll.id).where(
+        ElectionRoll.election_id == found.id, ElectionRoll.user_id == current_user.id)) is not None
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.sign_in", next=request.path))
+        done = attempt(form, lambda: elections.vote(found, current_user, _ticked()),
+                       "Thank you: your vote is counted at the close. Nobody can see how you voted.",
+                       url_for("boards.election", slug=slug, election_id=found.id))
+        if done:
+            return done
+    names = {c.id: c.user.name for c in found.candidates}
+    return render_template("boards/election.html", hood=hood, election=found, form=form, voted=voted,
+                           ticked=_ticked() if request.method == "POST" else [],
+                           elected_names=[names[c] for c in found.elected], tie_names=[names[c] for c in found.tie],
+                           may_vote=current_user.is_authenticated and not voted and found.status == ElectionStatus.OPEN
+                           and timeutil.today() <= found.closes_on, Status=ElectionStatus, Method=ElectionMethod,
+                           roles_held=viewer_roles(), form_post=EmptyForm()), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/board/elections/<int:election_id>/ballots.json")
+@public
+@on_get(DOWNLOADS)
+def election_ballots(slug, election_id):
+    found = _election(election_id)
+    if found.status != ElectionStatus.COUNTED:
+        abort(404)
+    names = {c.id: c.user.name for c in found.candidates}
+    ballots = sorted(sorted(names[c] for c in b) for b in db.session.scalars(
+        select(ElectionBallot.choices).where(ElectionBallot.election_id == found.id)))
+    body = {"election": found.title, "seats": found.seats, "method": found.method, "ballots": ballots,
+            "votes": {names[int(k)]: v for k, v in found.votes.items()},
+            "elected": [names[c] for c in found.elected], "tied_for_the_last_seat": [names[c] for c in found.tie]}
+    return attachment(json.dumps(body, indent=2, ensure_ascii=False), f"{slug}-election-{found.id}.json",
+                      "application/json")
