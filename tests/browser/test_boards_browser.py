@@ -1,6 +1,8 @@
 """The board at 320px, JavaScript on and off, axe on every page: a resident reads who is on the board,
-a member's register and the decision log (filtered without script); a board member adds an interest
-to their register with the keyboard alone. Then the plan's and the board's pages on PostgreSQL."""
+a member's register, the decision log (filtered without script), the meetings and their papers, and
+is told what is missing when raising a concern; a board member adds an interest to their register
+with the keyboard alone; a resident votes in an election. Then the plan's and the board's pages on
+PostgreSQL."""
 import pytest
 
 from tests.browser.test_accounts_browser import sign_in
@@ -31,6 +33,24 @@ def test_a_resident_reads_who_is_on_the_board_and_what_it_decided(page, a11y):
     assert "Approved version 2 of the neighbourhood plan" in page.locator("main").inner_text()
     assert fits_the_screen(page)
     a11y.check(page)
+    # The meetings, the last one's papers and motions, and concerns: all at 320px.
+    page.goto("/n/eastbrook/board/meetings/")
+    page.get_by_role("heading", name="Board meetings").wait_for()
+    assert "Papers published" in page.locator("main").inner_text()
+    a11y.check(page)
+    page.get_by_role("link", name="Board meeting, December").click()
+    page.get_by_role("heading", name="Board meeting, December").wait_for()
+    text = page.locator("main").inner_text()
+    assert "Confidential item: It names a resident who has not agreed to be named" in text
+    assert fits_the_screen(page)
+    a11y.check(page)
+    page.goto("/n/eastbrook/board/concerns/new")
+    page.get_by_role("heading", name="Raise a concern about the board").wait_for()
+    page.get_by_role("button", name="Send it").click()
+    page.locator(".error-summary").wait_for()
+    assert "Choose what the concern is about" in page.locator(".error-summary").inner_text()
+    assert fits_the_screen(page)
+    a11y.check(page)
 
 
 def test_a_member_adds_an_interest_with_the_keyboard(page, a11y):
@@ -57,6 +77,38 @@ def test_a_member_adds_an_interest_with_the_keyboard(page, a11y):
     page.get_by_role("button", name="Add it").press("Enter")
     page.get_by_role("heading", name="Your register of interests").wait_for()
     assert "Eastbrook Youth Club" in page.locator("main").inner_text()
+    assert fits_the_screen(page)
+
+
+def test_a_resident_votes_for_resident_seats(page, a11y, live_server):
+    from datetime import date, timedelta
+
+    from pb.accounts.models import User
+    from pb.boards import elections
+    from pb.extensions import db
+    from pb.neighbourhoods.models import Neighbourhood
+
+    with live_server.app.app_context():
+        hood = db.session.scalar(db.select(Neighbourhood).where(Neighbourhood.slug == "eastbrook"))
+        f = db.session.scalar(db.select(User).where(User.email == "facilitator@eastbrook.example"))
+        title = f"Resident seats ({'js' if page.javascript else 'no-js'})"
+        election = elections.create_election(hood, f, title=title, seats=1, method="limited",
+                                             closes_on=date.today() + timedelta(days=5))
+        for n in (120, 121):
+            elections.add_candidate(election, f, email=f"resident{n}@eastbrook.example", statement="A cleaner brook")
+        election_id = election.id
+    page.set_viewport_size(PHONE)
+    sign_in(page, "resident122@eastbrook.example" if page.javascript else "resident123@eastbrook.example")
+    page.goto(f"/n/eastbrook/board/elections/{election_id}")
+    page.get_by_role("heading", name=title).wait_for()
+    a11y.check(page)
+    page.get_by_role("button", name="Send my vote").click()
+    page.locator(".error-summary").wait_for()
+    assert "Tick at least one candidate" in page.locator(".error-summary").inner_text()
+    a11y.check(page)
+    page.locator("input[name=choices]").first.check()
+    page.get_by_role("button", name="Send my vote").click()
+    page.get_by_text("You have voted.").wait_for()
     assert fits_the_screen(page)
 
 
