@@ -9,7 +9,8 @@ MAKING = {"board.approved_rules": "rules", "board.changed_rule": "rules", "grant
           "grant.decision_approved": "grants", "grant.capacity_grant_proposed": "grants",
           "grant.direct_grant_proposed": "grants", "result.approved_by_member": "results", "plan.approved": "plan",
           "plan.review_approved": "plan", "plan.open_items_recorded": "plan", "consultation.approved": "consultations",
-          "board.motion_recorded": "meetings", "grant.decision_made_at_meeting": "grants"}
+          "board.motion_recorded": "meetings", "grant.decision_made_at_meeting": "grants",
+          "result.signed_off_at_meeting": "results"}
 
 
 def made(action: str, payload: dict) -> bool:

@@ -165,6 +165,13 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
             if "amount" in payload:
                 what += f", {pounds(payload['amount'])}"
             declared = interests.get(reference, [])
+        elif action == "result.signed_off_at_meeting":
+            what = f"Signed off the results of the round ‘{rounds.get(payload['round'], 'a round')}’"
+            votes = payload["votes"]
+            vote = (f"At {payload['meeting']}: {votes['votes_for']} for, {votes['votes_against']} against, "
+                    f"{votes['abstentions']} abstaining")
+            approved_by = []
+            meeting_id = next((m for m, title in meetings.items() if title == payload["meeting"]), None)
         elif action == "result.approved_by_member":
             what = f"Signed off the results of the round ‘{rounds.get(payload['round'], 'a round')}’"
         elif action == "plan.approved":

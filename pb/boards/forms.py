@@ -113,6 +113,9 @@ class MotionForm(Form):
     grant_decision_id = SelectField("The grant decision it decides (optional)", coerce=str, validators=[Optional()],
                                     description="Carried, the decision is made by this vote instead of online "
                                                 "approvals.")
+    round_id = SelectField("The round it decides (optional)", coerce=str, validators=[Optional()],
+                           description="Carried, the round's result is signed off, or its rules approved, by this "
+                                       "vote.")
     abstentions = WholeNumberField("Abstained", not_a_number="Enter a whole number, like 0",
                                    validators=[InputRequired("Enter how many abstained")],
                                    render_kw={"inputmode": "numeric", "class": "width-5"})

@@ -13,6 +13,7 @@ from pb.frameworks import frameworks
 from pb.funds import grants
 from pb.neighbourhoods.models import FACILITATOR
 from pb.posting import attempt, one_button
+from pb.rounds.models import SETUP, SIGN_OFF, Round
 from pb.services import ServiceError
 
 from . import concerns, elections, meetings, members, register
@@ -199,6 +200,12 @@ def motion(slug, meeting_id, number):
     people = choices([("", "Choose a member"), *((str(s.id), s.user.name) for s in present)])
     form.proposer_seat_id.choices = form.seconder_seat_id.choices = people
     waiting = grants.pending_decisions(meeting.neighbourhood_id)
+    deciding = db.session.scalars(select(Round).where(
+        Round.neighbourhood_id == meeting.neighbourhood_id,
+        (Round.phase == SIGN_OFF) | ((Round.phase == SETUP) & Round.approved_at.is_(None))).order_by(Round.id)).all()
+    form.round_id.choices = choices([("", "None"), *((str(r.id), f"{r.name}: "
+                                                      f"{'sign off the result' if r.phase == SIGN_OFF else 'approve the rules'}")
+                                                     for r in deciding)])
     form.grant_decision_id.choices = choices([("", "None"), *((str(d.id), f"{d.grant.reference} {d.grant.title}: "
                                                                f"{d.kind_label.lower()}") for d in waiting)])
 
@@ -210,14 +217,15 @@ def motion(slug, meeting_id, number):
             seconder_seat_id=int(form.seconder_seat_id.data) if form.seconder_seat_id.data.isdigit() else None,
             votes_for=form.votes_for.data, votes_against=form.votes_against.data, abstentions=form.abstentions.data,
             interests=said, grant_decision_id=int(form.grant_decision_id.data)
-            if (form.grant_decision_id.data or "").isdigit() else None)
+            if (form.grant_decision_id.data or "").isdigit() else None,
+            round_id=int(form.round_id.data) if (form.round_id.data or "").isdigit() else None)
 
     done = attempt(form, save, lambda m: "Carried." if m.carried else "Recorded: not carried.", _meeting_page(meeting))
     return done or _page(form, heading=f"Item {item.number}: what the board decided", caption=item.title,
                          submit="Record it", back=_meeting_page(meeting),
                          fields=("text", "proposer_seat_id", "seconder_seat_id",
                                  *(f"interest_{s.id}" for s in present), "votes_for", "votes_against", "abstentions",
-                                 *(("grant_decision_id",) if waiting else ())),
+                                 *(("grant_decision_id",) if waiting else ()), *(("round_id",) if deciding else ())),
                          intro=[f"{len(present)} voting members came. More than half of the voting members without "
                                 "an interest must be present for the board to decide."])
 

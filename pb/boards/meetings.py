@@ -21,8 +21,11 @@ from pb.ledger.services import record
 from pb.mail import email_link, queue_email
 from pb.neighbourhoods.models import FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
+from pb.rounds.models import SETUP, SIGN_OFF, Round
+from pb.rounds.services import approve_setup
 from pb.services import ServiceError, lock_row, one_transaction, transaction
 from pb.text import hidden_characters, required_text
+from pb.voting import signoff
 
 from .members import open_seats, settings_of
 from .models import (
@@ -210,9 +213,10 @@ def quorum_for(voting_members: int, declared: int) -> int:
 def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_seat_id: int | None,
                   seconder_seat_id: int | None, votes_for: int | None, votes_against: int | None,
                   abstentions: int | None, interests: dict[int, str],
-                  grant_decision_id: int | None = None) -> Motion:
-    """With grant_decision_id, the motion decides that open grant decision: carried, the decision is
-    made by the meeting's vote, in the same transaction, with its own ledger entry."""
+                  grant_decision_id: int | None = None, round_id: int | None = None) -> Motion:
+    """With grant_decision_id, the motion decides that open grant decision; with round_id, it signs
+    off that round's result, or approves its rules: carried, the decision is made by the meeting's
+    vote, in the same transaction, with its own ledger entry."""
     meeting = db.session.get(Meeting, item.meeting_id)
     _facilitator(facilitator, meeting.neighbourhood_id, "record what the board decided")
     if meeting.status != MeetingStatus.HELD:
@@ -248,6 +252,14 @@ def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_se
         decision = db.session.get(GrantDecision, grant_decision_id)
         if decision is None or decision.grant.neighbourhood_id != hood.id or decision.status != DecisionStatus.OPEN:
             raise ServiceError("Choose one of the grant decisions waiting to be made", field="grant_decision_id")
+    round_ = None
+    if round_id is not None:
+        round_ = db.session.get(Round, round_id)
+        if round_ is None or round_.neighbourhood_id != hood.id or not (
+                round_.phase == SIGN_OFF or (round_.approved_at is None and round_.phase == SETUP)):
+            raise ServiceError("Choose a round whose rules or result wait for the board", field="round_id")
+        if decision is not None:
+            raise ServiceError("A motion decides one thing: a grant decision or a round", field="round_id")
     with one_transaction():
         motion = Motion(item_id=item.id, text=text, proposer_seat_id=proposer_seat_id,
                         seconder_seat_id=seconder_seat_id, interests={str(k): v.strip() for k, v in interests.items()},
@@ -264,10 +276,19 @@ def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_se
                         if not item.confidential else len(interests),
                         "quorum": needed, "present_free": len(free), "carried": carried,
                         "on": meeting.starts_at.date().isoformat(),
-                        "grant_decision": decision.id if decision else None})
+                        "grant_decision": decision.id if decision else None, "round": round_.id if round_ else None})
+        votes = {**counts, "quorum": needed, "present_free": len(free)}
         if decision is not None and carried:
             grants.make_at_meeting(decision, facilitator, meeting=meeting.title, held_on=meeting.starts_at.date(),
-                                   motion=motion.id, votes={**counts, "quorum": needed, "present_free": len(free)})
+                                   motion=motion.id, votes=votes)
+        if round_ is not None and carried and round_.phase == SIGN_OFF:
+            signoff.sign_off_at_meeting(round_, facilitator, meeting=meeting.title, held_on=meeting.starts_at.date(),
+                                        votes=votes, motion=motion.id)
+        elif round_ is not None and carried:
+            # Rules are approved by a board member recording the meeting's decision: the proposer.
+            approve_setup(round_, seats[proposer_seat_id].user, decided_on=meeting.starts_at.date(),
+                          note=f"Motion carried at {meeting.title}: {votes_for} for, {votes_against} against, "
+                               f"{abstentions} abstaining")
     return motion
 
 

@@ -9,7 +9,7 @@ from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
 from pb.ledger.services import record
-from pb.neighbourhoods.models import BOARD_MEMBER, Membership
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership
 from pb.neighbourhoods.services import require_role
 from pb.proposals.models import InterestDeclaration, Proposal
 from pb.rounds.models import SIGN_OFF, Round
@@ -93,6 +93,26 @@ def approve_result(round_: Round, member: User) -> bool:
         if reached:
             sign_round_checkpoint(round_, "result signed off by the board")
     return reached
+
+
+def sign_off_at_meeting(round_: Round, facilitator: User, *, meeting: str, held_on, votes: dict,
+                        motion: int) -> None:
+    """The board signed the result off at a meeting, by the vote recorded there (pb.boards counts its
+    quorum from the members present without an interest), in place of online approvals."""
+    require_role(facilitator, round_.neighbourhood_id, FACILITATOR, "Only facilitators record a meeting's decisions")
+    if round_.phase != SIGN_OFF:
+        raise ServiceError("Results are signed off in the board sign-off phase", field="round_id")
+    result = current_result(round_)
+    if result is None:
+        raise ServiceError("There is no result to sign off yet", field="round_id")
+    if result.status == CountStatus.APPROVED:
+        raise ServiceError("The board has already approved this result", field="round_id")
+    with transaction():
+        result.status = CountStatus.APPROVED
+        record("result.signed_off_at_meeting", result, actor=facilitator, neighbourhood=round_.neighbourhood,
+               payload={"round": round_.id, "quorum_reached": True, "meeting": meeting, "motion": motion,
+                        "on": held_on.isoformat(), "votes": votes})
+        sign_round_checkpoint(round_, "result signed off by the board at a meeting")
 
 
 def decline_project(round_: Round, member: User, proposal: Proposal, reason: str) -> CountResult:

@@ -202,3 +202,47 @@ def test_a_grant_decision_is_taken_at_a_meeting_by_its_vote(app, factory, client
     assert "At Board meeting: 3 for, 0 against, 0 abstaining" in log
     taken = client.get(f"/n/{hood.slug}/grants/{grant_id}/manage").get_data(as_text=True)
     assert "None being made." in taken  # no longer waiting for online approvals
+
+
+def test_a_rounds_result_is_signed_off_at_a_meeting(app, factory, client):
+    from pb.accounts.models import User
+    from pb.rounds.models import Round
+    from pb.voting import services as voting
+    from pb.voting.models import CountResult, CountStatus
+    from tests.factories import _advance_to, _round, make_voting_round
+
+    round_ref, ids = make_voting_round(factory)
+    hood = round_ref.hood
+    sign_in(client, round_ref.facilitator)
+    people = [factory.resident(hood, name=name) for name in ("Ann", "Ben", "Cat")]
+    for person in people:
+        _seat(client, hood.slug, person)
+    with app.app_context():
+        round_ = _round(round_ref)
+        for voter in [factory.resident(hood) for _ in range(3)]:
+            voting.cast_ballot(round_, db.session.get(User, voter.id), {round_.pots[0].id: [ids[0]]})
+        f = db.session.get(User, round_ref.facilitator.id)
+        _advance_to(round_, "counting", f)
+        voting.count_round(round_, f)
+        _advance_to(_round(round_ref), "sign_off", f)
+    url = _meeting(client, hood.slug, "Board meeting", datetime.combine(TODAY, datetime.min.time()))
+    meeting_id = int(url.rstrip("/").split("/")[-1])
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new", data={"title": "The vote's result"})
+    with app.app_context():
+        from pb.boards.models import BoardSeat
+        seats = {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
+                data={f"seat_{sid}": "present" for sid in seats.values()})
+    form = client.get(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion").get_data(as_text=True)
+    assert "sign off the result" in form
+    assert client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion", data={
+        "text": "That the board signs off the result", "proposer_seat_id": str(seats["Ann"]),
+        "seconder_seat_id": str(seats["Ben"]), "votes_for": "3", "votes_against": "0", "abstentions": "0",
+        "round_id": str(round_ref.id)}).status_code == 302
+    with app.app_context():
+        result = db.session.scalar(select(CountResult).where(CountResult.round_id == round_ref.id)
+                                   .order_by(CountResult.id.desc()))
+        assert result.status == CountStatus.APPROVED
+        assert db.session.get(Round, round_ref.id).phase == "sign_off"  # the facilitator publishes next
+    log = app.test_client().get(f"/n/{hood.slug}/board/decisions?kind=results").get_data(as_text=True)
+    assert "Signed off the results of the round" in log and "At Board meeting: 3 for, 0 against" in log
