@@ -20,8 +20,10 @@ from pb.ledger.services import record
 from pb.mail import email_link, queue_email
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import require_role
+from pb.proposals.models import Proposal
 from pb.services import ServiceError, lock_row, transaction
 from pb.text import hidden_characters, required_text
+from pb.voting.signoff import REGISTER_MATCHES as RESULT_REGISTER_MATCHES
 
 from .members import open_seats, seat_of
 from .models import BoardSeat, ConductAcceptance, ConductCode, InterestKind, RegisterConfirmation, RegisterEntry
@@ -244,3 +246,15 @@ def _grant_matches(grant: Grant, member: User) -> list[str]:
 
 
 REGISTER_MATCHES.append(_grant_matches)
+
+
+def _result_matches(round_, result, member: User) -> list[str]:
+    funded = [pid for pot in result.result.values() for pid in pot["selected"]]
+    names = []
+    for proposal in db.session.scalars(select(Proposal).where(Proposal.id.in_(funded))):
+        names += [proposal.group_name or "", proposal.proposer.name if proposal.proposer else ""]
+    return [f"‘{e.organisation or e.kind_label}’ ({e.description})"
+            for e in entries_touching(member, round_.neighbourhood_id, [n for n in names if n])]
+
+
+RESULT_REGISTER_MATCHES.append(_result_matches)

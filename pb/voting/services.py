@@ -36,6 +36,7 @@ from .signoff import (  # noqa: F401
     conflicts,
     decline_project,
     quorum,
+    register_matches,
 )
 from .tally import (  # noqa: F401
     AGE_BANDS,

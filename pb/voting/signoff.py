@@ -59,7 +59,17 @@ def approvals(result: CountResult) -> list:
                               .order_by(ResultApproval.id)).all()
 
 
-def approve_result(round_: Round, member: User) -> bool:
+# Callables (round, result, member) -> plain words for each entry of the member's standing register
+# of interests that names a funded project's group or proposer, registered by pb.boards. A member
+# whose register names one and who declares no interest says why, and the reason is recorded.
+REGISTER_MATCHES: list = []
+
+
+def register_matches(round_: Round, result: CountResult, member: User) -> list[str]:
+    return [found for hook in REGISTER_MATCHES for found in hook(round_, result, member)]
+
+
+def approve_result(round_: Round, member: User, *, no_interest_reason: str = "") -> bool:
     """Record one member's approval. Returns True when this approval reached the quorum."""
 
     _board_member(round_, member)
@@ -76,6 +86,16 @@ def approve_result(round_: Round, member: User) -> bool:
                            "approve it. The other board members decide")
     if any(a.member_id == member.id for a in approvals(result)):
         raise ServiceError("You have already approved this result")
+    register = {}
+    matches = register_matches(round_, result, member)
+    if matches:
+        reason = (no_interest_reason or "").strip()
+        if not reason:
+            raise ServiceError(f"Your register of interests names {matches[0]}. Declare an interest in that project "
+                               "instead, or say here why it does not touch this result", field="no_interest_reason")
+        if len(reason) > 1000:
+            raise ServiceError("Keep the reason to 1,000 characters or fewer", field="no_interest_reason")
+        register = {"register_names": matches, "no_interest_reason": reason}
     free = free_to_decide(round_, result)
     needed = len(free) // 2 + 1 if free else 0
     with transaction():
@@ -89,7 +109,7 @@ def approve_result(round_: Round, member: User) -> bool:
             result.status = CountStatus.APPROVED
         record("result.approved_by_member", result, actor=member, neighbourhood=round_.neighbourhood,
                payload={"round": round_.id, "approvals": given, "quorum": needed, "quorum_reached": reached,
-                        "on": timeutil.today().isoformat()})
+                        "on": timeutil.today().isoformat(), **register})
         if reached:
             sign_round_checkpoint(round_, "result signed off by the board")
     return reached

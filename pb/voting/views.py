@@ -237,7 +237,8 @@ def sign_off(slug, round_id):
                 flash(f"{proposal.reference} is declined and the round recounted. Approvals start again for the new result.",
                       "success")
             else:
-                reached = services.approve_result(round_, current_user)
+                reached = services.approve_result(round_, current_user,
+                                                  no_interest_reason=request.form.get("no_interest_reason", ""))
                 flash("Your approval is recorded." + (" The board's quorum is reached: the result is approved." if reached else ""),
                       "success")
         except ServiceError as error:
@@ -247,7 +248,8 @@ def sign_off(slug, round_id):
     proposals = {p.id: p for p in db.session.query(Proposal).filter(Proposal.round_id == round_.id)}
     context = dict(hood=g.neighbourhood, round=round_, form=form, result=result, proposals=proposals)
     if result is not None:
-        context.update(approvals=services.approvals(result), quorum=services.quorum(round_, result),
+        context.update(register=services.register_matches(round_, result, current_user),
+                       approvals=services.approvals(result), quorum=services.quorum(round_, result),
                        conflicts=services.conflicts(round_, result), members=services.board_members(round_))
     return render_template("voting/sign_off.html", **context), 400 if form.has_errors else 200
 

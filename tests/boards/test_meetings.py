@@ -246,3 +246,41 @@ def test_a_rounds_result_is_signed_off_at_a_meeting(app, factory, client):
         assert db.session.get(Round, round_ref.id).phase == "sign_off"  # the facilitator publishes next
     log = app.test_client().get(f"/n/{hood.slug}/board/decisions?kind=results").get_data(as_text=True)
     assert "Signed off the results of the round" in log and "At Board meeting: 3 for, 0 against" in log
+
+
+def test_a_member_whose_register_names_a_funded_proposer_says_why_before_signing_off(app, factory, client):
+    from pb.accounts.models import User
+    from pb.boards import register
+    from pb.proposals.models import Proposal
+    from pb.voting import services as voting
+    from tests.factories import _advance_to, _round, make_voting_round
+
+    round_ref, ids = make_voting_round(factory)
+    hood = round_ref.hood
+    sign_in(client, round_ref.facilitator)
+    sister = factory.resident(hood, name="Sal Sister")
+    _seat(client, hood.slug, sister)
+    with app.app_context():
+        round_ = _round(round_ref)
+        author = db.session.get(Proposal, ids[0]).proposer.name
+        register.add_entry(db.session.get(User, sister.id), factory._hood(hood), kind="family", organisation="",
+                           description=f"My brother is {author}", from_on=date(2001, 1, 1))
+        for voter in [factory.resident(hood) for _ in range(3)]:
+            voting.cast_ballot(round_, db.session.get(User, voter.id), {round_.pots[0].id: [ids[0]]})
+        f = db.session.get(User, round_ref.facilitator.id)
+        _advance_to(round_, "counting", f)
+        voting.count_round(round_, f)
+        _advance_to(_round(round_ref), "sign_off", f)
+    member = app.test_client()
+    sign_in(member, sister)
+    url = f"/n/{hood.slug}/rounds/{round_ref.id}/sign-off"
+    page = member.get(url).get_data(as_text=True)
+    assert f"Your register of interests names ‘Family or close personal’ (My brother is {author})" in page
+    silent = member.post(url, data={"action": "approve", "no_interest_reason": ""})
+    assert silent.status_code == 400 and "Declare an interest in that project instead" in silent.get_data(as_text=True)
+    assert member.post(url, data={"action": "approve",
+                                  "no_interest_reason": "His project is in the other pot"}).status_code == 302
+    with app.app_context():
+        from pb.ledger.models import AuditEntry
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "result.approved_by_member"))
+        assert '"no_interest_reason":"His project is in the other pot"' in entry.payload
