@@ -131,6 +131,8 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
             approved_by = []
             vote = (f"{payload['votes_for']} for, {payload['votes_against']} against, {payload['abstentions']} "
                     f"abstaining; proposed by {proposer}, seconded by {seconder}")
+            for who, why in (payload.get("register_named") or {}).items():
+                reasons.setdefault(key, []).append((who, why))
             if isinstance(payload["interests"], dict):
                 declared = list(payload["interests"])
             else:

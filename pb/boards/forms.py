@@ -132,12 +132,21 @@ class ApproveMinutesForm(Form):
     at = SelectField("Approved at", coerce=str, validators=[InputRequired("Choose the meeting that approved them")])
 
 
-def interests_form(present: list) -> type[Form]:
-    """The motion form with a box per member present, for an interest they declared (and left the room)."""
+def interests_form(present: list, named: dict | None = None) -> type[Form]:
+    """The motion form with a box per member present, for an interest they declared (and left the
+    room); and, for a member whose register names an organisation the item names, why it does not
+    touch the item if they declare none."""
     boxes = {f"interest_{seat.id}": StringField(
         f"{seat.user.name}: interest declared (optional)", validators=[Optional(), Length(max=300)],
         description="Leave empty if none. A member who declares one leaves the room and does not vote.")
         for seat in present}
+    for seat in present:
+        if seat.id in (named or {}):
+            boxes[f"why_{seat.id}"] = StringField(
+                f"{seat.user.name}: why their register does not touch this item", validators=[Optional(),
+                                                                                         Length(max=1000)],
+                description=f"Their register names {', '.join(named[seat.id])}. Needed unless they declare an "
+                            "interest above.")
     return type("MotionWithInterestsForm", (MotionForm,), boxes)
 
 

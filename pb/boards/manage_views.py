@@ -196,7 +196,8 @@ def motion(slug, meeting_id, number):
         abort(404)
     came = meetings.attendance_of(meeting)
     present = [s for s in meetings.seated_on(meeting) if s.votes and came.get(s.id) == Attendance.PRESENT]
-    form = interests_form(present)()
+    named = meetings.register_named(item, present)
+    form = interests_form(present, named)()
     people = choices([("", "Choose a member"), *((str(s.id), s.user.name) for s in present)])
     form.proposer_seat_id.choices = form.seconder_seat_id.choices = people
     waiting = grants.pending_decisions(meeting.neighbourhood_id)
@@ -211,6 +212,7 @@ def motion(slug, meeting_id, number):
 
     def save():
         said = {s.id: form[f"interest_{s.id}"].data for s in present if (form[f"interest_{s.id}"].data or "").strip()}
+        why = {sid: form[f"why_{sid}"].data for sid in named}
         return meetings.record_motion(
             item, current_user, text=form.text.data,
             proposer_seat_id=int(form.proposer_seat_id.data) if form.proposer_seat_id.data.isdigit() else None,
@@ -218,13 +220,15 @@ def motion(slug, meeting_id, number):
             votes_for=form.votes_for.data, votes_against=form.votes_against.data, abstentions=form.abstentions.data,
             interests=said, grant_decision_id=int(form.grant_decision_id.data)
             if (form.grant_decision_id.data or "").isdigit() else None,
-            round_id=int(form.round_id.data) if (form.round_id.data or "").isdigit() else None)
+            round_id=int(form.round_id.data) if (form.round_id.data or "").isdigit() else None, register_reasons=why)
 
     done = attempt(form, save, lambda m: "Carried." if m.carried else "Recorded: not carried.", _meeting_page(meeting))
     return done or _page(form, heading=f"Item {item.number}: what the board decided", caption=item.title,
                          submit="Record it", back=_meeting_page(meeting),
                          fields=("text", "proposer_seat_id", "seconder_seat_id",
-                                 *(f"interest_{s.id}" for s in present), "votes_for", "votes_against", "abstentions",
+                                 *(f for s in present for f in (f"interest_{s.id}",
+                                                                *((f"why_{s.id}",) if s.id in named else ()))),
+                                 "votes_for", "votes_against", "abstentions",
                                  *(("grant_decision_id",) if waiting else ()), *(("round_id",) if deciding else ())),
                          intro=[f"{len(present)} voting members came. More than half of the voting members without "
                                 "an interest must be present for the board to decide."])

@@ -39,6 +39,7 @@ from .models import (
     Motion,
     SeatKind,
 )
+from .register import entries_in_text
 
 PDF_LIMIT = 10 * 1024 * 1024
 
@@ -213,7 +214,8 @@ def quorum_for(voting_members: int, declared: int) -> int:
 def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_seat_id: int | None,
                   seconder_seat_id: int | None, votes_for: int | None, votes_against: int | None,
                   abstentions: int | None, interests: dict[int, str],
-                  grant_decision_id: int | None = None, round_id: int | None = None) -> Motion:
+                  grant_decision_id: int | None = None, round_id: int | None = None,
+                  register_reasons: dict[int, str] | None = None) -> Motion:
     """With grant_decision_id, the motion decides that open grant decision; with round_id, it signs
     off that round's result, or approves its rules: carried, the decision is made by the meeting's
     vote, in the same transaction, with its own ledger entry."""
@@ -231,6 +233,16 @@ def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_se
         if not (said or "").strip():
             raise ServiceError(f"Say what {seats[sid].user.name}'s interest is", field="interests")
     free = came - set(interests)
+    # A member present whose register names an organisation the item names, and who declares no
+    # interest, says why (recorded with the vote).
+    named = register_named(item, [seats[sid] for sid in free])
+    said_why = {}
+    for sid, entries in named.items():
+        why = ((register_reasons or {}).get(sid) or "").strip()
+        if not why:
+            raise ServiceError(f"{seats[sid].user.name}'s register names {entries[0]}: record their interest, or why "
+                               "it does not touch this item", field=f"why_{sid}")
+        said_why[seats[sid].user.pseudonym] = why[:1000]
     for field, sid, role in (("proposer_seat_id", proposer_seat_id, "proposer"),
                              ("seconder_seat_id", seconder_seat_id, "seconder")):
         if sid not in free:
@@ -276,7 +288,8 @@ def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_se
                         if not item.confidential else len(interests),
                         "quorum": needed, "present_free": len(free), "carried": carried,
                         "on": meeting.starts_at.date().isoformat(),
-                        "grant_decision": decision.id if decision else None, "round": round_.id if round_ else None})
+                        "grant_decision": decision.id if decision else None, "round": round_.id if round_ else None,
+                        "register_named": said_why})
         votes = {**counts, "quorum": needed, "present_free": len(free)}
         if decision is not None and carried:
             grants.make_at_meeting(decision, facilitator, meeting=meeting.title, held_on=meeting.starts_at.date(),
@@ -290,6 +303,22 @@ def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_se
                           note=f"Motion carried at {meeting.title}: {votes_for} for, {votes_against} against, "
                                f"{abstentions} abstaining")
     return motion
+
+
+def register_named(item: AgendaItem, seats: list[BoardSeat]) -> dict[int, list[str]]:
+    """{seat id: ["‘Friends of Eastbrook Park’ (Her partner chairs it)"]} for members whose register
+    names an organisation the item's title or paper names."""
+    text = f"{item.title} {item.paper}"
+    out = {}
+    for seat in seats:
+        found = entries_in_text(seat.user_id, item_meeting_hood(item), text)
+        if found:
+            out[seat.id] = [f"‘{e.organisation}’ ({e.description})" for e in found]
+    return out
+
+
+def item_meeting_hood(item: AgendaItem) -> int:
+    return db.session.get(Meeting, item.meeting_id).neighbourhood_id
 
 
 def write_minutes(meeting: Meeting, facilitator: User, *, minutes: str, confidential: str = "") -> None:

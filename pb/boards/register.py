@@ -237,6 +237,13 @@ def entries_touching(user: User, hood_id: int, names: list[str]) -> list[Registe
                                              _words(e.description)) for name in names if name)]
 
 
+def entries_in_text(user_id: int, hood_id: int, text: str) -> list[RegisterEntry]:
+    """The member's current entries whose organisation a meeting item's title or paper names."""
+    today, said = timeutil.today(), f" {_words(text)} "
+    return [e for e in entries_of(user_id, hood_id) if e.current(today) and len(_words(e.organisation)) >= 4
+            and f" {_words(e.organisation)} " in said]
+
+
 def _grant_matches(grant: Grant, member: User) -> list[str]:
     names = [grant.body_name]
     if grant.proposal is not None and grant.proposal.proposer is not None:

@@ -284,3 +284,43 @@ def test_a_member_whose_register_names_a_funded_proposer_says_why_before_signing
         from pb.ledger.models import AuditEntry
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "result.approved_by_member"))
         assert '"no_interest_reason":"His project is in the other pot"' in entry.payload
+
+
+def test_a_member_whose_register_names_the_item_says_why_or_declares(app, factory, client):
+    from pb.accounts.models import User
+    from pb.boards import register
+    from pb.ledger.models import AuditEntry
+
+    hood = factory.neighbourhood(name="Eastbrook")
+    facilitator = factory.with_role(hood, FACILITATOR)
+    sign_in(client, facilitator)
+    people = [factory.resident(hood, name=name) for name in ("Ann", "Ben", "Cat")]
+    for person in people:
+        _seat(client, hood.slug, person)
+    with app.app_context():
+        register.add_entry(db.session.get(User, people[2].id), factory._hood(hood), kind="organisation",
+                           organisation="Eastbrook Youth Club", description="Volunteer coach",
+                           from_on=date(2020, 1, 1))
+    url = _meeting(client, hood.slug, "Board meeting", datetime.combine(TODAY, datetime.min.time()))
+    meeting_id = int(url.rstrip("/").split("/")[-1])
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new",
+                data={"title": "A grant to the Eastbrook Youth Club"})
+    with app.app_context():
+        from pb.boards.models import BoardSeat
+        seats = {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
+    client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
+                data={f"seat_{sid}": "present" for sid in seats.values()})
+    motion = f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion"
+    form = client.get(motion).get_data(as_text=True)
+    assert "Cat: why their register does not touch this item" in form
+    data = {"text": "That the board supports the club", "proposer_seat_id": str(seats["Ann"]),
+            "seconder_seat_id": str(seats["Ben"]), "votes_for": "3", "votes_against": "0", "abstentions": "0"}
+    silent = client.post(motion, data=data)
+    assert silent.status_code == 400
+    assert ("Cat’s register names ‘Eastbrook Youth Club’ (Volunteer coach): record their interest, or why it does "
+            "not touch this item") in silent.get_data(as_text=True).replace("&#39;", "’").replace("'", "’")
+    assert client.post(motion, data=data | {f"why_{seats['Cat']}": "She stopped coaching in March"}
+                       ).status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "board.motion_recorded"))
+        assert "She stopped coaching in March" in entry.payload
