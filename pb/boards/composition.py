@@ -12,7 +12,7 @@ from pb.extensions import db
 from pb.frameworks import APPROVERS, OUR_OWN, BoardRules, framework
 from pb.neighbourhoods.models import RESIDENT, Membership, Neighbourhood
 
-from .members import open_seats, required_rules, rules_key
+from .members import open_seats, required_rules, rules_key, settings_of
 from .models import BoardSeat, BoardSettings, SeatKind
 
 
@@ -23,6 +23,7 @@ class Composition:
     seats: list[BoardSeat]
     living_here: set[int]          # user ids of members verified as living in the area
     problems: list[str] = field(default_factory=list)
+    vacancies: int = 0             # voting seats in the terms of reference nobody holds
 
     @property
     def voting(self) -> list[BoardSeat]:
@@ -52,7 +53,11 @@ def composition(hood: Neighbourhood) -> Composition:
     living = set(db.session.scalars(select(Membership.user_id).where(
         Membership.neighbourhood_id == hood.id, Membership.role == RESIDENT, Membership.verified_at.is_not(None),
         Membership.user_id.in_([s.user_id for s in seats]))))
-    return _assess(rules_key(hood), seats, living)
+    found = _assess(rules_key(hood), seats, living)
+    settings = settings_of(hood)
+    if settings is not None and settings.seats:
+        found.vacancies = max(0, settings.seats - len(found.voting))
+    return found
 
 
 def board_columns(hood_ids: list[int]) -> dict[int, dict]:

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from pb.forms import DateTimeLocalField, DayField, Form, WholeNumberField, choices
+from pb.forms import DateTimeLocalField, DayField, Form, PoundsField, WholeNumberField, choices
 from pb.frameworks import APPROVERS
 
 from .models import (
@@ -24,6 +24,19 @@ from .models import (
 class RulesForm(Form):
     rules = RadioField("Whose rules the board follows", validators=[InputRequired("Choose whose rules apply")],
                        description="pb checks the board against them and says what is missing.")
+    seats = WholeNumberField("Voting seats in the board's terms of reference (optional)",
+                             not_a_number="Enter a whole number, like 11", validators=[Optional()],
+                             description="pb shows how many are vacant.",
+                             render_kw={"inputmode": "numeric", "class": "width-5"})
+    notice_days = WholeNumberField("Days' notice for meeting papers", not_a_number="Enter a whole number, like 7",
+                                   validators=[InputRequired("Enter the days of notice")],
+                                   render_kw={"inputmode": "numeric", "class": "width-5"})
+    absence_months = WholeNumberField("Months of absence without apologies that flag a member",
+                                      not_a_number="Enter a whole number, like 3",
+                                      validators=[InputRequired("Enter the months")],
+                                      render_kw={"inputmode": "numeric", "class": "width-5"})
+    gift_threshold = PoundsField("Gifts and hospitality worth more than this go on the register", what="The value",
+                                 validators=[InputRequired("Enter the value, like 50")])
 
 
 class SeatForm(Form):

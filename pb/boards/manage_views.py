@@ -62,13 +62,19 @@ def manage(slug):
 @roles(FACILITATOR)
 def rules(slug):
     hood = g.neighbourhood
-    form = RulesForm(data={"rules": members.rules_key(hood)})
+    settings = members.settings_of(hood)
+    form = RulesForm(data={"rules": members.rules_key(hood), "seats": settings.seats if settings else None,
+                           "notice_days": settings.notice_days if settings else 7,
+                           "absence_months": settings.absence_months if settings else 3,
+                           "gift_threshold": settings.gift_threshold if settings else 50_00})
     form.rules.choices = choices([(key, f.name if key != "our_own" else "The board's own terms of reference")
                                   for key, f in frameworks().items()])
-    done = attempt(form, lambda: members.set_rules(hood, current_user, rules=form.rules.data),
-                   "Rules saved: the board page checks the board against them.", _back())
-    return done or _page(form, heading="Whose rules the board follows", fields=("rules",), submit="Save",
-                         back=_back())
+    done = attempt(form, lambda: members.set_rules(
+        hood, current_user, rules=form.rules.data, seats=form.seats.data, notice_days=form.notice_days.data,
+        absence_months=form.absence_months.data, gift_threshold=form.gift_threshold.data),
+        "Saved: the board page checks the board against its rules.", _back())
+    return done or _page(form, heading="The board's rules and terms", submit="Save", back=_back(),
+                         fields=("rules", "seats", "notice_days", "absence_months", "gift_threshold"))
 
 
 @bp.route("/n/<slug>/board/seats/new", methods=["GET", "POST"])

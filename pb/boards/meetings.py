@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pb import timeutil
 from pb.accounts.models import User
@@ -185,7 +185,10 @@ def _tell_about_absence(hood: Neighbourhood, flagged: list[BoardSeat]) -> None:
     staff = db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.neighbourhood_id == hood.id, Membership.role == FACILITATOR, User.erased_at.is_(None))).all()
     names = ", ".join(s.user.name for s in flagged)
-    for person in {p.id: p for p in [*( [chair] if chair else []), *staff]}.values():
+    contacts = [line.strip().lower() for line in (settings.concern_contacts if settings else "").splitlines()
+                if line.strip()]  # the accountable body's named contacts
+    body = db.session.scalars(select(User).where(func.lower(User.email).in_(contacts))).all() if contacts else []
+    for person in {p.id: p for p in [*([chair] if chair else []), *staff, *body]}.values():
         queue_email(person.email, f"{hood.name}'s board: absent without apologies", "board_absence", user=person,
                     hood=hood, names=names, months=months,
                     link=email_link("boards.meetings_list", slug=hood.slug))
@@ -362,6 +365,29 @@ def approve_minutes(meeting: Meeting, facilitator: User, *, at: Meeting) -> None
                        hood=hood, what=f"The minutes of {meeting.title} on {meeting.starts_at:%-d %B %Y} are "
                                        "approved and published.",
                        link=email_link("boards.meeting", slug=hood.slug, meeting_id=meeting.id))
+
+
+def next_meeting(hood: Neighbourhood) -> Meeting | None:
+    """The next meeting whose papers are published (for the neighbourhood's page)."""
+    return db.session.scalar(select(Meeting).where(Meeting.neighbourhood_id == hood.id,
+                                                   Meeting.status == MeetingStatus.PAPERS_PUBLISHED,
+                                                   Meeting.starts_at >= timeutil.stamp())
+                             .order_by(Meeting.starts_at).limit(1))
+
+
+def attended_this_year(hood: Neighbourhood, today: date | None = None) -> dict[int, tuple[int, int]]:
+    """{seat id: (meetings present at, meetings held while they sat)} since 1 January."""
+    today = today or timeutil.today()
+    start = datetime(today.year, 1, 1)
+    held = db.session.scalars(select(Meeting.id).where(Meeting.neighbourhood_id == hood.id,
+                                                       Meeting.status == MeetingStatus.HELD,
+                                                       Meeting.starts_at >= start)).all()
+    out: dict[int, tuple[int, int]] = {}
+    for seat_id, status in db.session.execute(select(MeetingAttendance.seat_id, MeetingAttendance.status)
+                                              .where(MeetingAttendance.meeting_id.in_(held))):
+        present, of = out.get(seat_id, (0, 0))
+        out[seat_id] = (present + (status == Attendance.PRESENT), of + 1)
+    return out
 
 
 def absent_members(hood: Neighbourhood, today: date | None = None) -> list[BoardSeat]:

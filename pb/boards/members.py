@@ -42,8 +42,11 @@ def required_rules(hood_ids: list[int]) -> dict[int, tuple[str, str]]:
     return found
 
 
-def set_rules(hood: Neighbourhood, facilitator: User, *, rules: str) -> BoardSettings:
-    """Whose board rules the neighbourhood follows: a programme's, or its own."""
+def set_rules(hood: Neighbourhood, facilitator: User, *, rules: str, seats: int | None = None,
+              notice_days: int | None = 7, absence_months: int | None = 3, gift_threshold: int | None = 50_00
+              ) -> BoardSettings:
+    """Whose board rules the neighbourhood follows (a programme's, or its own), and its own terms:
+    how many voting seats, the notice for papers, the absence rule, the value of gifts to register."""
     require_role(facilitator, hood.id, FACILITATOR, "Only facilitators choose the board's rules")
     if rules not in frameworks():
         raise ServiceError("Choose whose rules the board follows", field="rules")
@@ -51,6 +54,14 @@ def set_rules(hood: Neighbourhood, facilitator: User, *, rules: str) -> BoardSet
     if required and rules != required[1]:
         raise ServiceError(f"{required[0]} asks for {framework(required[1]).name} rules: the board must follow them",
                            field="rules")
+    if seats is not None and not 1 <= seats <= 40:
+        raise ServiceError("Enter the number of voting seats, from 1 to 40, or leave it empty", field="seats")
+    if notice_days is None or not 0 <= notice_days <= 60:
+        raise ServiceError("Enter the days of notice for papers, from 0 to 60", field="notice_days")
+    if absence_months is None or not 1 <= absence_months <= 12:
+        raise ServiceError("Enter the months of absence that flag a member, from 1 to 12", field="absence_months")
+    if gift_threshold is None or not 0 <= gift_threshold <= 1_000_00:
+        raise ServiceError("Enter the value of gifts to register, from £0 to £1,000", field="gift_threshold")
     with transaction():
         settings = settings_of(hood)
         before = settings.rules if settings else None
@@ -58,9 +69,12 @@ def set_rules(hood: Neighbourhood, facilitator: User, *, rules: str) -> BoardSet
             settings = BoardSettings(neighbourhood_id=hood.id, rules=rules)
             db.session.add(settings)
         settings.rules, settings.updated_at = rules, timeutil.stamp()
+        settings.seats, settings.notice_days, settings.absence_months = seats, notice_days, absence_months
+        settings.gift_threshold = gift_threshold
         db.session.flush()
         record("board.rules_set", settings, actor=facilitator, neighbourhood=hood,
-               payload={"rules": rules, "was": before})
+               payload={"rules": rules, "was": before, "seats": seats, "notice_days": notice_days,
+                        "absence_months": absence_months, "gift_threshold": gift_threshold})
     return settings
 
 

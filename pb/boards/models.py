@@ -62,6 +62,7 @@ class BoardSettings(db.Model):
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), unique=True)
     rules: Mapped[str] = mapped_column(String(40))  # a framework key in pb/frameworks/: whose board rules apply
     gift_threshold: Mapped[int] = mapped_column(default=50_00)  # pence: gifts over this go on the register
+    seats: Mapped[int | None]  # voting seats in the board's terms of reference (for vacancies)
     notice_days: Mapped[int] = mapped_column(default=7, server_default="7")  # papers published this long before
     absence_months: Mapped[int] = mapped_column(default=3, server_default="3")  # absent without apologies: flagged
     # The accountable body's named contacts, who handle concerns about the board (emails, one a line).

@@ -14,11 +14,12 @@ from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
 from pb.following import services as following
 from pb.forms import EmptyForm
+from pb.money import pounds
 from pb.neighbourhoods.models import AUDITOR, BOARD_MEMBER, FACILITATOR
 from pb.posting import attempt, one_button
 from pb.ratelimits import COMMENTS, DOWNLOADS, on_get, on_post, person_or_address
 
-from . import concerns, decision_log, elections, meetings, register
+from . import concerns, decision_log, elections, meetings, members, register
 from .composition import composition
 from .forms import AnswerForm, ConcernForm, EndEntryForm, EntryForm, VoteForm
 from .members import seat_of
@@ -58,7 +59,8 @@ def show(slug):
     elections_ = db.session.scalars(select(Election).where(Election.neighbourhood_id == hood.id)
                                     .order_by(Election.closes_on.desc())).all()
     return render_template("boards/show.html", hood=hood, found=found, standings=standings, former=former,
-                           elections=elections_,
+                           elections=elections_, attended=meetings.attended_this_year(hood),
+                           year=timeutil.today().year,
                            SeatEnd=SeatEnd, code=register.current_code(hood.id),
                            mine=seat_of(current_user, hood.id) if current_user.is_authenticated else None)
 
@@ -298,6 +300,11 @@ def my_register(slug):
                            form=EmptyForm())
 
 
+def _gift_threshold(hood) -> int:
+    settings = members.settings_of(hood)
+    return settings.gift_threshold if settings else 50_00
+
+
 @bp.route("/n/<slug>/board/my-register/new", methods=["GET", "POST"])
 @signed_in
 def add_entry(slug):
@@ -314,7 +321,8 @@ def add_entry(slug):
                                     submit="Add it", back=url_for("boards.my_register", slug=slug),
                                     intro=["Anything a resident might reasonably think affects how you decide: "
                                            "jobs, businesses, land, organisations that may apply for money, "
-                                           "gifts and hospitality, family."]),
+                                           f"gifts and hospitality worth more than {pounds(_gift_threshold(hood))}, "
+                                           "family."]),
                     400 if form.has_errors else 200)
 
 

@@ -11,6 +11,7 @@ from pb.access import public, roles, signed_in
 from pb.accounts.models import User
 from pb.assets import services as asset_services
 from pb.assets.queries import assets_of
+from pb.boards.meetings import next_meeting
 from pb.consultations.queries import open_consultations
 from pb.extensions import db, htmx
 from pb.forms import EmptyForm
@@ -79,6 +80,7 @@ def show(slug):
                                 .order_by(Round.created_at.desc()).limit(5)).all()
     places = [(asset, asset_services.status(asset)) for asset in assets_of(hood.id)]
     return render_template("neighbourhoods/show.html", hood=hood, rounds=rounds, board=board, facilitators=facilitators,
+                           next_meeting=next_meeting(hood),
                            resident_count=residents[0], verified_count=residents[1], mine=mine,
                            in_area=in_area, postcode_count=postcode_count, form=EmptyForm(), places=places,
                            ASSET_STATES=asset_services.STATES,

@@ -14,6 +14,7 @@ from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership
 from tests.factories import sign_in
 
 TODAY = date.today()
+TERMS = {"notice_days": "7", "absence_months": "3", "gift_threshold": "50"}
 
 
 def _seat(client, slug, person, kind="resident", came_by="elected", started_on=TODAY, **extra):
@@ -33,7 +34,10 @@ def test_a_board_is_seated_and_checked_against_big_local_rules(app, factory, cli
     hood = factory.neighbourhood(name="Eastbrook")
     facilitator = factory.with_role(hood, FACILITATOR)
     sign_in(client, facilitator)
-    assert client.post(f"/n/{hood.slug}/board/rules", data={"rules": "big_local"}).status_code == 302
+    bad = client.post(f"/n/{hood.slug}/board/rules", data={**TERMS, "rules": "big_local", "notice_days": "90"})
+    assert "Enter the days of notice for papers, from 0 to 60" in bad.get_data(as_text=True)
+    assert client.post(f"/n/{hood.slug}/board/rules", data={**TERMS, "rules": "big_local", "seats": "9"}
+                       ).status_code == 302
     nobody = client.post(f"/n/{hood.slug}/board/seats/new", data={
         "email": "nobody@example.org", "kind": "resident", "came_by": "elected", "started_on": TODAY.isoformat()})
     assert nobody.status_code == 400
@@ -57,6 +61,7 @@ def test_a_board_is_seated_and_checked_against_big_local_rules(app, factory, cli
     assert "It has 2 voting members; Big Local asks for at least 8." in page
     assert "1 of its 2 voting members live in the area (50%); Big Local asks for at least 51%." in page
     assert "Ada Resident</a> <span class=\"meta\">(lives in the area)" in page
+    assert "7 voting seats are vacant." in page  # 9 in its terms of reference, 2 held
 
     # The business seat ends: the history stays, the role goes.
     with app.app_context():
@@ -82,7 +87,7 @@ def test_pride_in_place_asks_for_an_unelected_chair_and_the_councils_and_mps_app
     hood = factory.neighbourhood()
     facilitator = factory.with_role(hood, FACILITATOR)
     sign_in(client, facilitator)
-    client.post(f"/n/{hood.slug}/board/rules", data={"rules": "pride_in_place"})
+    client.post(f"/n/{hood.slug}/board/rules", data={**TERMS, "rules": "pride_in_place"})
     chair = factory.person(name="Cllr Dee Chair")
     assert _seat(client, hood.slug, chair, kind="chair", came_by="appointed",
                  elected_representative="y").status_code == 302
@@ -176,7 +181,7 @@ def test_a_programme_sets_the_boards_rules_and_the_national_view_lists_boards_sh
         national.confirm_allocation(programme, db.session.get(User, admin.id), financial_year="2027/28")
         programme_id = programme.id
     sign_in(client, facilitator)
-    refused = client.post(f"/n/{hood.slug}/board/rules", data={"rules": "big_local"})
+    refused = client.post(f"/n/{hood.slug}/board/rules", data={**TERMS, "rules": "big_local"})
     assert "Pride in Place asks for Pride in Place rules: the board must follow them" in refused.get_data(
         as_text=True)
     assert _seat(client, hood.slug, factory.resident(hood, name="Eve Resident")).status_code == 302
@@ -205,7 +210,7 @@ def test_a_member_whose_register_names_the_group_says_why_before_approving_and_t
     trustee = factory.resident(hood, name="Tess Trustee")
     staff = app.test_client()
     sign_in(staff, facilitator)
-    staff.post(f"/n/{hood.slug}/board/rules", data={"rules": "big_local"})
+    staff.post(f"/n/{hood.slug}/board/rules", data={**TERMS, "rules": "big_local"})
     _seat(staff, hood.slug, trustee)
     with app.app_context():
         user = db.session.get(User, trustee.id)

@@ -119,6 +119,11 @@ def test_a_meeting_from_papers_to_published_minutes(app, factory, client):
         "text": "That the board renews grant G-4", "proposer_seat_id": str(seats["Ben"]),
         "seconder_seat_id": str(seats["Cat"]), "votes_for": "4", "votes_against": "0", "abstentions": "0",
         f"interest_{seats['Ann']}": "I volunteer with the group"}).status_code == 302
+    # Attendance this year, on the board page: Dan came to the second meeting only.
+    this_year = 1 + ((TODAY - timedelta(days=1)).year == TODAY.year)
+    board = public.get(f"/n/{hood.slug}/board/").get_data(as_text=True)
+    dan = board[board.index(">Dan</a>"):].split("</tr>")[0]
+    assert f"{this_year - 1 if this_year == 2 else 1} of {this_year}" in dan
     log = public.get(f"/n/{hood.slug}/board/decisions?meeting={second_id}").get_data(as_text=True)
     assert ("At Board meeting, winter, item 2 (Grant G-4 again): That the board renews grant G-4" in log)
     assert "4 for, 0 against, 0 abstaining; proposed by Ben, seconded by Cat" in log and "Ann" in log
