@@ -22,6 +22,17 @@ def _seat(client, slug, person, kind="resident"):
         "started_on": (TODAY - timedelta(days=60)).isoformat()}).status_code == 302
 
 
+def _board(app, factory, client, hood, names) -> tuple[list, dict[str, int]]:
+    """Residents with these names seated on the board: (people, {name: seat id})."""
+    from pb.boards.models import BoardSeat
+
+    people = [factory.resident(hood, name=name) for name in names]
+    for person in people:
+        _seat(client, hood.slug, person)
+    with app.app_context():
+        return people, {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
+
+
 def _meeting(client, slug, title, when: datetime) -> str:
     response = client.post(f"/n/{slug}/board/meetings/new", data={
         "title": title, "starts_at": when.strftime("%Y-%m-%dT%H:%M"), "place": "Community Centre, Mill Lane",
@@ -169,9 +180,7 @@ def test_a_grant_decision_is_taken_at_a_meeting_by_its_vote(app, factory, client
     hood = factory.neighbourhood(name="Eastbrook")
     facilitator = factory.with_role(hood, FACILITATOR)
     sign_in(client, facilitator)
-    people = [factory.resident(hood, name=name) for name in ("Ann", "Ben", "Cat")]
-    for person in people:
-        _seat(client, hood.slug, person)
+    people, seats = _board(app, factory, client, hood, ("Ann", "Ben", "Cat"))
     with app.app_context():
         fund = planning.create_fund(factory._hood(hood), db.session.get(User, facilitator.id), name="Fund",
                                     first_year=financial_year_of(TODAY), years=2)
@@ -189,9 +198,6 @@ def test_a_grant_decision_is_taken_at_a_meeting_by_its_vote(app, factory, client
     url = _meeting(client, hood.slug, "Board meeting", datetime.combine(TODAY, datetime.min.time()))
     meeting_id = int(url.rstrip("/").split("/")[-1])
     client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new", data={"title": "The youth worker grant"})
-    with app.app_context():
-        from pb.boards.models import BoardSeat
-        seats = {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
     client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
                 data={f"seat_{sid}": "present" for sid in seats.values()})
     form = client.get(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion").get_data(as_text=True)
@@ -219,9 +225,7 @@ def test_a_rounds_result_is_signed_off_at_a_meeting(app, factory, client):
     round_ref, ids = make_voting_round(factory)
     hood = round_ref.hood
     sign_in(client, round_ref.facilitator)
-    people = [factory.resident(hood, name=name) for name in ("Ann", "Ben", "Cat")]
-    for person in people:
-        _seat(client, hood.slug, person)
+    people, seats = _board(app, factory, client, hood, ("Ann", "Ben", "Cat"))
     with app.app_context():
         round_ = _round(round_ref)
         for voter in [factory.resident(hood) for _ in range(3)]:
@@ -233,9 +237,6 @@ def test_a_rounds_result_is_signed_off_at_a_meeting(app, factory, client):
     url = _meeting(client, hood.slug, "Board meeting", datetime.combine(TODAY, datetime.min.time()))
     meeting_id = int(url.rstrip("/").split("/")[-1])
     client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new", data={"title": "The vote's result"})
-    with app.app_context():
-        from pb.boards.models import BoardSeat
-        seats = {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
     client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
                 data={f"seat_{sid}": "present" for sid in seats.values()})
     form = client.get(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion").get_data(as_text=True)
@@ -299,9 +300,7 @@ def test_a_member_whose_register_names_the_item_says_why_or_declares(app, factor
     hood = factory.neighbourhood(name="Eastbrook")
     facilitator = factory.with_role(hood, FACILITATOR)
     sign_in(client, facilitator)
-    people = [factory.resident(hood, name=name) for name in ("Ann", "Ben", "Cat")]
-    for person in people:
-        _seat(client, hood.slug, person)
+    people, seats = _board(app, factory, client, hood, ("Ann", "Ben", "Cat"))
     with app.app_context():
         register.add_entry(db.session.get(User, people[2].id), factory._hood(hood), kind="organisation",
                            organisation="Eastbrook Youth Club", description="Volunteer coach",
@@ -310,9 +309,6 @@ def test_a_member_whose_register_names_the_item_says_why_or_declares(app, factor
     meeting_id = int(url.rstrip("/").split("/")[-1])
     client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/items/new",
                 data={"title": "A grant to the Eastbrook Youth Club"})
-    with app.app_context():
-        from pb.boards.models import BoardSeat
-        seats = {s.user.name: s.id for s in db.session.scalars(select(BoardSeat))}
     client.post(f"/n/{hood.slug}/board/meetings/{meeting_id}/attendance",
                 data={f"seat_{sid}": "present" for sid in seats.values()})
     motion = f"/n/{hood.slug}/board/meetings/{meeting_id}/items/1/motion"

@@ -1,5 +1,7 @@
-"""The plan in the auditor pack, checked without the app: each version against the digest the ledger
-recorded, and the progress per intervention recomputed from the pack's grants and payments."""
+"""The demo's auditor pack, checked without the app (one seed for the checks of pb/audit/plans.py and
+pb/audit/boards.py): each plan version against the digest the ledger recorded, the progress per
+intervention recomputed from the pack's grants and payments, and the board's decision log against
+the ledger's decisions."""
 import copy
 import json
 
@@ -13,7 +15,7 @@ from pb.ledger.checkpoints import verifier_key
 from pb.rounds.models import Round
 
 
-def test_the_verifier_checks_the_plan_versions_and_recomputes_its_progress(app, tmp_path):
+def test_the_verifier_checks_the_plan_and_the_decision_log_against_the_ledger(app, tmp_path):
     with app.app_context():
         seed(echo=lambda *a, **k: None)
         round_ = db.session.scalar(select(Round).where(Round.name == "Eastbrook Community Fund 2026/27"))
@@ -41,3 +43,20 @@ def test_the_verifier_checks_the_plan_versions_and_recomputes_its_progress(app, 
     row["granted"] += 1_000_00
     assert any("progress differs from the grants and payments for skills_work in 2026/27" in p
                for p in verify_tables(inflated, key).problems)
+
+    # The board's decision log: each row on the ledger entry that made the decision, none left out.
+    assert not [p for p in report.problems if "decision log" in p], report.problems
+    assert "the board's decision log: 14 decisions, each on its ledger entry, none left out" in report.facts
+    kinds = {row["kind"] for row in tables["board_decisions"]}
+    assert {"meetings", "grants", "results", "rules", "plan"} <= kinds
+
+    dropped = copy.deepcopy(tables)
+    gone = dropped["board_decisions"].pop()
+    assert any(f"leaves out 1 decision(s) the ledger holds, from entry {gone['seq']}" in p
+               for p in verify_tables(dropped, key).problems)
+    moved = copy.deepcopy(tables)
+    moved["board_decisions"][0]["seq"] += 1  # the row now claims the entry after it
+    assert any("stands on no decision in the ledger" in p for p in verify_tables(moved, key).problems)
+    rehashed = copy.deepcopy(tables)
+    rehashed["board_decisions"][0]["hash"] = "0" * 64
+    assert any("names another entry's hash" in p for p in verify_tables(rehashed, key).problems)
