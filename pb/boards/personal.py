@@ -27,8 +27,8 @@ PUBLIC_AFTER_LEAVING = timedelta(days=365)
 
 HEADING = "The board"
 HELD = {
-    "election_roll.user_id": "that you voted in an election of board seats (never how): kept while the result "
-                             "stands, deleted with your account",
+    "election_roll.user_id": "that you voted in an election of board seats (never how): kept with the result, "
+                             "so nobody votes twice",
     "board_candidate.user_id": "that you stood for a board seat, with your statement: the election's public record",
     "board_concern.raised_by_id": "a concern you raised about the board: never in the ledger; on erasure the concern "
                                   "stays, without you",
