@@ -17,7 +17,7 @@ from pb.ledger.services import record
 from pb.mail import email_link, queue_email
 from pb.neighbourhoods.models import FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import require_role
-from pb.services import ServiceError, lock_row, transaction
+from pb.services import ServiceError, lock_row, transaction, under_lock
 from pb.text import hidden_characters, required_text
 
 from .members import settings_of
@@ -121,6 +121,11 @@ def _handler(user: User, hood: Neighbourhood) -> None:
         raise ServiceError("Only the accountable body's named contacts handle concerns about the board")
 
 
+def _concern_lock(concern: Concern, *args, **kwargs):
+    return Concern, concern.id
+
+
+@under_lock(_concern_lock)  # acknowledged once
 def acknowledge(concern: Concern, user: User) -> None:
     hood = db.session.get(Neighbourhood, concern.neighbourhood_id)
     _handler(user, hood)
@@ -139,6 +144,7 @@ def acknowledge(concern: Concern, user: User) -> None:
                         link=email_link("boards.concerns_list", slug=hood.slug))
 
 
+@under_lock(_concern_lock)  # answered once, the person emailed once
 def answer(concern: Concern, user: User, *, outcome: str, reasons: str) -> None:
     hood = db.session.get(Neighbourhood, concern.neighbourhood_id)
     _handler(user, hood)

@@ -17,7 +17,7 @@ from pb.extensions import db
 from pb.ledger.services import record
 from pb.neighbourhoods.models import FACILITATOR, RESIDENT, Neighbourhood
 from pb.neighbourhoods.services import require_role, role_in
-from pb.services import ServiceError, lock_row, one_transaction, transaction
+from pb.services import ServiceError, one_transaction, transaction, under_lock
 from pb.text import hidden_characters, required_text
 
 from .members import seat_member, seat_of
@@ -72,6 +72,11 @@ def create_election(hood: Neighbourhood, facilitator: User, *, title: str, seats
     return election
 
 
+def _election_lock(election: Election, *args, **kwargs):
+    return Election, election.id
+
+
+@under_lock(_election_lock)  # no candidate added once voting has begun, none twice
 def add_candidate(election: Election, facilitator: User, *, email: str, statement: str = "") -> Candidate:
     _facilitator(facilitator, election.neighbourhood_id, "add candidates")
     if election.status != ElectionStatus.OPEN:
@@ -112,6 +117,7 @@ def _checked(election: Election, choices: list[int]) -> list[int]:
     return chosen
 
 
+@under_lock(_election_lock)  # one ballot per voter, none after the count
 def _cast(election: Election, voter: User, choices: list[int], *, on_paper: bool, actor: User) -> None:
     if election.status != ElectionStatus.OPEN or timeutil.today() > election.closes_on:
         raise ServiceError("Voting in this election has closed")
@@ -119,7 +125,6 @@ def _cast(election: Election, voter: User, choices: list[int], *, on_paper: bool
         raise ServiceError("There are no more candidates than seats: nobody needs to vote")
     chosen = _checked(election, choices)
     with transaction():
-        lock_row(Election, election.id)
         if db.session.scalar(select(ElectionRoll.id).where(ElectionRoll.election_id == election.id,
                                                            ElectionRoll.user_id == voter.id)):
             raise ServiceError(f"{'They have' if on_paper else 'You have'} voted in this election already")
@@ -165,6 +170,7 @@ def tally(election: Election) -> tuple[dict[int, int], list[int], list[int], int
     return votes, above, at_cutoff, len(ballots)
 
 
+@under_lock(_election_lock)  # counted once
 def count(election: Election, facilitator: User) -> Election:
     """After the last day: the winners are seated as elected residents; a tie for the last seat waits
     for the lot drawn at the meeting."""
@@ -179,7 +185,6 @@ def count(election: Election, facilitator: User) -> Election:
     hood = db.session.get(Neighbourhood, election.neighbourhood_id)
     names = {c.id: c for c in election.candidates}
     with one_transaction():
-        election = lock_row(Election, election.id)
         election.status, election.counted_on = ElectionStatus.COUNTED, timeutil.today()
         election.votes = {str(k): v for k, v in votes.items()}
         election.elected, election.tie, election.ballots_counted = elected, tie, ballots

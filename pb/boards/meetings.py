@@ -23,7 +23,7 @@ from pb.neighbourhoods.models import FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
 from pb.rounds.models import SETUP, SIGN_OFF, Round
 from pb.rounds.services import approve_setup
-from pb.services import ServiceError, lock_row, one_transaction, transaction
+from pb.services import ServiceError, one_transaction, transaction, under_lock
 from pb.text import hidden_characters, required_text
 from pb.voting import signoff
 
@@ -83,6 +83,15 @@ def _open(meeting: Meeting) -> None:
         raise ServiceError(f"This meeting is {meeting.status_label.lower()}: its agenda is closed")
 
 
+def _meeting_lock(meeting: Meeting, *args, **kwargs):
+    return Meeting, meeting.id
+
+
+def _item_meeting_lock(item: AgendaItem, *args, **kwargs):
+    return Meeting, item.meeting_id
+
+
+@under_lock(_meeting_lock)  # two items added at once get different numbers
 def add_item(meeting: Meeting, facilitator: User, *, title: str, paper: str = "", pdf: bytes | None = None,
              confidential: bool = False, reason: str = "") -> AgendaItem:
     _facilitator(facilitator, meeting.neighbourhood_id, "set the agenda")
@@ -105,7 +114,6 @@ def add_item(meeting: Meeting, facilitator: User, *, title: str, paper: str = ""
     if len(reason) > 300 or hidden_characters(reason):
         raise ServiceError("Keep the reason to 300 characters, with no hidden characters", field="reason")
     with transaction():
-        meeting = lock_row(Meeting, meeting.id)  # two items added at once get different numbers
         number = max((i.number for i in meeting.items), default=0) + 1
         item = AgendaItem(meeting_id=meeting.id, number=number, title=title, paper=paper, paper_pdf=pdf,
                           paper_sha256=hashlib.sha256(pdf).hexdigest() if pdf else None, confidential=confidential,
@@ -121,6 +129,7 @@ def add_item(meeting: Meeting, facilitator: User, *, title: str, paper: str = ""
     return item
 
 
+@under_lock(_meeting_lock)  # published once, followers emailed once
 def publish_papers(meeting: Meeting, facilitator: User) -> bool:
     """The agenda and papers go public. Returns True when they are late (under the notice the board set)."""
     _facilitator(facilitator, meeting.neighbourhood_id, "publish meeting papers")
@@ -145,6 +154,7 @@ def publish_papers(meeting: Meeting, facilitator: User) -> bool:
     return late
 
 
+@under_lock(_meeting_lock)
 def record_attendance(meeting: Meeting, facilitator: User, marks: dict[int, str]) -> None:
     """marks: {seat id: present, apologies or absent} for every member with a seat on the day."""
     _facilitator(facilitator, meeting.neighbourhood_id, "record attendance")
@@ -214,6 +224,7 @@ def quorum_for(voting_members: int, declared: int) -> int:
     return (voting_members - declared) // 2 + 1
 
 
+@under_lock(_item_meeting_lock)  # the attendance the quorum is counted from cannot change meanwhile
 def record_motion(item: AgendaItem, facilitator: User, *, text: str, proposer_seat_id: int | None,
                   seconder_seat_id: int | None, votes_for: int | None, votes_against: int | None,
                   abstentions: int | None, interests: dict[int, str],
@@ -324,6 +335,7 @@ def item_meeting_hood(item: AgendaItem) -> int:
     return db.session.get(Meeting, item.meeting_id).neighbourhood_id
 
 
+@under_lock(_meeting_lock)
 def write_minutes(meeting: Meeting, facilitator: User, *, minutes: str, confidential: str = "") -> None:
     _facilitator(facilitator, meeting.neighbourhood_id, "write the minutes")
     if meeting.status != MeetingStatus.HELD:
@@ -346,6 +358,7 @@ def write_minutes(meeting: Meeting, facilitator: User, *, minutes: str, confiden
                         if confidential else None})
 
 
+@under_lock(_meeting_lock)
 def approve_minutes(meeting: Meeting, facilitator: User, *, at: Meeting) -> None:
     """The minutes are approved at a later meeting, as its record shows; then they are published."""
     _facilitator(facilitator, meeting.neighbourhood_id, "record the approval of minutes")

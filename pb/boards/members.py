@@ -16,7 +16,7 @@ from pb.ledger.services import record
 from pb.national.models import Allocation, AllocationShare, Programme
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Neighbourhood
 from pb.neighbourhoods.services import grant_role, membership, require_role, revoke_role
-from pb.services import ServiceError, lock_row, one_transaction, transaction
+from pb.services import ServiceError, one_transaction, transaction, under_lock
 from pb.text import hidden_characters
 
 from .models import ELECTED_SEATS, BoardSeat, BoardSettings, CameBy, SeatEnd, SeatKind
@@ -106,6 +106,7 @@ def _day(value: date | None, field: str, missing: str) -> date:
     return value
 
 
+@under_lock(lambda hood, *args, **kwargs: (Neighbourhood, hood.id))  # one chair, one seat a person
 def seat_member(hood: Neighbourhood, facilitator: User, *, email: str, kind: str, started_on: date | None,
                 term_ends_on: date | None, came_by: str, elected_representative: bool = False) -> BoardSeat:
     require_role(facilitator, hood.id, FACILITATOR, "Only facilitators record who sits on the board")
@@ -132,7 +133,6 @@ def seat_member(hood: Neighbourhood, facilitator: User, *, email: str, kind: str
     if kind == SeatKind.CHAIR and any(s.kind == SeatKind.CHAIR for s in open_seats(hood.id)):
         raise ServiceError("The board has a chair already: end their seat first", field="kind")
     with one_transaction():
-        lock_row(Neighbourhood, hood.id)  # two facilitators seating the same person at once: one wins
         if seat_of(person, hood.id) is not None:
             raise ServiceError(f"{person.name} already sits on the board: end that seat first to change it",
                                field="email")
@@ -171,6 +171,7 @@ def record_approval(seat: BoardSeat, facilitator: User, *, approver: str, approv
                payload={"person": seat.user.pseudonym, "approver": approver, "approved_on": approved_on.isoformat()})
 
 
+@under_lock(lambda seat, *args, **kwargs: (BoardSeat, seat.id))  # ended once
 def end_seat(seat: BoardSeat, facilitator: User, *, reason: str, ended_on: date | None, note: str = "") -> None:
     """A member steps down, is removed, or their term ends. Their seat's history stays; a voting
     member loses the board member's role (and with it their approvals of open decisions)."""
@@ -189,10 +190,9 @@ def end_seat(seat: BoardSeat, facilitator: User, *, reason: str, ended_on: date 
     if reason == SeatEnd.REMOVED and not note:
         raise ServiceError("Say why the member was removed: it is part of the public record", field="note")
     hood = db.session.get(Neighbourhood, seat.neighbourhood_id)
+    if seat.ended_on is not None:
+        raise ServiceError(f"This seat ended on {seat.ended_on:%-d %B %Y} already")
     with one_transaction():
-        seat = lock_row(BoardSeat, seat.id)
-        if seat.ended_on is not None:
-            raise ServiceError(f"This seat ended on {seat.ended_on:%-d %B %Y} already")
         seat.ended_on, seat.end_reason, seat.end_note = ended_on, reason, note
         role = membership(seat.user, hood, BOARD_MEMBER)
         if seat.votes and role is not None:

@@ -135,6 +135,7 @@ def write_promise(source: FundSource, actor: User, *, financial_year: str, amoun
     return promise
 
 
+@under_lock(lambda source, *args, **kwargs: (Fund, source.fund_id))  # none after the fund closes
 def record_receipt(source: FundSource, actor: User, *, amount: int | None, received_on: date | None,
                    reference: str = "", financial_year: str | None = None) -> SourceReceipt:
     """Money that arrived from a source: recorded by a treasurer."""
