@@ -67,11 +67,22 @@ class LoggedDecision:
         return out
 
 
-def _names(pseudonyms: list[str]) -> list[str]:
-    if not pseudonyms:
-        return []
-    named = dict(db.session.execute(select(User.pseudonym, User.name).where(User.pseudonym.in_(set(pseudonyms)))).all())
-    return [named.get(p, "A former member") for p in dict.fromkeys(pseudonyms)]
+def _people(parsed: list[tuple[AuditEntry, dict]]) -> dict[str, str]:
+    """{pseudonym: name} for everyone the entries name, in one query (board members hold a public office)."""
+    people = set()
+    for entry, payload in parsed:
+        people.add(entry.actor)
+        people.update(p for p in (payload.get("proposer"), payload.get("seconder")) if isinstance(p, str))
+        for named_in in ("interests", "register_named"):
+            if isinstance(payload.get(named_in), dict):
+                people.update(payload[named_in])
+    return dict(db.session.execute(select(User.pseudonym, User.name).where(User.pseudonym.in_(people))).all())
+
+
+def _at_meeting(payload: dict) -> str:
+    votes = payload["votes"]
+    return (f"At {payload['meeting']}: {votes['votes_for']} for, {votes['votes_against']} against, "
+            f"{votes['abstentions']} abstaining")
 
 
 def _joined(names: list[str]) -> str:
@@ -93,9 +104,15 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
     approvals: dict[tuple[str, str], list[str]] = {}   # (subject type, id): approvers' pseudonyms so far
     reasons: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (subject type, id): (pseudonym, reason)
     interests: dict[str, list[str]] = {}               # grant reference or "plan": who declared
+    parsed = [(entry, json.loads(entry.payload)) for entry in entries]
+    meeting_of_motion: dict[int, int] = {}  # a decision made by a motion names the motion: its meeting
+    named = _people(parsed)
+
+    def _names(pseudonyms: list[str]) -> list[str]:
+        return [named.get(p, "A former member") for p in dict.fromkeys(pseudonyms)]
+
     out = []
-    for entry in entries:
-        payload = json.loads(entry.payload)
+    for entry, payload in parsed:
         key = (entry.subject_type, entry.subject_id)
         if entry.action == "grant.interest_declared":
             interests.setdefault(payload["grant"], []).append(entry.actor)
@@ -110,6 +127,8 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
             approvals.setdefault(key, []).append(entry.actor)
             if payload.get("no_interest_reason"):
                 reasons.setdefault(key, []).append((entry.actor, payload["no_interest_reason"]))
+        if entry.action == "board.motion_recorded":
+            meeting_of_motion[int(entry.subject_id)] = payload["meeting"]
         if not made(entry.action, payload):
             continue
         # The day the board decided (as recorded from a meeting), else the day it was made online.
@@ -150,30 +169,20 @@ def decisions(hood: Neighbourhood) -> list[LoggedDecision]:
             declared = interests.get(payload["grant"], [])
             approved_by = _names(approvals.get((DECISION_TABLE, str(payload["decision"])), [entry.actor]))
             vote = f"Approved by {_joined(approved_by)}"
-        elif action == "grant.decision_made_at_meeting":
-            reference = payload["grant"]
-            what = f"{DecisionKind(payload['kind']).label}: {reference} {grants.get(reference, '')}".rstrip()
-            if "amount" in payload:
-                what += f", {pounds(payload['amount'])}"
-            votes = payload["votes"]
-            vote = (f"At {payload['meeting']}: {votes['votes_for']} for, {votes['votes_against']} against, "
-                    f"{votes['abstentions']} abstaining")
-            approved_by = []
-            declared = interests.get(reference, [])
-            meeting_id = next((m for m, title in meetings.items() if title == payload["meeting"]), None)
         elif action.startswith("grant."):
             reference = payload["grant"]
             what = f"{DecisionKind(payload['kind']).label}: {reference} {grants.get(reference, '')}".rstrip()
             if "amount" in payload:
                 what += f", {pounds(payload['amount'])}"
             declared = interests.get(reference, [])
+            if action == "grant.decision_made_at_meeting":
+                vote, approved_by = _at_meeting(payload), []
+                meeting_id = meeting_of_motion.get(payload["motion"])
         elif action == "result.signed_off_at_meeting":
             what = f"Signed off the results of the round ‘{rounds.get(payload['round'], 'a round')}’"
-            votes = payload["votes"]
-            vote = (f"At {payload['meeting']}: {votes['votes_for']} for, {votes['votes_against']} against, "
-                    f"{votes['abstentions']} abstaining")
+            vote = _at_meeting(payload)
             approved_by = []
-            meeting_id = next((m for m, title in meetings.items() if title == payload["meeting"]), None)
+            meeting_id = meeting_of_motion.get(payload["motion"])
         elif action == "result.approved_by_member":
             what = f"Signed off the results of the round ‘{rounds.get(payload['round'], 'a round')}’"
         elif action == "plan.approved":
