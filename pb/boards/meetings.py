@@ -323,16 +323,13 @@ def register_named(item: AgendaItem, seats: list[BoardSeat]) -> dict[int, list[s
     """{seat id: ["‘Friends of Eastbrook Park’ (Her partner chairs it)"]} for members whose register
     names an organisation the item's title or paper names."""
     text = f"{item.title} {item.paper}"
+    hood_id = db.session.get(Meeting, item.meeting_id).neighbourhood_id
     out = {}
     for seat in seats:
-        found = entries_in_text(seat.user_id, item_meeting_hood(item), text)
+        found = entries_in_text(seat.user_id, hood_id, text)
         if found:
             out[seat.id] = [f"‘{e.organisation}’ ({e.description})" for e in found]
     return out
-
-
-def item_meeting_hood(item: AgendaItem) -> int:
-    return db.session.get(Meeting, item.meeting_id).neighbourhood_id
 
 
 @under_lock(_meeting_lock)
@@ -415,13 +412,12 @@ def absent_members(hood: Neighbourhood, today: date | None = None) -> list[Board
                                                        Meeting.starts_at >= since)).all()
     if not held:
         return []
-    flagged = []
-    for seat in open_seats(hood.id):
-        marks = db.session.scalars(select(MeetingAttendance.status).where(
-            MeetingAttendance.seat_id == seat.id, MeetingAttendance.meeting_id.in_(held))).all()
-        if marks and all(mark == Attendance.ABSENT for mark in marks):
-            flagged.append(seat)
-    return flagged
+    marks: dict[int, list[str]] = {}
+    for seat_id, status in db.session.execute(select(MeetingAttendance.seat_id, MeetingAttendance.status)
+                                              .where(MeetingAttendance.meeting_id.in_(held))):
+        marks.setdefault(seat_id, []).append(status)
+    return [seat for seat in open_seats(hood.id)
+            if marks.get(seat.id) and all(mark == Attendance.ABSENT for mark in marks[seat.id])]
 
 
 following.register(following.Subject(

@@ -132,16 +132,23 @@ class Standing:
 
 
 def standing(user_id: int, hood_id: int, seated_on: date) -> Standing:
-    last = db.session.scalar(select(func.max(RegisterConfirmation.confirmed_on)).where(
-        RegisterConfirmation.user_id == user_id, RegisterConfirmation.neighbourhood_id == hood_id))
-    # A new member confirms within a month of taking their seat; then once a year.
-    due = last + CONFIRM_EVERY if last else seated_on + timedelta(days=28)
+    return standings(hood_id, [(user_id, seated_on)])[user_id]
+
+
+def standings(hood_id: int, members: list[tuple[int, date]]) -> dict[int, Standing]:
+    """{user id: Standing} for (user id, seated on) pairs, in three queries however many members."""
+    ids = [user_id for user_id, _ in members]
+    last = dict(db.session.execute(
+        select(RegisterConfirmation.user_id, func.max(RegisterConfirmation.confirmed_on))
+        .where(RegisterConfirmation.user_id.in_(ids), RegisterConfirmation.neighbourhood_id == hood_id)
+        .group_by(RegisterConfirmation.user_id)).all())
     code = current_code(hood_id)
-    accepted = None
-    if code is not None:
-        accepted = db.session.scalar(select(ConductAcceptance.accepted_on).where(
-            ConductAcceptance.code_id == code.id, ConductAcceptance.user_id == user_id))
-    return Standing(last, due, code, accepted)
+    accepted = dict(db.session.execute(select(ConductAcceptance.user_id, ConductAcceptance.accepted_on).where(
+        ConductAcceptance.code_id == code.id, ConductAcceptance.user_id.in_(ids))).all()) if code else {}
+    # A new member confirms within a month of taking their seat; then once a year.
+    return {user_id: Standing(last.get(user_id), last[user_id] + CONFIRM_EVERY if user_id in last
+                              else seated_on + timedelta(days=28), code, accepted.get(user_id))
+            for user_id, seated_on in members}
 
 
 def current_code(hood_id: int) -> ConductCode | None:
@@ -196,8 +203,10 @@ def remind_confirmations(hood: Neighbourhood, today: date | None = None) -> list
     month ago. Returns the names reminded. In one transaction with its audit entry."""
     today = today or timeutil.today()
     due = []
-    for seat in open_seats(hood.id):
-        state = standing(seat.user_id, hood.id, seat.started_on)
+    seats = open_seats(hood.id)
+    states = standings(hood.id, [(s.user_id, s.started_on) for s in seats])
+    for seat in seats:
+        state = states[seat.user_id]
         if (state.due_on - today).days in REMIND_AT:
             due.append((seat, state))
     if not due:

@@ -52,7 +52,8 @@ bp = Blueprint("boards", __name__)
 def show(slug):
     hood = g.neighbourhood
     found = composition(hood)
-    standings = {s.id: register.standing(s.user_id, hood.id, s.started_on) for s in found.seats}
+    by_user = register.standings(hood.id, [(s.user_id, s.started_on) for s in found.seats])
+    standings = {s.id: by_user[s.user_id] for s in found.seats}
     former = db.session.scalars(select(BoardSeat).where(BoardSeat.neighbourhood_id == hood.id,
                                                         BoardSeat.ended_on.is_not(None))
                                 .order_by(BoardSeat.ended_on.desc())).all()
