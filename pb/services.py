@@ -87,3 +87,18 @@ def under_lock(owner):
                 return service(*args, **kwargs)
         return run
     return wrap
+
+
+def reason_when_named(matches: list[str], reason: str, *, declare: str, touches: str) -> dict:
+    """The rule for any board decision: a member whose register of interests names someone the
+    decision touches (`matches`, in plain words) either declares an interest in `declare` instead or
+    says why it does not touch `touches`. Returns what the decision's ledger entry records of it."""
+    if not matches:
+        return {}
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(f"Your register of interests names {matches[0]}. Declare an interest in {declare} "
+                           f"instead, or say here why it does not touch {touches}", field="no_interest_reason")
+    if len(reason) > 1000:
+        raise ServiceError("Keep the reason to 1,000 characters or fewer", field="no_interest_reason")
+    return {"register_names": matches, "no_interest_reason": reason}

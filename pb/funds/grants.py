@@ -22,7 +22,7 @@ from pb.neighbourhoods.services import ROLE_REVOKED_HOOKS, require_role, role_in
 from pb.notifications import link
 from pb.proposals.models import InterestDeclaration, Proposal
 from pb.rounds.models import Round
-from pb.services import ServiceError, lock_row, transaction, under_lock
+from pb.services import ServiceError, lock_row, reason_when_named, transaction, under_lock
 from pb.text import required_text
 from pb.voting.tally import current_result  # voting imports rounds, which publishes through here
 
@@ -438,16 +438,8 @@ def register_matches(grant: Grant, member: User) -> list[str]:
 
 def _why_no_interest(grant: Grant, member: User, reason: str) -> dict:
     """What the ledger entry records of the member's register where it names the grant's people."""
-    matches = register_matches(grant, member)
-    if not matches:
-        return {}
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(f"Your register of interests names {matches[0]}. Declare an interest in {grant.reference} "
-                           "instead, or say here why it does not touch this decision", field="no_interest_reason")
-    if len(reason) > 1000:
-        raise ServiceError("Keep the reason to 1,000 characters or fewer", field="no_interest_reason")
-    return {"register_names": matches, "no_interest_reason": reason}
+    return reason_when_named(register_matches(grant, member), reason, declare=grant.reference,
+                             touches="this decision")
 
 
 def _free_member(grant: Grant, member: User) -> None:

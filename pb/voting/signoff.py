@@ -13,7 +13,7 @@ from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership
 from pb.neighbourhoods.services import require_role
 from pb.proposals.models import InterestDeclaration, Proposal
 from pb.rounds.models import SIGN_OFF, Round
-from pb.services import ServiceError, transaction
+from pb.services import ServiceError, reason_when_named, transaction
 from pb.text import required_text
 
 from . import receipts
@@ -86,16 +86,8 @@ def approve_result(round_: Round, member: User, *, no_interest_reason: str = "")
                            "approve it. The other board members decide")
     if any(a.member_id == member.id for a in approvals(result)):
         raise ServiceError("You have already approved this result")
-    register = {}
-    matches = register_matches(round_, result, member)
-    if matches:
-        reason = (no_interest_reason or "").strip()
-        if not reason:
-            raise ServiceError(f"Your register of interests names {matches[0]}. Declare an interest in that project "
-                               "instead, or say here why it does not touch this result", field="no_interest_reason")
-        if len(reason) > 1000:
-            raise ServiceError("Keep the reason to 1,000 characters or fewer", field="no_interest_reason")
-        register = {"register_names": matches, "no_interest_reason": reason}
+    register = reason_when_named(register_matches(round_, result, member), no_interest_reason,
+                                 declare="that project", touches="this result")
     free = free_to_decide(round_, result)
     needed = len(free) // 2 + 1 if free else 0
     with transaction():
