@@ -103,12 +103,14 @@ def _register_blueprints(app: Flask) -> None:
     from pb.plans.views import bp as plans
     from pb.proposals import deliberation_views  # noqa: F401  (its routes join the proposals blueprint)
     from pb.proposals.views import bp as proposals
+    from pb.reports.manage_views import bp as reports_admin
+    from pb.reports.views import bp as reports
     from pb.rounds.views import bp as rounds
     from pb.voting.views import bp as voting
 
     for blueprint in (accounts, neighbourhoods, rounds, proposals, voting, funds, funds_admin, national, assets, ledger,
                       admin, following, consultations, consultation_admin, plans, plan_admin,
-                      boards, board_admin):
+                      boards, board_admin, reports, reports_admin):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
 

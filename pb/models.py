@@ -89,6 +89,15 @@ from pb.proposals.models import (  # noqa: F401
     Review,
     Support,
 )
+from pb.reports.models import (  # noqa: F401
+    AgreementVersion,
+    BankStatement,
+    Drawdown,
+    FunderRepayment,
+    FundingAgreement,
+    ScheduleLine,
+    StatementLine,
+)
 from pb.rounds.models import BoardDecision, Pot, Round, RoundPhase  # noqa: F401
 from pb.voting.models import (  # noqa: F401  # noqa: F401
     Ballot,

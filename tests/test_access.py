@@ -179,6 +179,16 @@ MATRIX = {
     "/n/{slug}/board/elections/{election}": PUBLIC, "/n/{slug}/board/elections/{election}/ballots.json": PUBLIC,
     "/n/{slug}/board/elections/new": {F}, "/n/{slug}/board/elections/{election}/candidates/new": {F},
     "/n/{slug}/board/elections/{election}/paper": {F}, "/n/{slug}/board/elections/{election}/count": {F},
+    # answering for the money: agreements and accounts are public; the named officer asks for money and the
+    # funder's representative decides (see OWNER_ONLY); treasurers record it and reconcile the bank
+    "/n/{slug}/agreements/": PUBLIC, "/n/{slug}/agreements/{agreement}/": PUBLIC,
+    "/n/{slug}/funds/{fund}/accounts/{start}": PUBLIC, "/n/{slug}/funds/{fund}/accounts/{start}.json": PUBLIC,
+    "/n/{slug}/funds/{fund}/accounts/{start}.csv": PUBLIC,
+    "/n/{slug}/agreements/new": {F}, "/n/{slug}/agreements/{agreement}/vary": {F},
+    "/n/{slug}/agreements/{agreement}/drawdowns/new": SIGNED_IN, "/n/{slug}/drawdowns/{drawdown}/decide": SIGNED_IN,
+    "/n/{slug}/drawdowns/{drawdown}/received": {T}, "/n/{slug}/agreements/{agreement}/repayments/new": {T},
+    "/n/{slug}/funds/{fund}/bank": {T}, "/n/{slug}/funds/{fund}/bank/{start}": {T},
+    "/n/{slug}/bank-lines/{line}/match": {T},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -195,7 +205,9 @@ OWNER_ONLY = {"/n/{slug}/grants/{grant}/accept": set(), "/n/{slug}/grants/{grant
               "/n/{slug}/board/code-of-conduct/accept": set(),
               # concerns: only the accountable body's named contacts (none of the actors) handle them
               "/n/{slug}/board/concerns/handle": set(), "/n/{slug}/board/concerns/{number}": set(),
-              "/n/{slug}/board/concerns/{number}/acknowledge": set()}
+              "/n/{slug}/board/concerns/{number}/acknowledge": set(),
+              # the agreement's named officer asks for drawdowns, its funder's representative decides (neither an actor)
+              "/n/{slug}/agreements/{agreement}/drawdowns/new": set(), "/n/{slug}/drawdowns/{drawdown}/decide": set()}
 # Allowed form posts not sent in the matrix: they would end the session or give the actor a role.
 NOT_POSTED = {"/sign-out", "/n/{slug}/join", "/account/erase"}
 ROLE_ROUTES = {path: who for path, who in MATRIX.items() if isinstance(who, set)}  # for older tests
@@ -388,7 +400,42 @@ def _world(factory):
     ids |= consultation_world(factory, round_ref)
     ids |= plan_world(factory, round_ref, ids)
     ids |= board_world(factory, round_ref, ids)
+    ids |= report_world(factory, round_ref, ids)
     return round_ref.hood, ids
+
+
+def report_world(factory, round_ref, ids) -> dict:
+    """The test fund's funding agreement with the council (officer and funder's representative: none of
+    the actors), one drawdown received, and a bank statement of one line."""
+    from datetime import date
+
+    from pb.extensions import db
+    from pb.funds import planning
+    from pb.funds.models import Fund
+    from pb.neighbourhoods.models import Membership
+    from pb.reports import agreements, reconciling
+    from tests.factories import _user
+
+    officer, funder = factory.person(), factory.person()
+    with factory.app.app_context():
+        fund = db.session.get(Fund, ids["fund"])
+        source = planning.add_source(fund, _user(round_ref.facilitator), name="Community Wealth Fund", kind="other")
+        deal = agreements.set_up(fund.neighbourhood, _user(round_ref.facilitator), source=source,
+                                 funder_name="Community Wealth Fund", body_name="The council", body_kind="council",
+                                 amount=10_000_00, fee="5", conditions="", signed_on=date.today(),
+                                 body_contact_email=officer.email, funder_contact_email=funder.email,
+                                 schedule=f"{fund.first_year}, whole plan, £10000")
+        drawdown = agreements.request_drawdown(deal, _user(officer), line=deal.schedule[0], amount=1_000_00, covers="Grants")
+        agreements.decide_drawdown(drawdown, _user(funder), approve=True)
+        treasurer = db.session.scalar(select(Membership.user_id).where(Membership.neighbourhood_id == fund.neighbourhood_id,
+                                                                       Membership.role == TREASURER))
+        from pb.accounts.models import User
+        agreements.receive_drawdown(drawdown, db.session.get(User, treasurer), received_on=date.today())
+        statement = reconciling.import_statement(
+            db.session.get(Fund, ids["fund"]), db.session.get(User, treasurer),
+            data=f"Date,Description,Amount\n{date.today():%d/%m/%Y},CWF A-1 D-1,1000.00\n".encode())
+        db.session.commit()
+        return {"agreement": deal.id, "drawdown": drawdown.id, "line": statement.lines[0].id}
 
 
 def board_world(factory, round_ref, ids) -> dict:

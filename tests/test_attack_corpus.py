@@ -214,15 +214,16 @@ def _everyone(factory, hood, ids):
     return person
 
 
-@pytest.mark.parametrize("third", [0, 1, 2], ids=["first-third-of-the-corpus", "second-third", "last-third"])
-@pytest.mark.parametrize("who", ["visitor", "insider"])
+@pytest.mark.parametrize("who, third", [("visitor", None), ("insider", 0), ("insider", 1), ("insider", 2)],
+                         ids=["visitor-the-whole-corpus", "insider-first-third", "insider-second-third", "insider-last-third"])
 def test_every_form_field_refuses_or_defuses_the_attack_corpus(app, factory, who, third):
-    """Split six ways (who sends, which third of the corpus) so the suite's workers share it."""
+    """Split four ways so the suite's workers share it: a visitor sees few forms, so sends the whole
+    corpus at once; the insider's many forms take a third of the corpus each."""
     hood, ids, person, urls = _corpus_world(factory)
     client = app.test_client()
     if who == "insider":
         sign_in(client, person)
-    payloads = [(n, payload) for n, payload in enumerate(PAYLOADS) if n % 3 == third]
+    payloads = [(n, payload) for n, payload in enumerate(PAYLOADS) if third is None or n % 3 == third]
     sent, htmx_sent, failures = 0, 0, []
     forms = _forms_on(client, urls)
     assert len(forms) >= (8 if who == "visitor" else 60), sorted(forms)
@@ -253,7 +254,7 @@ def test_every_form_field_refuses_or_defuses_the_attack_corpus(app, factory, who
             for marker in LIVE:
                 assert marker not in page, (url, marker)
             assert "x" * 5000 not in page, url  # no field kept a megabyte: each has a length limit
-    assert sent > (40 if who == "visitor" else 250)
+    assert sent > (120 if who == "visitor" else 250)
 
 
 def test_a_payload_that_is_stored_comes_back_escaped(app, factory, client):
@@ -323,6 +324,10 @@ def test_every_route_with_a_form_was_reached(app, factory):
                  "/board/meetings/*/publish",
                  # concerns handled only by the accountable body's named contacts (not the insider)
                  "/board/concerns/*",
+                 # a funding agreement's named officer and funder's representative (not the insider)
+                 "/agreements/*/drawdowns/new", "/drawdowns/*/decide",
+                 # a year with bank statement lines to confirm (the world's are this year; {start} is next year)
+                 "/funds/*/bank/*",
                  # an election still open with more candidates than seats (the world's is counted)
                  "/board/elections/*/count",
                  # reached, but named by a word (sections/vision), which the numbers-only pattern above misses

@@ -14,12 +14,14 @@ from pb.consultations.models import Consultation, ConsultationStatus, Consultati
 from pb.demo import seed
 from pb.downloads import FORMULA_STARTS
 from pb.extensions import db
+from pb.funds.figures import financial_year_of
 from pb.funds.models import Fund, FundSource, Grant
 from pb.national.models import Allocation, NeighbourhoodFigure, Programme
 from pb.neighbourhoods.models import Neighbourhood
 from pb.plans.models import Plan
 from pb.proposals.models import Proposal
 from pb.rounds.models import Pot, Round
+from pb.timeutil import today
 from pb.voting.models import CountResult
 
 FORMULAS = ['=HYPERLINK("http://evil.example","Click")', "+SUM(1,2)", "-2+3", "@cmd", "\tTAB", "\rCR"]
@@ -42,6 +44,8 @@ def csv_urls() -> list[str]:
             Consultation.neighbourhood_id == hood.id, Consultation.status == ConsultationStatus.PUBLISHED))]
         for fund in db.session.scalars(select(Fund).where(Fund.neighbourhood_id == hood.id)):
             urls += [f"/n/{hood.slug}/funds/{fund.id}/grants.csv", f"/n/{hood.slug}/funds/{fund.id}/payments.csv"]
+            urls += [f"/n/{hood.slug}/funds/{fund.id}/accounts/{year[:4]}.csv" for year in fund.financial_years
+                     if year <= financial_year_of(today())]
         for round_ in db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id,
                                                              Round.id.in_(select(CountResult.round_id)))):
             urls.append(f"/n/{hood.slug}/rounds/{round_.id}/results.csv")
@@ -65,7 +69,8 @@ def test_no_download_carries_a_formula_and_every_csv_is_written_one_way(app, cli
     # Every CSV route of the app is fetched at least once (a new route must be added to csv_urls).
     templates = {url.split("/")[-1] for url in urls}
     assert {"assets.csv", "grants.csv", "payments.csv", "results.csv", "figures.csv", "allocation.csv",
-            "neighbourhoods.csv", "responses.csv", "progress.csv", "decisions.csv"} <= templates and len(routes) == 10, routes
+            "neighbourhoods.csv", "responses.csv", "progress.csv", "decisions.csv"} <= templates and len(routes) == 11, routes
+    assert any("/accounts/" in url for url in urls)
     planted = 0
     for url in urls:
         response = client.get(url)

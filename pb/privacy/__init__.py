@@ -32,6 +32,7 @@ from pb.neighbourhoods import personal as neighbourhoods
 from pb.plans import personal as plans
 from pb.proposals import personal as proposals
 from pb.proposals.personal import HIDE_REASON  # noqa: F401
+from pb.reports import personal as reports
 from pb.rounds import personal as rounds
 from pb.services import ServiceError, transaction
 from pb.voting import personal as voting
@@ -40,8 +41,8 @@ from .retention import SENT_EMAILS_KEPT, purge  # noqa: F401  (the retention job
 
 # In the order the download shows them. The account itself is erased last: the others find the
 # person's rows by the account's email and id.
-DOMAINS = (accounts, neighbourhoods, proposals, rounds, voting, consultations, plans, boards, funds, assets, following,
-           national, ledger)
+DOMAINS = (accounts, neighbourhoods, proposals, rounds, voting, consultations, plans, boards, funds, reports, assets,
+           following, national, ledger)
 
 ABOUT = ("Everything pb holds about you. Your ballots' choices are not here: they are stored apart from "
          "your name, so nobody, pb included, can say how you voted.")

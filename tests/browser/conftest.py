@@ -148,16 +148,26 @@ class Accessibility:
         self.axe = Axe()
         self.browser = browser
         self.checked = []
+        self.twin, self.twin_origin = None, None
+
+    def close(self):
+        if self.twin is not None:
+            self.twin.context.close()
+
+    def _twin_page(self, origin: str):
+        """One scripted page per test, kept on the server's origin, so the page's stylesheet loads and
+        colour contrast is checked (a new browser context per check cost more than the check)."""
+        if self.twin is None:
+            self.twin = self.browser.new_context().new_page()
+        if self.twin_origin != origin:
+            self.twin.goto(origin + "/healthz")
+            self.twin_origin = origin
+        return self.twin
 
     def check(self, page):
         target = page
-        twin = None
         if not getattr(page, "javascript", True):
-            twin = self.browser.new_context()
-            target = twin.new_page()
-            # Same origin first, so the page's stylesheet loads and colour contrast is checked.
-            origin = page.url.split("/", 3)
-            target.goto("/".join(origin[:3]) + "/healthz")
+            target = self._twin_page("/".join(page.url.split("/", 3)[:3]))
             target.set_content(page.content(), wait_until="load")
         else:
             # A heading can be on screen before the stylesheet has loaded: axe would then measure an
@@ -165,8 +175,6 @@ class Accessibility:
             target.wait_for_load_state("load")
         results = self.axe.run(target, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         width = self.measure_at_phone_width(target)
-        if twin:
-            twin.close()
         violations = results.response["violations"]
         self.checked.append(page.url)
         assert violations == [], f"axe found on {page.url}:\n" + "\n".join(
@@ -189,4 +197,6 @@ class Accessibility:
 
 @pytest.fixture
 def a11y(browser):
-    return Accessibility(browser)
+    checker = Accessibility(browser)
+    yield checker
+    checker.close()

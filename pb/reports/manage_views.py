@@ -1,0 +1,229 @@
+"""Running the agreement and the bank: facilitators record the agreement and its variations, the
+accountable body's officer asks for drawdowns, the funder's representative decides them, treasurers
+record money arriving and leaving and reconcile the bank statement. Each view parses, calls one
+service and renders."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pb.access import roles, signed_in
+from pb.forms import EmptyForm, choices
+from pb.funds.figures import financial_year_of, year_end, year_start
+from pb.funds.queries import load_fund
+from pb.money import pounds
+from pb.neighbourhoods.models import FACILITATOR, TREASURER
+from pb.posting import attempt, one_button
+from pb.ratelimits import UPLOADS, on_post, person_or_address
+from pb.services import ServiceError
+
+from . import agreements as services
+from . import reconciling
+from .bankfile import StatementError, mapping_from
+from .figures import agreement_figures
+from .forms import AgreementForm, DecideForm, DrawdownForm, MatchForm, ReceivedForm, RepaymentForm, StatementForm, VaryForm
+from .ledgerside import movements
+from .queries import load_agreement, load_drawdown, load_line, year_of
+
+bp = Blueprint("reports_admin", __name__)
+
+
+def _page(form, *, heading, fields, submit, back=None, intro=None, caption=None):
+    return render_template("form_page.html", hood=g.neighbourhood, form=form, heading=heading, fields=fields,
+                           submit=submit, back=back, intro=intro, caption=caption), 400 if form.has_errors else 200
+
+
+def _agreement_page(agreement) -> str:
+    return url_for("reports.agreement", slug=g.neighbourhood.slug, agreement_id=agreement.id)
+
+
+@bp.route("/n/<slug>/agreements/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def new_agreement(slug):
+    hood = g.neighbourhood
+    taken = {a.source_id for a in services.agreements_of(hood)}
+    sources = [s for s in services.sources_of(hood) if s.id not in taken]
+    form = AgreementForm()
+    form.source_id.choices = choices([("", "Choose a source"), *((str(s.id), f"{s.name} ({s.fund.name})") for s in sources)])
+
+    def source():
+        return next((s for s in sources if str(s.id) == form.source_id.data), None)
+
+    done = attempt(form, lambda: services.set_up(
+        hood, current_user, source=source(), funder_name=form.funder_name.data, body_name=form.body_name.data,
+        body_kind=form.body_kind.data, amount=form.amount.data, fee=form.fee.data, conditions=form.conditions.data,
+        signed_on=form.signed_on.data, body_contact_email=form.body_contact_email.data,
+        funder_contact_email=form.funder_contact_email.data, schedule=form.schedule.data),
+        lambda a: f"Agreement {a.reference} with {a.funder_name} is recorded.", _agreement_page)
+    intro = None if sources else ["Every source of every fund already has an agreement, or there is no fund yet: "
+                                  "add the funder as a source of the fund first."]
+    return done or _page(form, heading="Record a funding agreement", submit="Record the agreement", intro=intro,
+                         fields=("source_id", "funder_name", "body_name", "body_kind", "amount", "fee", "signed_on",
+                                 "body_contact_email", "funder_contact_email", "schedule", "conditions"),
+                         back=url_for("reports.agreements", slug=slug))
+
+
+@bp.route("/n/<slug>/agreements/<int:agreement_id>/vary", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def vary(slug, agreement_id):
+    agreement = load_agreement(agreement_id)
+    form = VaryForm(data={"amount": agreement.amount, "fee": agreement.fee_percent.rstrip("%"),
+                          "schedule": services.schedule_text(agreement), "conditions": agreement.conditions,
+                          "body_contact_email": agreement.body_contact.email,
+                          "funder_contact_email": agreement.funder_contact.email})
+    done = attempt(form, lambda: services.vary(agreement, current_user, amount=form.amount.data, fee=form.fee.data,
+                                               conditions=form.conditions.data, schedule=form.schedule.data,
+                                               reason=form.reason.data, body_contact_email=form.body_contact_email.data,
+                                               funder_contact_email=form.funder_contact_email.data),
+                   lambda a: f"Version {a.version} of the agreement is recorded.", _agreement_page(agreement))
+    return done or _page(form, heading="Record a variation", caption=f"{agreement.reference} with {agreement.funder_name}",
+                         submit="Record the new version",
+                         fields=("amount", "fee", "schedule", "conditions", "body_contact_email", "funder_contact_email", "reason"),
+                         back=_agreement_page(agreement))
+
+
+@bp.route("/n/<slug>/agreements/<int:agreement_id>/drawdowns/new", methods=["GET", "POST"])
+@signed_in
+def request_drawdown(slug, agreement_id):
+    agreement = load_agreement(agreement_id)
+    if current_user.id != agreement.body_contact_id:
+        abort(403)  # only the accountable body's named officer asks for money
+    figures = agreement_figures(agreement)
+    names = services.interventions_for(g.neighbourhood)
+    form = DrawdownForm()
+    form.schedule_line_id.choices = choices([("", "Choose a line"), *(
+        (str(f.line.id), f"{f.line.financial_year}, {names.get(f.line.intervention, f.line.intervention) or 'whole plan'}: "
+                         f"{pounds(f.left)} left of {pounds(f.line.amount)}") for f in figures.lines)])
+    line = next((f.line for f in figures.lines if str(f.line.id) == form.schedule_line_id.data), None)
+    done = attempt(form, lambda: services.request_drawdown(agreement, current_user, line=line, amount=form.amount.data,
+                                                           covers=form.covers.data),
+                   lambda d: f"Drawdown {d.reference} for {pounds(d.amount)} is sent to {agreement.funder_name}.",
+                   _agreement_page(agreement))
+    return done or _page(form, heading="Ask for a drawdown", caption=f"{agreement.reference} with {agreement.funder_name}",
+                         submit="Send the request", fields=("schedule_line_id", "amount", "covers"),
+                         back=_agreement_page(agreement),
+                         intro=[f"{agreement.body_name} keeps a fee of {agreement.fee_percent} of each drawdown."]
+                         if agreement.fee_basis_points else None)
+
+
+@bp.route("/n/<slug>/drawdowns/<int:drawdown_id>/decide", methods=["GET", "POST"])
+@signed_in
+def decide(slug, drawdown_id):
+    drawdown = load_drawdown(drawdown_id)
+    agreement = drawdown.agreement
+    if current_user.id != agreement.funder_contact_id:
+        abort(403)  # only the funder's named representative decides
+    form = DecideForm()
+    done = attempt(form, lambda: services.decide_drawdown(drawdown, current_user, approve=form.decision.data == "approve",
+                                                          reason=form.reason.data),
+                   lambda d: f"{d.reference} is {d.status_label.lower()}.", _agreement_page(agreement))
+    return done or _page(form, heading=f"Decide on drawdown {drawdown.reference}", caption=agreement.reference,
+                         submit="Record the decision", fields=("decision", "reason"), back=_agreement_page(agreement),
+                         intro=[f"{agreement.body_name} asks for {pounds(drawdown.amount)} for: {drawdown.covers}"])
+
+
+@bp.route("/n/<slug>/drawdowns/<int:drawdown_id>/received", methods=["GET", "POST"])
+@roles(TREASURER)
+def received(slug, drawdown_id):
+    drawdown = load_drawdown(drawdown_id)
+    form = ReceivedForm()
+    done = attempt(form, lambda: services.receive_drawdown(drawdown, current_user, received_on=form.received_on.data,
+                                                           reference=form.reference.data),
+                   lambda d: f"{pounds(d.amount)} received for {d.reference}.", _agreement_page(drawdown.agreement))
+    return done or _page(form, heading=f"Record the money for {drawdown.reference}", caption=drawdown.agreement.reference,
+                         submit="Record it", fields=("received_on", "reference"), back=_agreement_page(drawdown.agreement),
+                         intro=[f"{pounds(drawdown.amount)}, approved by {drawdown.agreement.funder_name}."])
+
+
+@bp.route("/n/<slug>/agreements/<int:agreement_id>/repayments/new", methods=["GET", "POST"])
+@roles(TREASURER)
+def repayment(slug, agreement_id):
+    agreement = load_agreement(agreement_id)
+    form = RepaymentForm()
+    done = attempt(form, lambda: services.record_repayment(agreement, current_user, amount=form.amount.data,
+                                                           returned_on=form.returned_on.data, reference=form.reference.data),
+                   lambda r: f"{pounds(r.amount)} paid back to {agreement.funder_name} is recorded.",
+                   _agreement_page(agreement))
+    return done or _page(form, heading="Record unspent money paid back to the funder", caption=agreement.reference,
+                         submit="Record it", fields=("amount", "returned_on", "reference"), back=_agreement_page(agreement),
+                         intro=[f"Its share of {agreement.body_name}'s fee ({agreement.fee_percent}) is shown as returned too."]
+                         if agreement.fee_basis_points else None)
+
+
+# --- the bank ------------------------------------------------------------------------------------------------
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/bank", methods=["GET", "POST"])
+@roles(TREASURER)
+@on_post(UPLOADS, person_or_address)
+def bank(slug, fund_id):
+    fund = load_fund(fund_id)
+    form = StatementForm()
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        try:
+            mapping = mapping_from(form.date_column.data, form.description_column.data, form.amount_column.data,
+                                   form.paid_out_column.data, form.paid_in_column.data, form.balance_column.data)
+            statement = reconciling.import_statement(fund, current_user, data=upload.read() if upload else b"",
+                                                     filename=upload.filename if upload else "", mapping=mapping)
+        except StatementError as error:
+            form.fail(ServiceError(error.message, field="date_column"))
+        except ServiceError as error:
+            form.fail(error)
+        else:
+            flash(f"{statement.line_count} lines imported, from {statement.first_on:%-d %B %Y} to "
+                  f"{statement.last_on:%-d %B %Y}. Check the suggested matches below.", "success")
+            return redirect(url_for("reports_admin.reconcile", slug=slug, fund_id=fund.id,
+                                    start=int(financial_year_of(statement.last_on)[:4])))
+    years = [(y, reconciling.counts(fund.id, year_start(y), year_end(y))) for y in fund.financial_years]
+    return render_template("reports/bank.html", hood=g.neighbourhood, fund=fund, form=form, years=years,
+                           statements=reconciling.statements_of(fund)), 400 if form.has_errors else 200
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/bank/<int:start>", methods=["GET", "POST"])
+@roles(TREASURER)
+def reconcile(slug, fund_id, start):
+    fund = load_fund(fund_id)
+    year = year_of(fund, start)
+    first, last = year_start(year), year_end(year)
+    here = url_for("reports_admin.reconcile", slug=slug, fund_id=fund.id, start=start)
+    form = EmptyForm()
+    if request.method == "POST":
+        if "suggest" in request.form:
+            one_button(lambda: reconciling.suggest_again(fund, current_user),
+                       lambda n: f"{n} more match{'es' if n != 1 else ''} suggested.")
+            return redirect(here)
+        ids = [int(v) for v in request.form.getlist("line_ids") if v.isascii() and v.isdigit() and len(v) < 10]
+        one_button(lambda: reconciling.confirm_suggested(fund, current_user, line_ids=ids),
+                   lambda n: f"{n} match{'es' if n != 1 else ''} confirmed.")
+        return redirect(here)
+    lines = reconciling.lines_between(fund.id, first, last)
+    recorded = movements(fund.id, first - reconciling.MATCH_WINDOW, last + reconciling.MATCH_WINDOW)
+    by_key = {m.key: m for m in recorded}
+    matched = {(line.match_kind, line.match_id) for line in reconciling.matched_anywhere(fund.id)}
+    unmatched = [m for m in recorded if first <= m.on <= last and m.key not in matched]
+    return render_template("reports/reconcile.html", hood=g.neighbourhood, fund=fund, year=year, form=form,
+                           lines=lines, by_key=by_key, unmatched=unmatched, describe=reconciling.describe,
+                           counts=reconciling.counts(fund.id, first, last))
+
+
+@bp.route("/n/<slug>/bank-lines/<int:line_id>/match", methods=["GET", "POST"])
+@roles(TREASURER)
+def match(slug, line_id):
+    line = load_line(line_id)
+    fund = load_fund(line.fund_id)
+    found = reconciling.candidates(line)
+    form = MatchForm()
+    form.choice.choices = choices([*((f"{m.kind}:{m.id}", f"{m.says}, {m.on:%-d %B %Y}") for m in found),
+                                   ("explained", "A bank item pb has no record of (say what below)"),
+                                   ("clear", "Leave it unmatched for now")])
+    back = url_for("reports_admin.reconcile", slug=slug, fund_id=fund.id, start=int(financial_year_of(line.booked_on)[:4]))
+    done = attempt(form, lambda: reconciling.match_line(line, current_user, choice=form.choice.data, note=form.note.data),
+                   "The line is updated.", back)
+    sign = "in" if line.amount > 0 else "out"
+    return done or _page(form, heading="What is this line?", caption=f"{fund.name}: bank statement",
+                         submit="Save", fields=("choice", "note"), back=back,
+                         intro=[f"{line.booked_on:%-d %B %Y}: {line.description or '(no description)'}, "
+                                f"{pounds(abs(line.amount))} {sign}."] +
+                               ([] if found else ["pb has no unmatched record of this amount near that day. If it is a "
+                                                  "payment or receipt not yet recorded, record it first, then come back."]))
+
