@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import click
 from sqlalchemy import select
 
-from pb import phases, timeutil
+from pb import demo_reports, phases, timeutil
 from pb.accounts import passwords
 from pb.accounts import services as accounts
 from pb.accounts.models import User
@@ -97,7 +97,7 @@ def seed(echo=click.echo) -> bool:
             # About three in four have had their address checked; the rest show the unverified path.
             if number <= 150:
                 hoods.verify_resident(member, facilitator)
-    fund = seed_fund(hood, people, echo)
+    fund = seed_fund(hood, people, shared_hash, echo)
     seed_published_round(hood, people, rng, echo, fund_year=fund.plan[1])
     seed_grants(hood, people, echo)
     seed_round(hood, people, rng, echo, fund_year=fund.plan[2])
@@ -285,7 +285,7 @@ FUND_START = date(2025, 6, 1)           # the fund's first (short) year, 2025/26
 LAST_YEAR_PUBLISHED = date(2026, 6, 1)  # when last year's results were published and its grants offered
 
 
-def seed_fund(hood, people, echo=click.echo):
+def seed_fund(hood, people, shared_hash, echo=click.echo):
     """Eastbrook's Community Wealth Fund over ten years, two sources, its first year's capacity grant
     delivered for less than granted: the difference carried forward."""
     f, treasurer, chair = (people["facilitator@eastbrook.example"], people["treasurer@eastbrook.example"],
@@ -300,13 +300,17 @@ def seed_fund(hood, people, echo=click.echo):
                                         "A tenth of each year is ring-fenced for building community capacity."))
         cwf = planning.add_source(fund, f, name="Community Wealth Fund", kind="community_wealth_fund")
         council = planning.add_source(fund, f, name="Eastbrook Borough Council", kind="council")
+    agreement = demo_reports.sign_agreement(hood, people, fund, cwf, shared_hash).id
+    with timeutil.as_of(FUND_START):
         for year in fund.financial_years:
             planning.set_promise(cwf, f, financial_year=year, amount=100_000_00)
             planning.set_promise(council, f, financial_year=year, amount=20_000_00)
             first = year == fund.first_year
             planning.set_year_plan(fund, f, financial_year=year, planned=20_000_00 if first else 140_000_00,
                                    capacity_percent=50 if first else 10)
-        planning.record_receipt(cwf, treasurer, amount=100_000_00, received_on=date(2025, 5, 20), reference="CWF 2025/26")
+    demo_reports.draw(agreement, people, amount=50_000_00, year_index=0, asked=date(2025, 5, 6), decided=date(2025, 5, 12),
+                      received=date(2025, 5, 20), covers="The first half of 2025/26: the community organiser and setting up the board")
+    with timeutil.as_of(FUND_START):
         decision = grants.create_capacity_grant(
             fund.plan[0], chair, title="Community organiser, two days a week",
             summary="A community organiser to set up the partnership board and train residents to run projects.",
@@ -321,6 +325,8 @@ def seed_fund(hood, people, echo=click.echo):
                                 reference="BACS 0601")
         for payment in payments.awaiting_approval(hood.id):
             payments.approve_payment(payment, chair)
+    demo_reports.draw(agreement, people, amount=50_000_00, year_index=0, asked=date(2025, 9, 30), decided=date(2025, 10, 7),
+                      received=date(2025, 10, 14), covers="The second half of 2025/26: residents' first round")
     with timeutil.as_of(date(2025, 12, 1)):
         payments.record_payment(organiser, treasurer, amount=4_000_00, paid_on=date(2025, 12, 1), spend="revenue",
                                 reference="BACS 1201")
@@ -331,10 +337,20 @@ def seed_fund(hood, people, echo=click.echo):
             "The board is running, with 14 residents trained to chair meetings and check budgets. The organiser "
             "started late, so £2,000 was not needed: it goes back to the fund."))
         grants.complete_grant(organiser, f)
+    demo_reports.draw(agreement, people, amount=40_000_00, year_index=1, asked=date(2026, 4, 1), decided=date(2026, 4, 8),
+                      received=date(2026, 4, 14), covers="2026/27 round grants, first tranches")
     with timeutil.as_of(date(2026, 4, 20)):
-        planning.record_receipt(cwf, treasurer, amount=100_000_00, received_on=date(2026, 4, 14), reference="CWF 2026/27")
         planning.record_receipt(council, treasurer, amount=20_000_00, received_on=date(2026, 4, 20), reference="EBC 2026/27")
+    lines = demo_reports.reconcile_last_year(fund, people)
+    demo_reports.draw(agreement, people, amount=40_000_00, year_index=1, asked=date(2026, 9, 28), decided=date(2026, 10, 2),
+                      received=date(2026, 10, 6), covers="2026/27 round grants, second tranches, and the organiser")
+    demo_reports.draw(agreement, people, amount=20_000_00, year_index=1, asked=date(2026, 11, 20), decided=date(2026, 11, 25),
+                      received=None, covers="The rest of 2026/27: the plan's youth and skills projects")
+    demo_reports.draw(agreement, people, amount=50_000_00, year_index=2, asked=date(2026, 12, 1), decided=None,
+                      received=None, covers="The first half of 2027/28: the 2027/28 round's grants")
     echo(f"Created ‘{fund.name}’: two sources, ten years planned, a capacity grant delivered.")
+    echo(f"Created the council's funding agreement: six drawdowns, and 2025/26's bank statement ({lines} lines) "
+         "reconciled.")
     return fund
 
 
