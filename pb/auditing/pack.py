@@ -11,12 +11,14 @@ import sqlite_utils
 from flask import current_app
 from sqlalchemy import select
 
+from pb import timeutil
 from pb.boards.decision_log import decisions
 from pb.consultations.engagement import activities
 from pb.consultations.models import Consultation, ConsultationStatus
 from pb.consultations.results import published_data
 from pb.extensions import db
-from pb.funds.models import Grant, Payment
+from pb.funds.figures import financial_year_of
+from pb.funds.models import Fund, FundSource, FundYear, Grant, Payment, SourceReceipt
 from pb.ledger.checkpoints import key_name, public_key, verifier_key
 from pb.ledger.models import AuditEntry, Checkpoint
 from pb.ledger.services import log_for
@@ -27,6 +29,16 @@ from pb.plans.outputs import output_totals
 from pb.plans.progress import progress
 from pb.plans.services import plan_of
 from pb.proposals.models import ON_BALLOT, Proposal
+from pb.reports.accounts import accounts_for
+from pb.reports.models import (
+    Drawdown,
+    DrawdownStatus,
+    FunderRepayment,
+    FundingAgreement,
+    MatchKind,
+    MatchState,
+    StatementLine,
+)
 from pb.rounds.models import Round
 from pb.voting.models import Ballot
 from pb.voting.services import current_result, round_receipt_leaves
@@ -127,6 +139,7 @@ def export(round_: Round, path: str | Path, progress=lambda message: None) -> di
     _consultations(pack, round_.neighbourhood)
     _plan(pack, round_.neighbourhood)
     _board(pack, round_.neighbourhood)
+    _accounts(pack, round_.neighbourhood)
     progress(f"{pack['consultations'].count} consultations, {pack['consultation_responses'].count:,} responses")
     return {"entries": pack["entries"].count, "checkpoints": pack["checkpoints"].count,
             "ballots": pack["ballots"].count, "result": result is not None, "grants": pack["grants"].count,
@@ -140,6 +153,47 @@ def _board(pack, hood) -> None:
                                    pk="seq")
     pack["board_decisions"].insert_all({"seq": d.seq, "hash": d.hash, "on": d.on.isoformat(), "kind": d.kind,
                                         "decided": d.what, "vote": d.vote} for d in decisions(hood))
+
+
+def _accounts(pack, hood) -> None:
+    """What each fund's receipts and payments accounts stand on, beside the grants and payments: the money
+    received, the accountable body's fees, money returned to the funder and the bank items the treasurer
+    explained (never the statement's other lines: a bank's descriptions can name people); then each
+    year's accounts as pb publishes them, which the verifier recomputes."""
+    funds = db.session.scalars(select(Fund).where(Fund.neighbourhood_id == hood.id).order_by(Fund.id)).all()
+    ids = [f.id for f in funds]
+    pack["grant_funds"].create({"reference": str, "fund": int}, pk="reference")
+    pack["grant_funds"].insert_all({"reference": g.reference, "fund": fy.fund_id} for g, fy in db.session.execute(
+        select(Grant, FundYear).join(FundYear, FundYear.id == Grant.fund_year_id).where(Grant.neighbourhood_id == hood.id)))
+    pack["fund_years"].create({"fund": int, "financial_year": str, "capacity": int}, pk=("fund", "financial_year"))
+    pack["fund_years"].insert_all({"fund": y.fund_id, "financial_year": y.financial_year, "capacity": y.capacity}
+                                  for y in db.session.scalars(select(FundYear).where(FundYear.fund_id.in_(ids))))
+    pack["fund_receipts"].create({"id": int, "fund": int, "source": str, "amount": int, "received_on": str}, pk="id")
+    pack["fund_receipts"].insert_all({"id": r.id, "fund": source.fund_id, "source": source.name, "amount": r.amount,
+                                      "received_on": r.received_on.isoformat()} for r, source in db.session.execute(
+        select(SourceReceipt, FundSource).join(FundSource, FundSource.id == SourceReceipt.source_id)
+        .where(FundSource.fund_id.in_(ids)).order_by(SourceReceipt.id)))
+    pack["drawdown_fees"].create({"drawdown": int, "fund": int, "fee": int, "received_on": str}, pk="drawdown")
+    pack["drawdown_fees"].insert_all({"drawdown": d.id, "fund": a.fund_id, "fee": a.fee_on(d.amount),
+                                      "received_on": d.received_on.isoformat()} for d, a in db.session.execute(
+        select(Drawdown, FundingAgreement).join(FundingAgreement, FundingAgreement.id == Drawdown.agreement_id)
+        .where(FundingAgreement.fund_id.in_(ids), Drawdown.status == DrawdownStatus.RECEIVED).order_by(Drawdown.id))
+        if a.fee_on(d.amount))
+    pack["funder_repayments"].create({"id": int, "fund": int, "amount": int, "returned_on": str}, pk="id")
+    pack["funder_repayments"].insert_all({"id": r.id, "fund": a.fund_id, "amount": r.amount,
+                                          "returned_on": r.returned_on.isoformat()} for r, a in db.session.execute(
+        select(FunderRepayment, FundingAgreement).join(FundingAgreement, FundingAgreement.id == FunderRepayment.agreement_id)
+        .where(FundingAgreement.fund_id.in_(ids)).order_by(FunderRepayment.id)))
+    pack["bank_items"].create({"line": int, "fund": int, "booked_on": str, "amount": int, "note": str}, pk="line")
+    pack["bank_items"].insert_all({"line": line.id, "fund": line.fund_id, "booked_on": line.booked_on.isoformat(),
+                                   "amount": line.amount, "note": line.note} for line in db.session.scalars(
+        select(StatementLine).where(StatementLine.fund_id.in_(ids), StatementLine.match_kind == MatchKind.EXPLAINED,
+                                    StatementLine.match_state == MatchState.CONFIRMED).order_by(StatementLine.id)))
+    pack["accounts"].create({"fund": int, "financial_year": str, "figures": str}, pk=("fund", "financial_year"))
+    now = financial_year_of(timeutil.today())
+    pack["accounts"].insert_all({"fund": fund.id, "financial_year": year,
+                                 "figures": json.dumps(accounts_for(fund, year).figures(), sort_keys=True)}
+                                for fund in funds for year in fund.financial_years if year <= now)
 
 
 def _plan(pack, hood) -> None:

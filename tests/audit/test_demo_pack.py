@@ -60,3 +60,24 @@ def test_the_verifier_checks_the_plan_and_the_decision_log_against_the_ledger(ap
     rehashed = copy.deepcopy(tables)
     rehashed["board_decisions"][0]["hash"] = "0" * 64
     assert any("names another entry's hash" in p for p in verify_tables(rehashed, key).problems)
+
+    # The receipts and payments accounts: every figure recomputed from the pack's rows, each row on the ledger.
+    assert not [p for p in report.problems if "accounts" in p], report.problems
+    assert any(f.startswith("2 years of receipts and payments accounts recomputed") for f in report.facts), report.facts
+    last_year = json.loads(next(r for r in tables["accounts"] if r["financial_year"] == "2025/26")["figures"])
+    assert (last_year["closing_balance"], last_year["accountable_body_fee"], last_year["bank_items_out"]) == \
+        (87_005_62, 5_000_00, 6_00)  # the shipped statement's closing balance, 5% of £100,000, the bank's fee
+    cooked = copy.deepcopy(tables)
+    row = next(r for r in cooked["accounts"] if r["financial_year"] == "2025/26")
+    figures = json.loads(row["figures"])
+    figures["accountable_body_fee"] -= 1_000_00
+    row["figures"] = json.dumps(figures)
+    assert any("for 2025/26 say accountable_body_fee is 400000; the pack's rows add up to 500000" in p
+               for p in verify_tables(cooked, key).problems)
+    hidden = copy.deepcopy(tables)
+    gone = hidden["bank_items"].pop()
+    assert any(f"bank item {gone['line']} was recorded in the ledger but is missing" in p
+               for p in verify_tables(hidden, key).problems)
+    shifted = copy.deepcopy(tables)
+    shifted["fund_receipts"][0]["amount"] += 1
+    assert any("the ledger recorded 5000000p on 2025-05-20" in p for p in verify_tables(shifted, key).problems)
