@@ -258,6 +258,14 @@ def register_commands(app: Flask) -> None:
         """Email members whose register of interests is due to be confirmed (the worker does it daily)."""
         _echo_job(daily.remind_board, date.fromisoformat(today_text) if today_text else date.today())
 
+    returns = AppGroup("returns", help="Monitoring returns to the funder.")
+
+    @returns.command("remind")
+    @click.option("--today", "today_text", default=None, help="Act as if today were this date (YYYY-MM-DD).")
+    def returns_remind(today_text):
+        """Email facilitators once when a return is due within two weeks and once when it is late (the worker does it daily)."""
+        _echo_job(daily.remind_returns, date.fromisoformat(today_text) if today_text else date.today())
+
     money = AppGroup("money", help="Funds, grants and their delivery.")
 
     @money.command("remind")
@@ -337,5 +345,5 @@ def register_commands(app: Flask) -> None:
             _fail(str(exc))
 
     for group in (privacy_group, assets_group, neighbourhood, area, role, admin, outbox, audit, rounds, consultations, board,
-                  money, sessions):
+                  returns, money, sessions):
         app.cli.add_command(group)

@@ -105,6 +105,9 @@ def seed(echo=click.echo) -> bool:
     seed_consultations(hood, people, echo)
     seed_plan(hood, people, echo)
     seed_board(hood, people, echo)
+    returns = demo_reports.seed_returns(hood, people, fund)
+    echo(f"Eastbrook's returns to the funder: {returns} submitted for 2025/26, 2026/27's six-monthly update due; "
+         "three risks on the register.")
     seed_programme(people, echo)
     return True
 

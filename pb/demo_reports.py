@@ -1,15 +1,18 @@
 """The demo's funding agreement and bank: Eastbrook Borough Council holds the Community Wealth Fund's
 money as accountable body (a 5% fee), drawn down six times; the holding account's 2025/26 statement
-(shipped as pb/data/eastbrook-bank-2025-26.csv, in Nationwide's layout) is imported and reconciled."""
+(shipped as pb/data/eastbrook-bank-2025-26.csv, in Nationwide's layout) is imported and reconciled;
+2025/26's two returns are submitted, 2026/27's first is due, and the risk register has three risks."""
 from __future__ import annotations
 
 from datetime import date
 from importlib import resources
 
+from sqlalchemy import select
+
 from pb import timeutil
 from pb.accounts import services as accounts
 from pb.extensions import db
-from pb.reports import agreements, reconciling
+from pb.reports import agreements, reconciling, returns
 from pb.reports.models import Drawdown, FundingAgreement, StatementLine
 
 OFFICER = ("finance@eastbrook-council.example", "Priya Shah (council finance officer)")
@@ -64,3 +67,50 @@ def reconcile_last_year(fund, people) -> int:
                 reconciling.match_line(line, treasurer, choice="explained",
                                        note="Bank interest" if line.amount > 0 else "The bank's monthly account fee")
     return len(lines)
+
+
+RISKS = [
+    ("Volunteers who run funded projects burn out or move away, and projects stall.", "medium", "high",
+     "Each project names two leads; the community organiser checks in monthly and the board can pause a grant.",
+     "The facilitators"),
+    ("Turnout in spending rounds falls after the first year.", "medium", "medium",
+     "Paper ballots at the library and the community centre; voting cards posted to every verified resident.",
+     "The partnership board"),
+    ("The council's accounts team is slow to release drawdowns, leaving projects waiting for money.", "low", "high",
+     "Drawdowns are asked for a month ahead; the funding agreement sets a ten-day turnaround.", "The accountable body"),
+]
+
+
+def seed_returns(hood, people, fund) -> int:
+    """2025/26's six-monthly update and twelve-monthly return, written, approved and submitted; 2026/27's
+    six-monthly update left unstarted, so it shows as late; and the risk register they carry."""
+    facilitator, chair = people["facilitator@eastbrook.example"], people["chair@eastbrook.example"]
+    officer = db.session.scalar(select(FundingAgreement).where(FundingAgreement.fund_id == fund.id)).body_contact
+    with timeutil.as_of(date(2025, 10, 1)):
+        for risk, likelihood, impact, mitigation, owner in RISKS:
+            returns.add_risk(hood, facilitator, risk=risk, likelihood=likelihood, impact=impact, mitigation=mitigation,
+                             owner=owner)
+    words = {
+        "summary": ("Eastbrook's board is running and residents chose their first projects. The community organiser "
+                    "trained 14 residents to chair meetings and check budgets."),
+        "done": "The partnership board met monthly. The plan was written with residents and endorsed by the funder.",
+        "planned": "The first spending round, with a vote open to every verified resident, online and on paper.",
+        "capacity": "A community organiser two days a week, paid from the ring-fenced capacity share.",
+        "engagement": "Door-knocking on every street, two open meetings and a stall at the summer fair.",
+        "professional": "None bought: the council's finance team holds the money for a 5% fee.",
+    }
+    submitted = 0
+    for kind, start, asked, approved, sent, forecast in (
+            ("six_monthly", date(2025, 4, 1), date(2025, 10, 20), date(2025, 10, 24), date(2025, 10, 28), 8_000_00),
+            ("annual", date(2025, 4, 1), date(2026, 4, 15), date(2026, 4, 22), date(2026, 4, 27), 60_000_00)):
+        with timeutil.as_of(asked):
+            return_ = returns.start_return(fund, facilitator, kind=kind, period_start=start)
+            returns.write(return_, facilitator, narrative=words if kind == "annual" else {"summary": words["summary"]},
+                          forecast={"": forecast})
+        with timeutil.as_of(approved):
+            returns.approve_as_board(db.session.get(type(return_), return_.id), chair)
+            returns.approve_as_body(db.session.get(type(return_), return_.id), officer)
+        with timeutil.as_of(sent):
+            returns.submit(db.session.get(type(return_), return_.id), facilitator)
+        submitted += 1
+    return submitted

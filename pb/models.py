@@ -95,6 +95,9 @@ from pb.reports.models import (  # noqa: F401
     Drawdown,
     FunderRepayment,
     FundingAgreement,
+    MonitoringReturn,
+    ReturnReminder,
+    RiskEntry,
     ScheduleLine,
     StatementLine,
 )

@@ -189,6 +189,15 @@ MATRIX = {
     "/n/{slug}/drawdowns/{drawdown}/received": {T}, "/n/{slug}/agreements/{agreement}/repayments/new": {T},
     "/n/{slug}/funds/{fund}/bank": {T}, "/n/{slug}/funds/{fund}/bank/{start}": {T},
     "/n/{slug}/bank-lines/{line}/match": {T},
+    # monitoring returns: published once submitted; facilitators write and submit, a board member and the
+    # agreement's named officer (see OWNER_ONLY) approve
+    "/n/{slug}/funds/{fund}/returns": PUBLIC, "/n/{slug}/returns/{return}": PUBLIC, "/n/{slug}/returns/{return}.json": PUBLIC,
+    "/n/{slug}/returns/{return}.csv": PUBLIC, "/n/{slug}/returns/{return}.xlsx": PUBLIC, "/n/{slug}/risks": PUBLIC,
+    "/national/{programme}/{start}/returns/{kind}": PUBLIC, "/national/{programme}/{start}/returns/{kind}.json": PUBLIC,
+    "/national/{programme}/{start}/returns/{kind}.xlsx": PUBLIC,
+    "/n/{slug}/funds/{fund}/returns/start": {F}, "/n/{slug}/returns/{return}/write": {F},
+    "/n/{slug}/returns/{return}/submit": {F}, "/n/{slug}/risks/new": {F}, "/n/{slug}/risks/{number}/edit": {F},
+    "/n/{slug}/returns/{return}/approve-board": {B}, "/n/{slug}/returns/{return}/approve-body": SIGNED_IN,
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.
@@ -207,7 +216,8 @@ OWNER_ONLY = {"/n/{slug}/grants/{grant}/accept": set(), "/n/{slug}/grants/{grant
               "/n/{slug}/board/concerns/handle": set(), "/n/{slug}/board/concerns/{number}": set(),
               "/n/{slug}/board/concerns/{number}/acknowledge": set(),
               # the agreement's named officer asks for drawdowns, its funder's representative decides (neither an actor)
-              "/n/{slug}/agreements/{agreement}/drawdowns/new": set(), "/n/{slug}/drawdowns/{drawdown}/decide": set()}
+              "/n/{slug}/agreements/{agreement}/drawdowns/new": set(), "/n/{slug}/drawdowns/{drawdown}/decide": set(),
+              "/n/{slug}/returns/{return}/approve-body": set()}
 # Allowed form posts not sent in the matrix: they would end the session or give the actor a role.
 NOT_POSTED = {"/sign-out", "/n/{slug}/join", "/account/erase"}
 ROLE_ROUTES = {path: who for path, who in MATRIX.items() if isinstance(who, set)}  # for older tests
@@ -434,8 +444,23 @@ def report_world(factory, round_ref, ids) -> dict:
         statement = reconciling.import_statement(
             db.session.get(Fund, ids["fund"]), db.session.get(User, treasurer),
             data=f"Date,Description,Amount\n{date.today():%d/%m/%Y},CWF A-1 D-1,1000.00\n".encode())
+        line_id = statement.lines[0].id
+        # The fund's first twelve-monthly return, submitted once its year is over (so its pages are public).
+        from pb import timeutil
+        from pb.reports import returns
+        fund = db.session.get(Fund, ids["fund"])
+        start = date(int(fund.first_year[:4]), 4, 1)
+        with timeutil.as_of(date(start.year + 1, 4, 20)):
+            returned = returns.start_return(fund, _user(round_ref.facilitator), kind="annual", period_start=start)
+            returns.write(returned, _user(round_ref.facilitator), narrative={k: "Done." for k in returns.NARRATIVE},
+                          forecast={})
+            returns.approve_as_board(returned, _user(round_ref.board_member))
+            returns.approve_as_body(returned, _user(officer))
+            returns.submit(returned, _user(round_ref.facilitator))
+        returns.add_risk(factory._hood(round_ref.hood), _user(round_ref.facilitator), risk="Volunteers leave",
+                         likelihood="low", impact="high", mitigation="Two leads a project", owner="The facilitators")
         db.session.commit()
-        return {"agreement": deal.id, "drawdown": drawdown.id, "line": statement.lines[0].id}
+        return {"agreement": deal.id, "drawdown": drawdown.id, "line": line_id, "return": returned.id, "kind": "annual"}
 
 
 def board_world(factory, round_ref, ids) -> dict:

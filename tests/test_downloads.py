@@ -20,6 +20,7 @@ from pb.national.models import Allocation, NeighbourhoodFigure, Programme
 from pb.neighbourhoods.models import Neighbourhood
 from pb.plans.models import Plan
 from pb.proposals.models import Proposal
+from pb.reports.models import MonitoringReturn, ReturnStatus
 from pb.rounds.models import Pot, Round
 from pb.timeutil import today
 from pb.voting.models import CountResult
@@ -46,6 +47,8 @@ def csv_urls() -> list[str]:
             urls += [f"/n/{hood.slug}/funds/{fund.id}/grants.csv", f"/n/{hood.slug}/funds/{fund.id}/payments.csv"]
             urls += [f"/n/{hood.slug}/funds/{fund.id}/accounts/{year[:4]}.csv" for year in fund.financial_years
                      if year <= financial_year_of(today())]
+        urls += [f"/n/{hood.slug}/returns/{r}.csv" for r in db.session.scalars(select(MonitoringReturn.id).where(
+            MonitoringReturn.neighbourhood_id == hood.id, MonitoringReturn.status == ReturnStatus.SUBMITTED))]
         for round_ in db.session.scalars(select(Round).where(Round.neighbourhood_id == hood.id,
                                                              Round.id.in_(select(CountResult.round_id)))):
             urls.append(f"/n/{hood.slug}/rounds/{round_.id}/results.csv")
@@ -69,8 +72,8 @@ def test_no_download_carries_a_formula_and_every_csv_is_written_one_way(app, cli
     # Every CSV route of the app is fetched at least once (a new route must be added to csv_urls).
     templates = {url.split("/")[-1] for url in urls}
     assert {"assets.csv", "grants.csv", "payments.csv", "results.csv", "figures.csv", "allocation.csv",
-            "neighbourhoods.csv", "responses.csv", "progress.csv", "decisions.csv"} <= templates and len(routes) == 11, routes
-    assert any("/accounts/" in url for url in urls)
+            "neighbourhoods.csv", "responses.csv", "progress.csv", "decisions.csv"} <= templates and len(routes) == 12, routes
+    assert any("/accounts/" in url for url in urls) and any("/returns/" in url for url in urls)
     planted = 0
     for url in urls:
         response = client.get(url)

@@ -4,6 +4,7 @@ day); then each year's accounts as pb published them must equal the sums of thos
 pack's payments, figure for figure. pb.reports.accounts adds them up the same way. Standard library only."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 
@@ -136,3 +137,64 @@ def check_accounts(tables: dict, entries: list[dict], report) -> None:
     if len(report.problems) == before:
         report.facts.append(f"{len(published)} years of receipts and payments accounts recomputed from the pack's "
                             "receipts, payments, fees and bank items: every figure agrees")
+
+
+def _digest(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def recompute_return_money(tables: dict, fund: int, first: str, last: str) -> dict:
+    """A return's cash for its period, from the pack's rows, as pb.reports.returnfigures names it."""
+    received: dict[str, int] = defaultdict(int)
+    spent: dict[str, dict[str, int]] = defaultdict(lambda: {"revenue": 0, "capital": 0})
+    out = {"paid_back_by_groups": 0, "fee": 0, "returned_to_funder": 0}
+    for m in movements(tables, fund):
+        if not first <= m["on"] <= last:
+            continue
+        if m["kind"] == "receipt":
+            received[m["source"]] += m["amount"]
+        elif m["kind"] == "payment":
+            spent[m["intervention"]]["capital" if m["spend"] == "capital" else "revenue"] -= m["amount"]
+        elif m["kind"] == "group_return":
+            out["paid_back_by_groups"] += m["amount"]
+        elif m["kind"] == "fee":
+            out["fee"] -= m["amount"]
+        elif m["kind"] == "repayment":
+            out["returned_to_funder"] -= m["amount"]
+    return {"received_by_source": dict(sorted(received.items())), "total_received": sum(received.values()),
+            "spent": {key: spent[key] for key in sorted(spent)},
+            "total_spent": sum(v["revenue"] + v["capital"] for v in spent.values()), **out}
+
+
+def check_returns(tables: dict, entries: list[dict], report) -> None:
+    """Each submitted return is the one the ledger recorded (its digest), and its money adds up."""
+    submitted = tables.get("monitoring_returns", [])
+    recorded = {str(e["subject_id"]): e["payload"] for e in entries if e["action"] == "return.submitted"}
+    if not submitted and not recorded:
+        return
+    before = len(report.problems)
+    for row in submitted:
+        content = json.loads(row["content"])
+        ledger = recorded.get(str(row["id"]))
+        if ledger is None:
+            report.problems.append(f"return {row['id']} is in the pack but the ledger never recorded it being submitted")
+            continue
+        if _digest(content) != ledger["sha256"]:
+            report.problems.append(f"return {row['id']} is not the one the ledger recorded as submitted: it was "
+                                   "changed afterwards")
+        money = content["figures"]["money"]
+        mine = recompute_return_money(tables, row["fund"], row["period_start"], row["period_end"])
+        claimed = {"received_by_source": money["received_by_source"], "total_received": money["total_received"],
+                   "spent": {line["intervention"]: {"revenue": line["revenue"], "capital": line["capital"]}
+                             for line in money["by_intervention"] if line["revenue"] or line["capital"]},
+                   "total_spent": money["total_spent"], "paid_back_by_groups": money["paid_back_by_groups"],
+                   "fee": money["fee"], "returned_to_funder": money["returned_to_funder"]}
+        for name, value in mine.items():
+            if claimed[name] != value:
+                report.problems.append(f"return {row['id']} says {name} is {claimed[name]!r}; the pack's rows for "
+                                       f"{row['period_start']} to {row['period_end']} add up to {value!r}")
+    for return_id in sorted(set(recorded) - {str(row["id"]) for row in submitted}, key=int):
+        report.problems.append(f"return {return_id} was submitted in the ledger but is missing from the pack")
+    if len(report.problems) == before:
+        report.facts.append(f"{len(submitted)} submitted monitoring returns: each the one the ledger recorded, its "
+                            "money recomputed from the pack's rows")

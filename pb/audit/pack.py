@@ -12,7 +12,7 @@ from pathlib import Path
 from pb.counting import count
 
 from . import checkpoint as notes
-from .accounts import check_accounts
+from .accounts import check_accounts, check_returns
 from .boards import check_board
 from .chain import verify_chain
 from .consultations import check_consultations
@@ -53,14 +53,15 @@ def _table(conn, name: str) -> list[sqlite3.Row]:
              "plan_versions": "number", "plan_progress": "intervention, financial_year", "plan_outputs": "id",
              "plan_output_totals": "intervention, output", "board_decisions": "seq", "grant_funds": "reference",
              "fund_years": "fund, financial_year", "fund_receipts": "id", "drawdown_fees": "drawdown",
-             "funder_repayments": "id", "bank_items": "line", "accounts": "fund, financial_year"}.get(name, "rowid")
+             "funder_repayments": "id", "bank_items": "line", "accounts": "fund, financial_year",
+             "monitoring_returns": "id"}.get(name, "rowid")
     return conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()  # noqa: S608 (fixed names)
 
 
 TABLES = ("meta", "entries", "checkpoints", "pots", "proposals", "ballots", "receipts", "result", "grants", "payments",
           "consultations", "consultation_responses", "engagement", "plan_versions", "plan_progress", "plan_outputs",
           "plan_output_totals", "board_decisions", "grant_funds", "fund_years", "fund_receipts", "drawdown_fees",
-          "funder_repayments", "bank_items", "accounts")
+          "funder_repayments", "bank_items", "accounts", "monitoring_returns")
 
 
 def load(path: str | Path) -> dict[str, list[dict]]:
@@ -178,6 +179,7 @@ def _verify(tables: dict[str, list[dict]], trusted_key: str | None) -> Report:
 
     # 7. Each year's receipts and payments accounts, recomputed from the rows they stand on.
     check_accounts(tables, entries, report)
+    check_returns(tables, entries, report)
 
     # 8. Ballots against the ledger, then the recount.
     result_rows = tables["result"]

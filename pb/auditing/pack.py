@@ -37,6 +37,8 @@ from pb.reports.models import (
     FundingAgreement,
     MatchKind,
     MatchState,
+    MonitoringReturn,
+    ReturnStatus,
     StatementLine,
 )
 from pb.rounds.models import Round
@@ -190,6 +192,15 @@ def _accounts(pack, hood) -> None:
         select(StatementLine).where(StatementLine.fund_id.in_(ids), StatementLine.match_kind == MatchKind.EXPLAINED,
                                     StatementLine.match_state == MatchState.CONFIRMED).order_by(StatementLine.id)))
     pack["accounts"].create({"fund": int, "financial_year": str, "figures": str}, pk=("fund", "financial_year"))
+    pack["monitoring_returns"].create({"id": int, "fund": int, "kind": str, "period_start": str, "period_end": str,
+                                       "content": str}, pk="id")
+    pack["monitoring_returns"].insert_all({"id": r.id, "fund": r.fund_id, "kind": r.kind,
+                                           "period_start": r.period_start.isoformat(),
+                                           "period_end": r.period_end.isoformat(), "content": json.dumps(r.submitted)}
+                                          for r in db.session.scalars(select(MonitoringReturn).where(
+                                              MonitoringReturn.fund_id.in_(ids),
+                                              MonitoringReturn.status == ReturnStatus.SUBMITTED)
+                                              .order_by(MonitoringReturn.id)))
     now = financial_year_of(timeutil.today())
     pack["accounts"].insert_all({"fund": fund.id, "financial_year": year,
                                  "figures": json.dumps(accounts_for(fund, year).figures(), sort_keys=True)}

@@ -21,6 +21,7 @@ from pb.ledger.checkpoints import checkpoint_if_grown, latest
 from pb.ledger.models import AuditLog
 from pb.neighbourhoods.models import Neighbourhood
 from pb.privacy import SENT_EMAILS_KEPT, purge
+from pb.reports.returns import remind as returns_due
 from pb.rounds.models import PHASE_LABELS
 from pb.services import ServiceError
 
@@ -94,6 +95,19 @@ def remind_board(today: date, outcome: Outcome):
             yield f"[{number}/{len(hoods)}] {hood.slug}: reminded {', '.join(reminded)}"
     yield (f"{_plural(total, 'board member')} reminded to confirm their register in "
            f"{_plural(len(hoods), 'neighbourhood')} ({today.isoformat()}).")
+
+
+def remind_returns(today: date, outcome: Outcome):
+    """Email facilitators once when a monitoring return is due within two weeks, and once when it is late."""
+    hoods = db.session.scalars(select(Neighbourhood).order_by(Neighbourhood.slug)).all()
+    total = 0
+    for number, hood in enumerate(hoods, 1):
+        reminded = returns_due(hood, today)
+        total += len(reminded)
+        if reminded:
+            yield f"[{number}/{len(hoods)}] {hood.slug}: reminded about {', '.join(reminded)}"
+    yield (f"{_plural(total, 'return')} reminded about in {_plural(len(hoods), 'neighbourhood')} "
+           f"({today.isoformat()}).")
 
 
 def remind_about_assets(today: date | None, outcome: Outcome):

@@ -29,6 +29,7 @@ SCHEDULE = {
     "remind_money": crontab(hour="7", minute="0"),
     "remind_about_assets": crontab(hour="7", minute="10"),
     "remind_board": crontab(hour="7", minute="20"),  # registers of interests due to be confirmed
+    "remind_returns": crontab(hour="7", minute="30"),  # monitoring returns due soon or late
 }
 
 
@@ -84,6 +85,12 @@ def consultations() -> None:
 @in_app
 def remind_board() -> None:
     _run("remind_board", daily.remind_board(timeutil.today(), daily.Outcome()))
+
+
+@huey.periodic_task(SCHEDULE["remind_returns"])
+@in_app
+def remind_returns() -> None:
+    _run("remind_returns", daily.remind_returns(timeutil.today(), daily.Outcome()))
 
 
 @huey.periodic_task(SCHEDULE["advance_rounds"])

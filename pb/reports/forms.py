@@ -3,12 +3,12 @@ typed into values; the services in this package check every rule again."""
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from pb.forms import DayField, Form, NoMarkup, PoundsField, choices
 
-from .models import BodyKind
+from .models import BodyKind, Likelihood
 
 SCHEDULE_HINT = ("One line for each year, and for each of the plan's interventions if the funder pays by them: the "
                  "financial year, what it is for (an intervention's name, or ‘whole plan’) and the amount, with commas "
@@ -113,3 +113,30 @@ class MatchForm(Form):
     choice = RadioField("What is this line?", validators=[InputRequired("Choose what this line is")], validate_choice=False)
     note = StringField("If pb has no record of it, what is it?", validators=[Optional(), Length(max=300, message="Keep it to 300 characters or fewer")],
                        description="For example ‘Bank charge for March’. It shows on the accounts.")
+
+
+def return_form(narrative_labels: dict[str, str], interventions: dict[str, str]):
+    """The return's words (one box a part) and the next period's forecast (one amount an intervention)."""
+    fields = {key: TextAreaField(label, validators=[Optional(), Length(max=10_000, message="Keep it to 10,000 characters or fewer")],
+                                 render_kw={"rows": 5})
+              for key, label in narrative_labels.items()}
+    for key, name in [*interventions.items(), ("", "Not tied to the plan")]:
+        fields[f"forecast_{key or 'untied'}"] = PoundsField(f"Forecast spend next period: {name} (optional)",
+                                                            what=f"The forecast for {name}", validators=[Optional()])
+    return type("ReturnForm", (Form,), fields)
+
+
+class RiskForm(Form):
+    risk = TextAreaField("The risk", validators=[InputRequired("Describe the risk"),
+                                                 Length(max=2000, message="Keep it to 2,000 characters or fewer")],
+                         description="What could go wrong, for example ‘The youth club's lead volunteer leaves’.")
+    likelihood = RadioField("How likely is it?", choices=choices(Likelihood.labels().items()),
+                            validators=[InputRequired("Choose how likely it is")])
+    impact = RadioField("How much would it matter?", choices=choices(Likelihood.labels().items()),
+                        validators=[InputRequired("Choose how much it would matter")])
+    mitigation = TextAreaField("What is being done about it", validators=[InputRequired("Say what is being done about it"),
+                                                                          Length(max=2000, message="Keep it to 2,000 characters or fewer")])
+    owner = StringField("Who acts on it", validators=[InputRequired("Say who acts on it: a role or an organisation"),
+                                                      Length(max=120, message="Keep it to 120 characters or fewer")],
+                        description="A role or an organisation, like ‘The facilitators’ or ‘The accountable body’, not a person's name.")
+    closed = BooleanField("This risk has passed: close it")

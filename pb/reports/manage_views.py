@@ -4,6 +4,8 @@ record money arriving and leaving and reconcile the bank statement. Each view pa
 service and renders."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,18 +14,29 @@ from pb.forms import EmptyForm, choices
 from pb.funds.figures import financial_year_of, year_end, year_start
 from pb.funds.queries import load_fund
 from pb.money import pounds
-from pb.neighbourhoods.models import FACILITATOR, TREASURER
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
 from pb.posting import attempt, one_button
 from pb.ratelimits import UPLOADS, on_post, person_or_address
 from pb.services import ServiceError
 
 from . import agreements as services
-from . import reconciling
+from . import reconciling, returnfigures, returns
 from .bankfile import StatementError, mapping_from
 from .figures import agreement_figures
-from .forms import AgreementForm, DecideForm, DrawdownForm, MatchForm, ReceivedForm, RepaymentForm, StatementForm, VaryForm
+from .forms import (
+    AgreementForm,
+    DecideForm,
+    DrawdownForm,
+    MatchForm,
+    ReceivedForm,
+    RepaymentForm,
+    RiskForm,
+    StatementForm,
+    VaryForm,
+    return_form,
+)
 from .ledgerside import movements
-from .queries import load_agreement, load_drawdown, load_line, year_of
+from .queries import load_agreement, load_drawdown, load_line, load_return, load_risk, year_of
 
 bp = Blueprint("reports_admin", __name__)
 
@@ -227,3 +240,105 @@ def match(slug, line_id):
                                ([] if found else ["pb has no unmatched record of this amount near that day. If it is a "
                                                   "payment or receipt not yet recorded, record it first, then come back."]))
 
+
+
+# --- monitoring returns and the risk register -----------------------------------------------------------------
+
+def _return_page(return_) -> str:
+    return url_for("reports.monitoring_return", slug=g.neighbourhood.slug, return_id=return_.id)
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/returns/start", methods=["POST"])
+@roles(FACILITATOR)
+def start_return(slug, fund_id):
+    fund = load_fund(fund_id)
+    back = url_for("reports.fund_returns", slug=slug, fund_id=fund.id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(back)
+    try:
+        period_start = date.fromisoformat(request.form.get("period_start", ""))
+    except ValueError:
+        period_start = None
+    try:
+        return_ = returns.start_return(fund, current_user, kind=request.form.get("kind", ""), period_start=period_start)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(back)
+    return redirect(url_for("reports_admin.write_return", slug=slug, return_id=return_.id))
+
+
+@bp.route("/n/<slug>/returns/<int:return_id>/write", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def write_return(slug, return_id):
+    return_ = load_return(return_id)
+    names = returnfigures.interventions(g.neighbourhood)
+    data = {**(return_.narrative or {}), **{f"forecast_{key or 'untied'}": amount
+                                            for key, amount in (return_.forecast or {}).items()}}
+    form = return_form(returns.NARRATIVE, names)(data=data)
+    keys = [*names, ""]
+    done = attempt(form, lambda: returns.write(
+        return_, current_user, narrative={key: form[key].data for key in returns.NARRATIVE},
+        forecast={key: form[f"forecast_{key or 'untied'}"].data for key in keys}),
+        "The return is saved.", _return_page(return_))
+    required = ", ".join(f"‘{returns.NARRATIVE[k]}’" for k in returns.REQUIRED[return_.kind])
+    return done or _page(form, heading=f"Write the {return_.kind_label.lower()}", caption=return_.period_label,
+                         submit="Save the return", back=_return_page(return_),
+                         fields=[*returns.NARRATIVE, *(f"forecast_{key or 'untied'}" for key in keys)],
+                         intro=[f"pb works out the return's figures from what was recorded. Write its words here: the "
+                                f"board approves it once {required} {'is' if len(returns.REQUIRED[return_.kind]) == 1 else 'are'} "
+                                "written."])
+
+
+def _return_action(return_id, call, success):
+    return_ = load_return(return_id)
+    one_button(lambda: call(return_, current_user), success)
+    return redirect(_return_page(return_))
+
+
+@bp.route("/n/<slug>/returns/<int:return_id>/approve-board", methods=["POST"])
+@roles(BOARD_MEMBER)
+def approve_return_board(slug, return_id):
+    return _return_action(return_id, returns.approve_as_board, "You approved the return for the board.")
+
+
+@bp.route("/n/<slug>/returns/<int:return_id>/approve-body", methods=["POST"])
+@signed_in
+def approve_return_body(slug, return_id):
+    return_ = load_return(return_id)
+    if current_user.id != returns.body_contact(return_.fund):
+        abort(403)  # only the accountable body's named officer
+    return _return_action(return_id, returns.approve_as_body, "You approved the return for the accountable body.")
+
+
+@bp.route("/n/<slug>/returns/<int:return_id>/submit", methods=["POST"])
+@roles(FACILITATOR)
+def submit_return(slug, return_id):
+    return _return_action(return_id, returns.submit, "The return is submitted and published.")
+
+
+@bp.route("/n/<slug>/risks/new", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def new_risk(slug):
+    form = RiskForm()
+    back = url_for("reports.risks", slug=slug)
+    done = attempt(form, lambda: returns.add_risk(g.neighbourhood, current_user, risk=form.risk.data,
+                                                  likelihood=form.likelihood.data, impact=form.impact.data,
+                                                  mitigation=form.mitigation.data, owner=form.owner.data),
+                   lambda r: f"Risk {r.number} is on the register.", back)
+    return done or _page(form, heading="Add a risk", submit="Add it to the register", back=back,
+                         fields=("risk", "likelihood", "impact", "mitigation", "owner"))
+
+
+@bp.route("/n/<slug>/risks/<int:number>/edit", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def edit_risk(slug, number):
+    risk = load_risk(number)
+    form = RiskForm(obj=risk, data={"closed": risk.closed_on is not None})
+    back = url_for("reports.risks", slug=slug)
+    done = attempt(form, lambda: returns.update_risk(risk, current_user, risk=form.risk.data,
+                                                     likelihood=form.likelihood.data, impact=form.impact.data,
+                                                     mitigation=form.mitigation.data, owner=form.owner.data,
+                                                     closed=form.closed.data),
+                   f"Risk {risk.number} is updated.", back)
+    return done or _page(form, heading=f"Update risk {risk.number}", submit="Save the risk", back=back,
+                         fields=("risk", "likelihood", "impact", "mitigation", "owner", "closed"))

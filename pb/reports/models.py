@@ -257,3 +257,109 @@ class StatementLine(db.Model):
     @property
     def confirmed(self) -> bool:
         return self.match_state == MatchState.CONFIRMED
+
+
+# --- monitoring returns -------------------------------------------------------------------------------------
+
+class ReturnKind(State):
+    SIX_MONTHLY = "six_monthly", "Six-monthly update"
+    ANNUAL = "annual", "Twelve-monthly return"
+
+
+class ReturnStatus(State):
+    DRAFT = "draft", "Being written", "grey"
+    BOARD_APPROVED = "board_approved", "Approved by the board", "blue"
+    BODY_APPROVED = "body_approved", "Approved by the accountable body", "blue"
+    SUBMITTED = "submitted", "Submitted to the funder", "green"
+
+
+class MonitoringReturn(db.Model):
+    """A fund's return for one period: April to September (the six-monthly update, due 31 October) or
+    the financial year (the twelve-monthly return, due 30 April). Its figures are worked out from the
+    ledger's rows while it is written, and kept as they stood when it was submitted (`submitted`)."""
+
+    __tablename__ = "monitoring_return"
+    __table_args__ = (UniqueConstraint("fund_id", "kind", "period_start"), ReturnKind.check("kind"),
+                      ReturnStatus.check("status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), index=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=ReturnStatus.DRAFT)
+    # The facilitator's words: {"summary", "done", "planned", "capacity", "engagement", "professional"}
+    narrative: Mapped[dict] = mapped_column(JSON, default=dict)
+    forecast: Mapped[dict] = mapped_column(JSON, default=dict)  # {intervention key or "": pence} for the next period
+    submitted: Mapped[dict | None] = mapped_column(JSON)  # the whole return as submitted: figures, words, risks
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    board_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    board_approved_on: Mapped[date | None] = mapped_column(Date)
+    body_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    body_approved_on: Mapped[date | None] = mapped_column(Date)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+
+    fund = relationship("Fund")
+
+    @property
+    def kind_label(self) -> str:
+        return ReturnKind(self.kind).label
+
+    @property
+    def status_label(self) -> str:
+        return ReturnStatus(self.status).label
+
+    @property
+    def status_tag(self) -> str:
+        return ReturnStatus(self.status).tag
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period_start:%B %Y} to {self.period_end:%B %Y}"
+
+
+class Likelihood(State):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class RiskEntry(db.Model):
+    """One risk on the neighbourhood's risk register, kept between returns: each return carries the
+    register as it stood when it was submitted."""
+
+    __tablename__ = "risk_entry"
+    __table_args__ = (UniqueConstraint("neighbourhood_id", "number"), Likelihood.check("likelihood"),
+                      Likelihood.check("impact"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    risk: Mapped[str] = mapped_column(Text)
+    likelihood: Mapped[str] = mapped_column(String(10))
+    impact: Mapped[str] = mapped_column(String(10))
+    mitigation: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(120))  # who acts on it: a role or an organisation, not a person's name
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def as_row(self) -> dict:
+        return {"number": self.number, "risk": self.risk, "likelihood": self.likelihood, "impact": self.impact,
+                "mitigation": self.mitigation, "owner": self.owner,
+                "closed_on": self.closed_on.isoformat() if self.closed_on else None}
+
+
+class ReturnReminder(db.Model):
+    """A reminder sent about a return (due soon, or late): once each, whatever the daily job does."""
+
+    __tablename__ = "return_reminder"
+    __table_args__ = (UniqueConstraint("fund_id", "kind", "period_start", "which"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    period_start: Mapped[date] = mapped_column(Date)
+    which: Mapped[str] = mapped_column(String(10))  # "due" or "late"
+    sent_on: Mapped[date] = mapped_column(Date)

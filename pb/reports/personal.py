@@ -23,6 +23,11 @@ KEPT = {
     "funder_repayment.recorded_by_id": "the treasurer who recorded money paid back to the funder: an official act",
     "bank_statement.imported_by_id": "the treasurer who imported a bank statement: an official act",
     "statement_line.confirmed_by_id": "the treasurer who confirmed a statement line's match: an official act",
+    "monitoring_return.created_by_id": "the facilitator who started a monitoring return: an official act",
+    "monitoring_return.board_approved_by_id": "the board member who approved a return: an official act",
+    "monitoring_return.body_approved_by_id": "the accountable body's officer who approved a return: an official act",
+    "monitoring_return.submitted_by_id": "the facilitator who submitted a return: an official act",
+    "risk_entry.created_by_id": "the facilitator who added a risk to the register: an official act",
 }
 NOT_ABOUT_PEOPLE = {
     "funding_agreement.funder_name": "the funder's name: an organisation",

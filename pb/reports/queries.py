@@ -1,14 +1,14 @@
 """Loading this package's rows for a page: each only from the neighbourhood in the URL (else 404)."""
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g
 from sqlalchemy import select
 
 from pb.access import one_of_this_neighbourhood
 from pb.extensions import db
 from pb.funds.models import Fund
 
-from .models import AgreementVersion, Drawdown, FundingAgreement, StatementLine
+from .models import AgreementVersion, Drawdown, FundingAgreement, MonitoringReturn, RiskEntry, StatementLine
 
 
 def load_agreement(agreement_id: int) -> FundingAgreement:
@@ -35,3 +35,16 @@ def year_of(fund: Fund, start: int) -> str:
     if year not in fund.financial_years:
         abort(404)
     return year
+
+
+def load_return(return_id: int) -> MonitoringReturn:
+    return one_of_this_neighbourhood(MonitoringReturn, return_id)
+
+
+def load_risk(number: int) -> RiskEntry:
+    """A risk by its number on this neighbourhood's register (else 404)."""
+    risk = db.session.scalar(select(RiskEntry).where(RiskEntry.neighbourhood_id == g.neighbourhood.id,
+                                                     RiskEntry.number == number))
+    if risk is None:
+        abort(404)
+    return risk

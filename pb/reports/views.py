@@ -1,22 +1,33 @@
 """The public side of answering for the money, no sign-in: each funding agreement with its schedule,
-drawdowns and fee, and each year's receipts and payments accounts (page, CSV and JSON)."""
+drawdowns and fee, each year's receipts and payments accounts (page, CSV and JSON), each submitted
+monitoring return (page, CSV, JSON and XLSX), the risk register, and every neighbourhood's return
+for a national programme's period."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, render_template
+from flask import Blueprint, abort, g, jsonify, render_template
 from flask_login import current_user
+from sqlalchemy import select
 
-from pb.access import public, viewer_roles
-from pb.downloads import csv_attachment
+from pb.access import found, public, viewer_roles
+from pb.downloads import attachment, csv_attachment
+from pb.extensions import db
+from pb.forms import EmptyForm
 from pb.funds.figures import financial_year_of
 from pb.funds.queries import load_fund
-from pb.neighbourhoods.models import FACILITATOR, TREASURER
+from pb.national.models import Allocation, Programme
+from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.timeutil import today
 
 from . import agreements as agreement_services
+from . import returns, workbook
 from .accounts import accounts_for
 from .figures import agreement_figures
-from .queries import load_agreement, versions_of, year_of
+from .models import ReturnKind, ReturnStatus
+from .national import national_returns
+from .queries import load_agreement, load_return, versions_of, year_of
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 bp = Blueprint("reports", __name__)
 
@@ -100,3 +111,130 @@ def accounts_rows(accounts_):
     yield ["balance", "of which unrestricted", accounts_.unrestricted / 100]
     yield ["reconciliation", accounts_.reconciliation.state, ""]
 
+
+
+# --- monitoring returns ---------------------------------------------------------------------------------------
+
+STAFF = (FACILITATOR, BOARD_MEMBER, TREASURER)
+
+
+def _may_see_draft(return_) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    return bool(viewer_roles() & set(STAFF)) or current_user.id == returns.body_contact(return_.fund)
+
+
+def _visible_return(return_id: int):
+    """A submitted return is public; one being written is for the staff and the accountable body (else 404)."""
+    return_ = load_return(return_id)
+    if return_.status != ReturnStatus.SUBMITTED and not _may_see_draft(return_):
+        abort(404)
+    return return_
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/returns")
+@public
+def fund_returns(slug, fund_id):
+    fund = load_fund(fund_id)
+    roles = viewer_roles()
+    return render_template("reports/returns.html", hood=g.neighbourhood, fund=fund,
+                           rows=returns.schedule(fund, today()), is_facilitator=FACILITATOR in roles,
+                           is_staff=bool(roles & set(STAFF)), form=EmptyForm())
+
+
+@bp.route("/n/<slug>/returns/<int:return_id>")
+@public
+def monitoring_return(slug, return_id):
+    return_ = _visible_return(return_id)
+    roles = viewer_roles()
+    me = current_user.id if current_user.is_authenticated else None
+    return render_template("reports/return.html", hood=g.neighbourhood, ret=return_, content=returns.content_of(return_),
+                           parts=returns.NARRATIVE, today=today(), form=EmptyForm(),
+                           late=returns.is_late(return_.kind, return_.due_on, return_, today()),
+                           is_facilitator=FACILITATOR in roles, is_board=BOARD_MEMBER in roles,
+                           is_body=me is not None and me == returns.body_contact(return_.fund))
+
+
+def _sheets(return_):
+    return workbook.return_sheets(g.neighbourhood.name, return_.fund.name, returns.content_of(return_),
+                                  return_.status_label)
+
+
+@bp.route("/n/<slug>/returns/<int:return_id>.json")
+@public
+@on_get(DOWNLOADS)
+def return_json(slug, return_id):
+    return_ = _visible_return(return_id)
+    response = jsonify({"neighbourhood": g.neighbourhood.name, "fund": return_.fund.name, "status": return_.status,
+                        "submitted_on": return_.submitted_on.isoformat() if return_.submitted_on else None,
+                        "amounts_in": "pence", **returns.content_of(return_)})
+    if return_.status == ReturnStatus.SUBMITTED:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/n/<slug>/returns/<int:return_id>.csv")
+@public
+@on_get(DOWNLOADS)
+def return_csv(slug, return_id):
+    return_ = _visible_return(return_id)
+    return csv_attachment(workbook.csv_rows(_sheets(return_)), f"return-{return_.id}.csv",
+                          open_data=return_.status == ReturnStatus.SUBMITTED)
+
+
+@bp.route("/n/<slug>/returns/<int:return_id>.xlsx")
+@public
+@on_get(DOWNLOADS)
+def return_xlsx(slug, return_id):
+    return_ = _visible_return(return_id)
+    return attachment(workbook.xlsx(_sheets(return_)), f"return-{return_.id}.xlsx", XLSX,
+                      open_data=return_.status == ReturnStatus.SUBMITTED)
+
+
+@bp.route("/n/<slug>/risks")
+@public
+def risks(slug):
+    return render_template("reports/risks.html", hood=g.neighbourhood, risks=returns.risks_of(g.neighbourhood),
+                           is_facilitator=FACILITATOR in viewer_roles())
+
+
+# --- the national view ---------------------------------------------------------------------------------------
+
+def _national(programme_id: int, start: int, kind: str):
+    programme = found(Programme, programme_id)
+    year = f"{start}/{(start + 1) % 100:02d}"
+    allocation = db.session.scalar(select(Allocation).where(Allocation.programme_id == programme.id,
+                                                            Allocation.financial_year == year))
+    if allocation is None or kind not in ReturnKind.labels():
+        abort(404)
+    return programme, allocation
+
+
+@bp.route("/national/<int:programme_id>/<int:start>/returns/<kind>")
+@public
+def national(programme_id, start, kind):
+    programme, allocation = _national(programme_id, start, kind)
+    rows = national_returns(allocation, kind, today())
+    return render_template("reports/national.html", programme=programme, start=start, kind=kind,
+                           label=ReturnKind(kind).label, year=allocation.financial_year, rows=rows,
+                           kinds=ReturnKind.labels())
+
+
+@bp.route("/national/<int:programme_id>/<int:start>/returns/<kind>.json")
+@public
+@on_get(DOWNLOADS)
+def national_json(programme_id, start, kind):
+    programme, allocation = _national(programme_id, start, kind)
+    response = jsonify({"programme": programme.name, "financial_year": allocation.financial_year, "kind": kind,
+                        "amounts_in": "pence", "returns": national_returns(allocation, kind, today(), with_content=True)})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/national/<int:programme_id>/<int:start>/returns/<kind>.xlsx")
+@public
+@on_get(DOWNLOADS)
+def national_xlsx(programme_id, start, kind):
+    _, allocation = _national(programme_id, start, kind)
+    rows = national_returns(allocation, kind, today(), with_content=True)
+    return attachment(workbook.xlsx(workbook.national_sheets(rows)), f"returns-{start}-{kind}.xlsx", XLSX)

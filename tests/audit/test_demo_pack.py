@@ -4,20 +4,46 @@ intervention recomputed from the pack's grants and payments, and the board's dec
 the ledger's decisions."""
 import copy
 import json
+from datetime import date
+from io import BytesIO
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
+from pb.accounts.models import User
 from pb.audit.pack import load, verify_tables
 from pb.auditing.pack import export
 from pb.demo import seed
 from pb.extensions import db
+from pb.funds.models import Fund
 from pb.ledger.checkpoints import verifier_key
+from pb.reports import returns
+from pb.reports.models import MonitoringReturn
 from pb.rounds.models import Round
+
+
+def _produce_this_years_six_monthly_update(app) -> int:
+    """What the facilitator, a board member and the council's officer do with the demo's return that is
+    due: write it, approve it twice, submit it."""
+    with app.app_context():
+        users = {u.email: u for u in db.session.scalars(select(User))}
+        fund = db.session.scalar(select(Fund).where(Fund.name.like("Eastbrook Community Wealth Fund%")))
+        return_ = returns.start_return(fund, users["facilitator@eastbrook.example"], kind="six_monthly",
+                                       period_start=date(2026, 4, 1))
+        returns.write(return_, users["facilitator@eastbrook.example"],
+                      narrative={"summary": "=HYPERLINK(\"http://evil.example\") Residents chose 6 projects."},
+                      forecast={"": 30_000_00, "skills_work": 5_000_00})
+        returns.approve_as_board(db.session.get(MonitoringReturn, return_.id), users["chair@eastbrook.example"])
+        returns.approve_as_body(db.session.get(MonitoringReturn, return_.id), users["finance@eastbrook-council.example"])
+        returns.submit(db.session.get(MonitoringReturn, return_.id), users["facilitator@eastbrook.example"])
+        return return_.id
 
 
 def test_the_verifier_checks_the_plan_and_the_decision_log_against_the_ledger(app, tmp_path):
     with app.app_context():
         seed(echo=lambda *a, **k: None)
+    return_id = _produce_this_years_six_monthly_update(app)
+    with app.app_context():
         round_ = db.session.scalar(select(Round).where(Round.name == "Eastbrook Community Fund 2026/27"))
         path = tmp_path / "pack.db"
         counts = export(round_, path)
@@ -81,3 +107,34 @@ def test_the_verifier_checks_the_plan_and_the_decision_log_against_the_ledger(ap
     shifted = copy.deepcopy(tables)
     shifted["fund_receipts"][0]["amount"] += 1
     assert any("the ledger recorded 5000000p on 2025-05-20" in p for p in verify_tables(shifted, key).problems)
+
+
+    # The monitoring returns: the demo's two and the one just submitted, each the one the ledger recorded,
+    # and the new one's money the same in the pack, the page, the JSON, the CSV and the spreadsheet.
+    assert "3 submitted monitoring returns: each the one the ledger recorded, its money recomputed from the pack's rows" \
+        in report.facts, report.problems
+    row = next(r for r in tables["monitoring_returns"] if r["id"] == return_id)
+    from pb.audit.accounts import recompute_return_money
+    money = recompute_return_money(tables, row["fund"], "2026-04-01", "2026-09-30")
+    assert money["total_received"] == 60_000_00 and money["fee"] == 2_000_00  # D-3 and the council's £20,000; 5% of D-3
+    client = app.test_client()
+    data = client.get(f"/n/eastbrook/returns/{return_id}.json").get_json()
+    assert data["figures"]["money"]["total_received"] == money["total_received"]
+    assert data["figures"]["money"]["total_spent"] == money["total_spent"] and data["figures"]["money"]["fee"] == money["fee"]
+    book = load_workbook(BytesIO(client.get(f"/n/eastbrook/returns/{return_id}.xlsx").data))
+    assert book.sheetnames == ["Summary", "Money", "Activities", "Outputs", "Projects", "Risks"]
+    cells = {r[1]: r[6] for r in book["Money"].iter_rows(min_row=2, values_only=True)}
+    assert cells["Total received"] * 100 == money["total_received"] and cells["Total spent on grants"] * 100 == money["total_spent"]
+    summary = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
+    assert summary["Summary of the period"].startswith("=HYPERLINK") and book["Summary"]["B9"].data_type == "s"
+    csv_text = client.get(f"/n/eastbrook/returns/{return_id}.csv").get_data(as_text=True)
+    assert f"money,total,Total received,,,,,{money['total_received'] / 100}," in csv_text
+    page = client.get(f"/n/eastbrook/returns/{return_id}").get_data(as_text=True)
+    assert "£60,000" in page and "Submitted to the funder" in page
+    cooked = copy.deepcopy(tables)
+    content = json.loads(next(r for r in cooked["monitoring_returns"] if r["id"] == return_id)["content"])
+    content["figures"]["money"]["fee"] -= 1
+    next(r for r in cooked["monitoring_returns"] if r["id"] == return_id)["content"] = json.dumps(content)
+    problems = verify_tables(cooked, key).problems
+    assert any(f"return {return_id} is not the one the ledger recorded as submitted" in p for p in problems)
+    assert any(f"return {return_id} says fee is 199999" in p for p in problems)

@@ -1,0 +1,133 @@
+"""Monitoring returns as their people use them: a facilitator starts and writes one, a board member
+and then the accountable body's officer approve, a facilitator submits it and it is kept as it
+stood; drafts are not public; late returns show as late and facilitators are reminded once; the risk
+register refuses half-written risks."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from pb import timeutil
+from pb.accounts.models import User
+from pb.extensions import db
+from pb.funds import planning
+from pb.funds.figures import financial_year_of
+from pb.funds.models import Fund
+from pb.mail.models import OutboxEmail
+from pb.neighbourhoods.models import Neighbourhood
+from pb.reports import agreements, returns
+from pb.reports.models import MonitoringReturn, ReturnReminder
+from pb.services import ServiceError
+from tests.factories import sign_in
+
+LAST_YEAR = financial_year_of(date.today() - timedelta(days=366))
+START = date(int(LAST_YEAR[:4]), 4, 1)
+
+
+def _u(person) -> User:
+    return db.session.get(User, person.id)
+
+
+@pytest.fixture
+def owed(factory):
+    """A fund that began last financial year (so both of that year's returns are owed), with a funding
+    agreement naming the council's officer."""
+    hood = factory.neighbourhood()
+    facilitator, board, officer = factory.with_role(hood, "facilitator"), factory.with_role(hood, "board_member"), factory.person()
+    funder = factory.person()
+    with factory.app.app_context():
+        fund = planning.create_fund(db.session.get(Neighbourhood, hood.id), _u(facilitator), name="Fund",
+                                    first_year=LAST_YEAR, years=3)
+        source = planning.add_source(fund, _u(facilitator), name="Community Wealth Fund", kind="community_wealth_fund")
+        agreements.set_up(fund.neighbourhood, _u(facilitator), source=source, funder_name="CWF", body_name="Council",
+                          body_kind="council", amount=30_000_00, fee="0", conditions="", signed_on=START,
+                          body_contact_email=officer.email, funder_contact_email=funder.email,
+                          schedule="\n".join(f"{y}, whole plan, £10000" for y in fund.financial_years))
+        return hood, fund.id, facilitator, board, officer
+
+
+def test_a_return_is_approved_in_order_then_kept_as_submitted(factory, owed):
+    hood, fund_id, facilitator, board, officer = owed
+    with factory.app.app_context():
+        fund = db.session.get(Fund, fund_id)
+        with pytest.raises(ServiceError, match="Choose one of the periods the fund owes"):
+            returns.start_return(fund, _u(facilitator), kind="annual", period_start=START + timedelta(days=1))
+        with pytest.raises(ServiceError, match="Only facilitators"):
+            returns.start_return(fund, _u(board), kind="annual", period_start=START)
+        return_ = returns.start_return(fund, _u(facilitator), kind="annual", period_start=START)
+        assert returns.start_return(fund, _u(facilitator), kind="annual", period_start=START).id == return_.id  # once
+        with pytest.raises(ServiceError, match="it needs ‘Summary of the period’ first"):
+            returns.approve_as_board(return_, _u(board))
+        returns.write(db.session.get(MonitoringReturn, return_.id), _u(facilitator),
+                      narrative={"summary": "A good year"}, forecast={"": 1_000_00})
+        with pytest.raises(ServiceError, match="it needs ‘What was done’ first"):  # the full return answers every part
+            returns.approve_as_board(db.session.get(MonitoringReturn, return_.id), _u(board))
+        returns.write(db.session.get(MonitoringReturn, return_.id), _u(facilitator),
+                      narrative={key: "Written" for key in returns.NARRATIVE}, forecast={"": 1_000_00})
+        with pytest.raises(ServiceError, match="The board approves the return first"):
+            returns.approve_as_body(db.session.get(MonitoringReturn, return_.id), _u(officer))
+        with pytest.raises(ServiceError, match="The board and then the accountable body approve"):
+            returns.submit(db.session.get(MonitoringReturn, return_.id), _u(facilitator))
+        returns.approve_as_board(db.session.get(MonitoringReturn, return_.id), _u(board))
+        with pytest.raises(ServiceError, match="Only the accountable body's officer"):
+            returns.approve_as_body(db.session.get(MonitoringReturn, return_.id), _u(board))
+        with pytest.raises(ServiceError, match="can no longer be changed"):
+            returns.write(db.session.get(MonitoringReturn, return_.id), _u(facilitator), narrative={}, forecast={})
+        returns.approve_as_body(db.session.get(MonitoringReturn, return_.id), _u(officer))
+        returns.submit(db.session.get(MonitoringReturn, return_.id), _u(facilitator))
+        kept = db.session.get(MonitoringReturn, return_.id).submitted
+        assert kept["forecast_next_period"] == {"": 1_000_00} and kept["narrative"]["summary"] == "Written"
+        # Money recorded afterwards in the period leaves the submitted return as it was.
+        planning.record_receipt(fund.sources[0], _u(factory.with_role(hood, "treasurer")), amount=5_00,
+                                received_on=START + timedelta(days=10))
+        assert db.session.get(MonitoringReturn, return_.id).submitted == kept
+        assert returns.content_of(db.session.get(MonitoringReturn, return_.id)) == kept
+
+
+def test_drafts_are_not_public_and_late_returns_say_so(factory, owed):
+    hood, fund_id, facilitator, board, officer = owed
+    with factory.app.app_context():
+        return_id = returns.start_return(db.session.get(Fund, fund_id), _u(facilitator), kind="six_monthly",
+                                         period_start=START).id
+    client = factory.app.test_client()
+    assert client.get(f"/n/{hood.slug}/returns/{return_id}").status_code == 404
+    assert client.get(f"/n/{hood.slug}/returns/{return_id}.xlsx").status_code == 404
+    page = client.get(f"/n/{hood.slug}/funds/{fund_id}/returns").get_data(as_text=True)
+    assert "Being written" in page and "Late" in page  # last year's returns were due months ago
+    sign_in(client, officer)
+    assert client.get(f"/n/{hood.slug}/returns/{return_id}").status_code == 200  # the accountable body sees drafts
+
+
+def test_facilitators_are_reminded_once_before_a_return_is_due_and_once_when_late(factory, owed):
+    hood, fund_id, facilitator, board, officer = owed
+    due = date(START.year, 10, 31)
+    with factory.app.app_context():
+        hood_row = db.session.get(Neighbourhood, hood.id)
+        with timeutil.as_of(due - timedelta(days=10)):
+            sent = returns.remind(hood_row, timeutil.today())
+            assert sent == ["Fund six-monthly update (due)"]
+            assert returns.remind(hood_row, timeutil.today()) == []  # the daily job ran twice: no second email
+        with timeutil.as_of(due + timedelta(days=1)):
+            assert returns.remind(hood_row, timeutil.today()) == ["Fund six-monthly update (late)"]
+        emails = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == facilitator.email)).all()
+        assert [e.subject for e in emails] == [f"{hood.name}: the six-monthly update for Fund is due on 31 October",
+                                               f"{hood.name}: the six-monthly update for Fund is late"]
+        assert db.session.scalar(select(func.count()).select_from(ReturnReminder)) == 2
+
+
+def test_the_risk_register_refuses_a_half_written_risk(factory, owed):
+    hood, fund_id, facilitator, board, officer = owed
+    client = factory.app.test_client()
+    sign_in(client, facilitator)
+    before = factory.audit_count()
+    response = client.post(f"/n/{hood.slug}/risks/new", data={"risk": "Volunteers leave", "likelihood": "low"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Choose how much it would matter" in page and "Say who acts on it" in page
+    assert factory.audit_count() == before
+    response = client.post(f"/n/{hood.slug}/risks/new", data={"risk": "Volunteers leave", "likelihood": "low",
+                                                              "impact": "high", "mitigation": "Two leads a project",
+                                                              "owner": "The facilitators"})
+    assert response.status_code == 302
+    assert "Volunteers leave" in client.get(f"/n/{hood.slug}/risks").get_data(as_text=True)
