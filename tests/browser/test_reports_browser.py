@@ -5,6 +5,7 @@ suggested matches and the year's accounts then reconcile. The pages are read on 
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from tests.browser.test_accounts_browser import sign_in
 
@@ -102,4 +103,64 @@ def test_the_treasurer_imports_this_years_statement_and_the_year_reconciles(js_p
     page.get_by_role("link", name="The accounts for 2026/27").click()
     page.locator("#reconciliation").wait_for()
     assert "Reconciled with the bank statement" in page.locator("#reconciliation").inner_text()
+    a11y.check(page)
+
+
+def test_anyone_reads_the_returns_the_risks_and_the_national_view(page, a11y, live_server):
+    fund_id = _fund_id(live_server)
+    page.goto(f"/n/eastbrook/funds/{fund_id}/returns")
+    page.get_by_role("heading", name="Returns to the funder").wait_for()
+    a11y.check(page)
+    text = page.locator("#returns").inner_text()
+    assert "Late" in text and text.count("Submitted to the funder") >= 2
+    page.get_by_role("link", name="Twelve-monthly return").first.click()
+    page.get_by_role("heading", name="Twelve-monthly return: April 2025 to March 2026").wait_for()
+    a11y.check(page)
+    assert "£100,000" in page.locator("#return-money").inner_text()  # D-1 and D-2 received in 2025/26
+    page.goto("/n/eastbrook/risks")
+    page.get_by_role("heading", name="Risk register").wait_for()
+    a11y.check(page)
+    from pb.extensions import db
+    from pb.national.models import Programme
+
+    with live_server.app.app_context():
+        programme = db.session.scalar(select(Programme.id))
+    page.goto(f"/national/{programme}/2026/neighbourhoods")
+    page.get_by_role("link", name="Twelve-monthly returns").click()
+    page.get_by_role("heading", name="Twelve-monthly returns").wait_for()
+    a11y.check(page)
+    assert "Eastbrook" in page.locator("#national-returns").inner_text()
+
+
+def test_a_facilitator_writes_the_due_update_and_the_board_and_council_approve_it(js_page, a11y, live_server, browser):
+    page, fund_id = js_page, _fund_id(live_server)
+    sign_in(page, "facilitator@eastbrook.example")
+    page.goto(f"/n/eastbrook/funds/{fund_id}/returns")
+    page.get_by_role("button", name="Start this return").first.click()
+    page.get_by_role("heading", name="Write the six-monthly update").wait_for()
+    a11y.check(page)
+    page.get_by_label("Forecast spend next period: Not tied to the plan (optional)").fill("-5")
+    page.get_by_role("button", name="Save the return").click()
+    page.locator(".error-summary").wait_for()
+    a11y.check(page)
+    page.get_by_label("Summary of the period").fill("Residents chose six projects; the youth club reopened.")
+    page.get_by_label("Forecast spend next period: Not tied to the plan (optional)").fill("30000")
+    page.get_by_role("button", name="Save the return").click()
+    page.get_by_role("heading", name="Six-monthly update: April 2026 to September 2026").wait_for()
+    a11y.check(page)
+    url = page.url
+    for who, button in (("chair@eastbrook.example", "Approve it for the board"),
+                        ("finance@eastbrook-council.example", "Approve it for the accountable body"),
+                        ("facilitator@eastbrook.example", "Submit it to the funder")):
+        context = browser.new_context(base_url=live_server.url)
+        other = context.new_page()
+        try:
+            sign_in(other, who)
+            other.goto(url)
+            other.get_by_role("button", name=button).click()
+            other.locator(".notice-success, .flash-success, [role=status]").first.wait_for()
+        finally:
+            context.close()
+    page.goto(url)
+    assert "Submitted to the funder" in page.locator("main").inner_text()
     a11y.check(page)
