@@ -136,10 +136,10 @@ def _suggest(fund_id: int, statement_id: int | None = None) -> int:
         used_lines.add(line.id)
         used_movements.add(movement.key)
         values.append({"line_id": line.id, "kind": str(movement.kind), "match": movement.id})
-    for value in values:
-        db.session.execute(update(StatementLine).where(StatementLine.id == value["line_id"])
-                           .values(match_kind=value["kind"], match_id=value["match"], match_state=MatchState.SUGGESTED)
-                           .execution_options(synchronize_session=False))
+    if values:  # one UPDATE executed for every line (by primary key), not a statement per line
+        db.session.execute(update(StatementLine), [
+            {"id": v["line_id"], "match_kind": v["kind"], "match_id": v["match"], "match_state": MatchState.SUGGESTED}
+            for v in values])
     db.session.expire_all()
     return len(values)
 
