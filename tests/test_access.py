@@ -198,6 +198,7 @@ MATRIX = {
     "/n/{slug}/funds/{fund}/returns/start": {F}, "/n/{slug}/returns/{return}/write": {F},
     "/n/{slug}/returns/{return}/submit": {F}, "/n/{slug}/risks/new": {F}, "/n/{slug}/risks/{number}/edit": {F},
     "/n/{slug}/returns/{return}/approve-board": {B}, "/n/{slug}/returns/{return}/approve-body": SIGNED_IN,
+    "/n/{slug}/reports/follow": SIGNED_IN,
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.

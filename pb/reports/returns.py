@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from pb import timeutil
 from pb.accounts.models import User
 from pb.extensions import db
+from pb.following import services as following
 from pb.funds.models import Fund
 from pb.ledger.services import record
 from pb.mail import email_link, queue_email
@@ -170,10 +171,14 @@ def submit(return_: MonitoringReturn, actor: User) -> None:
                "forecast_next_period": return_.forecast, "risks": [r.as_row() for r in risks_of(hood)]}
     return_.submitted, return_.status = content, ReturnStatus.SUBMITTED
     return_.submitted_by_id, return_.submitted_on = actor.id, timeutil.today()
+    told = following.tell("reports", hood, f"{hood.name}: {return_.kind_label.lower()} for {return_.period_label} published",
+                          "report_news", hood=hood, what=(f"{hood.name}'s {return_.kind_label.lower()} to the funder for "
+                                                          f"{return_.period_label} is published, with its figures."),
+                          link=email_link("reports.monitoring_return", slug=hood.slug, return_id=return_.id))
     record("return.submitted", return_, actor=actor, neighbourhood=hood,
            payload={"return": return_.id, "fund": return_.fund_id, "kind": return_.kind,
                     "period_start": return_.period_start.isoformat(), "sha256": digest(content),
-                    "late": return_.submitted_on > return_.due_on})
+                    "late": return_.submitted_on > return_.due_on, "followers_told": told})
 
 
 def content_of(return_: MonitoringReturn) -> dict:
@@ -283,3 +288,10 @@ def remind(hood: Neighbourhood, today: date) -> list[str]:
                                 "which": which, "facilitators": len(facilitators)})
             sent.append(f"{fund.name} {row['label'].lower()} ({which})")
     return sent
+
+
+following.register(following.Subject(
+    kind="reports", news="news of the neighbourhood's reports: each return to the funder when it is published",
+    already="You already get the neighbourhood's reports by email",
+    load=lambda hood_id: db.session.get(Neighbourhood, hood_id), neighbourhood=lambda hood: hood,
+    name=lambda hood: f"{hood.name}'s reports", payload=lambda hood: {}))

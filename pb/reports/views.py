@@ -4,18 +4,20 @@ monitoring return (page, CSV, JSON and XLSX), the risk register, and every neigh
 for a national programme's period."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, render_template
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from pb.access import found, public, viewer_roles
+from pb.access import found, public, signed_in, viewer_roles
 from pb.downloads import attachment, csv_attachment
 from pb.extensions import db
+from pb.following import services as following
 from pb.forms import EmptyForm
 from pb.funds.figures import financial_year_of
 from pb.funds.queries import load_fund
 from pb.national.models import Allocation, Programme
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, TREASURER
+from pb.posting import one_button
 from pb.ratelimits import DOWNLOADS, on_get
 from pb.timeutil import today
 
@@ -139,7 +141,22 @@ def fund_returns(slug, fund_id):
     roles = viewer_roles()
     return render_template("reports/returns.html", hood=g.neighbourhood, fund=fund,
                            rows=returns.schedule(fund, today()), is_facilitator=FACILITATOR in roles,
-                           is_staff=bool(roles & set(STAFF)), form=EmptyForm())
+                           is_staff=bool(roles & set(STAFF)), form=EmptyForm(),
+                           following=following.is_following("reports", g.neighbourhood, current_user))
+
+
+@bp.route("/n/<slug>/reports/follow", methods=["POST"])
+@signed_in
+def follow(slug):
+    hood = g.neighbourhood
+    if following.is_following("reports", hood, current_user):
+        one_button(lambda: following.unfollow("reports", hood, current_user),
+                   "You will no longer get emails about the neighbourhood's reports.")
+    else:
+        one_button(lambda: following.follow("reports", hood, current_user),
+                   "You will get an email when a return to the funder is published.")
+    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith(f"/n/{slug}/")
+                    else url_for("reports.agreements", slug=slug))
 
 
 @bp.route("/n/<slug>/returns/<int:return_id>")

@@ -131,3 +131,23 @@ def test_the_risk_register_refuses_a_half_written_risk(factory, owed):
                                                               "owner": "The facilitators"})
     assert response.status_code == 302
     assert "Volunteers leave" in client.get(f"/n/{hood.slug}/risks").get_data(as_text=True)
+
+
+def test_a_resident_who_follows_the_reports_hears_when_a_return_is_published(factory, owed):
+    hood, fund_id, facilitator, board, officer = owed
+    resident = factory.resident(hood)
+    client = factory.app.test_client()
+    sign_in(client, resident)
+    response = client.post(f"/n/{hood.slug}/reports/follow", data={"back": f"/n/{hood.slug}/funds/{fund_id}/returns"})
+    assert response.status_code == 302 and response.location.endswith(f"/funds/{fund_id}/returns")
+    assert "Stop emails about the reports" in client.get(response.location).get_data(as_text=True)
+    with factory.app.app_context():
+        return_ = returns.start_return(db.session.get(Fund, fund_id), _u(facilitator), kind="six_monthly",
+                                       period_start=START)
+        returns.write(return_, _u(facilitator), narrative={"summary": "Going well"}, forecast={})
+        returns.approve_as_board(db.session.get(MonitoringReturn, return_.id), _u(board))
+        returns.approve_as_body(db.session.get(MonitoringReturn, return_.id), _u(officer))
+        returns.submit(db.session.get(MonitoringReturn, return_.id), _u(facilitator))
+        email = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == resident.email)).one()
+        assert "six-monthly update" in email.subject and f"/returns/{return_.id}" in email.body
+        assert "unsubscribe" in email.body
