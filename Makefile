@@ -5,17 +5,27 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 FLASK = $(BIN)/flask --app pb
 
-.PHONY: run test install install-test chromium
+.PHONY: run test install install-test chromium pango
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+install: $(BIN)/python pango
 	$(BIN)/pip install --quiet -e .
 
-install-test: $(BIN)/python
+install-test: $(BIN)/python pango
 	$(BIN)/pip install --quiet -e '.[test]'
+
+# The annual report's PDF (WeasyPrint) needs the system's Pango; installed only when missing and running as root.
+pango:
+	@if ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's Pango for the annual report's PDF ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	else \
+		echo "Pango is missing: pb runs, but offers no PDFs (install it with: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0)"; \
+	fi
 
 # Debian's Chromium drives the browser tests; never a downloaded browser.
 chromium:

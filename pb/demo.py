@@ -108,6 +108,7 @@ def seed(echo=click.echo) -> bool:
     returns = demo_reports.seed_returns(hood, people, fund)
     echo(f"Eastbrook's returns to the funder: {returns} submitted for 2025/26, 2026/27's six-monthly update due; "
          "three risks on the register.")
+    echo(f"Eastbrook's 2025/26 annual report: {demo_reports.seed_annual_report(hood, people, fund)}.")
     seed_programme(people, echo)
     return True
 

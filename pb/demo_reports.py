@@ -1,19 +1,22 @@
 """The demo's funding agreement and bank: Eastbrook Borough Council holds the Community Wealth Fund's
 money as accountable body (a 5% fee), drawn down six times; the holding account's 2025/26 statement
 (shipped as pb/data/eastbrook-bank-2025-26.csv, in Nationwide's layout) is imported and reconciled;
-2025/26's two returns are submitted, 2026/27's first is due, and the risk register has three risks."""
+2025/26's two returns are submitted, 2026/27's first is due, the risk register has three risks, and
+2025/26's annual report is approved at the board's last meeting and published with its PDF."""
 from __future__ import annotations
 
 from datetime import date
 from importlib import resources
 
+from flask import render_template
 from sqlalchemy import select
 
 from pb import timeutil
 from pb.accounts import services as accounts
+from pb.boards.models import Meeting, MeetingStatus
 from pb.extensions import db
-from pb.reports import agreements, reconciling, returns
-from pb.reports.models import Drawdown, FundingAgreement, StatementLine
+from pb.reports import agreements, annual, pdf, reconciling, returns
+from pb.reports.models import AnnualReport, Drawdown, FundingAgreement, StatementLine
 
 OFFICER = ("finance@eastbrook-council.example", "Priya Shah (council finance officer)")
 FUNDER = ("grants@cwf.example", "Tom Okafor (Community Wealth Fund)")
@@ -114,3 +117,24 @@ def seed_returns(hood, people, fund) -> int:
             returns.submit(db.session.get(type(return_), return_.id), facilitator)
         submitted += 1
     return submitted
+
+
+def seed_annual_report(hood, people, fund) -> str:
+    """2025/26's annual report: drafted, approved at the board's last meeting held, published with its PDF."""
+    facilitator = people["facilitator@eastbrook.example"]
+    report = annual.draft(fund, facilitator, financial_year="2025/26", foreword=(
+        "Our first year was about getting ready. Residents set up the partnership board, wrote the plan with their "
+        "neighbours and chose the first projects. Thank you to everyone who came to a meeting, filled in a survey "
+        "or knocked on a door with us.\n\nNext year the money starts to reach the streets: six projects chosen by "
+        "110 voters."))
+    meeting = db.session.scalar(select(Meeting).where(Meeting.neighbourhood_id == hood.id,
+                                                      Meeting.status == MeetingStatus.HELD)
+                                .order_by(Meeting.starts_at.desc()))
+    annual.approve(report, facilitator, meeting=meeting)
+    if pdf.UNAVAILABLE:
+        return "approved (no PDF: " + pdf.UNAVAILABLE + ")"
+    report = db.session.get(AnnualReport, report.id)
+    html = render_template("reports/annual_print.html", hood=hood, fund=fund, year="2025/26", report=report,
+                           c=report.contents, pdf_unavailable="", is_facilitator=False)
+    annual.publish(report, facilitator, pdf=pdf.html_to_pdf(html, base_url=""))
+    return "approved and published with its PDF"

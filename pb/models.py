@@ -91,6 +91,7 @@ from pb.proposals.models import (  # noqa: F401
 )
 from pb.reports.models import (  # noqa: F401
     AgreementVersion,
+    AnnualReport,
     BankStatement,
     Drawdown,
     FunderRepayment,

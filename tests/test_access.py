@@ -199,6 +199,10 @@ MATRIX = {
     "/n/{slug}/returns/{return}/submit": {F}, "/n/{slug}/risks/new": {F}, "/n/{slug}/risks/{number}/edit": {F},
     "/n/{slug}/returns/{return}/approve-board": {B}, "/n/{slug}/returns/{return}/approve-body": SIGNED_IN,
     "/n/{slug}/reports/follow": SIGNED_IN,
+    "/n/{slug}/funds/{fund}/annual-reports": PUBLIC, "/n/{slug}/funds/{fund}/annual-reports/{start}": PUBLIC,
+    "/n/{slug}/funds/{fund}/annual-reports/{start}.pdf": PUBLIC,
+    "/n/{slug}/funds/{fund}/annual-reports/{start}/draft": {F}, "/n/{slug}/funds/{fund}/annual-reports/{start}/approve": {F},
+    "/n/{slug}/funds/{fund}/annual-reports/{start}/publish": {F},
 }
 # Pages only a proposal's (or comment's) author may use: others holding the role are sent back to
 # the proposal with a message rather than shown a 403.

@@ -331,6 +331,8 @@ def test_every_route_with_a_form_was_reached(app, factory):
                  # a return still being approved (the world's is submitted), one approved by the agreement's named
                  # officer (not the insider), or a period whose return is not started (that depends on today's date)
                  "/returns/*/approve-board", "/returns/*/approve-body", "/returns/*/submit", "/returns/start",
+                 # an annual report drafted, or approved (the world's fund has no year that has ended)
+                 "/annual-reports/*/approve", "/annual-reports/*/publish",
                  # an election still open with more candidates than seats (the world's is counted)
                  "/board/elections/*/count",
                  # reached, but named by a word (sections/vision), which the numbers-only pattern above misses

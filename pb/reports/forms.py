@@ -140,3 +140,15 @@ class RiskForm(Form):
                                                       Length(max=120, message="Keep it to 120 characters or fewer")],
                         description="A role or an organisation, like ‘The facilitators’ or ‘The accountable body’, not a person's name.")
     closed = BooleanField("This risk has passed: close it")
+
+
+class ForewordForm(Form):
+    foreword = TextAreaField("The chair's foreword", validators=[InputRequired("Write the chair's foreword"),
+                                                                  Length(max=10_000, message="Keep it to 10,000 characters or fewer")],
+                             description="A few lines on the year, in plain words. It opens the report.", render_kw={"rows": 8})
+
+
+class ApproveReportForm(Form):
+    meeting_id = SelectField("The board meeting that approved it", coerce=str,
+                             validators=[InputRequired("Choose the board meeting that approved it")],
+                             description="Usually the annual meeting. It must have been held (its attendance recorded).")

@@ -8,8 +8,11 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from pb.access import roles, signed_in
+from pb.boards.models import Meeting
+from pb.extensions import db
 from pb.forms import EmptyForm, choices
 from pb.funds.figures import financial_year_of, year_end, year_start
 from pb.funds.queries import load_fund
@@ -20,13 +23,15 @@ from pb.ratelimits import UPLOADS, on_post, person_or_address
 from pb.services import ServiceError
 
 from . import agreements as services
-from . import reconciling, returnfigures, returns
+from . import annual, pdf, reconciling, returnfigures, returns
 from .bankfile import StatementError, mapping_from
 from .figures import agreement_figures
 from .forms import (
     AgreementForm,
+    ApproveReportForm,
     DecideForm,
     DrawdownForm,
+    ForewordForm,
     MatchForm,
     ReceivedForm,
     RepaymentForm,
@@ -36,6 +41,7 @@ from .forms import (
     return_form,
 )
 from .ledgerside import movements
+from .models import AnnualReport
 from .queries import load_agreement, load_drawdown, load_line, load_return, load_risk, year_of
 
 bp = Blueprint("reports_admin", __name__)
@@ -342,3 +348,70 @@ def edit_risk(slug, number):
                    f"Risk {risk.number} is updated.", back)
     return done or _page(form, heading=f"Update risk {risk.number}", submit="Save the risk", back=back,
                          fields=("risk", "likelihood", "impact", "mitigation", "owner", "closed"))
+
+
+# --- the annual report ------------------------------------------------------------------------------------------
+
+def _report_page(fund, start) -> str:
+    return url_for("reports.annual_report", slug=g.neighbourhood.slug, fund_id=fund.id, start=start)
+
+
+def _existing_report(fund, year):
+    return db.session.scalar(select(AnnualReport).where(AnnualReport.fund_id == fund.id,
+                                                        AnnualReport.financial_year == year))
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/annual-reports/<int:start>/draft", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def draft_report(slug, fund_id, start):
+    fund = load_fund(fund_id)
+    year = year_of(fund, start)
+    report = _existing_report(fund, year)
+    form = ForewordForm(data={"foreword": report.foreword if report else ""})
+    done = attempt(form, lambda: annual.draft(fund, current_user, financial_year=year, foreword=form.foreword.data),
+                   f"The {year} report is saved.", _report_page(fund, start))
+    return done or _page(form, heading=f"The annual report for {year}", caption=fund.name, submit="Save the report",
+                         fields=("foreword",), back=url_for("reports.annual_reports", slug=slug, fund_id=fund.id),
+                         intro=["pb puts the rest together from what was recorded: the plan, the year's money, projects "
+                                "delivered, who took part, the board and the accounts."])
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/annual-reports/<int:start>/approve", methods=["GET", "POST"])
+@roles(FACILITATOR)
+def approve_report(slug, fund_id, start):
+    fund = load_fund(fund_id)
+    year = year_of(fund, start)
+    report = _existing_report(fund, year)
+    if report is None:
+        return _page(ApproveReportForm(), heading=f"Record the board's approval of the {year} report", caption=fund.name,
+                     submit=None, fields=(), back=_report_page(fund, start),
+                     intro=["There is no report for this year yet: write its foreword first."])
+    meetings = db.session.scalars(select(Meeting).where(Meeting.neighbourhood_id == g.neighbourhood.id)
+                                  .order_by(Meeting.starts_at.desc())).all()
+    form = ApproveReportForm()
+    form.meeting_id.choices = choices([("", "Choose the meeting"), *(
+        (str(m.id), f"{m.title}, {m.starts_at:%-d %B %Y}" + (" (the annual meeting)" if m.annual else ""))
+        for m in meetings)])
+    meeting = next((m for m in meetings if str(m.id) == form.meeting_id.data), None)
+    done = attempt(form, lambda: annual.approve(report, current_user, meeting=meeting),
+                   "The board's approval is recorded. Publish the report when it is ready.", _report_page(fund, start))
+    return done or _page(form, heading=f"Record the board's approval of the {year} report", caption=fund.name,
+                         submit="Record the approval", fields=("meeting_id",), back=_report_page(fund, start))
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/annual-reports/<int:start>/publish", methods=["POST"])
+@roles(FACILITATOR)
+def publish_report(slug, fund_id, start):
+    fund = load_fund(fund_id)
+    year = year_of(fund, start)
+    report = _existing_report(fund, year)
+    if report is None:
+        return redirect(url_for("reports.annual_reports", slug=slug, fund_id=fund.id))
+    if pdf.UNAVAILABLE:
+        flash(pdf.UNAVAILABLE, "error")
+        return redirect(_report_page(fund, start))
+    made = pdf.html_to_pdf(render_template("reports/annual_print.html", hood=g.neighbourhood, fund=fund, year=year,
+                                           report=report, c=report.contents or annual.contents(fund, year),
+                                           pdf_unavailable="", is_facilitator=False), request.url_root)
+    one_button(lambda: annual.publish(report, current_user, pdf=made), f"The {year} report is published.")
+    return redirect(_report_page(fund, start))

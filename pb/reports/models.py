@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -363,3 +364,40 @@ class ReturnReminder(db.Model):
     period_start: Mapped[date] = mapped_column(Date)
     which: Mapped[str] = mapped_column(String(10))  # "due" or "late"
     sent_on: Mapped[date] = mapped_column(Date)
+
+
+# --- the annual report -----------------------------------------------------------------------------------------
+
+class ReportStatus(State):
+    DRAFT = "draft", "Being drafted", "grey"
+    APPROVED = "approved", "Approved by the board", "blue"
+    PUBLISHED = "published", "Published", "green"
+
+
+class AnnualReport(db.Model):
+    """A fund's report of one financial year for the annual meeting. `contents` are kept as they stood
+    when the board approved it; the PDF as it was published."""
+
+    __tablename__ = "annual_report"
+    __table_args__ = (UniqueConstraint("fund_id", "financial_year"), ReportStatus.check("status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), index=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id", ondelete="CASCADE"), index=True)
+    financial_year: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.DRAFT)
+    foreword: Mapped[str] = mapped_column(Text)
+    contents: Mapped[dict | None] = mapped_column(JSON)
+    approved_at_id: Mapped[int | None] = mapped_column(ForeignKey("board_meeting.id"))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    fund = relationship("Fund")
+    approved_at = relationship("Meeting")
+
+    @property
+    def status_label(self) -> str:
+        return ReportStatus(self.status).label

@@ -28,6 +28,7 @@ KEPT = {
     "monitoring_return.body_approved_by_id": "the accountable body's officer who approved a return: an official act",
     "monitoring_return.submitted_by_id": "the facilitator who submitted a return: an official act",
     "risk_entry.created_by_id": "the facilitator who added a risk to the register: an official act",
+    "annual_report.created_by_id": "the facilitator who drafted an annual report: an official act",
 }
 NOT_ABOUT_PEOPLE = {
     "funding_agreement.funder_name": "the funder's name: an organisation",

@@ -22,10 +22,10 @@ from pb.ratelimits import DOWNLOADS, on_get
 from pb.timeutil import today
 
 from . import agreements as agreement_services
-from . import returns, workbook
+from . import annual, pdf, returns, workbook
 from .accounts import accounts_for
 from .figures import agreement_figures
-from .models import ReturnKind, ReturnStatus
+from .models import AnnualReport, ReportStatus, ReturnKind, ReturnStatus
 from .national import national_returns
 from .queries import load_agreement, load_return, versions_of, year_of
 
@@ -255,3 +255,59 @@ def national_xlsx(programme_id, start, kind):
     _, allocation = _national(programme_id, start, kind)
     rows = national_returns(allocation, kind, today(), with_content=True)
     return attachment(workbook.xlsx(workbook.national_sheets(rows)), f"returns-{start}-{kind}.xlsx", XLSX)
+
+
+# --- the annual report ----------------------------------------------------------------------------------------
+
+def _report(fund_id: int, start: int):
+    """The fund, the year, and its report if one was started (drafts: staff only, else None)."""
+    fund = load_fund(fund_id)
+    year = year_of(fund, start)
+    report = db.session.scalar(select(AnnualReport).where(AnnualReport.fund_id == fund.id,
+                                                          AnnualReport.financial_year == year))
+    staff = bool(viewer_roles() & set(STAFF))
+    if report is not None and report.status == ReportStatus.DRAFT and not staff:
+        report = None
+    return fund, year, report, staff
+
+
+def report_html(fund, year: str, report, *, for_print: bool) -> str:
+    """The report as its page shows it, or as the PDF prints it: one template for both."""
+    content = report.contents if report is not None and report.contents else annual.contents(fund, year)
+    return render_template("reports/annual_print.html" if for_print else "reports/annual.html", hood=g.neighbourhood,
+                           fund=fund, year=year, report=report, c=content, pdf_unavailable=pdf.UNAVAILABLE,
+                           is_facilitator=FACILITATOR in viewer_roles())
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/annual-reports")
+@public
+def annual_reports(slug, fund_id):
+    fund = load_fund(fund_id)
+    staff = bool(viewer_roles() & set(STAFF))
+    rows = [(year, report if report is None or report.status != ReportStatus.DRAFT or staff else None)
+            for year, report in annual.reports_of(fund, today())]
+    return render_template("reports/annual_reports.html", hood=g.neighbourhood, fund=fund, rows=rows,
+                           is_facilitator=FACILITATOR in viewer_roles())
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/annual-reports/<int:start>")
+@public
+def annual_report(slug, fund_id, start):
+    fund, year, report, staff = _report(fund_id, start)
+    if report is None and not staff:
+        abort(404)
+    return report_html(fund, year, report, for_print=False)
+
+
+@bp.route("/n/<slug>/funds/<int:fund_id>/annual-reports/<int:start>.pdf")
+@public
+@on_get(DOWNLOADS)
+def annual_report_pdf(slug, fund_id, start):
+    fund, year, report, staff = _report(fund_id, start)
+    if report is not None and report.pdf is not None:
+        return attachment(report.pdf, f"annual-report-{g.neighbourhood.slug}-{start}.pdf", "application/pdf")
+    if not staff or pdf.UNAVAILABLE:
+        abort(404)
+    made = pdf.html_to_pdf(report_html(fund, year, report, for_print=True), request.url_root)
+    return attachment(made, f"annual-report-{g.neighbourhood.slug}-{start}-draft.pdf", "application/pdf",
+                      open_data=False)

@@ -1,0 +1,19 @@
+"""The annual report as a PDF, made from the same HTML as its page with WeasyPrint: fonts embedded
+(subsets of the system's), and tagged (PDF/UA-1) so a screen reader can follow its headings and
+tables. WeasyPrint needs the Pango library from the system (Debian: libpango-1.0-0 and
+libpangoft2-1.0-0, which `make install` installs); without it pb runs and says so on the page, and
+the PDF is not offered."""
+from __future__ import annotations
+
+try:  # a missing system library is an operator's problem to be told about, not a reason to refuse to start
+    import weasyprint
+    UNAVAILABLE = ""
+except (ImportError, OSError) as error:  # pragma: no cover (the suite runs with Pango installed)
+    weasyprint = None
+    UNAVAILABLE = f"PDFs cannot be made on this server: {error}"
+
+
+def html_to_pdf(html: str, base_url: str) -> bytes:
+    if weasyprint is None:
+        raise RuntimeError(UNAVAILABLE)
+    return weasyprint.HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1")
