@@ -17,9 +17,11 @@ from pb.boards.decision_log import decisions
 from pb.boards.models import BoardSeat, Meeting, MeetingAttendance, MeetingStatus
 from pb.consultations.models import Consultation, ConsultationResponse, EngagementActivity
 from pb.extensions import db
+from pb.following import services as following
 from pb.funds.figures import fund_figures, year_end, year_start
 from pb.funds.models import COMPLETED, Fund, FundYear, Grant, GrantUpdate
 from pb.ledger.services import record
+from pb.mail import email_link
 from pb.neighbourhoods.models import FACILITATOR
 from pb.neighbourhoods.services import require_role
 from pb.plans.progress import progress
@@ -154,9 +156,15 @@ def publish(report: AnnualReport, actor: User, *, pdf: bytes) -> AnnualReport:
                            if report.status == ReportStatus.DRAFT else "The report is already published")
     report.pdf, report.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
     report.status, report.published_on = ReportStatus.PUBLISHED, timeutil.today()
-    record("annual_report.published", report, actor=actor, neighbourhood=fund.neighbourhood,
+    hood = fund.neighbourhood
+    told = following.tell("reports", hood, f"{hood.name}: the annual report for {report.financial_year} is published",
+                          "report_news", hood=hood,
+                          what=f"{hood.name}'s annual report for {report.financial_year} is published, with a PDF.",
+                          link=email_link("reports.annual_report", slug=hood.slug, fund_id=fund.id,
+                                          start=int(report.financial_year[:4])))
+    record("annual_report.published", report, actor=actor, neighbourhood=hood,
            payload={"fund": fund.id, "financial_year": report.financial_year, "pdf_sha256": report.pdf_sha256,
-                    "pdf_bytes": len(pdf)})
+                    "pdf_bytes": len(pdf), "followers_told": told})
     return report
 
 

@@ -291,7 +291,7 @@ def remind(hood: Neighbourhood, today: date) -> list[str]:
 
 
 following.register(following.Subject(
-    kind="reports", news="news of the neighbourhood's reports: each return to the funder when it is published",
+    kind="reports", news="news of the neighbourhood's reports: each return to the funder and each annual report when it is published",
     already="You already get the neighbourhood's reports by email",
     load=lambda hood_id: db.session.get(Neighbourhood, hood_id), neighbourhood=lambda hood: hood,
     name=lambda hood: f"{hood.name}'s reports", payload=lambda hood: {}))

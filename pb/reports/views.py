@@ -154,7 +154,7 @@ def follow(slug):
                    "You will no longer get emails about the neighbourhood's reports.")
     else:
         one_button(lambda: following.follow("reports", hood, current_user),
-                   "You will get an email when a return to the funder is published.")
+                   "You will get an email when a return to the funder or an annual report is published.")
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith(f"/n/{slug}/")
                     else url_for("reports.agreements", slug=slug))
 

@@ -43,6 +43,14 @@ def read_the_agreement_and_last_years_accounts(page, a11y, fund_id):
     assert "Reconciled with the bank statement" in reconciled
     table = page.locator("#accounts").inner_text()
     assert "£87,005.62" in table and "£5,000" in table  # the closing balance the bank shows; the fee
+    page.goto(f"/n/eastbrook/funds/{fund_id}/")
+    page.get_by_role("link", name="Annual reports").click()
+    page.get_by_role("link", name="2025/26").click()
+    page.get_by_role("heading", name="Eastbrook's annual report, 2025/26").wait_for()
+    a11y.check(page)
+    assert "Published" in page.locator("main").inner_text()
+    assert "£87,005.62" in page.locator("#report-accounts").inner_text()
+    assert page.get_by_role("link", name="Download the report as a PDF").count() == 1
 
 
 def test_anyone_reads_the_agreement_and_reconciled_accounts(page, a11y, live_server):
