@@ -54,6 +54,19 @@ class BoardRules:
 
 
 @dataclass(frozen=True)
+class ReturnRules:
+    """Which returns the programme asks for and when (pb.reports): an update for April to September,
+    one for October to March, a return for the whole year; each due at the end of the `due_months`th
+    month after its period (1: an April to September update is due on 31 October)."""
+    six_monthly: bool = True
+    second_half: bool = False
+    annual: bool = True
+    due_months: int = 1
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Framework:
     key: str
     name: str
@@ -64,6 +77,7 @@ class Framework:
     interventions: tuple[Intervention, ...]
     periods: tuple[Period, ...] = field(default=())
     board: BoardRules = field(default_factory=BoardRules)
+    returns: ReturnRules = field(default_factory=ReturnRules)
 
     def intervention(self, key: str) -> Intervention | None:
         return next((i for i in self.interventions if i.key == key), None)
@@ -102,8 +116,15 @@ def _load(path: Path) -> Framework:
             raise FrameworkError(f"{path.name}: a board member cannot need {approver!r}'s approval")
     rules = BoardRules(**{**board, "approvals": tuple(board.get("approvals", ())),
                           "required_seats": tuple(board.get("required_seats", ()))})
+    returns = data.get("returns") or {}
+    unknown = set(returns) - set(ReturnRules.__dataclass_fields__)
+    if unknown:
+        raise FrameworkError(f"{path.name}: the return rules name unknown fields {sorted(unknown)}")
+    if not 0 < returns.get("due_months", 1) <= 6:
+        raise FrameworkError(f"{path.name}: a return is due 1 to 6 months after its period")
     return Framework(data["key"], data["name"], data["source"], data["date"], data.get("note", ""), objectives,
-                     tuple(interventions), tuple(Period(**p) for p in data.get("periods", [])), rules)
+                     tuple(interventions), tuple(Period(**p) for p in data.get("periods", [])), rules,
+                     ReturnRules(**returns))
 
 
 @cache

@@ -8,18 +8,20 @@ from datetime import date
 from sqlalchemy import select
 
 from pb.extensions import db
+from pb.frameworks import ReturnRules
 from pb.funds.models import Fund
 from pb.national.models import Allocation
 
-from . import returns
+from . import returnfigures, returns
 from .models import MonitoringReturn, ReturnKind, ReturnStatus
 
 
 def period_of(kind: str, financial_year: str) -> tuple[date, date, date]:
+    """The national view compares like with like: the April to September update, or the year's return
+    (due as the programme's default rules say)."""
     start = int(financial_year[:4])
-    if kind == ReturnKind.SIX_MONTHLY:
-        return date(start, 4, 1), date(start, 9, 30), date(start, 10, 31)
-    return date(start, 4, 1), date(start + 1, 3, 31), date(start + 1, 4, 30)
+    last = date(start, 9, 30) if kind == ReturnKind.SIX_MONTHLY else date(start + 1, 3, 31)
+    return date(start, 4, 1), last, returnfigures.due_on(last, ReturnRules().due_months)
 
 
 def national_returns(allocation: Allocation, kind: str, today: date, *, with_content: bool = False) -> list[dict]:

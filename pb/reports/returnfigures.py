@@ -5,12 +5,13 @@ targets, and each project's state. Nothing is typed in but the forecast and the 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from pb.consultations.models import Consultation, EngagementActivity
 from pb.extensions import db
+from pb.frameworks import ReturnRules, framework
 from pb.funds.figures import financial_year_of
 from pb.funds.models import ACTIVE, CAPITAL, COMPLETED, SUSPENDED, Fund, FundYear, Grant, GrantUpdate
 from pb.funds.queries import grant_rows
@@ -23,18 +24,37 @@ from .models import MatchKind, MonitoringReturn, ReturnKind, ReturnStatus
 UNTAGGED = ""  # money not tied to one of the plan's interventions
 
 
+def due_on(last: date, months: int) -> date:
+    """The last day of the `months`th month after `last`'s: 30 September, 1 -> 31 October."""
+    month = last.month + months
+    year, month = last.year + (month - 1) // 12, (month - 1) % 12 + 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def return_rules(hood) -> ReturnRules:
+    """The returns the neighbourhood's programme asks for: its plan's framework's rules (else pb's default)."""
+    plan = plan_of(hood)
+    return framework(plan.framework).returns if plan is not None else ReturnRules()
+
+
 def periods(fund: Fund, today: date) -> list[tuple[str, date, date, date]]:
-    """Every return a fund owes up to today, newest first: (kind, first day, last day, due day). A
-    six-monthly update covers April to September (due 31 October); the twelve-monthly return the
-    whole financial year (due 30 April)."""
+    """Every return a fund owes up to today, newest first: (kind, first day, last day, due day). The
+    programme's framework says which: an update for April to September, one for October to March, a
+    return for the whole financial year; each due `due_days` after its period ends."""
+    rules = return_rules(fund.neighbourhood)
     out = []
     for year in fund.financial_years:
         start = int(year[:4])
         first = date(start, 4, 1)
         if first > today:
             break
-        out.append((ReturnKind.SIX_MONTHLY, first, date(start, 9, 30), date(start, 10, 31)))
-        out.append((ReturnKind.ANNUAL, first, date(start + 1, 3, 31), date(start + 1, 4, 30)))
+        if rules.six_monthly:
+            out.append((ReturnKind.SIX_MONTHLY, first, date(start, 9, 30), due_on(date(start, 9, 30), rules.due_months)))
+        if rules.second_half and date(start, 10, 1) <= today:
+            out.append((ReturnKind.SIX_MONTHLY, date(start, 10, 1), date(start + 1, 3, 31), due_on(date(start + 1, 3, 31), rules.due_months)))
+        if rules.annual:
+            out.append((ReturnKind.ANNUAL, first, date(start + 1, 3, 31), due_on(date(start + 1, 3, 31), rules.due_months)))
     return list(reversed(out))
 
 

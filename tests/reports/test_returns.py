@@ -151,3 +151,20 @@ def test_a_resident_who_follows_the_reports_hears_when_a_return_is_published(fac
         email = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == resident.email)).one()
         assert "six-monthly update" in email.subject and f"/returns/{return_.id}" in email.body
         assert "unsubscribe" in email.body
+
+
+def test_the_programme_says_which_returns_are_owed_and_when(factory, owed):
+    """Pride in Place (and pb's default): April to September, then the whole year. Big Local: each half year."""
+    from pb.plans import services as plans
+    from pb.reports.returnfigures import periods
+
+    hood, fund_id, facilitator, board, officer = owed
+    with factory.app.app_context():
+        fund = db.session.get(Fund, fund_id)
+        today = date(START.year + 1, 6, 1)
+        assert [(kind, first.isoformat(), due.isoformat()) for kind, first, last, due in periods(fund, today)][-2:] == [
+            ("annual", START.isoformat(), f"{START.year + 1}-04-30"), ("six_monthly", START.isoformat(), f"{START.year}-10-31")]
+        plans.start_plan(db.session.get(Neighbourhood, hood.id), _u(facilitator), framework_key="big_local", fund=fund)
+        owed_now = periods(db.session.get(Fund, fund_id), today)
+        assert {kind for kind, *_ in owed_now} == {"six_monthly"}
+        assert [(first.month, last.month) for kind, first, last, due in owed_now][-2:] == [(10, 3), (4, 9)]
