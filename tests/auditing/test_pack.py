@@ -1,7 +1,6 @@
 """The auditor pack: exported by the app, verified without it. A mutation suite over a populated
 ledger of about 1,000 entries: every change, deletion, truncation, insertion, swap, altered ballot
 or history re-signed with a new key is detected."""
-import copy
 import json
 import os
 import random
@@ -57,10 +56,10 @@ def build_pack(app, factory, tmp_path, voters=320):
     return path, key
 
 
-@pytest.mark.parametrize("share", [0, 1, 2], ids=["first-third", "second-third", "last-third"])
 @pytest.mark.parametrize("engine_name", ["sqlite"])  # the pack is the same whatever the server's engine
-def test_a_pack_verifies_and_every_mutation_is_detected(app, factory, tmp_path, engine_name, share):
-    """Split in three (every third mutation) so the suite's workers share it."""
+def test_a_pack_verifies_and_every_mutation_is_detected(app, factory, tmp_path, engine_name):
+    """Each mutation is checked with the verifier stopping at its first failing check: a pack it
+    passes is one every check passed."""
     path, key = build_pack(app, factory, tmp_path)
     tables = load(path)
     report = verify_tables(tables, key)
@@ -90,10 +89,10 @@ def test_a_pack_verifies_and_every_mutation_is_detected(app, factory, tmp_path, 
     mutations.append(("change the published result", ("result", 0)))
 
     assert len(mutations) > 300
-    mine, missed = mutations[share::3], []
+    mine, missed = mutations, []
     for label, mutation in mine:
         mutated = mutate(tables, mutation)
-        if verify_tables(mutated, key).ok:
+        if verify_tables(mutated, key, first_failure=True).ok:
             missed.append(label)
     assert missed == [], f"{len(missed)} of {len(mine)} mutations went undetected: {missed[:10]}"
 
@@ -110,7 +109,8 @@ def _rechain(entries, start):
 
 
 def mutate(tables, mutation):
-    t = copy.deepcopy(tables)
+    # A copy of each row (their values are strings and numbers), not a deep copy of the whole pack.
+    t = {name: [dict(row) for row in rows] for name, rows in tables.items()}
     kind, index, *rest = mutation
     entries = t["entries"]
     if kind == "change":

@@ -37,14 +37,14 @@ def _free_port() -> int:
 
 @pytest.fixture
 def gunicorn(app, tmp_path):
-    """The test's own app and database behind gunicorn: 4 processes of 4 threads each."""
+    """The test's own app and database behind gunicorn: 2 processes of 10 threads each (20 requests at once)."""
     config = {"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
               "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False, "PB_RATE_LIMITS": "0",
               "PB_BASE_URL": "http://pb.test", "TESTING": True}
     (tmp_path / "raceapp.py").write_text(f"import json\nfrom pb import create_app\n"
                                          f"app = create_app(json.loads({json.dumps(config)!r}))\n")
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--chdir", str(tmp_path), "-w", "4", "--threads", "4",
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--chdir", str(tmp_path), "-w", "2", "--threads", "10",
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "raceapp:app"],
                               env={**os.environ, "PYTHONPATH": os.getcwd()})
     base = f"http://127.0.0.1:{port}"
