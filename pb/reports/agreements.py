@@ -154,8 +154,6 @@ def set_up(hood: Neighbourhood, actor: User, *, source: FundSource | None, funde
     require_role(actor, hood.id, FACILITATOR, "Only facilitators record a funding agreement")
     if source is None or source.fund.neighbourhood_id != hood.id:
         raise ServiceError("Choose the fund's source the money comes in as", field="source_id")
-    if db.session.scalar(select(FundingAgreement.id).where(FundingAgreement.source_id == source.id)):
-        raise ServiceError(f"{source.name} already has a funding agreement: vary that one instead", field="source_id")
     fund = source.fund
     refuse_if_closed(fund, "take a new agreement", field="source_id")
     funder_name = _name(funder_name, "funder_name", "the funder")
@@ -177,7 +175,10 @@ def set_up(hood: Neighbourhood, actor: User, *, source: FundSource | None, funde
     rows = parse_schedule(schedule, fund, interventions_for(hood))
     _check_total(amount, rows)
     with transaction():
-        lock_row(Neighbourhood, hood.id)  # the agreement's number
+        lock_row(Neighbourhood, hood.id)  # the agreement's number, and one agreement a source
+        if db.session.scalar(select(FundingAgreement.id).where(FundingAgreement.source_id == source.id)):
+            raise ServiceError(f"{source.name} already has a funding agreement: vary that one instead",
+                               field="source_id")
         number = (db.session.scalar(select(func.max(FundingAgreement.number))
                                     .where(FundingAgreement.neighbourhood_id == hood.id)) or 0) + 1
         agreement = FundingAgreement(
