@@ -1,12 +1,13 @@
 """The board at 320px, JavaScript on and off, axe on every page: a resident reads who is on the board,
 a member's register, the decision log (filtered without script), the meetings and their papers, and
 is told what is missing when raising a concern; a board member adds an interest to their register
-with the keyboard alone; a resident votes in an election. Then the plan's and the board's pages on
-PostgreSQL."""
+with the keyboard alone; a resident votes in an election. Then the plan's, the board's and the
+reports' pages on PostgreSQL."""
 import pytest
 
 from tests.browser.test_accounts_browser import sign_in
 from tests.browser.test_inclusion_browser import PHONE, fits_the_screen
+from tests.browser.test_reports_browser import demo_fund_id, read_the_agreement_and_last_years_accounts
 
 pytestmark = pytest.mark.browser
 
@@ -112,8 +113,9 @@ def test_a_resident_votes_for_resident_seats(page, a11y, live_server):
     assert fits_the_screen(page)
 
 
-def test_the_plan_and_the_board_on_postgresql(browser, a11y, postgres_live_server):
-    """One journey, so that one worker seeds the demo on PostgreSQL: the pages must pass there too."""
+def test_the_plan_the_board_and_the_reports_on_postgresql(browser, a11y, postgres_live_server):
+    """One journey, so that one worker seeds the demo on PostgreSQL (25 s): the pages must pass there too.
+    The funding agreement, the accounts and the annual report are read here as well."""
     context = browser.new_context(base_url=postgres_live_server.url)
     page = context.new_page()
     try:
@@ -132,5 +134,6 @@ def test_the_plan_and_the_board_on_postgresql(browser, a11y, postgres_live_serve
         page.get_by_role("heading", name="Board meeting, November").wait_for()
         assert "Declared an interest and left the room: Agnieszka Nowak" in page.locator("main").inner_text()
         a11y.check(page)
+        read_the_agreement_and_last_years_accounts(page, a11y, demo_fund_id(postgres_live_server))
     finally:
         context.close()

@@ -1,7 +1,8 @@
 """Answering for the money in a browser, axe-core and 320px on every page: anyone reads the council's
 funding agreement (its schedule, six drawdowns and fee) and last year's accounts, reconciled with the
 bank, with JavaScript on and off; the treasurer imports this year's bank statement, confirms pb's
-suggested matches and the year's accounts then reconcile. The pages are read on PostgreSQL too."""
+suggested matches and the year's accounts then reconcile. On PostgreSQL the same pages are read in
+test_boards_browser.py's journey (one demo seeded on PostgreSQL per run)."""
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from tests.browser.test_accounts_browser import sign_in
 pytestmark = pytest.mark.browser
 
 
-def _fund_id(server) -> int:
+def demo_fund_id(server) -> int:
     from sqlalchemy import select
 
     from pb.extensions import db
@@ -54,20 +55,7 @@ def read_the_agreement_and_last_years_accounts(page, a11y, fund_id):
 
 
 def test_anyone_reads_the_agreement_and_reconciled_accounts(page, a11y, live_server):
-    read_the_agreement_and_last_years_accounts(page, a11y, _fund_id(live_server))
-
-
-def test_the_same_pages_on_postgresql(browser, postgres_live_server):
-    from tests.browser.conftest import Accessibility
-
-    context = browser.new_context(base_url=postgres_live_server.url)
-    page = context.new_page()
-    a11y = Accessibility(browser)
-    try:
-        read_the_agreement_and_last_years_accounts(page, a11y, _fund_id(postgres_live_server))
-    finally:
-        a11y.close()
-        context.close()
+    read_the_agreement_and_last_years_accounts(page, a11y, demo_fund_id(live_server))
 
 
 def _this_years_statement(server, fund_id) -> bytes:
@@ -86,7 +74,7 @@ def _this_years_statement(server, fund_id) -> bytes:
 
 
 def test_the_treasurer_imports_this_years_statement_and_the_year_reconciles(js_page, a11y, live_server):
-    page, fund_id = js_page, _fund_id(live_server)
+    page, fund_id = js_page, demo_fund_id(live_server)
     sign_in(page, "treasurer@eastbrook.example")
     page.goto(f"/n/eastbrook/funds/{fund_id}/manage")
     page.get_by_role("link", name="Bank statements: import and reconcile").click()
@@ -115,7 +103,7 @@ def test_the_treasurer_imports_this_years_statement_and_the_year_reconciles(js_p
 
 
 def test_anyone_reads_the_returns_the_risks_and_the_national_view(page, a11y, live_server):
-    fund_id = _fund_id(live_server)
+    fund_id = demo_fund_id(live_server)
     page.goto(f"/n/eastbrook/funds/{fund_id}/returns")
     page.get_by_role("heading", name="Returns to the funder").wait_for()
     a11y.check(page)
@@ -141,7 +129,7 @@ def test_anyone_reads_the_returns_the_risks_and_the_national_view(page, a11y, li
 
 
 def test_a_facilitator_writes_the_due_update_and_the_board_and_council_approve_it(js_page, a11y, live_server, browser):
-    page, fund_id = js_page, _fund_id(live_server)
+    page, fund_id = js_page, demo_fund_id(live_server)
     sign_in(page, "facilitator@eastbrook.example")
     page.goto(f"/n/eastbrook/funds/{fund_id}/returns")
     page.get_by_role("button", name="Start this return").first.click()
