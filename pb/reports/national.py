@@ -49,6 +49,3 @@ def national_returns(allocation: Allocation, kind: str, today: date, *, with_con
                      "submitted_on": return_.submitted_on.isoformat() if submitted else None,
                      "content": return_.submitted if submitted and with_content else None})
     return rows
-
-
-
