@@ -16,12 +16,16 @@ from . import returnfigures, returns
 from .models import MonitoringReturn, ReturnKind, ReturnStatus
 
 
-def period_of(kind: str, financial_year: str) -> tuple[date, date, date]:
-    """The national view compares like with like: the April to September update, or the year's return
-    (due as the programme's default rules say)."""
+def period_of(kind: str, financial_year: str, rules: ReturnRules | None = None) -> tuple[date, date, date]:
+    """The national view compares like with like: the April to September update, or the year's return,
+    each due as the neighbourhood's programme says."""
     start = int(financial_year[:4])
     last = date(start, 9, 30) if kind == ReturnKind.SIX_MONTHLY else date(start + 1, 3, 31)
-    return date(start, 4, 1), last, returnfigures.due_on(last, ReturnRules().due_months)
+    return date(start, 4, 1), last, returnfigures.due_on(last, (rules or ReturnRules()).due_months)
+
+
+def _asks_for(rules: ReturnRules, kind: str) -> bool:
+    return rules.six_monthly if kind == ReturnKind.SIX_MONTHLY else rules.annual
 
 
 def national_returns(allocation: Allocation, kind: str, today: date, *, with_content: bool = False) -> list[dict]:
@@ -41,6 +45,14 @@ def national_returns(allocation: Allocation, kind: str, today: date, *, with_con
         fund = funds.get(hood.id)
         return_ = found.get(fund.id) if fund else None
         submitted = return_ is not None and return_.status == ReturnStatus.SUBMITTED
+        rules = returnfigures.return_rules(hood)
+        _first, _last, due = period_of(kind, allocation.financial_year, rules)
+        if not _asks_for(rules, kind):
+            rows.append({"neighbourhood": hood.name, "slug": hood.slug, "fund": fund.name if fund else "",
+                         "label": ReturnKind(kind).label, "period": f"{first.isoformat()} to {last.isoformat()}",
+                         "due_on": "", "return_id": None, "status": "Not asked for by its programme", "late": False,
+                         "submitted_on": None, "content": None})
+            continue
         rows.append({"neighbourhood": hood.name, "slug": hood.slug, "fund": fund.name if fund else "",
                      "label": ReturnKind(kind).label, "period": f"{first.isoformat()} to {last.isoformat()}",
                      "due_on": due.isoformat(), "return_id": return_.id if return_ else None,

@@ -168,3 +168,36 @@ def test_the_programme_says_which_returns_are_owed_and_when(factory, owed):
         owed_now = periods(db.session.get(Fund, fund_id), today)
         assert {kind for kind, *_ in owed_now} == {"six_monthly"}
         assert [(first.month, last.month) for kind, first, last, due in owed_now][-2:] == [(10, 3), (4, 9)]
+
+
+def test_the_national_view_says_which_neighbourhoods_owe_which_return(factory, owed):
+    """Every neighbourhood of the programme's year, with its return's state; a Big Local neighbourhood
+    owes no twelve-monthly return, and the page says so rather than calling it late."""
+    from sqlalchemy import select as sql_select
+
+    from pb.national import services as national
+    from pb.plans import services as plans
+    from pb.reports.national import national_returns
+
+    hood, fund_id, facilitator, board, officer = owed
+    other = factory.neighbourhood()
+    admin = factory.person(admin=True)
+    with factory.app.app_context():
+        programme = national.create_programme(_u(admin), name="Community Wealth Fund", description="",
+                                              first_year=LAST_YEAR, years=3, annual_amount=1_000_000_00, base_amount=0,
+                                              population_weight=60, deprivation_weight=40)
+        hoods = db.session.scalars(sql_select(Neighbourhood).order_by(Neighbourhood.id)).all()
+        national.import_figures(programme, _u(admin), financial_year=LAST_YEAR,
+                                text="neighbourhood,region,population,deprivation_score\n" +
+                                "".join(f"{h.slug},North,{1000 + h.id},{10 + h.id}.5\n" for h in hoods))
+        allocation = national.confirm_allocation(programme, _u(admin), financial_year=LAST_YEAR)
+        other_fund = db.session.scalars(sql_select(Fund).where(Fund.neighbourhood_id == other.id)).first()
+        other_facilitator = factory.with_role(other, "facilitator")
+        plans.start_plan(db.session.get(Neighbourhood, other.id), _u(other_facilitator), framework_key="big_local",
+                         fund=other_fund)
+        rows = {row["slug"]: row for row in national_returns(allocation, "annual", date.today())}
+        assert rows[hood.slug]["late"] and rows[hood.slug]["status"] == "Not started"
+        assert rows[other.slug]["status"] == "Not asked for by its programme" and not rows[other.slug]["late"]
+        programme_id = programme.id
+    page = factory.app.test_client().get(f"/national/{programme_id}/{LAST_YEAR[:4]}/returns/annual")
+    assert page.status_code == 200 and "Not asked for by its programme" in page.get_data(as_text=True)
