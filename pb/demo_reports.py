@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from importlib import resources
 
-from flask import render_template
 from sqlalchemy import select
 
 from pb import timeutil
@@ -134,7 +133,5 @@ def seed_annual_report(hood, people, fund) -> str:
     if pdf.UNAVAILABLE:
         return "approved (no PDF: " + pdf.UNAVAILABLE + ")"
     report = db.session.get(AnnualReport, report.id)
-    html = render_template("reports/annual_print.html", hood=hood, fund=fund, year="2025/26", report=report,
-                           c=report.contents, pdf_unavailable="", is_facilitator=False)
-    annual.publish(report, facilitator, pdf=pdf.html_to_pdf(html, base_url=""))
+    annual.publish(report, facilitator, pdf=pdf.annual_report_pdf(hood, fund, "2025/26", report, report.contents))
     return "approved and published with its PDF"

@@ -26,7 +26,7 @@ from pb.neighbourhoods.models import FACILITATOR
 from pb.neighbourhoods.services import require_role
 from pb.plans.progress import progress
 from pb.plans.services import plan_of
-from pb.services import ServiceError, transaction, under_lock
+from pb.services import ServiceError, lock_row, transaction, under_lock
 
 from .accounts import accounts_for
 from .models import AnnualReport, ReportStatus
@@ -107,9 +107,9 @@ def draft(fund: Fund, actor: User, *, financial_year: str, foreword: str) -> Ann
     if len(foreword) > 10_000:
         raise ServiceError("Keep the foreword to 10,000 characters or fewer", field="foreword")
     with transaction():
+        lock_row(Fund, fund.id)  # the year's one report: two first drafts at once make one
         report = db.session.scalar(select(AnnualReport).where(AnnualReport.fund_id == fund.id,
-                                                              AnnualReport.financial_year == financial_year)
-                                   .with_for_update())
+                                                              AnnualReport.financial_year == financial_year))
         if report is None:
             report = AnnualReport(neighbourhood_id=fund.neighbourhood_id, fund_id=fund.id,
                                   financial_year=financial_year, foreword=foreword, created_by_id=actor.id)

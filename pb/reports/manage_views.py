@@ -410,8 +410,7 @@ def publish_report(slug, fund_id, start):
     if pdf.UNAVAILABLE:
         flash(pdf.UNAVAILABLE, "error")
         return redirect(_report_page(fund, start))
-    made = pdf.html_to_pdf(render_template("reports/annual_print.html", hood=g.neighbourhood, fund=fund, year=year,
-                                           report=report, c=report.contents or annual.contents(fund, year),
-                                           pdf_unavailable="", is_facilitator=False), request.url_root)
+    made = pdf.annual_report_pdf(g.neighbourhood, fund, year, report, report.contents or annual.contents(fund, year),
+                                 request.url_root)
     one_button(lambda: annual.publish(report, current_user, pdf=made), f"The {year} report is published.")
     return redirect(_report_page(fund, start))

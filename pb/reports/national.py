@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import select
 
 from pb.extensions import db
-from pb.frameworks import ReturnRules
+from pb.frameworks import ReturnRules, framework
 from pb.funds.models import Fund
 from pb.national.models import Allocation
+from pb.plans.models import Plan
 
 from . import returnfigures, returns
 from .models import MonitoringReturn, ReturnKind, ReturnStatus
@@ -40,12 +41,14 @@ def national_returns(allocation: Allocation, kind: str, today: date, *, with_con
     found = {r.fund_id: r for r in db.session.scalars(select(MonitoringReturn).where(
         MonitoringReturn.fund_id.in_([f.id for f in funds.values()]), MonitoringReturn.kind == kind,
         MonitoringReturn.period_start == first))}
+    frameworks_of = dict(db.session.execute(select(Plan.neighbourhood_id, Plan.framework).where(
+        Plan.neighbourhood_id.in_([h.id for h in hoods]))).all())
     rows = []
     for hood in hoods:
         fund = funds.get(hood.id)
         return_ = found.get(fund.id) if fund else None
         submitted = return_ is not None and return_.status == ReturnStatus.SUBMITTED
-        rules = returnfigures.return_rules(hood)
+        rules = framework(frameworks_of[hood.id]).returns if hood.id in frameworks_of else ReturnRules()
         _first, _last, due = period_of(kind, allocation.financial_year, rules)
         if not _asks_for(rules, kind):
             rows.append({"neighbourhood": hood.name, "slug": hood.slug, "fund": fund.name if fund else "",

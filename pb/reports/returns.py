@@ -23,7 +23,7 @@ from pb.money import pounds
 from pb.neighbourhoods.models import BOARD_MEMBER, FACILITATOR, Membership, Neighbourhood
 from pb.neighbourhoods.services import require_role
 from pb.numbers import MAX_INT
-from pb.services import ServiceError, transaction, under_lock
+from pb.services import ServiceError, lock_row, transaction, under_lock
 
 from . import returnfigures
 from .models import (
@@ -73,6 +73,7 @@ def start_return(fund: Fund, actor: User, *, kind: str, period_start: date | Non
     if last >= timeutil.today():
         raise ServiceError(f"That period ends on {last:%-d %B %Y}: start its return once it has ended", field="period")
     with transaction():
+        lock_row(Fund, fund.id)  # two clicks at once start one return, not a unique-constraint error
         existing = db.session.scalar(select(MonitoringReturn).where(
             MonitoringReturn.fund_id == fund.id, MonitoringReturn.kind == kind,
             MonitoringReturn.period_start == period_start))

@@ -271,12 +271,16 @@ def _report(fund_id: int, start: int):
     return fund, year, report, staff
 
 
-def report_html(fund, year: str, report, *, for_print: bool) -> str:
-    """The report as its page shows it, or as the PDF prints it: one template for both."""
-    content = report.contents if report is not None and report.contents else annual.contents(fund, year)
-    return render_template("reports/annual_print.html" if for_print else "reports/annual.html", hood=g.neighbourhood,
-                           fund=fund, year=year, report=report, c=content, pdf_unavailable=pdf.UNAVAILABLE,
-                           is_facilitator=FACILITATOR in viewer_roles())
+def _contents(fund, year: str, report) -> dict:
+    """As the board approved it, or as it stands now for a draft."""
+    return report.contents if report is not None and report.contents else annual.contents(fund, year)
+
+
+def report_html(fund, year: str, report) -> str:
+    """The report's page (its PDF prints the same contents: pb.reports.pdf.annual_report_pdf)."""
+    content = _contents(fund, year, report)
+    return render_template("reports/annual.html", hood=g.neighbourhood, fund=fund, year=year, report=report,
+                           c=content, pdf_unavailable=pdf.UNAVAILABLE, is_facilitator=FACILITATOR in viewer_roles())
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/annual-reports")
@@ -296,7 +300,7 @@ def annual_report(slug, fund_id, start):
     fund, year, report, staff = _report(fund_id, start)
     if report is None and not staff:
         abort(404)
-    return report_html(fund, year, report, for_print=False)
+    return report_html(fund, year, report)
 
 
 @bp.route("/n/<slug>/funds/<int:fund_id>/annual-reports/<int:start>.pdf")
@@ -308,6 +312,6 @@ def annual_report_pdf(slug, fund_id, start):
         return attachment(report.pdf, f"annual-report-{g.neighbourhood.slug}-{start}.pdf", "application/pdf")
     if not staff or pdf.UNAVAILABLE:
         abort(404)
-    made = pdf.html_to_pdf(report_html(fund, year, report, for_print=True), request.url_root)
+    made = pdf.annual_report_pdf(g.neighbourhood, fund, year, report, _contents(fund, year, report), request.url_root)
     return attachment(made, f"annual-report-{g.neighbourhood.slug}-{start}-draft.pdf", "application/pdf",
                       open_data=False)
